@@ -1,0 +1,33 @@
+# Every target installs what it needs into .venv from scratch; nothing is assumed on the machine
+# beyond python3 (>= 3.11). Node (for the aimock peer) is used when present.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --progress-bar off -e '.[dev]' > $(VENV)/pip.log 2>&1 \
+	  || { grep -v "is ignored" $(VENV)/pip.log; exit 1; }
+	$(PY) -c "import gemini_interactions, httpx_sse, pydantic, pytest, hypothesis" 
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m gemini_interactions.demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) benchmarks/stream_throughput.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,389 @@
+"""``Client`` and ``AsyncClient``: the Interactions API over httpx, with retries and redaction.
+
+Method names follow the official SDK (``client.interactions.create/get/cancel/delete``) so its
+users feel at home; ``wait`` polls a background interaction to the end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from .. import __version__
+from ._config import Settings, resolve
+from ._errors import APIConnectionError, APIStatusError, APITimeoutError, status_error
+from ._request import RequestSpec
+from ._retry import RetryPolicy
+from ._translate_legacy import STEPS_REVISION
+
+logger = logging.getLogger("gemini_interactions.api")
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=None, write=60.0, pool=30.0)
+"""No read timeout: streams and background polls can legitimately take minutes."""
+
+
+class _BaseClient:
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        base_url: str | None,
+        api_version: str | None,
+        api_revision: str,
+        vertex: bool | None,
+        project: str | None,
+        location: str | None,
+        credentials: Any,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int,
+        retry_policy: RetryPolicy | None,
+        default_headers: Mapping[str, str] | None,
+        auto_continue: bool,
+        auto_resume: bool,
+        has_transport: bool,
+        clock: Callable[[], float] | None,
+        environ: Mapping[str, str] | None,
+    ) -> None:
+        self._settings: Settings = resolve(
+            api_key=api_key,
+            base_url=base_url,
+            api_version=api_version,
+            vertex=vertex,
+            project=project,
+            location=location,
+            credentials=credentials,
+            require_key=not has_transport,
+            environ=environ,
+        )
+        self.api_revision = api_revision
+        self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
+        self.auto_continue = auto_continue
+        self.auto_resume = auto_resume
+        self.clock = clock or time.monotonic
+        self._timeout = (
+            DEFAULT_TIMEOUT
+            if timeout is None
+            else timeout
+            if isinstance(timeout, httpx.Timeout)
+            else httpx.Timeout(timeout, read=None)
+        )
+        self._default_headers = {
+            "user-agent": f"gemini-interactions/{__version__} httpx/{httpx.__version__}",
+            **(default_headers or {}),
+        }
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url + self._settings.prefix
+
+    def __repr__(self) -> str:
+        s = self._settings
+        auth = "api-key" if s.api_key else "oauth" if s.credentials is not None else "none"
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, "
+            f"api_revision={self.api_revision!r}, auth={auth!r})"
+        )
+
+    def redact(self, text: str) -> str:
+        """``text`` with every credential this client knows replaced by ``***``."""
+        for secret in self._settings.secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def _request(self, spec: RequestSpec) -> httpx.Request:
+        headers = dict(self._default_headers)
+        headers["api-revision"] = self.api_revision
+        headers["accept"] = "text/event-stream" if spec.stream else "application/json"
+        content: bytes | None = None
+        if spec.json is not None:
+            headers["content-type"] = "application/json"
+            content = json.dumps(spec.json, ensure_ascii=False).encode()
+        elif spec.method == "POST":
+            content = b""
+        headers.update(self._settings.auth_headers())
+        return httpx.Request(
+            spec.method,
+            self._settings.url(spec.path),
+            params=spec.params or None,
+            headers=headers,
+            content=content,
+            extensions={"timeout": self._timeout.as_dict()},
+        )
+
+    def describe(self, spec: RequestSpec) -> dict[str, Any]:
+        """What would be sent, credentials redacted (for dry runs and logs)."""
+        headers = dict(self._default_headers)
+        headers["api-revision"] = self.api_revision
+        headers["accept"] = "text/event-stream" if spec.stream else "application/json"
+        if spec.json is not None:
+            headers["content-type"] = "application/json"
+        if self._settings.api_key is not None:
+            headers["x-goog-api-key"] = "***"
+        elif self._settings.credentials is not None:
+            headers["authorization"] = "Bearer ***"
+        url = httpx.URL(self._settings.url(spec.path), params=spec.params or None)
+        return {"method": spec.method, "url": str(url), "headers": headers, "json": spec.json}
+
+    def _status_error(self, response: httpx.Response, raw: bytes) -> APIStatusError:
+        text = self.redact(raw.decode("utf-8", "replace"))
+        try:
+            body: Any = json.loads(text)
+        except ValueError:
+            body = text
+        return status_error(response.status_code, body, dict(response.headers), self.redact)
+
+    def _connection_error(self, exc: httpx.TransportError) -> APIConnectionError:
+        cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+        return cls(self.redact(f"Could not reach {self.base_url}: {type(exc).__name__}: {exc}"))
+
+    def _log_retry(self, spec: RequestSpec, why: str, wait: float, attempt: int) -> None:
+        logger.info(
+            "%s %s failed (%s); retry %d of %d in %.2fs",
+            spec.method,
+            spec.path,
+            why,
+            attempt,
+            self.retry_policy.max_retries,
+            wait,
+        )
+
+    def _parse_json(self, response: httpx.Response, raw: bytes) -> Any:
+        if not raw.strip():
+            return {}
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise APIStatusError(
+                f"HTTP {response.status_code}: the server answered with something that is not "
+                "JSON.",
+                status_code=response.status_code,
+                body=self.redact(raw.decode("utf-8", "replace"))[:500],
+            ) from exc
+
+
+class Client(_BaseClient):
+    """A synchronous client. Arguments override the environment::
+
+    Client()                                   # GEMINI_API_KEY / GOOGLE_API_KEY
+    Client(base_url="http://127.0.0.1:4010")   # a local server
+    Client(transport=LocalServer().transport())  # in-process, no socket
+    Client(vertex=True, project="p", location="us-central1")  # Vertex AI, ADC credentials
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        api_version: str | None = None,
+        api_revision: str = STEPS_REVISION,
+        vertex: bool | None = None,
+        project: str | None = None,
+        location: str | None = None,
+        credentials: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = 4,
+        retry_policy: RetryPolicy | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        auto_continue: bool = True,
+        auto_resume: bool = True,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        clock: Callable[[], float] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            api_version=api_version,
+            api_revision=api_revision,
+            vertex=vertex,
+            project=project,
+            location=location,
+            credentials=credentials,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            default_headers=default_headers,
+            auto_continue=auto_continue,
+            auto_resume=auto_resume,
+            has_transport=transport is not None or http_client is not None,
+            clock=clock,
+            environ=environ,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(transport=transport, timeout=self._timeout)
+        from ._resource import Interactions
+
+        self.interactions = Interactions(self)
+
+    def send(self, spec: RequestSpec, on_retry: Callable[[], None] | None = None) -> httpx.Response:
+        """Send with retries; the response is open (stream) or read, and always a success."""
+        policy = self.retry_policy
+        attempt = 0
+        while True:
+            request = self._request(spec)
+            try:
+                response = self._http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                if attempt >= policy.max_retries:
+                    raise self._connection_error(exc) from None
+                attempt += 1
+                wait = policy.delay(attempt)
+                self._log_retry(spec, type(exc).__name__, wait, attempt)
+                if on_retry:
+                    on_retry()
+                policy.sleep(wait)
+                continue
+            if response.status_code < 400:
+                if not spec.stream:
+                    response.read()
+                    response.close()
+                return response
+            raw = response.read()
+            response.close()
+            if attempt < policy.max_retries and policy.should_retry_status(response.status_code):
+                attempt += 1
+                wait = policy.delay(attempt, response.headers)
+                self._log_retry(spec, f"HTTP {response.status_code}", wait, attempt)
+                if on_retry:
+                    on_retry()
+                policy.sleep(wait)
+                continue
+            raise self._status_error(response, raw)
+
+    def request_json(self, spec: RequestSpec) -> Any:
+        response = self.send(spec)
+        return self._parse_json(response, response.content)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient):
+    """The asyncio twin of ``Client`` (same arguments; ``transport`` is an async transport)."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        api_version: str | None = None,
+        api_revision: str = STEPS_REVISION,
+        vertex: bool | None = None,
+        project: str | None = None,
+        location: str | None = None,
+        credentials: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = 4,
+        retry_policy: RetryPolicy | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        auto_continue: bool = True,
+        auto_resume: bool = True,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        clock: Callable[[], float] | None = None,
+        environ: Mapping[str, str] | None = None,
+        sleep: Callable[[float], Any] | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            api_version=api_version,
+            api_revision=api_revision,
+            vertex=vertex,
+            project=project,
+            location=location,
+            credentials=credentials,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            default_headers=default_headers,
+            auto_continue=auto_continue,
+            auto_resume=auto_resume,
+            has_transport=transport is not None or http_client is not None,
+            clock=clock,
+            environ=environ,
+        )
+        import asyncio
+
+        self._sleep = sleep or asyncio.sleep
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self._timeout)
+        from ._resource import AsyncInteractions
+
+        self.interactions = AsyncInteractions(self)
+
+    async def send(
+        self, spec: RequestSpec, on_retry: Callable[[], None] | None = None
+    ) -> httpx.Response:
+        policy = self.retry_policy
+        attempt = 0
+        while True:
+            request = self._request(spec)
+            try:
+                response = await self._http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                if attempt >= policy.max_retries:
+                    raise self._connection_error(exc) from None
+                attempt += 1
+                wait = policy.delay(attempt)
+                self._log_retry(spec, type(exc).__name__, wait, attempt)
+                if on_retry:
+                    on_retry()
+                await self._sleep(wait)
+                continue
+            if response.status_code < 400:
+                if not spec.stream:
+                    await response.aread()
+                    await response.aclose()
+                return response
+            raw = await response.aread()
+            await response.aclose()
+            if attempt < policy.max_retries and policy.should_retry_status(response.status_code):
+                attempt += 1
+                wait = policy.delay(attempt, response.headers)
+                self._log_retry(spec, f"HTTP {response.status_code}", wait, attempt)
+                if on_retry:
+                    on_retry()
+                await self._sleep(wait)
+                continue
+            raise self._status_error(response, raw)
+
+    async def request_json(self, spec: RequestSpec) -> Any:
+        response = await self.send(spec)
+        return self._parse_json(response, response.content)
+
+    async def close(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

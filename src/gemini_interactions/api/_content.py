@@ -1,0 +1,126 @@
+"""Content blocks and text annotations (spec sections 3.7 and 5.3)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from ._base import WireModel, tolerant_union
+
+# --- annotations (on text blocks; indices are UTF-8 byte offsets, end exclusive) ----------------
+
+
+class UrlCitation(WireModel):
+    type: Literal["url_citation"] = "url_citation"
+    url: str | None = None
+    title: str | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+
+
+class FileCitation(WireModel):
+    type: Literal["file_citation"] = "file_citation"
+    document_uri: str | None = None
+    file_name: str | None = None
+    source: str | None = None
+    page_number: int | None = None
+    media_id: str | None = None
+    custom_metadata: dict[str, Any] | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+
+
+class PlaceCitation(WireModel):
+    type: Literal["place_citation"] = "place_citation"
+    place_id: str | None = None
+    name: str | None = None
+    url: str | None = None
+    review_snippets: list[dict[str, Any]] | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+
+
+class SpeechMetadata(WireModel):
+    type: Literal["speech_metadata"] = "speech_metadata"
+    speaker: str | None = None
+    style: str | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+
+
+class WordInfo(WireModel):
+    type: Literal["word_info"] = "word_info"
+    text: str | None = None
+    start_offset: str | None = None
+    end_offset: str | None = None
+    speaker: str | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+
+
+class UnknownAnnotation(WireModel):
+    type: str | None = None
+
+
+Annotation = tolerant_union(
+    {
+        "url_citation": UrlCitation,
+        "file_citation": FileCitation,
+        "place_citation": PlaceCitation,
+        "speech_metadata": SpeechMetadata,
+        "word_info": WordInfo,
+    },
+    UnknownAnnotation,
+)
+
+# --- content blocks ---------------------------------------------------------------------------
+
+
+class TextContent(WireModel):
+    type: Literal["text"] = "text"
+    text: str = ""
+    annotations: list[Annotation] | None = None
+
+
+class _Media(WireModel):
+    data: str | None = None
+    """Standard base64."""
+    uri: str | None = None
+    mime_type: str | None = None
+
+
+class ImageContent(_Media):
+    type: Literal["image"] = "image"
+    resolution: str | None = None
+
+
+class AudioContent(_Media):
+    type: Literal["audio"] = "audio"
+    sample_rate: int | None = None
+    channels: int | None = None
+
+
+class DocumentContent(_Media):
+    type: Literal["document"] = "document"
+
+
+class VideoContent(_Media):
+    type: Literal["video"] = "video"
+    resolution: str | None = None
+    name: str | None = None
+    processing: dict[str, Any] | None = None
+
+
+class UnknownContent(WireModel):
+    type: str | None = None
+
+
+Content = tolerant_union(
+    {
+        "text": TextContent,
+        "image": ImageContent,
+        "audio": AudioContent,
+        "document": DocumentContent,
+        "video": VideoContent,
+    },
+    UnknownContent,
+)

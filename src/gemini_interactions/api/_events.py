@@ -1,0 +1,279 @@
+"""Stream deltas and events (spec sections 6.2 and 6.3), as a user of a stream sees them.
+
+Legacy-revision events are translated to these before anyone sees them, so there is one event
+vocabulary. Unknown event and delta types are kept as ``UnknownEvent`` / ``UnknownDelta``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import TypeAdapter
+
+from ._base import WireModel, tolerant_union
+from ._content import Annotation, Content
+from ._interaction import ErrorInfo, Interaction, Usage
+from ._steps import Step
+
+# --- deltas -----------------------------------------------------------------------------------
+
+
+class TextDelta(WireModel):
+    type: Literal["text"] = "text"
+    text: str = ""
+
+
+class _MediaDelta(WireModel):
+    data: str | None = None
+    uri: str | None = None
+    mime_type: str | None = None
+
+
+class ImageDelta(_MediaDelta):
+    type: Literal["image"] = "image"
+    resolution: str | None = None
+
+
+class AudioDelta(_MediaDelta):
+    type: Literal["audio"] = "audio"
+    sample_rate: int | None = None
+    channels: int | None = None
+
+
+class DocumentDelta(_MediaDelta):
+    type: Literal["document"] = "document"
+
+
+class VideoDelta(_MediaDelta):
+    type: Literal["video"] = "video"
+    resolution: str | None = None
+
+
+class TextAnnotationDelta(WireModel):
+    type: Literal["text_annotation_delta"] = "text_annotation_delta"
+    annotations: list[Annotation] = []
+
+
+class ThoughtSummaryDelta(WireModel):
+    type: Literal["thought_summary"] = "thought_summary"
+    content: Content | None = None
+
+
+class ThoughtSignatureDelta(WireModel):
+    type: Literal["thought_signature"] = "thought_signature"
+    signature: str | None = None
+
+
+class ArgumentsDelta(WireModel):
+    """A fragment of a function call's JSON arguments; fragments concatenate to the whole."""
+
+    type: Literal["arguments_delta"] = "arguments_delta"
+    arguments: str = ""
+
+
+class FunctionCallDelta(WireModel):
+    """Legacy revision only: id, name and an arguments object merged into the step."""
+
+    type: Literal["function_call"] = "function_call"
+    id: str | None = None
+    name: str | None = None
+    arguments: Any = None
+
+
+class _ToolDelta(WireModel):
+    arguments: Any = None
+    result: Any = None
+    is_error: bool | None = None
+    signature: str | None = None
+
+
+class CodeExecutionCallDelta(_ToolDelta):
+    type: Literal["code_execution_call"] = "code_execution_call"
+
+
+class CodeExecutionResultDelta(_ToolDelta):
+    type: Literal["code_execution_result"] = "code_execution_result"
+
+
+class UrlContextCallDelta(_ToolDelta):
+    type: Literal["url_context_call"] = "url_context_call"
+
+
+class UrlContextResultDelta(_ToolDelta):
+    type: Literal["url_context_result"] = "url_context_result"
+
+
+class GoogleSearchCallDelta(_ToolDelta):
+    type: Literal["google_search_call"] = "google_search_call"
+
+
+class GoogleSearchResultDelta(_ToolDelta):
+    type: Literal["google_search_result"] = "google_search_result"
+
+
+class GoogleMapsCallDelta(_ToolDelta):
+    type: Literal["google_maps_call"] = "google_maps_call"
+
+
+class GoogleMapsResultDelta(_ToolDelta):
+    type: Literal["google_maps_result"] = "google_maps_result"
+
+
+class FileSearchCallDelta(_ToolDelta):
+    type: Literal["file_search_call"] = "file_search_call"
+
+
+class FileSearchResultDelta(_ToolDelta):
+    type: Literal["file_search_result"] = "file_search_result"
+
+
+class McpServerToolCallDelta(_ToolDelta):
+    type: Literal["mcp_server_tool_call"] = "mcp_server_tool_call"
+    name: str | None = None
+    server_name: str | None = None
+
+
+class McpServerToolResultDelta(_ToolDelta):
+    type: Literal["mcp_server_tool_result"] = "mcp_server_tool_result"
+    name: str | None = None
+    server_name: str | None = None
+
+
+class FunctionResultDelta(_ToolDelta):
+    type: Literal["function_result"] = "function_result"
+    name: str | None = None
+
+
+class RetrievalCallDelta(_ToolDelta):
+    type: Literal["retrieval_call"] = "retrieval_call"
+    retrieval_type: str | None = None
+
+
+class RetrievalResultDelta(_ToolDelta):
+    type: Literal["retrieval_result"] = "retrieval_result"
+
+
+class ProcessingCallDelta(_ToolDelta):
+    type: Literal["processing_call"] = "processing_call"
+
+
+class ProcessingResultDelta(_ToolDelta):
+    type: Literal["processing_result"] = "processing_result"
+
+
+class UnknownDelta(WireModel):
+    type: str | None = None
+
+
+DELTA_TYPES: dict[str, type[WireModel]] = {
+    cls.model_fields["type"].default: cls
+    for cls in (
+        TextDelta,
+        ImageDelta,
+        AudioDelta,
+        DocumentDelta,
+        VideoDelta,
+        TextAnnotationDelta,
+        ThoughtSummaryDelta,
+        ThoughtSignatureDelta,
+        ArgumentsDelta,
+        FunctionCallDelta,
+        CodeExecutionCallDelta,
+        CodeExecutionResultDelta,
+        UrlContextCallDelta,
+        UrlContextResultDelta,
+        GoogleSearchCallDelta,
+        GoogleSearchResultDelta,
+        GoogleMapsCallDelta,
+        GoogleMapsResultDelta,
+        FileSearchCallDelta,
+        FileSearchResultDelta,
+        McpServerToolCallDelta,
+        McpServerToolResultDelta,
+        FunctionResultDelta,
+        RetrievalCallDelta,
+        RetrievalResultDelta,
+        ProcessingCallDelta,
+        ProcessingResultDelta,
+    )
+}
+
+Delta = tolerant_union(DELTA_TYPES, UnknownDelta)
+
+# --- events -----------------------------------------------------------------------------------
+
+
+class _Event(WireModel):
+    event_id: str | None = None
+
+
+class InteractionCreatedEvent(_Event):
+    event_type: Literal["interaction.created"] = "interaction.created"
+    interaction: Interaction = Interaction()
+
+
+class InteractionStatusUpdateEvent(_Event):
+    """Also stands for ``interaction.<status>`` spellings (``interaction.in_progress`` …)."""
+
+    event_type: Literal["interaction.status_update"] = "interaction.status_update"
+    interaction_id: str | None = None
+    status: str | None = None
+    continuation_token: str | None = None
+    usage: Usage | None = None
+
+
+class StepStartEvent(_Event):
+    event_type: Literal["step.start"] = "step.start"
+    index: int | None = None
+    step: Step | None = None
+
+
+class StepDeltaEvent(_Event):
+    event_type: Literal["step.delta"] = "step.delta"
+    index: int | None = None
+    delta: Delta | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class StepStopEvent(_Event):
+    event_type: Literal["step.stop"] = "step.stop"
+    index: int | None = None
+    usage: Usage | None = None
+    step_usage: Usage | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class InteractionCompletedEvent(_Event):
+    event_type: Literal["interaction.completed"] = "interaction.completed"
+    interaction: Interaction = Interaction()
+
+
+class ErrorEvent(_Event):
+    event_type: Literal["error"] = "error"
+    error: ErrorInfo = ErrorInfo()
+
+
+class UnknownEvent(_Event):
+    """An event type this client does not know; kept whole (``raw`` for non-JSON data)."""
+
+    event_type: str | None = None
+
+
+EVENT_TYPES: dict[str, type[_Event]] = {
+    "interaction.created": InteractionCreatedEvent,
+    "interaction.status_update": InteractionStatusUpdateEvent,
+    "step.start": StepStartEvent,
+    "step.delta": StepDeltaEvent,
+    "step.stop": StepStopEvent,
+    "interaction.completed": InteractionCompletedEvent,
+    "error": ErrorEvent,
+}
+
+Event = tolerant_union(EVENT_TYPES, UnknownEvent, key="event_type")
+
+_EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
+
+
+def parse_event(payload: dict[str, Any]) -> Any:
+    """Validate one steps-revision event payload into its typed event (unknown types kept)."""
+    return _EVENT_ADAPTER.validate_python(payload)

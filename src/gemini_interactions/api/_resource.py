@@ -1,0 +1,268 @@
+"""``client.interactions``: create, get, cancel, delete, wait (sync and async)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from ._errors import WaitTimeoutError
+from ._interaction import RUNNING_STATUSES, Interaction
+from ._request import (
+    RequestSpec,
+    build_create_body,
+    continuation_body,
+    get_spec,
+    merge_hops,
+)
+from ._stream import AsyncStream, Stream, _StreamCore
+from ._translate_legacy import LEGACY_REVISION, is_legacy_resource, resource_to_steps
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient, Client, _BaseClient
+
+ProgressCallback = Callable[[Interaction], Any]
+
+
+def to_interaction(data: Any, revision: str) -> Interaction:
+    """A resource as received (either revision) to an ``Interaction``."""
+    if not isinstance(data, dict):
+        data = {}
+    legacy = is_legacy_resource(data)
+    if legacy:
+        data = resource_to_steps(data)
+    data = {**data, "revision": LEGACY_REVISION if legacy else revision}
+    return Interaction.model_validate(data)
+
+
+def _create_spec(params: dict[str, Any], extra_body: dict[str, Any] | None) -> RequestSpec:
+    body = build_create_body(params, extra_body)
+    return RequestSpec("POST", "/interactions", json=body, stream=bool(body.get("stream")))
+
+
+def _wants_continuation(client: _BaseClient, body: dict[str, Any], data: dict[str, Any]) -> bool:
+    return (
+        client.auto_continue
+        and not body.get("background")
+        and "agent" not in body
+        and data.get("status") == "requires_continuation"
+        and bool(data.get("continuation_token"))
+        and data.get("continuation_token") != body.get("continuation_token")
+    )
+
+
+def _hop_data(data: Any) -> dict[str, Any]:
+    data = data if isinstance(data, dict) else {}
+    return resource_to_steps(data) if is_legacy_resource(data) else data
+
+
+class _Common:
+    """What sync and async share: argument handling, and what a request would look like."""
+
+    _client: _BaseClient
+
+    def build_request(self, **params: Any) -> dict[str, Any]:
+        """The exact request ``create(**params)`` would send, credentials redacted; sends nothing."""
+        extra = params.pop("extra_body", None)
+        return self._client.describe(_create_spec(params, extra))
+
+    def _stream_core(self, spec: RequestSpec) -> _StreamCore:
+        return _StreamCore(
+            spec,
+            revision=self._client.api_revision,
+            auto_continue=self._client.auto_continue,
+            auto_resume=self._client.auto_resume,
+        )
+
+
+class Interactions(_Common):
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @overload
+    def create(self, *, stream: Literal[True], **params: Any) -> Stream: ...
+    @overload
+    def create(self, *, stream: Literal[False] = False, **params: Any) -> Interaction: ...
+    @overload
+    def create(self, *, stream: bool, **params: Any) -> Interaction | Stream: ...
+
+    def create(self, *, stream: bool = False, **params: Any) -> Interaction | Stream:
+        """Create an interaction. Keyword arguments are the body fields of the API (``model`` or
+        ``agent``, ``input``, ``previous_interaction_id``, ``system_instruction``, ``tools``,
+        ``generation_config``, ``response_format``, ``background``, ``store``, ...); pydantic
+        models are accepted anywhere a JSON object is; ``extra_body`` adds fields verbatim.
+
+        With ``stream=True`` the answer is a ``Stream`` of typed events whose ``interaction`` is
+        the live folded snapshot. ``requires_continuation`` hops are followed automatically
+        unless the client was made with ``auto_continue=False``.
+        """
+        extra = params.pop("extra_body", None)
+        spec = _create_spec({**params, "stream": stream or None}, extra)
+        client = self._client
+        if stream:
+            core = self._stream_core(spec)
+            return Stream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)))
+        body = spec.json or {}
+        hops = [_hop_data(client.request_json(spec))]
+        while _wants_continuation(client, body, hops[-1]):
+            token = str(hops[-1]["continuation_token"])
+            body = continuation_body(spec.json or {}, hops[-1].get("id"), token)
+            hops.append(
+                _hop_data(client.request_json(RequestSpec("POST", "/interactions", json=body)))
+            )
+        return to_interaction(merge_hops(hops), client.api_revision)
+
+    @overload
+    def get(
+        self,
+        interaction_id: str,
+        *,
+        stream: Literal[False] = False,
+        include_input: bool | None = None,
+    ) -> Interaction: ...
+    @overload
+    def get(
+        self,
+        interaction_id: str,
+        *,
+        stream: Literal[True],
+        last_event_id: str | None = None,
+        include_input: bool | None = None,
+    ) -> Stream: ...
+
+    def get(
+        self,
+        interaction_id: str,
+        *,
+        stream: bool = False,
+        last_event_id: str | None = None,
+        include_input: bool | None = None,
+    ) -> Interaction | Stream:
+        """Fetch an interaction; with ``stream=True`` its events (after ``last_event_id``)."""
+        spec = get_spec(
+            interaction_id, stream=stream, last_event_id=last_event_id, include_input=include_input
+        )
+        client = self._client
+        if stream:
+            core = self._stream_core(spec)
+            return Stream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)))
+        return to_interaction(client.request_json(spec), client.api_revision)
+
+    def cancel(self, interaction_id: str) -> Interaction:
+        """Cancel a running background interaction; a finished one comes back unchanged."""
+        get_spec(interaction_id)  # validates the id
+        spec = RequestSpec("POST", f"/interactions/{interaction_id}/cancel")
+        return to_interaction(self._client.request_json(spec), self._client.api_revision)
+
+    def delete(self, interaction_id: str) -> None:
+        get_spec(interaction_id)
+        self._client.request_json(RequestSpec("DELETE", f"/interactions/{interaction_id}"))
+
+    def wait(
+        self,
+        interaction_id: str,
+        *,
+        timeout: float | None = None,
+        poll_interval: float = 1.0,
+        max_interval: float = 10.0,
+        on_progress: ProgressCallback | None = None,
+    ) -> Interaction:
+        """Poll until the interaction is no longer queued or running (1 s, growing x1.5 to 10 s).
+
+        ``on_progress`` is called with every snapshot; ``WaitTimeoutError`` after ``timeout``.
+        """
+        client = self._client
+        deadline = None if timeout is None else client.clock() + timeout
+        interval = poll_interval
+        while True:
+            interaction = self.get(interaction_id)
+            if on_progress is not None:
+                on_progress(interaction)
+            if interaction.status not in RUNNING_STATUSES:
+                return interaction
+            if deadline is not None and client.clock() + interval > deadline:
+                raise WaitTimeoutError(
+                    f"Interaction {interaction_id} still {interaction.status} after {timeout} s.",
+                    interaction,
+                )
+            client.retry_policy.sleep(interval)
+            interval = min(interval * 1.5, max_interval)
+
+
+def _bump(core: _StreamCore) -> None:
+    core.retries += 1
+
+
+class AsyncInteractions(_Common):
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def create(self, *, stream: bool = False, **params: Any) -> Any:
+        """See ``Interactions.create``; returns an ``Interaction`` or an ``AsyncStream``."""
+        extra = params.pop("extra_body", None)
+        spec = _create_spec({**params, "stream": stream or None}, extra)
+        client = self._client
+        if stream:
+            core = self._stream_core(spec)
+            return AsyncStream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)))
+        body = spec.json or {}
+        hops = [_hop_data(await client.request_json(spec))]
+        while _wants_continuation(client, body, hops[-1]):
+            token = str(hops[-1]["continuation_token"])
+            body = continuation_body(spec.json or {}, hops[-1].get("id"), token)
+            data = await client.request_json(RequestSpec("POST", "/interactions", json=body))
+            hops.append(_hop_data(data))
+        return to_interaction(merge_hops(hops), client.api_revision)
+
+    async def get(
+        self,
+        interaction_id: str,
+        *,
+        stream: bool = False,
+        last_event_id: str | None = None,
+        include_input: bool | None = None,
+    ) -> Any:
+        spec = get_spec(
+            interaction_id, stream=stream, last_event_id=last_event_id, include_input=include_input
+        )
+        client = self._client
+        if stream:
+            core = self._stream_core(spec)
+            return AsyncStream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)))
+        return to_interaction(await client.request_json(spec), client.api_revision)
+
+    async def cancel(self, interaction_id: str) -> Interaction:
+        get_spec(interaction_id)
+        spec = RequestSpec("POST", f"/interactions/{interaction_id}/cancel")
+        return to_interaction(await self._client.request_json(spec), self._client.api_revision)
+
+    async def delete(self, interaction_id: str) -> None:
+        get_spec(interaction_id)
+        await self._client.request_json(RequestSpec("DELETE", f"/interactions/{interaction_id}"))
+
+    async def wait(
+        self,
+        interaction_id: str,
+        *,
+        timeout: float | None = None,
+        poll_interval: float = 1.0,
+        max_interval: float = 10.0,
+        on_progress: Callable[[Interaction], Any] | None = None,
+    ) -> Interaction:
+        client = self._client
+        deadline = None if timeout is None else client.clock() + timeout
+        interval = poll_interval
+        while True:
+            interaction: Interaction = await self.get(interaction_id)
+            if on_progress is not None:
+                result = on_progress(interaction)
+                if isinstance(result, Awaitable):
+                    await result
+            if interaction.status not in RUNNING_STATUSES:
+                return interaction
+            if deadline is not None and client.clock() + interval > deadline:
+                raise WaitTimeoutError(
+                    f"Interaction {interaction_id} still {interaction.status} after {timeout} s.",
+                    interaction,
+                )
+            await client._sleep(interval)
+            interval = min(interval * 1.5, max_interval)

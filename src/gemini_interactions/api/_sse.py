@@ -1,0 +1,85 @@
+"""Bytes of a text/event-stream to JSON event payloads (spec 6.1).
+
+Framing is httpx-sse's (line splitting on CR, LF and CRLF, comments, multi-line data). We feed it
+ourselves rather than through ``EventSource`` so that arbitrary byte chunks can be pushed in (the
+property tests split streams anywhere) and so that a UTF-8 BOM at the start is stripped: with a
+BOM the first field name would be unrecognised and, in data-only framing, the first event lost.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from typing import Any
+
+from httpx_sse._decoders import SSEDecoder, SSELineDecoder
+
+DONE = object()
+"""Returned for a ``data: [DONE]`` sentinel: the stream ends there."""
+
+
+class SSEParser:
+    """Incremental parser: ``feed(chunk)`` returns the complete events it closed, as payloads."""
+
+    __slots__ = ("_events", "_last_id", "_lines", "_text")
+
+    def __init__(self) -> None:
+        self._text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+        self._lines = SSELineDecoder()
+        self._events = SSEDecoder()
+        self._last_id = ""
+
+    def feed(self, chunk: bytes) -> list[Any]:
+        text = self._text.decode(chunk)
+        if not text:
+            return []
+        return self._decode_lines(self._lines.decode(text))
+
+    def close(self) -> list[Any]:
+        """At the end of the body: an event not closed by a blank line is delivered only when its
+        data is a whole JSON object; a fragment cut by a dropped connection is discarded (a
+        resumed stream sends it again)."""
+        lines = self._lines.decode(self._text.decode(b"", final=True) or "\n")
+        lines += self._lines.flush()
+        lines.append("")
+        return [p for p in self._decode_lines(lines) if p is DONE or "raw" not in p]
+
+    def _decode_lines(self, lines: list[str]) -> list[Any]:
+        out: list[Any] = []
+        decode = self._events.decode
+        for line in lines:
+            sse = decode(line)
+            if sse is not None:
+                # SSE ids persist across events by design; only a new one names this event.
+                sse_id = sse.id if sse.id != self._last_id else ""
+                self._last_id = sse.id
+                payload = to_payload(sse.data, sse.event, sse_id)
+                if payload is not None:
+                    out.append(payload)
+        return out
+
+
+def to_payload(data: str, sse_event: str = "", sse_id: str = "") -> Any:
+    """One SSE block to a payload dict: ``event_type`` from the JSON, else the ``event:`` line,
+    else a JSON ``type``; non-JSON data is kept as ``{"event_type": ..., "raw": data}``."""
+    if not data:
+        return None
+    if data == "[DONE]":
+        return DONE
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        return {
+            "event_type": sse_event if sse_event not in ("", "message") else "unknown",
+            "raw": data,
+        }
+    if "event_type" not in payload:
+        if sse_event and sse_event != "message":
+            payload["event_type"] = sse_event
+        elif isinstance(payload.get("type"), str) and "." in payload["type"]:
+            payload["event_type"] = payload["type"]
+    if sse_id and "event_id" not in payload:
+        payload["event_id"] = sse_id
+    return payload

@@ -1,0 +1,329 @@
+"""Streams: typed events out, a live folded snapshot, and recovery from drops and hops.
+
+``_StreamCore`` holds everything that is not I/O (translation, folding, what to request next); the
+sync ``Stream`` and async ``AsyncStream`` are thin loops around it. After a body ends the core
+decides: done; next continuation hop (``requires_continuation``, spec 8); resume a dropped stream
+of a stored interaction through ``GET ?stream=true&last_event_id=`` (spec 6.5); re-POST from a
+mid-hop checkpoint; or give up with ``StreamDroppedError`` carrying the partial interaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from ._errors import StreamDroppedError
+from ._events import parse_event
+from ._fold import Fold
+from ._interaction import Interaction
+from ._request import RequestSpec, continuation_body, get_spec, merge_hops
+from ._sse import DONE, SSEParser
+from ._translate_legacy import LegacyEventTranslator, is_legacy_resource, resource_to_steps
+
+MAX_IDLE_RESUMES = 3
+"""Resumes in a row that bring no new event before we give up."""
+MAX_CHECKPOINT_RECONNECTS = 3
+
+
+class _StreamCore:
+    def __init__(
+        self,
+        first: RequestSpec,
+        *,
+        revision: str,
+        auto_continue: bool,
+        auto_resume: bool,
+    ) -> None:
+        self.first = first
+        self.body = first.json or {}
+        self.revision = revision
+        self.auto_continue = (
+            auto_continue and not self.body.get("background") and ("agent" not in self.body)
+        )
+        self.auto_resume = auto_resume
+        self.hops: list[dict[str, Any]] = []
+        self.fold = Fold()
+        self.translator = LegacyEventTranslator()
+        self.resumes = 0
+        self.retries = 0
+        self.continuations = 0
+        self._idle_resumes = 0
+        self._checkpoint_reconnects = 0
+        self._new_events = 0
+        self._started_token: str | None = (
+            first.json.get("continuation_token") if first.json else None
+        )
+
+    def opened(self, spec: RequestSpec) -> None:
+        if spec.new_hop:
+            self.hops.append(self.fold.snapshot())
+            self.fold = Fold()
+        self._new_events = 0
+
+    def on_payload(self, payload: dict[str, Any]) -> Any:
+        """Fold one payload; the typed event to yield, or None for a replayed one."""
+        event = self.translator.translate(payload)
+        if not self.fold.feed(event):
+            return None
+        self._new_events += 1
+        return parse_event(event)
+
+    def on_json_body(self, data: Any) -> Any:
+        """A server that answered a stream request with plain JSON: fold it as a completion."""
+        if not isinstance(data, dict):
+            return None
+        if is_legacy_resource(data):
+            data = resource_to_steps(data)
+        return self.on_payload({"event_type": "interaction.completed", "interaction": data})
+
+    def next_request(self, error: BaseException | None) -> RequestSpec | None:
+        fold = self.fold
+        if fold.terminal:
+            status = fold.meta.get("status")
+            token = fold.meta.get("continuation_token")
+            if (
+                status == "requires_continuation"
+                and self.auto_continue
+                and token
+                and token != self._started_token
+            ):
+                self.continuations += 1
+                self._started_token = token
+                body = continuation_body(self.body, fold.meta.get("id"), token)
+                return RequestSpec("POST", "/interactions", json=body, stream=True, new_hop=True)
+            return None
+        self._idle_resumes = 0 if self._new_events else self._idle_resumes + 1
+        interaction_id = fold.meta.get("id")
+        if (
+            self.auto_resume
+            and interaction_id
+            and self.body.get("store") is not False
+            and self._idle_resumes < MAX_IDLE_RESUMES
+        ):
+            self.resumes += 1
+            return get_spec(interaction_id, stream=True, last_event_id=fold.last_event_id)
+        if (
+            self.auto_resume
+            and fold.checkpoint_token
+            and not fold.content_since_checkpoint
+            and self._checkpoint_reconnects < MAX_CHECKPOINT_RECONNECTS
+        ):
+            # Foreground streams with nothing stored: the SDK's recovery, a re-POST from the
+            # last checkpoint (only safe when no content arrived since it).
+            self._checkpoint_reconnects += 1
+            self.resumes += 1
+            body = continuation_body(self.body, interaction_id, fold.checkpoint_token)
+            return RequestSpec("POST", "/interactions", json=body, stream=True, new_hop=True)
+        why = f" ({type(error).__name__}: {error})" if error is not None else ""
+        raise StreamDroppedError(
+            f"The stream ended before the interaction finished{why}.",
+            interaction=self.interaction(),
+        )
+
+    def interaction(self) -> Interaction:
+        data = merge_hops([*self.hops, self.fold.snapshot()])
+        data["revision"] = "2026-05-07" if self.translator.saw_legacy else self.revision
+        return Interaction.model_validate(data)
+
+
+_DROPS = (httpx.TransportError,)
+
+
+def _content_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+class Stream:
+    """An iterator of typed events; ``interaction`` is the live folded snapshot.
+
+    Use it as a context manager (or call ``close()``) so the connection is released early.
+    """
+
+    def __init__(self, core: _StreamCore, open_: Callable[[RequestSpec], httpx.Response]) -> None:
+        self._core = core
+        self._open = open_
+        self._response: httpx.Response | None = None
+        self._iterator = self._run()
+        self._closed = False
+
+    @property
+    def interaction(self) -> Interaction:
+        return self._core.interaction()
+
+    @property
+    def resumes(self) -> int:
+        return self._core.resumes
+
+    @property
+    def retries(self) -> int:
+        return self._core.retries
+
+    @property
+    def continuations(self) -> int:
+        return self._core.continuations
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._iterator)
+
+    def until_done(self) -> Interaction:
+        """Read the rest of the stream; the final interaction."""
+        for _ in self:
+            pass
+        return self.interaction
+
+    def _run(self) -> Iterator[Any]:
+        core = self._core
+        spec: RequestSpec | None = core.first
+        while spec is not None:
+            response = self._open(spec)
+            core.opened(spec)
+            self._response = response
+            error: BaseException | None = None
+            try:
+                if _content_type(response) != "text/event-stream":
+                    event = core.on_json_body(json.loads(response.read() or b"null"))
+                    if event is not None:
+                        yield event
+                else:
+                    parser = SSEParser()
+                    done = False
+                    for chunk in response.iter_bytes():
+                        for payload in parser.feed(chunk):
+                            if payload is DONE:  # the server says this is the end
+                                core.fold.terminal = done = True
+                                break
+                            event = core.on_payload(payload)
+                            if event is not None:
+                                yield event
+                        if done or core.fold.terminal:
+                            break
+                    else:
+                        for payload in parser.close():
+                            if payload is not DONE and (event := core.on_payload(payload)):
+                                yield event
+            except _DROPS as exc:
+                error = exc
+            finally:
+                response.close()
+                self._response = None
+            spec = core.next_request(error)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._iterator.close()
+            if self._response is not None:
+                self._response.close()
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncStream:
+    """The async twin of ``Stream``: ``async for event in stream``."""
+
+    def __init__(
+        self, core: _StreamCore, open_: Callable[[RequestSpec], Awaitable[httpx.Response]]
+    ) -> None:
+        self._core = core
+        self._open = open_
+        self._response: httpx.Response | None = None
+        self._iterator = self._run()
+        self._closed = False
+
+    @property
+    def interaction(self) -> Interaction:
+        return self._core.interaction()
+
+    @property
+    def resumes(self) -> int:
+        return self._core.resumes
+
+    @property
+    def retries(self) -> int:
+        return self._core.retries
+
+    @property
+    def continuations(self) -> int:
+        return self._core.continuations
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self
+
+    async def __anext__(self) -> Any:
+        return await self._iterator.__anext__()
+
+    async def until_done(self) -> Interaction:
+        async for _ in self:
+            pass
+        return self.interaction
+
+    async def _run(self) -> AsyncIterator[Any]:
+        core = self._core
+        spec: RequestSpec | None = core.first
+        while spec is not None:
+            response = await self._open(spec)
+            core.opened(spec)
+            self._response = response
+            error: BaseException | None = None
+            try:
+                if _content_type(response) != "text/event-stream":
+                    event = core.on_json_body(json.loads(await response.aread() or b"null"))
+                    if event is not None:
+                        yield event
+                else:
+                    parser = SSEParser()
+                    done = False
+                    async for chunk in response.aiter_bytes():
+                        for payload in parser.feed(chunk):
+                            if payload is DONE:  # the server says this is the end
+                                core.fold.terminal = done = True
+                                break
+                            event = core.on_payload(payload)
+                            if event is not None:
+                                yield event
+                        if done or core.fold.terminal:
+                            break
+                    else:
+                        for payload in parser.close():
+                            if payload is not DONE and (event := core.on_payload(payload)):
+                                yield event
+            except _DROPS as exc:
+                error = exc
+            finally:
+                await response.aclose()
+                self._response = None
+            spec = core.next_request(error)
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._iterator.aclose()
+            if self._response is not None:
+                await self._response.aclose()
+
+    async def __aenter__(self) -> AsyncStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
