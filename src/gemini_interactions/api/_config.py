@@ -60,9 +60,9 @@ class Settings:
     prefix: str
     vertex: bool = False
     api_key: Secret | None = None
-    credentials: Any = None
+    credentials: Any = field(default=None, repr=False)
     """google-auth credentials (Vertex with project/location); refreshed before each attempt."""
-    secrets: list[str] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list, repr=False)
     """Every credential string known to this client, for redaction."""
 
     def url(self, path: str) -> str:

@@ -146,7 +146,7 @@ def merge_usage(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str,
     if not a or not b:
         return a or b
     out = dict(b)
-    for key in set(a) | set(b):
+    for key in set(a) | set(b) | {"initial_input_tokens"}:
         x, y = a.get(key), b.get(key)
         if key == "initial_input_tokens":
             out[key] = x if x is not None else a.get("total_input_tokens")

@@ -1,0 +1,143 @@
+"""Endpoints and auth (spec section 2): Developer API, Vertex, express mode, environment."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+
+from gemini_interactions.api import Client, ConfigurationError
+
+from .helpers import KEY, Recorder, json_response
+
+
+class FakeCredentials:
+    def __init__(self) -> None:
+        self.token: str | None = None
+        self.valid = False
+        self.expired = False
+        self.quota_project_id = "quota-proj"
+        self.refreshes = 0
+
+    def refresh(self, request: Any) -> None:
+        self.refreshes += 1
+        self.token = f"ya29.token-{self.refreshes}"
+        self.valid = True
+
+
+def url_of(client: Client) -> tuple[str, dict[str, str]]:
+    rec = Recorder(lambda r: json_response({"id": "i", "status": "completed"}))
+    client._http._transport = rec.transport  # route the real client through the recorder
+    client.interactions.get("i")
+    return str(rec.requests[0].url), dict(rec.requests[0].headers)
+
+
+def test_key_from_environment_gemini(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", KEY)
+    url, headers = url_of(Client())
+    assert url.startswith("https://generativelanguage.googleapis.com/v1beta/interactions/i")
+    assert headers["x-goog-api-key"] == KEY
+
+
+def test_google_api_key_wins_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", "gemini-key")
+    monkeypatch.setenv("GOOGLE_API_KEY", "google-key")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, headers = url_of(Client())
+    assert headers["x-goog-api-key"] == "google-key"
+    assert caught and "GOOGLE_API_KEY" in str(caught[0].message)
+    assert "google-key" not in str(caught[0].message)
+
+
+def test_argument_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", "env-key")
+    monkeypatch.setenv("GEMINI_BASE_URL", "http://127.0.0.1:9")
+    url, headers = url_of(Client("arg-key", base_url="http://127.0.0.1:4010/"))
+    assert url.startswith("http://127.0.0.1:4010/v1beta/interactions/i")
+    assert headers["x-goog-api-key"] == "arg-key"
+
+
+def test_base_url_from_either_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", "http://127.0.0.1:5000")
+    url, _ = url_of(Client(KEY))
+    assert url.startswith("http://127.0.0.1:5000/v1beta/")
+
+
+def test_api_version_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert url_of(Client(KEY, api_version="v1"))[0].startswith(
+        "https://generativelanguage.googleapis.com/v1/interactions"
+    )
+    monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", "v1alpha")
+    assert "/v1alpha/" in url_of(Client(KEY))[0]
+
+
+def test_missing_key_is_a_clear_error() -> None:
+    with pytest.raises(ConfigurationError, match="GEMINI_API_KEY"):
+        Client()
+
+
+def test_vertex_project_location_oauth() -> None:
+    creds = FakeCredentials()
+    client = Client(vertex=True, project="proj", location="us-central1", credentials=creds)
+    url, headers = url_of(client)
+    assert url.startswith(
+        "https://us-central1-aiplatform.googleapis.com/v1beta1/projects/proj/locations/"
+        "us-central1/interactions/i"
+    )
+    assert headers["authorization"] == "Bearer ya29.token-1"
+    assert headers["x-goog-user-project"] == "quota-proj"
+    assert "x-goog-api-key" not in headers
+    assert "ya29" not in repr(client)
+
+
+@pytest.mark.parametrize(
+    ("location", "host"),
+    [
+        ("global", "https://aiplatform.googleapis.com"),
+        ("us", "https://aiplatform.us.rep.googleapis.com"),
+        ("eu", "https://aiplatform.eu.rep.googleapis.com"),
+        ("europe-west4", "https://europe-west4-aiplatform.googleapis.com"),
+    ],
+)
+def test_vertex_hosts(location: str, host: str) -> None:
+    url, _ = url_of(Client(vertex=True, project="p", location=location,
+                           credentials=FakeCredentials()))
+    assert url.startswith(f"{host}/v1beta1/projects/p/locations/{location}/interactions")
+
+
+def test_vertex_from_environment_defaults_location_to_global(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "envproj")
+    url, _ = url_of(Client(credentials=FakeCredentials()))
+    assert url.startswith(
+        "https://aiplatform.googleapis.com/v1beta1/projects/envproj/locations/global/"
+    )
+
+
+def test_vertex_token_is_refreshed_when_expired() -> None:
+    creds = FakeCredentials()
+    client = Client(vertex=True, project="p", location="global", credentials=creds)
+    url_of(client)
+    creds.expired = True
+    _, headers = url_of(client)
+    assert headers["authorization"] == "Bearer ya29.token-2"
+
+
+def test_vertex_express_mode() -> None:
+    url, headers = url_of(Client(KEY, vertex=True))
+    assert url.startswith("https://aiplatform.googleapis.com/v1beta1/interactions/i")
+    assert headers["x-goog-api-key"] == KEY
+
+
+def test_vertex_without_project_or_key_is_a_clear_error() -> None:
+    with pytest.raises(ConfigurationError, match="project"):
+        Client(vertex=True)
+
+
+def test_project_without_vertex_is_an_error() -> None:
+    with pytest.raises(ConfigurationError, match="vertex=True"):
+        Client(KEY, project="p")
