@@ -199,3 +199,26 @@ def test_legacy_resource_and_steps_resource_are_the_same_interaction() -> None:
     b = to_interaction(steps, "2026-05-07")
     assert a.steps == b.steps
     assert a.model_dump(mode="json") == b.model_dump(mode="json")
+
+
+@given(
+    text=st.text(max_size=20),
+    index=st.integers(min_value=0, max_value=5),
+    kind=st.sampled_from(["text", "arguments_delta"]),
+    with_id=st.booleans(),
+)
+def test_fast_typed_events_equal_validated_ones(
+    text: str, index: int, kind: str, with_id: bool
+) -> None:
+    from gemini_interactions.api._events import _EVENT_ADAPTER, parse_event
+
+    field = "text" if kind == "text" else "arguments"
+    payload: dict[str, Any] = {"event_type": "step.delta", "index": index,
+                               "delta": {"type": kind, field: text}}
+    if with_id:
+        payload["event_id"] = f"ev_{index}"
+    fast, slow = parse_event(payload), _EVENT_ADAPTER.validate_python(payload)
+    assert type(fast) is type(slow) and type(fast.delta) is type(slow.delta)
+    assert fast == slow
+    assert fast.model_dump(exclude_unset=True) == slow.model_dump(exclude_unset=True)
+    assert fast.model_dump() == slow.model_dump()

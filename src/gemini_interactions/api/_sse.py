@@ -9,10 +9,10 @@ BOM the first field name would be unrecognised and, in data-only framing, the fi
 from __future__ import annotations
 
 import codecs
-import json
 from typing import Any
 
 from httpx_sse._decoders import SSEDecoder, SSELineDecoder
+from pydantic_core import from_json
 
 DONE = object()
 """Returned for a ``data: [DONE]`` sentinel: the stream ends there."""
@@ -67,7 +67,9 @@ def to_payload(data: str, sse_event: str = "", sse_id: str = "") -> Any:
     if data == "[DONE]":
         return DONE
     try:
-        payload = json.loads(data)
+        # pydantic's own JSON parser: about 3x faster than json.loads on small events, and this
+        # is the hottest line of a stream.
+        payload = from_json(data)
     except ValueError:
         payload = None
     if not isinstance(payload, dict):

@@ -1,0 +1,166 @@
+"""Streaming throughput: our client (typed events + folding) against bare httpx-sse + json.loads.
+
+The same SSE bytes are served by a real HTTP server on 127.0.0.1 and consumed by
+  (a) httpx + httpx-sse + json.loads, doing nothing with the events (the floor), and
+  (b) gemini_interactions.api.Client: typed events, the fold, and the final Interaction.
+Targets (issue 2): b costs at most 2x a; 200,000 deltas cost at most 12x 20,000 deltas.
+Prints events per second and the ratios; exits non-zero when a target is missed.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import httpx_sse
+
+from gemini_interactions.api import Client
+
+REPEATS = 5
+
+
+def _frame(payload: dict[str, Any]) -> str:
+    return f"event: {payload['event_type']}\ndata: {json.dumps(payload)}\n\n"
+
+
+def text_stream(deltas: int) -> bytes:
+    out = [_frame({"event_type": "interaction.created",
+                   "interaction": {"id": "v1_bench", "status": "in_progress"},
+                   "event_id": "ev_0"}),
+           _frame({"event_type": "step.start", "index": 0, "step": {"type": "model_output"},
+                   "event_id": "ev_1"})]
+    for i in range(deltas):
+        out.append(_frame({"event_type": "step.delta", "index": 0,
+                           "delta": {"type": "text", "text": f"word{i % 97} "},
+                           "event_id": f"ev_{i + 2}"}))
+    out.append(_frame({"event_type": "step.stop", "index": 0, "event_id": f"ev_{deltas + 2}"}))
+    out.append(_frame({"event_type": "interaction.completed",
+                       "interaction": {"id": "v1_bench", "status": "completed"},
+                       "event_id": f"ev_{deltas + 3}"}))
+    return "".join(out).encode()
+
+
+def arguments_stream(fragments: int) -> bytes:
+    payload = json.dumps({"items": [f"item-{i}" for i in range(fragments)]})
+    size = max(1, len(payload) // fragments)
+    pieces = [payload[i:i + size] for i in range(0, len(payload), size)]
+    out = [_frame({"event_type": "interaction.created",
+                   "interaction": {"id": "v1_args", "status": "in_progress"}, "event_id": "e0"}),
+           _frame({"event_type": "step.start", "index": 0,
+                   "step": {"type": "function_call", "id": "fc", "name": "f", "arguments": {}},
+                   "event_id": "e1"})]
+    for i, piece in enumerate(pieces):
+        out.append(_frame({"event_type": "step.delta", "index": 0,
+                           "delta": {"type": "arguments_delta", "arguments": piece},
+                           "event_id": f"e{i + 2}"}))
+    out.append(_frame({"event_type": "step.stop", "index": 0, "event_id": "e_stop"}))
+    out.append(_frame({"event_type": "interaction.completed",
+                       "interaction": {"id": "v1_args", "status": "requires_action"},
+                       "event_id": "e_done"}))
+    return "".join(out).encode()
+
+
+class _Server:
+    """Serves one body per path, chunked in 16 KiB writes, on 127.0.0.1."""
+
+    def __init__(self, bodies: dict[str, bytes]) -> None:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                request = json.loads(self.rfile.read(length) or b"{}")
+                body = outer.bodies[request.get("input", "")]
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                for i in range(0, len(body), 16384):
+                    self.wfile.write(body[i:i + 16384])
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.bodies = bodies
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+
+
+def bare(url: str, name: str) -> int:
+    count = 0
+    with httpx.Client(timeout=None) as http, httpx_sse.connect_sse(
+        http, "POST", f"{url}/v1beta/interactions", json={"model": "m", "input": name,
+                                                           "stream": True}
+    ) as source:
+        for sse in source.iter_sse():
+            json.loads(sse.data)
+            count += 1
+    return count
+
+
+def ours(url: str, name: str) -> int:
+    count = 0
+    with Client("bench-key", base_url=url) as client:
+        stream = client.interactions.create(model="m", input=name, stream=True)
+        with stream:
+            for _ in stream:
+                count += 1
+        final = stream.interaction
+    assert final.status in ("completed", "requires_action"), final.status
+    return count
+
+
+def best_of(fn: Callable[[str, str], int], url: str, name: str) -> tuple[float, int]:
+    times, count = [], 0
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        count = fn(url, name)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), count
+
+
+def main() -> int:
+    bodies = {"text20k": text_stream(20_000), "text200k": text_stream(200_000),
+              "args2k": arguments_stream(2_000)}
+    server = _Server(bodies)
+    failures = []
+    try:
+        print(f"{'stream':<10} {'bare ev/s':>12} {'ours ev/s':>12} {'ours/bare time':>15}")
+        for name in ("text20k", "args2k"):
+            t_a, n_a = best_of(bare, server.url, name)
+            t_b, n_b = best_of(ours, server.url, name)
+            ratio = t_b / t_a
+            print(f"{name:<10} {n_a / t_a:>12,.0f} {n_b / t_b:>12,.0f} {ratio:>15.2f}")
+            if ratio > 2.0:
+                failures.append(f"{name}: ours/bare {ratio:.2f} > 2.0")
+        t_small, _ = best_of(ours, server.url, "text20k")
+        global REPEATS
+        REPEATS = 3
+        t_big, n_big = best_of(ours, server.url, "text200k")
+        growth = t_big / t_small
+        print(f"growth: 200,000 deltas took {t_big:.2f} s, 20,000 took {t_small:.2f} s: "
+              f"ratio {growth:.1f} (target <= 12)")
+        if growth > 12:
+            failures.append(f"growth ratio {growth:.1f} > 12")
+    finally:
+        server.close()
+    for failure in failures:
+        print("MISSED:", failure)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
