@@ -1,0 +1,33 @@
+"""Chains of turns over the Interactions API: continue, branch, tools, structured output.
+
+This layer stands on its own (no IPython): the ``%%gemini`` magics are a thin shell over it.
+"""
+
+from __future__ import annotations
+
+from ._attach import attachment_content
+from ._chain import Chain
+from ._errors import ChainUsageError, TurnFailedError
+from ._options import DEFAULT_MODEL, THINKING_LEVELS, SendOptions
+from ._registry import ChainRegistry
+from ._schema import ResponseSchema, response_schema
+from ._tools import FunctionTool, ToolRun, function_tool
+from ._turn import Turn, TurnObserver
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "THINKING_LEVELS",
+    "Chain",
+    "ChainRegistry",
+    "ChainUsageError",
+    "FunctionTool",
+    "ResponseSchema",
+    "SendOptions",
+    "ToolRun",
+    "Turn",
+    "TurnFailedError",
+    "TurnObserver",
+    "attachment_content",
+    "function_tool",
+    "response_schema",
+]

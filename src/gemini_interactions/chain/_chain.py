@@ -1,0 +1,315 @@
+"""``Chain``: a conversation of turns over the Interactions API, with a head and branches.
+
+The chain never lies: a turn becomes the head only when the server gave it an id and it ended
+well. Failed, interrupted and cancelled turns are kept (with what was sent and what partially
+arrived) but never move the head. Branching from turn N continues from N's interaction; the old
+branch stays in ``turns``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..api._errors import APIError
+from ._errors import ChainUsageError, TurnFailedError
+from ._options import SendOptions, prepare
+from ._runner import run_turn
+from ._turn import Turn, TurnObserver
+
+if TYPE_CHECKING:
+    from ..api import Client, Interaction
+
+_OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(SendOptions))
+
+
+class Chain:
+    """A conversation: ``send`` prompts, read ``turns``, continue from the ``head`` or branch.
+
+    ::
+
+        chain = Chain(Client(), model="gemini-3-flash-preview")
+        chain.send("Name a prime number.")
+        chain.send("And the next one?")                # continues from the head
+        chain.send("Name an even one.", from_turn=1)   # a branch from turn 1
+        chain.send("Weather in Paris?", tools=[get_weather])
+
+    Keyword arguments of the constructor are default options for every ``send``.
+    """
+
+    def __init__(self, client: Client | None = None, *, name: str = "chain", **defaults: Any):
+        _check_option_names(defaults)
+        self.client = client
+        self.name = name
+        self.defaults: dict[str, Any] = defaults
+        self.turns: list[Turn] = []
+        self._head: int | None = None
+        # Background turns still running: (the head when they were sent, their schema).
+        self._pending: dict[int, tuple[int | None, Any]] = {}
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        head = self._head if self._head is not None else "-"
+        return f"Chain(name={self.name!r}, turns={len(self.turns)}, head={head})"
+
+    def __len__(self) -> int:
+        return len(self.turns)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    @property
+    def head(self) -> Turn | None:
+        """The turn the next ``send`` continues from (None: the next send starts fresh)."""
+        return self.turns[self._head - 1] if self._head is not None else None
+
+    @property
+    def head_id(self) -> str | None:
+        head = self.head
+        return head.id if head is not None else None
+
+    def turn(self, number: int) -> Turn:
+        """Turn ``number`` (1-based; negative counts from the end, -1 is the last turn)."""
+        count = len(self.turns)
+        if count == 0:
+            raise ChainUsageError(f"Chain {self.name!r} has no turns yet.")
+        index = number - 1 if number > 0 else count + number
+        if number == 0 or not 0 <= index < count:
+            raise ChainUsageError(
+                f"Chain {self.name!r} has no turn {number}: it has turns 1 to {count} "
+                f"(or -1 to -{count} from the end)."
+            )
+        return self.turns[index]
+
+    def path(self, turn: Turn | None = None) -> list[Turn]:
+        """The turns from the root of ``turn``'s branch (default: the head) down to it."""
+        current = turn if turn is not None else self.head
+        out: list[Turn] = []
+        while current is not None:
+            out.append(current)
+            current = self.turns[current.parent - 1] if current.parent is not None else None
+        return list(reversed(out))
+
+    def find(self, interaction_id: str) -> Turn | None:
+        """The turn whose (any round's) interaction has this id."""
+        for turn in reversed(self.turns):
+            if any(i.id == interaction_id for i in turn.interactions):
+                return turn
+        return None
+
+    def usage(self) -> dict[str, dict[str, int]]:
+        """Tokens per model (or agent) over every turn, the failed ones included (they cost too)."""
+        totals: dict[str, dict[str, int]] = {}
+        for turn in self.turns:
+            per = totals.setdefault(turn.model or "?", {})
+            for key, value in turn.usage.items():
+                per[key] = per.get(key, 0) + value
+            per["turns"] = per.get("turns", 0) + 1
+        return totals
+
+    # --- sending -------------------------------------------------------------------------------
+
+    def _parent(self, new: bool, from_turn: int | None) -> Turn | None:
+        if new:
+            if from_turn is not None:
+                raise ChainUsageError("Start a new conversation or branch from a turn, not both.")
+            return None
+        parent = self.turn(from_turn) if from_turn is not None else self.head
+        if parent is None:
+            return None
+        if not parent.joined:
+            raise ChainUsageError(
+                f"Turn {parent.number} of chain {self.name!r} {parent.status}, so there is "
+                "nothing to continue from; pick a completed turn with --from N."
+            )
+        if not parent.store:
+            raise ChainUsageError(
+                f"Turn {parent.number} of chain {self.name!r} was sent with --no-store, so the "
+                "server kept nothing to continue from; branch from an earlier turn with --from N."
+            )
+        return parent
+
+    def _prepare(self, new: bool, from_turn: int | None, options: dict[str, Any]) -> Any:
+        _check_option_names(options)
+        merged = {**self.defaults, **options}
+        parent = self._parent(new, from_turn)
+        prepared = prepare(SendOptions(**merged))
+        return parent, prepared
+
+    def build_request(
+        self,
+        prompt: str,
+        *,
+        new: bool = False,
+        from_turn: int | None = None,
+        **options: Any,
+    ) -> dict[str, Any]:
+        """The exact first request ``send`` would make (method, url, headers, json), credentials
+        redacted; nothing is sent and the chain does not change."""
+        client = self._client()
+        parent, prepared = self._prepare(new, from_turn, options)
+        params = {**prepared.base_params(), "input": prepared.first_input(prompt)}
+        if parent is not None:
+            params["previous_interaction_id"] = parent.id
+        streaming = prepared.options.stream and not prepared.background
+        return client.interactions.build_request(stream=streaming or None, **params)
+
+    def send(
+        self,
+        prompt: str,
+        *,
+        new: bool = False,
+        from_turn: int | None = None,
+        observer: TurnObserver | None = None,
+        **options: Any,
+    ) -> Turn:
+        """Send ``prompt`` as the next turn and return it when it ends.
+
+        Continues from the head, from turn ``from_turn`` (a branch), or from nothing with
+        ``new=True``. Options: ``model``, ``agent``, ``system``, ``thinking``, ``thoughts``,
+        ``temperature``, ``max_output_tokens``, ``store``, ``tools`` (callables, built-in names,
+        raw dicts), ``search``, ``code_execution``, ``url_context``, ``schema`` (pydantic class,
+        TypedDict, JSON-schema dict), ``attachments``, ``background``, ``stream``,
+        ``max_tool_rounds``, ``generation_config``, ``extra_body``.
+
+        Raises ``ChainUsageError`` (nothing sent, nothing changed) for impossible options,
+        ``TurnFailedError`` when the server or the stream failed (the turn is recorded), and
+        ``KeyboardInterrupt`` after recording an interrupted turn.
+        """
+        client = self._client()
+        parent, prepared = self._prepare(new, from_turn, options)
+        with self._lock:
+            turn = Turn(
+                number=len(self.turns) + 1,
+                chain=self.name,
+                prompt=prompt,
+                parent=parent.number if parent is not None else None,
+                previous_interaction_id=parent.id if parent is not None else None,
+                options=prepared.summary(),
+                store=prepared.options.store,
+            )
+            self.turns.append(turn)
+            head_at_send = self._head
+        watcher = observer or TurnObserver()
+        try:
+            run_turn(client, turn, prepared, watcher)
+        except APIError as exc:
+            watcher.on_end(turn)
+            raise TurnFailedError(str(exc), turn) from None
+        except KeyboardInterrupt:
+            watcher.on_end(turn)
+            raise
+        if turn.status == "running":
+            self._pending[turn.number] = (head_at_send, prepared.schema)
+        else:
+            self._settle(turn, prepared.schema, head_at_send)
+        watcher.on_end(turn)
+        if turn.status not in ("completed", "incomplete", "running"):
+            raise TurnFailedError(turn.error or f"The turn ended {turn.status}.", turn)
+        return turn
+
+    def _settle(self, turn: Turn, schema: Any, head_at_send: int | None) -> None:
+        """A finished turn: parse its structured answer and move the head if it joined."""
+        if schema is not None and turn.joined:
+            try:
+                turn.parsed = schema.parse(turn.output_text)
+            except ValueError as exc:
+                turn.parse_error = str(exc)
+        with self._lock:
+            # A background turn that finishes after the user moved on does not yank the head back.
+            if turn.joined and self._head == head_at_send:
+                self._head = turn.number
+
+    # --- background turns ----------------------------------------------------------------------
+
+    def _background_turn(self, turn: Turn | int | None) -> Turn:
+        if isinstance(turn, Turn):
+            return turn
+        if turn is not None:
+            return self.turn(turn)
+        for candidate in reversed(self.turns):
+            if candidate.status == "running":
+                return candidate
+        raise ChainUsageError(f"Chain {self.name!r} has no background turn running.")
+
+    def finish(self, turn: Turn, interaction: Interaction) -> Turn:
+        """Record the latest snapshot of a background turn (idempotent; safe from a poller)."""
+        with self._lock:
+            if turn.status != "running":
+                return turn
+            if turn.interactions:
+                turn.interactions[-1] = interaction
+            else:
+                turn.interactions.append(interaction)
+            if interaction.status in ("queued", "in_progress"):
+                return turn
+            turn.status = interaction.status or "completed"
+            turn.ended_at = time.time()
+            if turn.status not in ("completed", "incomplete"):
+                from ._runner import _failure_message
+
+                turn.error = _failure_message(interaction)
+            head_at_send, schema = self._pending.pop(turn.number, (None, None))
+            self._settle(turn, schema, head_at_send)
+        return turn
+
+    def refresh(self, turn: Turn | int | None = None) -> Turn:
+        """Poll a background turn once."""
+        target = self._background_turn(turn)
+        if target.status == "running" and target.id:
+            self.finish(target, self._client().interactions.get(target.id))
+        return target
+
+    def wait(
+        self,
+        turn: Turn | int | None = None,
+        *,
+        timeout: float | None = None,
+        on_progress: Callable[[Interaction], Any] | None = None,
+    ) -> Turn:
+        """Block until a background turn (default: the latest running one) ends."""
+        target = self._background_turn(turn)
+        if target.status != "running" or not target.id:
+            return target
+
+        def progress(snapshot: Interaction) -> None:
+            self.finish(target, snapshot)
+            if on_progress is not None:
+                on_progress(snapshot)
+
+        final = self._client().interactions.wait(target.id, timeout=timeout, on_progress=progress)
+        return self.finish(target, final)
+
+    def cancel(self, turn: Turn | int | None = None) -> Turn:
+        """Cancel a background turn; it is recorded as cancelled and never becomes the head."""
+        target = self._background_turn(turn)
+        if target.status != "running" or not target.id:
+            raise ChainUsageError(
+                f"Turn {target.number} of chain {self.name!r} is {target.status}, not running; "
+                "only a running background turn can be cancelled."
+            )
+        return self.finish(target, self._client().interactions.cancel(target.id))
+
+    def reset(self) -> None:
+        """Forget every turn."""
+        with self._lock:
+            self.turns.clear()
+            self._head = None
+            self._pending.clear()
+
+    def _client(self) -> Client:
+        if self.client is None:
+            raise ChainUsageError(
+                "This chain has no client: pass Chain(Client(...)) or set chain.client."
+            )
+        return self.client
+
+
+def _check_option_names(options: dict[str, Any]) -> None:
+    unknown = sorted(set(options) - _OPTION_NAMES)
+    if unknown:
+        raise ChainUsageError(
+            f"Unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(_OPTION_NAMES))}."
+        )

@@ -1,0 +1,108 @@
+"""Named chains: several independent conversations in one kernel, one of them current."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ._chain import Chain
+from ._errors import ChainUsageError
+from ._turn import Turn
+
+if TYPE_CHECKING:
+    from ..api import Client
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+
+
+class ChainRegistry:
+    """Chains by name, and which one is current."""
+
+    def __init__(self, client: Client | None = None) -> None:
+        self._client = client
+        self.chains: dict[str, Chain] = {}
+        self.current_name: str | None = None
+        self._counter = 0
+
+    def __iter__(self) -> Iterator[Chain]:
+        return iter(list(self.chains.values()))
+
+    def __len__(self) -> int:
+        return len(self.chains)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.chains
+
+    @property
+    def client(self) -> Client | None:
+        return self._client
+
+    @client.setter
+    def client(self, client: Client | None) -> None:
+        """A new backend: every chain sends through it from now on."""
+        self._client = client
+        for chain in self.chains.values():
+            chain.client = client
+
+    @property
+    def current(self) -> Chain | None:
+        return self.chains.get(self.current_name) if self.current_name else None
+
+    def next_name(self) -> str:
+        while True:
+            self._counter += 1
+            name = f"chat{self._counter}"
+            if name not in self.chains:
+                return name
+
+    @staticmethod
+    def check_name(name: str) -> str:
+        if not _NAME.fullmatch(name):
+            raise ChainUsageError(
+                f"{name!r} is not a usable chain name: start with a letter, then letters, "
+                "digits, '_', '.' or '-' (64 at most)."
+            )
+        return name
+
+    def get(self, name: str) -> Chain:
+        try:
+            return self.chains[name]
+        except KeyError:
+            known = ", ".join(self.chains) or "none yet"
+            raise ChainUsageError(f"There is no chain named {name!r} (chains: {known}).") from None
+
+    def create(self, name: str | None = None, **defaults: Any) -> Chain:
+        """A new empty chain (not current until ``use``); an existing name is an error."""
+        name = self.check_name(name) if name is not None else self.next_name()
+        if name in self.chains:
+            raise ChainUsageError(f"A chain named {name!r} exists already.")
+        chain = Chain(self._client, name=name, **defaults)
+        self.chains[name] = chain
+        return chain
+
+    def use(self, name: str) -> Chain:
+        chain = self.get(name)
+        self.current_name = name
+        return chain
+
+    def remove(self, name: str) -> None:
+        self.get(name)
+        del self.chains[name]
+        if self.current_name == name:
+            self.current_name = None
+
+    def clear(self) -> None:
+        self.chains.clear()
+        self.current_name = None
+
+    def find(self, interaction_id: str) -> tuple[Chain, Turn] | None:
+        """The chain and turn an interaction id belongs to."""
+        for chain in self.chains.values():
+            turn = chain.find(interaction_id)
+            if turn is not None:
+                return chain, turn
+        return None
+
+    def running(self) -> list[tuple[Chain, Turn]]:
+        return [(c, t) for c in self.chains.values() for t in c.turns if t.status == "running"]

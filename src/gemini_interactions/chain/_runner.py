@@ -1,0 +1,163 @@
+"""Running one turn: the prompt's request, then function tool rounds until the answer is complete.
+
+Everything is recorded on the ``Turn`` as it happens (each request body before it is sent, each
+interaction when its round ends, partial ones on failure), so a turn that fails or is interrupted
+still tells the truth about what was sent and received.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from ..api._errors import APIError, StreamDroppedError
+from ..api._events import StepDeltaEvent, TextDelta, ThoughtSummaryDelta
+from ._options import PreparedTurn
+from ._tools import run_call
+from ._turn import Turn, TurnObserver
+
+if TYPE_CHECKING:
+    from ..api import Client, Interaction
+
+
+def _failure_message(interaction: Interaction) -> str:
+    for error in (interaction.error_event, *(interaction.errors or []), interaction.error):
+        if error is not None and error.message:
+            code = f" ({error.code})" if error.code not in (None, "") else ""
+            return f"The interaction failed{code}: {error.message}"
+    return f"The interaction ended with status {interaction.status!r}."
+
+
+class _Round:
+    """Streams or sends one request and folds what the turn shows while it streams."""
+
+    def __init__(self, client: Client, turn: Turn, observer: TurnObserver) -> None:
+        self.client = client
+        self.turn = turn
+        self.observer = observer
+        self.text_started = False
+
+    def _on_event(self, event: Any) -> None:
+        if isinstance(event, StepDeltaEvent):
+            delta = event.delta
+            turn = self.turn
+            if isinstance(delta, TextDelta) and delta.text:
+                if not self.text_started and turn.text and not turn.text.endswith("\n\n"):
+                    turn.text += "\n\n"  # a new round's answer starts a new paragraph
+                self.text_started = True
+                turn.text += delta.text
+            elif isinstance(delta, ThoughtSummaryDelta) and delta.content is not None:
+                turn.thoughts += str(getattr(delta.content, "text", "") or "")
+        self.observer.on_event(self.turn, event)
+
+    def stream(self, params: dict[str, Any]) -> Interaction:
+        stream = self.client.interactions.create(stream=True, **params)
+        try:
+            for event in stream:
+                self._on_event(event)
+            return stream.interaction
+        except KeyboardInterrupt:
+            # Keep what arrived: the partial answer is part of the record, marked interrupted.
+            self.turn.interactions.append(stream.interaction)
+            raise
+        except StreamDroppedError as exc:
+            if exc.interaction is not None:
+                self.turn.interactions.append(exc.interaction)
+            raise
+        except APIError:
+            partial = stream.interaction
+            if partial.id or partial.steps:
+                self.turn.interactions.append(partial)
+            raise
+        finally:
+            stream.close()
+
+    def send(self, params: dict[str, Any]) -> Interaction:
+        return self.client.interactions.create(stream=False, **params)
+
+
+def run_turn(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnObserver) -> None:
+    """Run ``turn`` to its end, recording everything; raises what interrupted or failed it
+    (``KeyboardInterrupt``, ``APIError``) after setting the turn's status."""
+    base = prepared.base_params()
+    streaming = prepared.options.stream and not prepared.background
+    params: dict[str, Any] = {**base, "input": prepared.first_input(turn.prompt)}
+    if turn.previous_interaction_id:
+        params["previous_interaction_id"] = turn.previous_interaction_id
+    history: list[Any] = []
+    max_rounds = prepared.options.max_tool_rounds
+    round_no = 0
+    turn.status = "streaming" if streaming else "running"
+    try:
+        while True:
+            turn.requests.append(
+                client.interactions.build_request(stream=streaming or None, **params)["json"]
+            )
+            if round_no == 0:
+                observer.on_start(turn)
+            runner = _Round(client, turn, observer)
+            interaction = runner.stream(params) if streaming else runner.send(params)
+            turn.interactions.append(interaction)
+            observer.on_round(turn, interaction)
+            calls = interaction.function_calls
+            if interaction.status != "requires_action" or not calls or prepared.background:
+                break
+            if round_no >= max_rounds:
+                turn.status = "requires_action"
+                turn.error = (
+                    f"The model still asked for tools after {max_rounds} tool round(s); "
+                    "raise --max-tool-rounds to let it go on."
+                )
+                return
+            round_no += 1
+            results = []
+            for call in calls:
+                observer.on_tool_call(turn, _pending_run(call, round_no))
+                run = run_call(call, prepared.functions, round_no)
+                turn.tool_runs.append(run)
+                observer.on_tool_result(turn, run)
+                results.append(run.result_step())
+            if prepared.options.store:
+                params = {**base, "input": results, "previous_interaction_id": interaction.id}
+            else:
+                # Nothing is stored server-side: resend the whole exchange (stateless mode).
+                if not history:
+                    history = [{"type": "user_input", "content": _as_content(params["input"])}]
+                steps = [s.to_dict() for s in interaction.steps if s.type != "user_input"]
+                history = [*history, *steps, *results]
+                params = {**base, "input": history}
+        turn.status = interaction.status or ("completed" if interaction.id else "failed")
+        if prepared.background and turn.status in ("queued", "in_progress"):
+            turn.status = "running"
+        elif turn.status == "failed":
+            turn.error = _failure_message(interaction)
+        elif turn.status not in ("completed", "incomplete", "requires_action"):
+            turn.error = turn.error or _failure_message(interaction)
+    except KeyboardInterrupt:
+        turn.status = "interrupted"
+        turn.error = "Interrupted by the user; the partial answer is kept."
+        raise
+    except APIError as exc:
+        turn.status = "failed"
+        turn.error = str(exc)
+        raise
+    finally:
+        if turn.status != "running":
+            turn.ended_at = time.time()
+
+
+def _pending_run(call: Any, round_no: int) -> Any:
+    from ._tools import ToolRun
+
+    return ToolRun(
+        call_id=getattr(call, "id", None),
+        name=str(getattr(call, "name", "") or ""),
+        arguments=getattr(call, "arguments", None),
+        round=round_no,
+    )
+
+
+def _as_content(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        return [{"type": "text", "text": value}]
+    return list(value)

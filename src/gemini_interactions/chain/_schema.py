@@ -1,0 +1,88 @@
+"""Structured output: a pydantic model, a TypedDict or a JSON-schema dict as ``response_format``,
+and the answer parsed and validated back into that type."""
+
+from __future__ import annotations
+
+import json
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+
+from ._errors import ChainUsageError
+from ._tools import inline_refs
+
+
+def _is_typeddict(obj: Any) -> bool:
+    return isinstance(obj, type) and typing.is_typeddict(obj)
+
+
+@dataclass
+class ResponseSchema:
+    """What ``schema=`` became: the JSON Schema sent, and how the answer is read back."""
+
+    source: Any
+    json_schema: dict[str, Any]
+    adapter: TypeAdapter[Any] | None
+    """None for a plain JSON-schema dict: the answer is parsed as JSON, not validated further."""
+
+    @property
+    def name(self) -> str:
+        return getattr(self.source, "__name__", "schema")
+
+    @property
+    def response_format(self) -> dict[str, Any]:
+        return {"type": "text", "mime_type": "application/json", "schema": self.json_schema}
+
+    def parse(self, text: str) -> Any:
+        """The answer as the schema's type; ``ValueError`` with a readable reason otherwise."""
+        cleaned = _strip_fence(text)
+        if self.adapter is None:
+            try:
+                return json.loads(cleaned)
+            except ValueError as exc:
+                raise ValueError(f"the answer is not JSON ({exc})") from None
+        try:
+            return self.adapter.validate_json(cleaned)
+        except ValueError as exc:
+            first = str(exc).splitlines()
+            raise ValueError(
+                f"the answer does not match {self.name}: {' '.join(first[:3])}"
+            ) from None
+
+
+def _strip_fence(text: str) -> str:
+    """Models sometimes wrap JSON in a Markdown code fence even when asked for JSON."""
+    stripped = text.strip()
+    if stripped.startswith("```") and stripped.endswith("```"):
+        body = stripped[3:-3]
+        return body.split("\n", 1)[1] if "\n" in body else body
+    return stripped
+
+
+def response_schema(source: Any) -> ResponseSchema:
+    """A ``ResponseSchema`` from a pydantic model class, a TypedDict class or a JSON-schema dict."""
+    if isinstance(source, ResponseSchema):
+        return source
+    if isinstance(source, dict):
+        if not source or not any(k in source for k in ("type", "properties", "$ref", "anyOf")):
+            raise ChainUsageError(
+                "A schema dict must be a JSON Schema (with 'type', 'properties', 'anyOf' or "
+                f"'$ref'); got keys {sorted(source)[:5]}."
+            )
+        return ResponseSchema(source, source, None)
+    if isinstance(source, type) and (issubclass(source, BaseModel) or _is_typeddict(source)):
+        try:
+            adapter: TypeAdapter[Any] = TypeAdapter(source)
+            schema = inline_refs(adapter.json_schema())
+        except Exception as exc:
+            raise ChainUsageError(
+                f"{source.__name__} cannot be described as JSON Schema "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0]})."
+            ) from None
+        return ResponseSchema(source, schema, adapter)
+    raise ChainUsageError(
+        f"{source!r} cannot be a schema: pass a pydantic model class, a TypedDict class or a "
+        "JSON-schema dict."
+    )

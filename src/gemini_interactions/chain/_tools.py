@@ -1,0 +1,320 @@
+"""Python callables as function tools: declarations built with pydantic, and running the calls.
+
+The declaration of ``def f(city: str, unit: Literal["c", "f"] = "c") -> dict`` is derived from its
+signature, type hints and docstring (a pydantic model is built from the parameters, so nested
+models, enums, ``Literal`` and defaults all become JSON Schema the same way pydantic does it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+import threading
+import time
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic_core import to_jsonable_python
+
+from ._errors import ChainUsageError
+
+BUILTIN_TOOLS = ("google_search", "code_execution", "url_context")
+
+_ARGS_HEADER = re.compile(r"^(Args|Arguments|Parameters|Params)\s*:\s*$", re.IGNORECASE)
+_OTHER_HEADER = re.compile(r"^[A-Z][A-Za-z ]*:\s*$")
+_ARG_LINE = re.compile(r"^\s*\**(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+_SPHINX = re.compile(r"^:param\s+(?:[\w\[\], ]+\s+)?(\w+)\s*:\s*(.*)$")
+
+
+def _split_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
+    """(description, {param: description}) from a Google- or Sphinx-style docstring."""
+    if not doc:
+        return "", {}
+    summary: list[str] = []
+    params: dict[str, str] = {}
+    section = "summary"
+    current: str | None = None
+    arg_indent = -1
+    for line in inspect.cleandoc(doc).splitlines():
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        sphinx = _SPHINX.match(stripped)
+        if sphinx:
+            section, current = "sphinx", sphinx.group(1)
+            params[current] = sphinx.group(2).strip()
+        elif indent == 0 and _ARGS_HEADER.match(stripped):
+            section, current, arg_indent = "args", None, -1
+        elif indent == 0 and (_OTHER_HEADER.match(stripped) or stripped.startswith(":")):
+            section, current = "other", None
+        elif section == "summary":
+            summary.append(line)
+        elif section == "args" and stripped:
+            match = _ARG_LINE.match(line)
+            if match and (arg_indent < 0 or indent <= arg_indent):
+                arg_indent = indent
+                current = match.group(1)
+                params[current] = match.group(2).strip()
+            elif current:
+                params[current] = f"{params[current]} {stripped}".strip()
+        elif section == "sphinx" and stripped and current:
+            params[current] = f"{params[current]} {stripped}".strip()
+    return "\n".join(summary).strip(), params
+
+
+def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with local ``$ref``s replaced by their ``$defs`` and ``title`` noise removed.
+
+    The API accepts a JSON Schema subset; an inlined, title-free schema is the most portable.
+    A recursive model keeps its ``$defs`` (inlining it would never end).
+    """
+    defs = schema.get("$defs", {})
+
+    def walk(node: Any, seen: frozenset[str]) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                name = ref.rsplit("/", 1)[-1]
+                if name in seen or name not in defs:
+                    raise _Recursive
+                merged = {**defs[name], **{k: v for k, v in node.items() if k != "$ref"}}
+                return walk(merged, seen | {name})
+            return {k: walk(v, seen) for k, v in node.items() if k not in ("$defs", "title")}
+        if isinstance(node, list):
+            return [walk(v, seen) for v in node]
+        return node
+
+    try:
+        result: dict[str, Any] = walk(schema, frozenset())
+        return result
+    except _Recursive:
+        return schema
+
+
+class _Recursive(Exception):
+    pass
+
+
+@dataclass
+class FunctionTool:
+    """A Python callable the model may call: its declaration and how to run it."""
+
+    func: Callable[..., Any]
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    arguments_model: type[BaseModel]
+
+    @property
+    def declaration(self) -> dict[str, Any]:
+        """The ``tools[]`` entry sent to the API."""
+        decl: dict[str, Any] = {"type": "function", "name": self.name}
+        if self.description:
+            decl["description"] = self.description
+        decl["parameters"] = self.parameters
+        return decl
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.func)
+
+
+def function_tool(func: Callable[..., Any], name: str | None = None) -> FunctionTool:
+    """The ``FunctionTool`` of a callable (a function, a bound method, an async function)."""
+    if isinstance(func, FunctionTool):
+        return func
+    if not callable(func) or isinstance(func, type):
+        raise ChainUsageError(
+            f"{name or func!r} is not a function, so it cannot be a tool. Pass a function "
+            "(def or async def) whose parameters have type hints."
+        )
+    tool_name = name or getattr(func, "__name__", None) or type(func).__name__
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}", tool_name):
+        raise ChainUsageError(f"{tool_name!r} is not a usable tool name (letters, digits, _).")
+    try:
+        signature = inspect.signature(func)
+        hints = typing.get_type_hints(func, include_extras=True)
+    except (TypeError, ValueError, NameError) as exc:
+        raise ChainUsageError(
+            f"Could not read the signature of tool {tool_name!r}: {exc}. Give it plain "
+            "parameters with type hints."
+        ) from None
+    description, param_docs = _split_docstring(inspect.getdoc(func))
+    fields: dict[str, Any] = {}
+    for param in signature.parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue  # *args/**kwargs cannot be declared; the model never fills them
+        if param.kind is param.POSITIONAL_ONLY:
+            raise ChainUsageError(
+                f"Tool {tool_name!r} has a positional-only parameter {param.name!r}; the model "
+                "passes arguments by name. Remove the '/' from its signature."
+            )
+        annotation = hints.get(param.name)
+        if annotation is None:
+            # An unannotated parameter: the type of its default, else a string (what a model
+            # most reliably produces).
+            annotation = type(param.default) if param.default is not param.empty else str
+        default = ... if param.default is param.empty else param.default
+        fields[param.name] = (annotation, Field(default, description=param_docs.get(param.name)))
+    try:
+        model = create_model(
+            f"{tool_name}_arguments",
+            __config__=ConfigDict(arbitrary_types_allowed=False),
+            **fields,
+        )
+        parameters = inline_refs(model.model_json_schema())
+    except Exception as exc:  # pydantic raises several kinds for unsupported hints
+        raise ChainUsageError(
+            f"Tool {tool_name!r} has a parameter type pydantic cannot describe as JSON Schema "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0]}). Use str, int, float, bool, "
+            "lists, dicts, Literal, enums or pydantic models."
+        ) from None
+    parameters.setdefault("type", "object")
+    parameters.setdefault("properties", {})
+    return FunctionTool(func, tool_name, description, parameters, model)
+
+
+def tool_declarations(
+    tools: Sequence[Any] = (),
+    *,
+    search: bool = False,
+    code_execution: bool = False,
+    url_context: bool = False,
+) -> tuple[list[FunctionTool], list[dict[str, Any]]]:
+    """(function tools, the ``tools[]`` list) for callables, built-in names and raw dicts."""
+    functions: list[FunctionTool] = []
+    declared: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for tool in tools:
+        if isinstance(tool, Mapping):
+            if "type" not in tool:
+                raise ChainUsageError(
+                    f"The tool {dict(tool)!r} has no 'type'; a raw tool dict needs one "
+                    "(function, google_search, code_execution, url_context, ...)."
+                )
+            declared.append(dict(tool))
+            continue
+        if isinstance(tool, str) and tool in BUILTIN_TOOLS:
+            declared.append({"type": tool})
+            continue
+        ftool = function_tool(tool)
+        if ftool.name in seen:
+            raise ChainUsageError(f"Two tools are named {ftool.name!r}; tool names must differ.")
+        seen.add(ftool.name)
+        functions.append(ftool)
+        declared.append(ftool.declaration)
+    present = {d.get("type") for d in declared}
+    for flag, kind in ((search, "google_search"), (code_execution, "code_execution")):
+        if flag and kind not in present:
+            declared.append({"type": kind})
+    if url_context and "url_context" not in present:
+        declared.append({"type": "url_context"})
+    return functions, declared
+
+
+# --- running calls ---------------------------------------------------------------------------
+
+
+@dataclass
+class ToolRun:
+    """One function call the model asked for, and what running it gave."""
+
+    call_id: str | None
+    name: str
+    arguments: Any
+    round: int
+    result: Any = None
+    is_error: bool = False
+    duration: float = 0.0
+    started_at: float = field(default_factory=time.time)
+
+    def result_step(self) -> dict[str, Any]:
+        """The ``function_result`` step that answers this call."""
+        step: dict[str, Any] = {"type": "function_result", "name": self.name, "result": self.result}
+        if self.call_id is not None:
+            step["call_id"] = self.call_id
+        if self.is_error:
+            step["is_error"] = True
+        return step
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "call_id": self.call_id,
+            "name": self.name,
+            "arguments": to_jsonable_python(self.arguments, fallback=repr),
+            "result": self.result,
+            "is_error": self.is_error,
+            "duration": self.duration,
+            "round": self.round,
+        }
+
+
+def _run_coroutine(coro: Any) -> Any:
+    """Await ``coro`` from sync code, even inside a running loop (a Jupyter kernel has one)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="gemini-tool", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _wire_result(value: Any) -> Any:
+    """A tool's return value as a ``function_result.result`` (a string or a JSON object).
+
+    Lists and scalars are wrapped in ``{"result": ...}``: a bare list would read as content blocks.
+    """
+    if isinstance(value, str):
+        return value
+    data = to_jsonable_python(value, fallback=repr)
+    return data if isinstance(data, dict) else {"result": data}
+
+
+def _arguments(call: Any) -> Any:
+    args = getattr(call, "arguments", None)
+    return {} if args is None else args
+
+
+def run_call(call: Any, tools: Mapping[str, FunctionTool], round_: int) -> ToolRun:
+    """Run one ``function_call`` step; a failure becomes an ``is_error`` result, never a raise."""
+    name = str(getattr(call, "name", "") or "")
+    run = ToolRun(getattr(call, "id", None), name, _arguments(call), round_)
+    started = time.perf_counter()
+    try:
+        tool = tools.get(name)
+        if tool is None:
+            known = ", ".join(sorted(tools)) or "none"
+            raise LookupError(f"No tool named {name!r} was declared (declared: {known}).")
+        if not isinstance(run.arguments, dict):
+            raise ValueError(f"Arguments are not a JSON object: {run.arguments!r}")
+        try:
+            parsed = tool.arguments_model.model_validate(run.arguments)
+        except ValidationError as exc:
+            raise ValueError(f"Invalid arguments for {name}: {exc}") from None
+        kwargs = {k: getattr(parsed, k) for k in type(parsed).model_fields}
+        value = tool.func(**kwargs)
+        if inspect.isawaitable(value):
+            value = _run_coroutine(value)
+        run.result = _wire_result(value)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        run.result = f"{type(exc).__name__}: {exc}"
+        run.is_error = True
+    run.duration = time.perf_counter() - started
+    return run

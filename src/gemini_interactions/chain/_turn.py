@@ -1,0 +1,190 @@
+"""A turn of a chain, and the observer through which a turn's progress is watched.
+
+A turn is one prompt and everything that answering it took: every request body sent (the first one
+and one per tool round), every interaction received (final or partial), the tool runs, timing and
+an honest status. Export and replay read turns; they never need the server again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._tools import ToolRun
+
+if TYPE_CHECKING:
+    from ..api import Interaction
+
+JOINED_STATUSES = frozenset({"completed", "incomplete"})
+"""Statuses of a turn that may become the head: the server answered and stored something."""
+
+USAGE_KEYS = (
+    "total_input_tokens",
+    "total_output_tokens",
+    "total_thought_tokens",
+    "total_tool_use_tokens",
+    "total_tokens",
+)
+
+
+@dataclass
+class Turn:
+    """One prompt of a chain and its answer.
+
+    ``status`` is one of ``pending`` (not sent yet), ``streaming``, ``running`` (background),
+    ``completed``, ``incomplete`` (stopped early, e.g. max output tokens), ``failed``,
+    ``interrupted`` (stopped by the user mid-stream), ``cancelled``, ``requires_action`` (tool
+    rounds exhausted) or another status the server reported.
+    """
+
+    number: int
+    """1-based position in the chain's list of turns."""
+    chain: str
+    prompt: str
+    parent: int | None
+    """The turn this one continues (the head at send time, or ``from_turn``); None: fresh."""
+    previous_interaction_id: str | None
+    options: dict[str, Any] = field(default_factory=dict)
+    """The send options as given (JSON-ready): what export writes back as magic options."""
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    """Every request body sent for this turn, exactly: the prompt, then one per tool round."""
+    interactions: list[Interaction] = field(default_factory=list)
+    """The interaction answering each request (partial when the turn failed or was interrupted)."""
+    tool_runs: list[ToolRun] = field(default_factory=list)
+    status: str = "pending"
+    error: str | None = None
+    started_at: float = field(default_factory=time.time)
+    ended_at: float | None = None
+    text: str = ""
+    """The answer text streamed so far over all rounds (the live view's source)."""
+    thoughts: str = ""
+    """Thought summaries streamed so far."""
+    parsed: Any = None
+    """The answer parsed into the schema's type (with ``schema=``)."""
+    parse_error: str | None = None
+    store: bool = True
+
+    @property
+    def request(self) -> dict[str, Any] | None:
+        """The first request body (the prompt's)."""
+        return self.requests[0] if self.requests else None
+
+    @property
+    def interaction(self) -> Interaction | None:
+        """The last interaction of the turn: the final answer when the turn completed."""
+        return self.interactions[-1] if self.interactions else None
+
+    @property
+    def id(self) -> str | None:
+        interaction = self.interaction
+        return interaction.id if interaction is not None else None
+
+    @property
+    def model(self) -> str | None:
+        request = self.request or {}
+        value = request.get("model") or request.get("agent")
+        return str(value) if value else None
+
+    @property
+    def joined(self) -> bool:
+        """Part of the conversation: the server gave it an id and it ended well."""
+        return self.status in JOINED_STATUSES and bool(self.id)
+
+    @property
+    def continuable(self) -> bool:
+        """A later turn can name it as ``previous_interaction_id``."""
+        return self.joined and self.store
+
+    @property
+    def output_text(self) -> str:
+        interaction = self.interaction
+        text = interaction.output_text if interaction is not None else ""
+        return text or self.text
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.ended_at is None else self.ended_at - self.started_at
+
+    @property
+    def usage(self) -> dict[str, int]:
+        """Token counts summed over every round of the turn."""
+        totals: dict[str, int] = {}
+        for interaction in self.interactions:
+            if interaction.usage is None:
+                continue
+            for key in USAGE_KEYS:
+                value = getattr(interaction.usage, key, None)
+                if isinstance(value, int):
+                    totals[key] = totals.get(key, 0) + value
+        return totals
+
+    @property
+    def result(self) -> Any:
+        """What a caller wants back: the parsed object with a schema, else the interaction."""
+        return self.parsed if self.parsed is not None else self.interaction
+
+    def summary(self, words: int = 8) -> str:
+        first = " ".join(self.prompt.split()[:words])
+        return first + (" …" if len(self.prompt.split()) > words else "")
+
+    def provenance(self) -> dict[str, Any]:
+        """What an output carries in its metadata so a saved notebook knows where it came from."""
+        return {
+            "chain": self.chain,
+            "turn": self.number,
+            "interaction_id": self.id,
+            "previous_interaction_id": self.previous_interaction_id,
+            "model": (self.request or {}).get("model"),
+            "agent": (self.request or {}).get("agent"),
+            "status": self.status,
+            "options": self.options,
+            "usage": self.usage,
+            "rounds": len(self.requests),
+            "started": _iso(self.started_at),
+            "ended": _iso(self.ended_at) if self.ended_at is not None else None,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything about the turn as JSON data (for save/export)."""
+        return {
+            **self.provenance(),
+            "prompt": self.prompt,
+            "parent": self.parent,
+            "requests": self.requests,
+            "interactions": [i.to_dict() for i in self.interactions],
+            "tool_runs": [run.to_dict() for run in self.tool_runs],
+            "error": self.error,
+            "store": self.store,
+            "text": self.output_text,
+        }
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+class TurnObserver:
+    """Watches a turn as it happens; every method is a no-op here, override what you need.
+
+    Called from the thread that sends. ``on_event`` runs for every stream event, so keep it cheap
+    (the magics coalesce updates to a bounded rate).
+    """
+
+    def on_start(self, turn: Turn) -> None:
+        """The turn is about to be sent (``turn.requests[-1]`` is the body)."""
+
+    def on_event(self, turn: Turn, event: Any) -> None:
+        """A typed stream event arrived; ``turn.text`` / ``turn.thoughts`` are already updated."""
+
+    def on_round(self, turn: Turn, interaction: Interaction) -> None:
+        """One request of the turn finished (the prompt's or a tool round's)."""
+
+    def on_tool_call(self, turn: Turn, run: ToolRun) -> None:
+        """A function tool is about to run (``run.result`` is not set yet)."""
+
+    def on_tool_result(self, turn: Turn, run: ToolRun) -> None:
+        """A function tool ran."""
+
+    def on_end(self, turn: Turn) -> None:
+        """The turn ended (in any status, interrupted included)."""
