@@ -1,0 +1,87 @@
+"""The HTTP face: a Starlette app around the engine (served by uvicorn, see ``_serve``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from ._engine import Engine
+from ._exchange import BodyStream, DroppedConnection, EngineRequest
+
+METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH"]
+DROP_MESSAGE = "ASGI callable returned without completing response."
+
+
+class _StreamResponse(Response):
+    """Streams the engine's chunks; an injected drop returns without finishing the body, which
+    makes the server close the connection mid-stream, exactly what a client must survive."""
+
+    def __init__(self, status: int, headers: list[tuple[str, str]], stream: BodyStream) -> None:
+        self.status_code = status
+        self.background = None
+        self.raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        self._stream = stream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        finished = False
+        async with anyio.create_task_group() as group:
+
+            async def watch_disconnect() -> None:
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+                group.cancel_scope.cancel()
+
+            group.start_soon(watch_disconnect)
+            try:
+                async for chunk in self._stream.async_chunks():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                finished = True
+            except (DroppedConnection, OSError):
+                pass
+            group.cancel_scope.cancel()
+        if finished:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+class _QuietDrops(logging.Filter):
+    """Injected drops are on purpose; keep them out of the server's error log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return DROP_MESSAGE not in record.getMessage()
+
+
+def quiet_injected_drops() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietDrops) for f in logger.filters):
+        logger.addFilter(_QuietDrops())
+
+
+def create_app(engine: Engine) -> Starlette:
+    async def endpoint(request: Request) -> Response:
+        incoming = EngineRequest(
+            method=request.method,
+            path=request.url.path,
+            query=list(request.query_params.multi_items()),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=await request.body(),
+        )
+        response = await engine.handle_async(incoming)
+        if response.not_before is not None:
+            while (left := response.not_before - engine.clock.now()) > 0:
+                await engine.clock.asleep(left)
+        if response.stream is not None:
+            return _StreamResponse(response.status, response.headers, response.stream)
+        headers: dict[str, Any] = dict(response.headers)
+        return Response(response.body, status_code=response.status, headers=headers)
+
+    return Starlette(routes=[Route("/{path:path}", endpoint, methods=METHODS)])

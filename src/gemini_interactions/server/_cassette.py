@@ -1,0 +1,195 @@
+"""Cassettes: recorded exchanges, replayed byte for byte; and the recording proxy.
+
+A cassette file is JSON: ``{"version": 1, "exchanges": [{"request": {...}, "response": {...}}]}``.
+Requests are matched on a normalised form (method, path, query without credentials, JSON body
+with sorted keys); identical requests replay their recordings in order, the last one repeating.
+Credentials are redacted before anything is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ._exchange import DroppedConnection, EngineRequest, EngineResponse
+from ._redact import SECRET_QUERY, redact_headers, redact_json, redact_query, redact_text
+
+HOP_BY_HOP = frozenset(
+    {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding"}
+)
+Exchange = dict[str, Any]
+
+
+def _json_or_text(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return {"_raw": raw.decode("utf-8", "replace")}
+
+
+def request_key(method: str, path: str, query: list[tuple[str, str]], body: Any) -> str:
+    """The normalised form two requests must share to be "the same request"."""
+    params = sorted((k, v) for k, v in query if k.lower() not in SECRET_QUERY)
+    canonical = json.dumps(redact_json(body), sort_keys=True, ensure_ascii=False)
+    return json.dumps([method.upper(), path.rstrip("/"), params, canonical])
+
+
+def _body_fields(raw: bytes) -> dict[str, str]:
+    try:
+        return {"body": redact_text(raw.decode("utf-8"))}
+    except UnicodeDecodeError:
+        return {"body_b64": base64.b64encode(raw).decode()}
+
+
+class Cassette:
+    """Recorded exchanges; ``path`` (if given) is rewritten after every recorded exchange."""
+
+    def __init__(self, exchanges: list[Exchange] | None = None, path: str | Path | None = None):
+        self.exchanges: list[Exchange] = list(exchanges or [])
+        self.path = Path(path) if path is not None else None
+        self._lock = threading.Lock()
+        self._served: dict[str, int] = {}
+
+    @classmethod
+    def load(cls, path: str | Path) -> Cassette:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(data.get("exchanges", []), None)
+
+    def save(self, path: str | Path | None = None) -> None:
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise ValueError("no path to save the cassette to")
+        with self._lock:
+            text = json.dumps(
+                {"version": 1, "exchanges": self.exchanges}, indent=1, ensure_ascii=False
+            )
+        target.write_text(text + "\n", encoding="utf-8")
+
+    def record(self, request: EngineRequest, status: int, headers: Any, raw: bytes) -> None:
+        exchange = {
+            "request": {
+                "method": request.method,
+                "path": request.path,
+                "query": [list(p) for p in redact_query(request.query)],
+                "headers": redact_headers(request.headers),
+                "json": redact_json(_json_or_text(request.body)),
+            },
+            "response": {
+                "status": status,
+                "headers": [[k, v] for k, v in redact_headers(headers).items()],
+                **_body_fields(raw),
+            },
+        }
+        with self._lock:
+            self.exchanges.append(exchange)
+        if self.path is not None:
+            self.save()
+
+    def replay(self, request: EngineRequest) -> EngineResponse | None:
+        """The recorded response for this request, or None when nothing matches."""
+        key = request_key(request.method, request.path, request.query, _json_or_text(request.body))
+        with self._lock:
+            matches = [
+                e
+                for e in self.exchanges
+                if request_key(
+                    e["request"]["method"],
+                    e["request"]["path"],
+                    [tuple(p) for p in e["request"].get("query", [])],
+                    e["request"].get("json"),
+                )
+                == key
+            ]
+            if not matches:
+                return None
+            served = self._served.get(key, 0)
+            self._served[key] = served + 1
+        response = matches[min(served, len(matches) - 1)]["response"]
+        if "body_b64" in response:
+            raw = base64.b64decode(response["body_b64"])
+        else:
+            raw = str(response.get("body", "")).encode()
+        headers = [(str(k), str(v)) for k, v in response.get("headers", [])]
+        return EngineResponse(int(response["status"]), headers, raw)
+
+
+class _ProxyStream:
+    """Passes an upstream body through unchanged while keeping a copy for the cassette."""
+
+    def __init__(self, response: httpx.Response, done: Any) -> None:
+        self._response = response
+        self._done = done
+
+    def sync_chunks(self) -> Iterator[bytes]:
+        buffer = bytearray()
+        try:
+            for chunk in self._response.iter_raw():
+                buffer += chunk
+                yield chunk
+        except httpx.TransportError:
+            raise DroppedConnection from None
+        finally:
+            self._response.close()
+            self._done(bytes(buffer))
+
+    async def async_chunks(self) -> AsyncIterator[bytes]:
+        buffer = bytearray()
+        try:
+            async for chunk in self._response.aiter_raw():
+                buffer += chunk
+                yield chunk
+        except httpx.TransportError:
+            raise DroppedConnection from None
+        finally:
+            await self._response.aclose()
+            self._done(bytes(buffer))
+
+
+class Recorder:
+    """Record mode: forward every request to ``upstream`` and write exchanges to ``cassette``."""
+
+    def __init__(self, upstream: str, cassette: Cassette) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.cassette = cassette
+        self._timeout = httpx.Timeout(10.0, read=None)
+        self._sync: httpx.Client | None = None
+        self._async: httpx.AsyncClient | None = None
+
+    def _request(self, request: EngineRequest) -> tuple[str, dict[str, str], list[Any]]:
+        headers = {k: v for k, v in request.headers.items() if k not in HOP_BY_HOP}
+        headers["accept-encoding"] = "identity"
+        return self.upstream + request.path, headers, list(request.query)
+
+    def _finish(self, request: EngineRequest, response: httpx.Response) -> EngineResponse:
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in HOP_BY_HOP]
+
+        def done(raw: bytes) -> None:
+            self.cassette.record(request, response.status_code, headers, raw)
+
+        return EngineResponse(response.status_code, headers, stream=_ProxyStream(response, done))
+
+    def forward_sync(self, request: EngineRequest) -> EngineResponse:
+        if self._sync is None:
+            self._sync = httpx.Client(timeout=self._timeout)
+        url, headers, query = self._request(request)
+        built = self._sync.build_request(
+            request.method, url, params=query, headers=headers, content=request.body
+        )
+        return self._finish(request, self._sync.send(built, stream=True))
+
+    async def forward_async(self, request: EngineRequest) -> EngineResponse:
+        if self._async is None:
+            self._async = httpx.AsyncClient(timeout=self._timeout)
+        url, headers, query = self._request(request)
+        built = self._async.build_request(
+            request.method, url, params=query, headers=headers, content=request.body
+        )
+        return self._finish(request, await self._async.send(built, stream=True))

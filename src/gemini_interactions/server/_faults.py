@@ -1,0 +1,97 @@
+"""Fault injection: what can go wrong between a client and the API, on purpose.
+
+A plan is attached to a fixture (applies to what that fixture answers) or to the server (applies
+to everything). Counters live on the plan, so "fail the first K requests" means the first K that
+reached this plan.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from ._errors import ApiError
+
+
+@dataclass
+class FaultPlan:
+    """Faults to inject; every field off by default.
+
+    - ``http_status`` + ``fail_first``: answer that status (429, 503, ...) with ``Retry-After:
+      retry_after`` to the first ``fail_first`` requests, then behave.
+    - ``drop_after_events`` + ``drops``: cut the first ``drops`` streams after that many events.
+    - ``trickle``: send each event in ``trickle_bytes``-sized pieces, ``trickle`` seconds apart.
+    - ``error_after_events``: the interaction fails with an ``error`` event after that many events.
+    - ``malformed_after_events`` / ``unknown_event_after``: insert a non-JSON ``data:`` line or an
+      event of an unknown type (without ``event_id``) after that many events of each stream.
+    - ``unknown_step``: the output starts with a step of an unknown type.
+    - ``done_sentinel``: end streams with ``data: [DONE]``.
+    """
+
+    http_status: int | None = None
+    fail_first: int = 0
+    retry_after: float | None = 1.0
+    drop_after_events: int | None = None
+    drops: int = 1
+    trickle: float | None = None
+    trickle_bytes: int = 16
+    error_after_events: int | None = None
+    error_code: str = "resource_exhausted"
+    error_message: str = "Resource has been exhausted (e.g. check quota)."
+    malformed_after_events: int | None = None
+    unknown_event_after: int | None = None
+    unknown_step: bool = False
+    done_sentinel: bool = False
+    _failed: int = field(default=0, init=False, repr=False, compare=False)
+    _dropped: int = field(default=0, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FaultPlan:
+        known = {f.name for f in fields(cls) if f.init}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown fault option(s): {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+
+    def take_http_error(self) -> ApiError | None:
+        """The error to answer instead of the real response, while failures remain."""
+        if self.http_status is None:
+            return None
+        with self._lock:
+            if self._failed >= self.fail_first:
+                return None
+            self._failed += 1
+        return ApiError(
+            self.http_status,
+            f"Injected fault: HTTP {self.http_status} (retry later).",
+            retry_after=self.retry_after,
+        )
+
+    def take_drop(self) -> int | None:
+        """How many events the next stream may send before it is cut, or None for no cut."""
+        if self.drop_after_events is None:
+            return None
+        with self._lock:
+            if self._dropped >= self.drops:
+                return None
+            self._dropped += 1
+        return self.drop_after_events
+
+    @property
+    def counters(self) -> dict[str, int]:
+        return {"http_errors": self._failed, "drops": self._dropped}
+
+
+UNKNOWN_EVENT = {
+    "event_type": "interaction.future_event_kind",
+    "note": "injected unknown event; clients must skip it",
+}
+UNKNOWN_STEP = {"type": "future_step_kind", "payload": {"note": "injected unknown step"}}
+MALFORMED = b'data: {"event_type": "step.delta", "oops\n\n'

@@ -1,0 +1,44 @@
+"""Deterministic identifiers: the same seed and the same requests give the same ids."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import threading
+
+
+def b64(raw: str) -> str:
+    """URL-safe base64 without padding, the alphabet real interaction ids use."""
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def event_id(n: int) -> str:
+    """Event ids count per interaction, like the spec's transcripts (``ev_0001``)."""
+    return f"ev_{n:04d}"
+
+
+class IdFactory:
+    """Counters per kind of id, prefixed by a seed so two servers never hand out the same id."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self._lock = threading.Lock()
+        self._counters: dict[str, itertools.count[int]] = {}
+
+    def _next(self, kind: str) -> int:
+        with self._lock:
+            counter = self._counters.setdefault(kind, itertools.count(1))
+            return next(counter)
+
+    def interaction(self) -> str:
+        return "v1_" + b64(f"offline:{self.seed}:{self._next('interaction'):06d}")
+
+    def call(self, prefix: str) -> str:
+        """Ids of tool calls (``fc_``, ``gs_``, ``ce_``, ``uc_``)."""
+        return f"{prefix}_{self.seed:x}{self._next(prefix):04d}"
+
+    def signature(self) -> str:
+        return b64(f"sig:{self.seed}:{self._next('signature'):06d}")
+
+    def continuation_token(self) -> str:
+        return b64(f"ckpt:{self.seed}:{self._next('token'):06d}")

@@ -1,0 +1,374 @@
+"""The built-in offline demo model: always answers, deterministically, and says it is offline.
+
+It produces a believable timeline so that every feature can be shown without a network or a key:
+a short thought summary, a Markdown answer that responds to the prompt, calls to declared function
+tools the prompt names (arguments built from their schemas), simulated search, code-execution and
+URL-context steps when those tools are on, JSON valid against a requested schema, a background run
+with visible progress, and an answer that uses function results once they come back.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import operator
+import re
+from typing import Any
+
+from ._ids import IdFactory
+from ._inputs import texts_of
+from ._reply import Reply, Step, Turn
+from ._schema_values import Schema, example_value
+
+OFFLINE_MODEL = "offline-demo"
+BANNER = "**Offline demo model** — this answer was made up locally; no Gemini model was called."
+
+_ARITHMETIC = re.compile(r"\d+(?:\.\d+)?(?:\s*[-+*/×x]\s*\d+(?:\.\d+)?)+")
+_SUBJECT = re.compile(
+    r"\b(?:in|for|about|of|at|on|near|to)\s+((?:[A-Z][\w'-]*)(?:(?:,\s*|\s+)[A-Z][\w'-]*)*)"
+)
+_QUOTED = re.compile(r"[\"“']([^\"”']{2,80})[\"”']")
+_NAME = re.compile(r"\bmy name is ([A-Z][\w'-]*)", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s)>\]\"']+")
+_OPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
+PLACE_NAMES = frozenset({"location", "city", "place", "address", "country", "region", "where"})
+QUERY_NAMES = frozenset({"query", "q", "topic", "search", "term", "text", "prompt", "subject"})
+
+
+def _evaluate(expression: str) -> float | None:
+    """Evaluate + - * / on numbers only (never ``eval``)."""
+
+    def walk(node: ast.AST) -> float:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return float(node.value)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return float(_OPS[type(node.op)](walk(node.left), walk(node.right)))
+        raise ValueError(expression)
+
+    try:
+        tree = ast.parse(re.sub(r"[×x]", "*", expression), mode="eval")
+        return walk(tree.body)
+    except (ValueError, SyntaxError, ZeroDivisionError):
+        return None
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value.is_integer() else f"{value:.6g}"
+
+
+def subject_of(prompt: str) -> str:
+    """What the prompt is about ("Boston, MA" in "weather in Boston, MA"), for arguments."""
+    for pattern in (_QUOTED, _SUBJECT):
+        found = pattern.search(prompt)
+        if found:
+            return found.group(1).strip()
+    words = re.findall(r"[\w'-]+", prompt)
+    return " ".join(words[-4:]) if words else "your question"
+
+
+def _short(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _keywords(text: str) -> list[str]:
+    seen: list[str] = []
+    for word in re.findall(r"[A-Za-z][\w'-]{3,}", text):
+        low = word.lower()
+        if low not in {w.lower() for w in seen} and low not in _STOP:
+            seen.append(word)
+    return seen[:5]
+
+
+_STOP = frozenset(
+    {
+        "what",
+        "which",
+        "with",
+        "that",
+        "this",
+        "there",
+        "their",
+        "about",
+        "would",
+        "could",
+        "should",
+        "please",
+        "tell",
+        "give",
+        "show",
+        "from",
+        "into",
+        "have",
+        "does",
+        "your",
+        "when",
+        "where",
+        "will",
+        "make",
+    }
+)
+
+
+def _json_schema(body: dict[str, Any]) -> Schema | None:
+    """The schema of a JSON answer request: ``response_format`` (either revision), else None."""
+    formats = body.get("response_format")
+    items = formats if isinstance(formats, list) else [formats] if formats else []
+    for item in items:
+        if isinstance(item, dict) and item.get("mime_type") == "application/json":
+            schema = item.get("schema")
+            return schema if isinstance(schema, dict) else {"type": "object"}
+    if body.get("response_mime_type") == "application/json":
+        raw = body.get("response_format")
+        return raw if isinstance(raw, dict) else {"type": "object"}
+    return None
+
+
+class OfflineModel:
+    """The responder of last resort (see the module docstring).
+
+    ``background_seconds`` is how long a background or agent run takes; ``chunk_size`` and
+    ``latency`` shape its streams.
+    """
+
+    def __init__(
+        self,
+        ids: IdFactory | None = None,
+        *,
+        background_seconds: float = 3.0,
+        chunk_size: int = 12,
+        latency: float = 0.0,
+    ) -> None:
+        self.ids = ids or IdFactory()
+        self.background_seconds = background_seconds
+        self.chunk_size = chunk_size
+        self.latency = latency
+
+    # ------------------------------------------------------------------ entry point
+    def respond(self, turn: Turn) -> Reply:
+        prompt = turn.user_text
+        summaries = (turn.body.get("generation_config") or {}).get("thinking_summaries", "auto")
+        summaries = (turn.body.get("agent_config") or {}).get("thinking_summaries", summaries)
+        show = summaries != "none"
+        model = None if turn.agent else f"{OFFLINE_MODEL}/{turn.model}"
+        reply = Reply(chunk_size=self.chunk_size, latency=self.latency, model=model)
+        reply.source = "offline"
+        if turn.function_results:
+            reply.steps = [self._thought("Reading the tool results", show), self._use(turn)]
+            return reply
+        calls = self._calls(turn, prompt)
+        if calls:
+            names = ", ".join(f"`{c['name']}`" for c in calls)
+            reply.steps = [self._thought(f"Calling {names} for: {_short(prompt, 60)}", show)]
+            reply.steps += calls
+            return reply
+        if turn.background or turn.agent:
+            return self._background(turn, prompt, show, reply)
+        steps = [self._thought(f"Answering offline: {_short(prompt, 80)}", show)]
+        notes: list[str] = []
+        steps += self._tools(turn, prompt, notes)
+        schema = _json_schema(turn.body)
+        if schema is not None:
+            text = json.dumps(self.json_answer(schema, prompt), ensure_ascii=False, indent=2)
+        else:
+            text = self._answer(turn, prompt, notes)
+        steps.append({"type": "model_output", "content": [{"type": "text", "text": text}]})
+        reply.steps = steps
+        return reply
+
+    # ------------------------------------------------------------------ pieces
+    def _thought(self, summary: str, show: bool) -> Step:
+        step: Step = {"type": "thought", "signature": self.ids.signature()}
+        if show:
+            step["summary"] = [
+                {"type": "text", "text": f"**{summary}**\n\nOffline demo: no model."}
+            ]
+        return step
+
+    def _string_for(self, prompt: str) -> Any:
+        subject = subject_of(prompt)
+
+        def pick(name: str, schema: Schema) -> str:
+            low = name.lower()
+            if low in PLACE_NAMES or low in QUERY_NAMES or not low:
+                return subject
+            if low in ("unit", "units"):
+                return "celsius"
+            if low in ("language", "lang"):
+                return "en"
+            return f"offline {name}"
+
+        return pick
+
+    def _calls(self, turn: Turn, prompt: str) -> list[Step]:
+        low = prompt.lower()
+        calls: list[Step] = []
+        for tool in turn.function_tools:
+            name = str(tool["name"])
+            spoken = name.replace("_", " ").lower()
+            if name.lower() in low or spoken in low:
+                schema = tool.get("parameters") or tool.get("parameters_json_schema") or {}
+                arguments = example_value(schema, "", self._string_for(prompt))
+                calls.append(
+                    {
+                        "type": "function_call",
+                        "id": self.ids.call("fc"),
+                        "name": name,
+                        "arguments": arguments if isinstance(arguments, dict) else {},
+                    }
+                )
+        return calls
+
+    def json_answer(self, schema: Schema, prompt: str) -> Any:
+        """A JSON value valid against ``schema``, filled from the prompt where names allow."""
+        subject = subject_of(prompt)
+
+        def pick(name: str, sub: Schema) -> str:
+            low = name.lower()
+            if low in ("title", "name", "topic", "subject", "city", "location"):
+                return subject
+            if low in ("summary", "description", "answer", "text"):
+                return f"Offline demo answer about {subject}."
+            return f"offline {name}" if name else "offline"
+
+        return example_value(schema, "", pick)
+
+    def _tools(self, turn: Turn, prompt: str, notes: list[str]) -> list[Step]:
+        enabled = turn.tool_names
+        steps: list[Step] = []
+        subject = subject_of(prompt)
+        if "google_search" in enabled:
+            call_id = self.ids.call("gs")
+            query = _short(prompt, 80)
+            slug = re.sub(r"\W+", "-", subject.lower()).strip("-") or "offline"
+            steps.append(
+                {
+                    "type": "google_search_call",
+                    "id": call_id,
+                    "arguments": {"queries": [query]},
+                    "signature": self.ids.signature(),
+                }
+            )
+            chips = f'<div class="chips"><span class="chip">{query}</span></div>'
+            steps.append(
+                {
+                    "type": "google_search_result",
+                    "call_id": call_id,
+                    "result": [{"search_suggestions": chips}],
+                    "signature": self.ids.signature(),
+                }
+            )
+            notes.append(
+                f"Simulated search for *{query}* (no real search happened); a made-up source: "
+                f"[example.com/{slug}](https://example.com/offline-search/{slug})."
+            )
+        if "code_execution" in enabled:
+            call_id = self.ids.call("ce")
+            found = _ARITHMETIC.search(prompt)
+            value = _evaluate(found.group(0)) if found else None
+            if found and value is not None:
+                code = f"print({re.sub(r'[×x]', '*', found.group(0))})"
+                output = _number(value) + "\n"
+            else:
+                code = f"text = {json.dumps(_short(prompt, 120))}\nprint(len(text.split()))"
+                output = f"{len(_short(prompt, 120).split())}\n"
+            steps.append(
+                {
+                    "type": "code_execution_call",
+                    "id": call_id,
+                    "arguments": {"language": "python", "code": code},
+                }
+            )
+            steps.append(
+                {
+                    "type": "code_execution_result",
+                    "call_id": call_id,
+                    "result": output,
+                    "is_error": False,
+                }
+            )
+            notes.append(f"Simulated code execution printed `{output.strip()}`.")
+        urls = _URL.findall(prompt)
+        if "url_context" in enabled and urls:
+            call_id = self.ids.call("uc")
+            steps.append({"type": "url_context_call", "id": call_id, "arguments": {"urls": urls}})
+            steps.append(
+                {
+                    "type": "url_context_result",
+                    "call_id": call_id,
+                    "result": [{"url": u, "status": "success"} for u in urls],
+                }
+            )
+            notes.append(f"Pretended to read {len(urls)} URL(s); nothing was fetched.")
+        return steps
+
+    def _answer(self, turn: Turn, prompt: str, notes: list[str]) -> str:
+        lines = [BANNER, "", f"You asked: *{_short(prompt) or '(no text)'}*", ""]
+        found = _ARITHMETIC.search(prompt)
+        value = _evaluate(found.group(0)) if found else None
+        if found and value is not None:
+            lines += [f"**{found.group(0)} = {_number(value)}**", ""]
+        earlier = [texts_of(s) for s in turn.history if s.get("type") == "user_input"]
+        earlier_text = [" ".join(t) for t in earlier if t]
+        if earlier_text:
+            name = next((m.group(1) for t in earlier_text if (m := _NAME.search(t))), None)
+            if name and "name" in prompt.lower():
+                lines += [f"Your name is **{name}** (you told me earlier).", ""]
+            lines += [
+                f"This is turn {turn.turn_number} of our conversation; you began with: "
+                f"*{_short(earlier_text[0], 80)}*",
+                "",
+            ]
+        words = _keywords(prompt)
+        if words:
+            lines += ["Key words I noticed:", *[f"- `{w}`" for w in words], ""]
+        if turn.function_tools:
+            names = ", ".join(f"`{t['name']}`" for t in turn.function_tools)
+            lines += [f"Tools you declared: {names} (name one in your prompt to see a call).", ""]
+        lines += notes
+        return "\n".join(lines).rstrip() + "\n"
+
+    def _use(self, turn: Turn) -> Step:
+        lines = [BANNER, "", "The tools returned:", ""]
+        for result in turn.function_results:
+            shown = json.dumps(result.get("result"), ensure_ascii=False)
+            flag = " (reported an error)" if result.get("is_error") else ""
+            lines.append(f"- `{result.get('name') or result.get('call_id')}`{flag}: `{shown}`")
+        question = _short(turn.user_text, 100)
+        lines += ["", f"So, for *{question}*: the answer is in the tool results above."]
+        return {"type": "model_output", "content": [{"type": "text", "text": "\n".join(lines)}]}
+
+    def _background(self, turn: Turn, prompt: str, show: bool, reply: Reply) -> Reply:
+        subject = subject_of(prompt)
+        stages = [
+            f"Planning the work on {subject}",
+            "Searching (simulated; no network)",
+            "Reading three made-up sources",
+            "Drafting the report",
+        ]
+        reply.steps = [self._thought(stage, show) for stage in stages]
+        who = turn.agent or f"{OFFLINE_MODEL}/{turn.model}"
+        report = "\n".join(
+            [
+                f"# Offline report: {subject}",
+                "",
+                BANNER,
+                "",
+                f"*Background run by `{who}`, simulated in {self.background_seconds:g} s.*",
+                "",
+                "## Findings",
+                f"- The question was: *{_short(prompt, 120)}*",
+                "- Nothing was researched: this is the offline demo model.",
+                "",
+                "## Next steps",
+                "- Set an API key and run the same cell against the real API.",
+            ]
+        )
+        reply.steps.append({"type": "model_output", "content": [{"type": "text", "text": report}]})
+        reply.step_delay = self.background_seconds / len(reply.steps)
+        return reply

@@ -1,0 +1,68 @@
+"""Credentials never leave the process: redaction for logs, recorded requests and cassettes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+REDACTED = "REDACTED"
+SECRET_HEADERS = frozenset(
+    {
+        "x-goog-api-key",
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "api-key",
+        "x-goog-iam-authorization-token",
+    }
+)
+SECRET_QUERY = frozenset({"key", "api_key", "access_token", "token"})
+SECRET_FIELDS = frozenset(
+    {
+        "api_key",
+        "apikey",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "client_secret",
+        "password",
+        "secret",
+        "authorization",
+        "x-goog-api-key",
+        "private_key",
+    }
+)
+# Google API keys and bearer tokens that slip into free text (error messages, echoed headers).
+_KEY_PATTERN = re.compile(r"AIza[0-9A-Za-z_\-]{30,}|(?<=Bearer )[A-Za-z0-9._\-~+/]{8,}=*")
+
+
+def redact_text(text: str) -> str:
+    return _KEY_PATTERN.sub(REDACTED, text)
+
+
+def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    return {
+        k.lower(): (REDACTED if k.lower() in SECRET_HEADERS else redact_text(v)) for k, v in items
+    }
+
+
+def redact_query(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(k, REDACTED if k.lower() in SECRET_QUERY else v) for k, v in pairs]
+
+
+def redact_json(value: Any) -> Any:
+    """A copy of a JSON value with secret-named fields and key-shaped strings masked."""
+    if isinstance(value, dict):
+        return {
+            k: (REDACTED if str(k).lower() in SECRET_FIELDS else redact_json(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_json(v) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
