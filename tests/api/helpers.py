@@ -41,14 +41,18 @@ def sse_response(chunks: list[bytes], *, drop: bool = False, status: int = 200) 
     )
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> httpx.Response:
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> httpx.Response:
     return httpx.Response(status, json=data, headers=headers or {})
 
 
 class Recorder:
     """A MockTransport handler that answers from a script and keeps every request."""
 
-    def __init__(self, *answers: httpx.Response | Callable[[httpx.Request], httpx.Response]) -> None:
+    def __init__(
+        self, *answers: httpx.Response | Callable[[httpx.Request], httpx.Response]
+    ) -> None:
         self.answers = list(answers)
         self.requests: list[httpx.Request] = []
 
@@ -73,11 +77,15 @@ def frame(payload: dict[str, Any], *, data_only: bool = False, newline: str = "\
     return (newline.join(lines) + newline + newline).encode()
 
 
-def text_stream_events(pieces: list[str], interaction_id: str = "v1_synthetic") -> list[dict[str, Any]]:
+def text_stream_events(
+    pieces: list[str], interaction_id: str = "v1_synthetic"
+) -> list[dict[str, Any]]:
     """A steps-revision stream answering with ``pieces`` as text deltas (and a function call)."""
     events: list[dict[str, Any]] = [
-        {"event_type": "interaction.created",
-         "interaction": {"id": interaction_id, "status": "in_progress"}},
+        {
+            "event_type": "interaction.created",
+            "interaction": {"id": interaction_id, "status": "in_progress"},
+        },
         {"event_type": "step.start", "index": 0, "step": {"type": "model_output"}},
     ]
     events += [
@@ -86,16 +94,30 @@ def text_stream_events(pieces: list[str], interaction_id: str = "v1_synthetic") 
     ]
     events += [
         {"event_type": "step.stop", "index": 0},
-        {"event_type": "step.start", "index": 1,
-         "step": {"type": "function_call", "id": "fc_1", "name": "f", "arguments": {}}},
-        {"event_type": "step.delta", "index": 1,
-         "delta": {"type": "arguments_delta", "arguments": '{"q": '}},
-        {"event_type": "step.delta", "index": 1,
-         "delta": {"type": "arguments_delta", "arguments": json.dumps("".join(pieces)) + "}"}},
+        {
+            "event_type": "step.start",
+            "index": 1,
+            "step": {"type": "function_call", "id": "fc_1", "name": "f", "arguments": {}},
+        },
+        {
+            "event_type": "step.delta",
+            "index": 1,
+            "delta": {"type": "arguments_delta", "arguments": '{"q": '},
+        },
+        {
+            "event_type": "step.delta",
+            "index": 1,
+            "delta": {"type": "arguments_delta", "arguments": json.dumps("".join(pieces)) + "}"},
+        },
         {"event_type": "step.stop", "index": 1},
-        {"event_type": "interaction.completed",
-         "interaction": {"id": interaction_id, "status": "requires_action",
-                         "usage": {"total_tokens": len(pieces)}}},
+        {
+            "event_type": "interaction.completed",
+            "interaction": {
+                "id": interaction_id,
+                "status": "requires_action",
+                "usage": {"total_tokens": len(pieces)},
+            },
+        },
     ]
     for i, event in enumerate(events, 1):
         event["event_id"] = f"ev_{i:05d}"

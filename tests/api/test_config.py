@@ -102,8 +102,9 @@ def test_vertex_project_location_oauth() -> None:
     ],
 )
 def test_vertex_hosts(location: str, host: str) -> None:
-    url, _ = url_of(Client(vertex=True, project="p", location=location,
-                           credentials=FakeCredentials()))
+    url, _ = url_of(
+        Client(vertex=True, project="p", location=location, credentials=FakeCredentials())
+    )
     assert url.startswith(f"{host}/v1beta1/projects/p/locations/{location}/interactions")
 
 

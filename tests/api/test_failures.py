@@ -24,8 +24,11 @@ from gemini_interactions.api import (
 
 from .helpers import KEY, Recorder, frame, json_response, sse_response, text_stream_events
 
-DONE = {"id": "v1_x", "status": "completed", "steps": [
-    {"type": "model_output", "content": [{"type": "text", "text": "ok"}]}]}
+DONE = {
+    "id": "v1_x",
+    "status": "completed",
+    "steps": [{"type": "model_output", "content": [{"type": "text", "text": "ok"}]}],
+}
 
 
 class FakeTime:
@@ -53,7 +56,9 @@ def error_body(code: int, status: str, message: str) -> dict[str, Any]:
 def test_retry_honours_retry_after_then_succeeds() -> None:
     t = FakeTime()
     rec = Recorder(
-        json_response(error_body(429, "RESOURCE_EXHAUSTED", "slow down"), 429, {"Retry-After": "3"}),
+        json_response(
+            error_body(429, "RESOURCE_EXHAUSTED", "slow down"), 429, {"Retry-After": "3"}
+        ),
         json_response(error_body(503, "UNAVAILABLE", "busy"), 503, {"retry-after-ms": "1500"}),
         json_response(error_body(500, "INTERNAL", "oops"), 500),
         lambda r: json_response(DONE),
@@ -81,8 +86,14 @@ def test_retry_budget_is_configurable_and_then_raises() -> None:
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, BadRequestError), (401, AuthenticationError), (404, NotFoundError),
-     (429, RateLimitError), (500, InternalServerError), (418, APIStatusError)],
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (404, NotFoundError),
+        (429, RateLimitError),
+        (500, InternalServerError),
+        (418, APIStatusError),
+    ],
 )
 def test_error_mapping_keeps_status_and_message(status: int, cls: type[Exception]) -> None:
     t = FakeTime()
@@ -162,14 +173,22 @@ def test_resume_that_makes_no_progress_gives_up() -> None:
 def test_checkpoint_reconnect_for_foreground_streams_without_an_id() -> None:
     """No interaction id known, but a checkpoint and no content since: re-POST with its token."""
     first = [
-        frame({"event_type": "interaction.status_update", "status": "in_progress",
-               "continuation_token": "ckpt1", "event_id": "e1"}),
+        frame(
+            {
+                "event_type": "interaction.status_update",
+                "status": "in_progress",
+                "continuation_token": "ckpt1",
+                "event_id": "e1",
+            }
+        ),
     ]
     rest = [frame(e) for e in text_stream_events(["done"], interaction_id="v1_hop2")]
     rec = Recorder(sse_response(first, drop=True), sse_response(rest))
-    it = Client(KEY, transport=rec.transport).interactions.create(
-        model="m", input="q", stream=True
-    ).until_done()
+    it = (
+        Client(KEY, transport=rec.transport)
+        .interactions.create(model="m", input="q", stream=True)
+        .until_done()
+    )
     assert it.output_text == "done"
     second = rec.body(1)
     assert second["continuation_token"] == "ckpt1"
@@ -178,16 +197,35 @@ def test_checkpoint_reconnect_for_foreground_streams_without_an_id() -> None:
 
 def continuation_hops() -> list[dict[str, Any]]:
     return [
-        {"id": "hop1", "status": "requires_continuation", "continuation_token": "t1",
-         "created": "2026-06-01T00:00:00Z",
-         "steps": [{"type": "model_output", "content": [{"type": "text", "text": "Part one. "}]}],
-         "usage": {"total_input_tokens": 10, "total_output_tokens": 100, "total_tokens": 110,
-                   "output_tokens_by_modality": [{"modality": "text", "tokens": 100}]}},
-        {"id": "hop2", "status": "completed",
-         "steps": [{"type": "user_input", "content": []},
-                   {"type": "model_output", "content": [{"type": "text", "text": "Part two."}]}],
-         "usage": {"total_input_tokens": 12, "total_output_tokens": 50, "total_tokens": 62,
-                   "output_tokens_by_modality": [{"modality": "text", "tokens": 50}]}},
+        {
+            "id": "hop1",
+            "status": "requires_continuation",
+            "continuation_token": "t1",
+            "created": "2026-06-01T00:00:00Z",
+            "steps": [
+                {"type": "model_output", "content": [{"type": "text", "text": "Part one. "}]}
+            ],
+            "usage": {
+                "total_input_tokens": 10,
+                "total_output_tokens": 100,
+                "total_tokens": 110,
+                "output_tokens_by_modality": [{"modality": "text", "tokens": 100}],
+            },
+        },
+        {
+            "id": "hop2",
+            "status": "completed",
+            "steps": [
+                {"type": "user_input", "content": []},
+                {"type": "model_output", "content": [{"type": "text", "text": "Part two."}]},
+            ],
+            "usage": {
+                "total_input_tokens": 12,
+                "total_output_tokens": 50,
+                "total_tokens": 62,
+                "output_tokens_by_modality": [{"modality": "text", "tokens": 50}],
+            },
+        },
     ]
 
 
@@ -261,11 +299,21 @@ def test_wait_times_out() -> None:
 def test_unknown_types_survive_a_round_trip() -> None:
     from gemini_interactions.api import UnknownStep, to_interaction
 
-    data = {"id": "i", "status": "completed", "brand_new_field": {"x": 1},
-            "steps": [{"type": "future_step_kind", "payload": [1, 2]},
-                      {"type": "model_output", "content": [{"type": "hologram", "z": 3},
-                                                           {"type": "text", "text": "t",
-                                                            "annotations": [{"type": "new_cite"}]}]}]}
+    data = {
+        "id": "i",
+        "status": "completed",
+        "brand_new_field": {"x": 1},
+        "steps": [
+            {"type": "future_step_kind", "payload": [1, 2]},
+            {
+                "type": "model_output",
+                "content": [
+                    {"type": "hologram", "z": 3},
+                    {"type": "text", "text": "t", "annotations": [{"type": "new_cite"}]},
+                ],
+            },
+        ],
+    }
     it = to_interaction(data, "2026-05-20")
     assert isinstance(it.steps[0], UnknownStep)
     out = it.model_dump(mode="json", exclude_unset=True)
@@ -298,8 +346,9 @@ def test_unknown_events_and_status_spellings_are_tolerated() -> None:
 def test_secrets_never_leak(caplog: pytest.LogCaptureFixture) -> None:
     t = FakeTime()
     echo = error_body(403, "PERMISSION_DENIED", f"API key {KEY} is not valid for this project")
-    rec = Recorder(json_response(error_body(503, "UNAVAILABLE", "x"), 503),
-                   lambda r: json_response(echo, 403))
+    rec = Recorder(
+        json_response(error_body(503, "UNAVAILABLE", "x"), 503), lambda r: json_response(echo, 403)
+    )
     client = client_with(rec, t)
     caplog.set_level(logging.DEBUG)
     with pytest.raises(APIStatusError) as info:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -62,7 +61,9 @@ def test_any_split_of_a_transcript_folds_the_same(name: str, cuts: list[int]) ->
 def test_any_split_any_framing_of_a_synthetic_stream(
     pieces: list[str], cuts: list[int], data_only: bool, newline: str, bom: bool
 ) -> None:
-    raw = b"".join(frame(e, data_only=data_only, newline=newline) for e in text_stream_events(pieces))
+    raw = b"".join(
+        frame(e, data_only=data_only, newline=newline) for e in text_stream_events(pieces)
+    )
     if bom:
         raw = b"\xef\xbb\xbf" + raw
     reference = fold_events(text_stream_events(pieces))
@@ -99,7 +100,9 @@ def test_a_stream_cut_anywhere_resumes_to_the_same_text(
     with client.interactions.create(model="m", input="x", stream=True) as stream:
         seen = [e for e in stream]
     final = stream.interaction
-    assert final.output_text == "".join(pieces) or (final.steps[0].content == [] and not "".join(pieces))
+    assert final.output_text == "".join(pieces) or (
+        final.steps[0].content == [] and not "".join(pieces)
+    )
     assert final.model_dump(exclude={"last_event_id"}) == (
         Client(KEY, transport=Recorder(sse_response(blocks)).transport)
         .interactions.create(model="m", input="x", stream=True)
@@ -120,50 +123,99 @@ def test_replayed_events_change_nothing(pieces: list[str], replay_from: int) -> 
 
 def test_legacy_and_steps_renderings_fold_to_equal_timelines() -> None:
     legacy = [
-        {"event_type": "interaction.start",
-         "interaction": {"id": "i1", "status": "in_progress", "role": "model"}},
+        {
+            "event_type": "interaction.start",
+            "interaction": {"id": "i1", "status": "in_progress", "role": "model"},
+        },
         {"event_type": "content.start", "index": 0, "content": {"type": "thought"}},
-        {"event_type": "content.delta", "index": 0,
-         "delta": {"type": "thought_summary", "content": {"type": "text", "text": "Plan"}}},
-        {"event_type": "content.delta", "index": 0,
-         "delta": {"type": "thought_signature", "signature": "sig"}},
+        {
+            "event_type": "content.delta",
+            "index": 0,
+            "delta": {"type": "thought_summary", "content": {"type": "text", "text": "Plan"}},
+        },
+        {
+            "event_type": "content.delta",
+            "index": 0,
+            "delta": {"type": "thought_signature", "signature": "sig"},
+        },
         {"event_type": "content.stop", "index": 0},
         {"event_type": "content.start", "index": 1, "content": {"type": "text"}},
         {"event_type": "content.delta", "index": 1, "delta": {"type": "text", "text": "Hi "}},
-        {"event_type": "content.delta", "index": 1,
-         "delta": {"type": "text", "text": "there",
-                   "annotations": [{"start_index": 0, "end_index": 2, "source": "https://a.example"}]}},
+        {
+            "event_type": "content.delta",
+            "index": 1,
+            "delta": {
+                "type": "text",
+                "text": "there",
+                "annotations": [{"start_index": 0, "end_index": 2, "source": "https://a.example"}],
+            },
+        },
         {"event_type": "content.stop", "index": 1},
         {"event_type": "content.start", "index": 2, "content": {"type": "function_call"}},
-        {"event_type": "content.delta", "index": 2,
-         "delta": {"type": "function_call", "id": "fc", "name": "f", "arguments": {"a": 1}}},
+        {
+            "event_type": "content.delta",
+            "index": 2,
+            "delta": {"type": "function_call", "id": "fc", "name": "f", "arguments": {"a": 1}},
+        },
         {"event_type": "content.stop", "index": 2},
-        {"event_type": "interaction.complete",
-         "interaction": {"id": "i1", "status": "requires_action", "outputs": [], "role": "model"}},
+        {
+            "event_type": "interaction.complete",
+            "interaction": {
+                "id": "i1",
+                "status": "requires_action",
+                "outputs": [],
+                "role": "model",
+            },
+        },
     ]
     steps = [
         {"event_type": "interaction.created", "interaction": {"id": "i1", "status": "in_progress"}},
         {"event_type": "step.start", "index": 0, "step": {"type": "thought"}},
-        {"event_type": "step.delta", "index": 0,
-         "delta": {"type": "thought_summary", "content": {"type": "text", "text": "Plan"}}},
-        {"event_type": "step.delta", "index": 0,
-         "delta": {"type": "thought_signature", "signature": "sig"}},
+        {
+            "event_type": "step.delta",
+            "index": 0,
+            "delta": {"type": "thought_summary", "content": {"type": "text", "text": "Plan"}},
+        },
+        {
+            "event_type": "step.delta",
+            "index": 0,
+            "delta": {"type": "thought_signature", "signature": "sig"},
+        },
         {"event_type": "step.stop", "index": 0},
         {"event_type": "step.start", "index": 1, "step": {"type": "model_output", "content": []}},
         {"event_type": "step.delta", "index": 1, "delta": {"type": "text", "text": "Hi "}},
         {"event_type": "step.delta", "index": 1, "delta": {"type": "text", "text": "there"}},
-        {"event_type": "step.delta", "index": 1,
-         "delta": {"type": "text_annotation_delta",
-                   "annotations": [{"type": "url_citation", "start_index": 0, "end_index": 2,
-                                    "url": "https://a.example"}]}},
+        {
+            "event_type": "step.delta",
+            "index": 1,
+            "delta": {
+                "type": "text_annotation_delta",
+                "annotations": [
+                    {
+                        "type": "url_citation",
+                        "start_index": 0,
+                        "end_index": 2,
+                        "url": "https://a.example",
+                    }
+                ],
+            },
+        },
         {"event_type": "step.stop", "index": 1},
-        {"event_type": "step.start", "index": 2,
-         "step": {"type": "function_call", "id": "fc", "name": "f", "arguments": {}}},
-        {"event_type": "step.delta", "index": 2,
-         "delta": {"type": "arguments_delta", "arguments": '{"a": 1}'}},
+        {
+            "event_type": "step.start",
+            "index": 2,
+            "step": {"type": "function_call", "id": "fc", "name": "f", "arguments": {}},
+        },
+        {
+            "event_type": "step.delta",
+            "index": 2,
+            "delta": {"type": "arguments_delta", "arguments": '{"a": 1}'},
+        },
         {"event_type": "step.stop", "index": 2},
-        {"event_type": "interaction.completed",
-         "interaction": {"id": "i1", "status": "requires_action"}},
+        {
+            "event_type": "interaction.completed",
+            "interaction": {"id": "i1", "status": "requires_action"},
+        },
     ]
     translator = LegacyEventTranslator()
     from_legacy = fold_events(translator.translate(e) for e in legacy)
@@ -175,24 +227,37 @@ def test_legacy_resource_and_steps_resource_are_the_same_interaction() -> None:
     from gemini_interactions.api import to_interaction
 
     legacy = {
-        "id": "i2", "status": "completed", "role": "model",
+        "id": "i2",
+        "status": "completed",
+        "role": "model",
         "outputs": [
             {"type": "thought", "signature": "s"},
             {"type": "text", "text": "A"},
             {"type": "image", "mime_type": "image/png", "data": "AAAA"},
-            {"type": "google_search_result", "call_id": "g",
-             "result": {"rendered_content": "<div/>", "url": "u"}},
+            {
+                "type": "google_search_result",
+                "call_id": "g",
+                "result": {"rendered_content": "<div/>", "url": "u"},
+            },
         ],
     }
     steps = {
-        "id": "i2", "status": "completed",
+        "id": "i2",
+        "status": "completed",
         "steps": [
             {"type": "thought", "signature": "s"},
-            {"type": "model_output", "content": [
-                {"type": "text", "text": "A"},
-                {"type": "image", "mime_type": "image/png", "data": "AAAA"}]},
-            {"type": "google_search_result", "call_id": "g",
-             "result": [{"search_suggestions": "<div/>", "url": "u"}]},
+            {
+                "type": "model_output",
+                "content": [
+                    {"type": "text", "text": "A"},
+                    {"type": "image", "mime_type": "image/png", "data": "AAAA"},
+                ],
+            },
+            {
+                "type": "google_search_result",
+                "call_id": "g",
+                "result": [{"search_suggestions": "<div/>", "url": "u"}],
+            },
         ],
     }
     a = to_interaction(legacy, "2026-05-07")
@@ -213,8 +278,11 @@ def test_fast_typed_events_equal_validated_ones(
     from gemini_interactions.api._events import _EVENT_ADAPTER, parse_event
 
     field = "text" if kind == "text" else "arguments"
-    payload: dict[str, Any] = {"event_type": "step.delta", "index": index,
-                               "delta": {"type": kind, field: text}}
+    payload: dict[str, Any] = {
+        "event_type": "step.delta",
+        "index": index,
+        "delta": {"type": kind, field: text},
+    }
     if with_id:
         payload["event_id"] = f"ev_{index}"
     fast, slow = parse_event(payload), _EVENT_ADAPTER.validate_python(payload)

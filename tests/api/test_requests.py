@@ -45,14 +45,33 @@ def test_multimodal_content_list() -> None:
 
 
 def test_function_results_with_tools_and_previous_id() -> None:
-    tools = [{"type": "function", "name": "get_weather", "description": "Current weather",
-              "parameters": {"type": "object", "properties": {"location": {"type": "string"}},
-                             "required": ["location"]}}]
-    results = [{"type": "function_result", "call_id": "fc_7h2k", "name": "get_weather",
-                "result": {"temp_f": 72, "sky": "sunny"}}]
+    tools = [
+        {
+            "type": "function",
+            "name": "get_weather",
+            "description": "Current weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"location": {"type": "string"}},
+                "required": ["location"],
+            },
+        }
+    ]
+    results = [
+        {
+            "type": "function_result",
+            "call_id": "fc_7h2k",
+            "name": "get_weather",
+            "result": {"temp_f": 72, "sky": "sunny"},
+        }
+    ]
     _, body = send(model="m", previous_interaction_id="v1_prev", tools=tools, input=results)
-    assert body == {"model": "m", "previous_interaction_id": "v1_prev", "tools": tools,
-                    "input": results}
+    assert body == {
+        "model": "m",
+        "previous_interaction_id": "v1_prev",
+        "tools": tools,
+        "input": results,
+    }
 
 
 def test_system_instruction_generation_config_response_format() -> None:
@@ -61,8 +80,12 @@ def test_system_instruction_generation_config_response_format() -> None:
         model="m",
         input="x",
         system_instruction="Be brief.",
-        generation_config={"thinking_level": "low", "thinking_summaries": "auto",
-                           "max_output_tokens": 100, "temperature": 0.2},
+        generation_config={
+            "thinking_level": "low",
+            "thinking_summaries": "auto",
+            "max_output_tokens": 100,
+            "temperature": 0.2,
+        },
         response_format={"type": "text", "mime_type": "application/json", "schema": schema},
     )
     assert body["system_instruction"] == "Be brief."
@@ -178,8 +201,16 @@ def test_build_request_is_exact_and_redacted() -> None:
 
 
 def test_legacy_revision_header_is_configurable() -> None:
-    rec = Recorder(lambda r: json_response({"id": "i", "status": "completed", "role": "model",
-                                           "outputs": [{"type": "text", "text": "hi"}]}))
+    rec = Recorder(
+        lambda r: json_response(
+            {
+                "id": "i",
+                "status": "completed",
+                "role": "model",
+                "outputs": [{"type": "text", "text": "hi"}],
+            }
+        )
+    )
     it = Client(KEY, transport=rec.transport, api_revision="2026-05-07").interactions.create(
         model="m", input="x"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag
@@ -20,7 +21,7 @@ class WireModel(BaseModel):
 
 
 def tolerant_union(
-    members: dict[str, type[BaseModel]], fallback: type[BaseModel], key: str = "type"
+    members: Mapping[str, type[BaseModel]], fallback: type[BaseModel], key: str = "type"
 ) -> Any:
     """A union discriminated on ``key`` whose unknown (or missing) tags fall back to ``fallback``.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ._base import WireModel, tolerant_union
 
@@ -61,16 +61,19 @@ class UnknownAnnotation(WireModel):
     type: str | None = None
 
 
-Annotation = tolerant_union(
-    {
-        "url_citation": UrlCitation,
-        "file_citation": FileCitation,
-        "place_citation": PlaceCitation,
-        "speech_metadata": SpeechMetadata,
-        "word_info": WordInfo,
-    },
-    UnknownAnnotation,
-)
+if TYPE_CHECKING:
+    Annotation: TypeAlias = Any
+else:
+    Annotation = tolerant_union(
+        {
+            "url_citation": UrlCitation,
+            "file_citation": FileCitation,
+            "place_citation": PlaceCitation,
+            "speech_metadata": SpeechMetadata,
+            "word_info": WordInfo,
+        },
+        UnknownAnnotation,
+    )
 
 # --- content blocks ---------------------------------------------------------------------------
 
@@ -114,13 +117,16 @@ class UnknownContent(WireModel):
     type: str | None = None
 
 
-Content = tolerant_union(
-    {
-        "text": TextContent,
-        "image": ImageContent,
-        "audio": AudioContent,
-        "document": DocumentContent,
-        "video": VideoContent,
-    },
-    UnknownContent,
-)
+if TYPE_CHECKING:
+    Content: TypeAlias = Any
+else:
+    Content = tolerant_union(
+        {
+            "text": TextContent,
+            "image": ImageContent,
+            "audio": AudioContent,
+            "document": DocumentContent,
+            "video": VideoContent,
+        },
+        UnknownContent,
+    )

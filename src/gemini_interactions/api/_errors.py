@@ -20,7 +20,7 @@
             └── InternalServerError       5xx
 
 An ``error`` event inside a stream is not raised: it is yielded as an ``ErrorEvent`` and the
-folded interaction ends with status ``failed`` and ``error_event`` set, so no partial output is lost.
+folded interaction ends with status ``failed`` and ``error_event`` set: no partial output is lost.
 Messages never contain an API key or token.
 """
 

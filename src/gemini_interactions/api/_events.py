@@ -6,7 +6,7 @@ vocabulary. Unknown event and delta types are kept as ``UnknownEvent`` / ``Unkno
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -198,7 +198,10 @@ DELTA_TYPES: dict[str, type[WireModel]] = {
     )
 }
 
-Delta = tolerant_union(DELTA_TYPES, UnknownDelta)
+if TYPE_CHECKING:
+    Delta: TypeAlias = Any
+else:
+    Delta = tolerant_union(DELTA_TYPES, UnknownDelta)
 
 # --- events -----------------------------------------------------------------------------------
 
@@ -269,7 +272,10 @@ EVENT_TYPES: dict[str, type[_Event]] = {
     "error": ErrorEvent,
 }
 
-Event = tolerant_union(EVENT_TYPES, UnknownEvent, key="event_type")
+if TYPE_CHECKING:
+    Event: TypeAlias = Any
+else:
+    Event = tolerant_union(EVENT_TYPES, UnknownEvent, key="event_type")
 
 _EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
 

@@ -56,8 +56,10 @@ def combine(step: dict[str, Any], delta: dict[str, Any]) -> None:
         current = step.get(key)
         if current is None or key in _SET_KEYS:
             step[key] = value
-        elif (isinstance(current, str) and isinstance(value, str)) or (isinstance(current, list) and isinstance(value, list)):
+        elif isinstance(current, str) and isinstance(value, str):
             step[key] = current + value
+        elif isinstance(current, list) and isinstance(value, list):
+            step[key] = [*current, *value]
         elif isinstance(current, dict) and isinstance(value, dict):
             step[key] = {**current, **value}
         else:

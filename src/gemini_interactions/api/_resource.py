@@ -61,7 +61,7 @@ class _Common:
     _client: _BaseClient
 
     def build_request(self, **params: Any) -> dict[str, Any]:
-        """The exact request ``create(**params)`` would send, credentials redacted; sends nothing."""
+        """The request ``create(**params)`` would send, credentials redacted; sends nothing."""
         extra = params.pop("extra_body", None)
         return self._client.describe(_create_spec(params, extra))
 
@@ -75,6 +75,8 @@ class _Common:
 
 
 class Interactions(_Common):
+    _client: Client
+
     def __init__(self, client: Client) -> None:
         self._client = client
 
@@ -193,6 +195,8 @@ def _bump(core: _StreamCore) -> None:
 
 
 class AsyncInteractions(_Common):
+    _client: AsyncClient
+
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 

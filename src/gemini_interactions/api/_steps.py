@@ -6,7 +6,7 @@ mid-stream must still validate. Unknown step types become ``UnknownStep`` with a
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ._base import WireModel, tolerant_union
 from ._content import Content
@@ -162,4 +162,7 @@ STEP_TYPES: dict[str, type[WireModel]] = {
     )
 }
 
-Step = tolerant_union(STEP_TYPES, UnknownStep)
+if TYPE_CHECKING:
+    Step: TypeAlias = Any
+else:
+    Step = tolerant_union(STEP_TYPES, UnknownStep)

@@ -10,7 +10,7 @@ mid-hop checkpoint; or give up with ``StreamDroppedError`` carrying the partial 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -134,7 +134,8 @@ _DROPS = (httpx.TransportError,)
 
 
 def _content_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    value: str = response.headers.get("content-type", "")
+    return value.partition(";")[0].strip().lower()
 
 
 class Stream:
@@ -178,7 +179,7 @@ class Stream:
             pass
         return self.interaction
 
-    def _run(self) -> Iterator[Any]:
+    def _run(self) -> Generator[Any, None, None]:
         core = self._core
         spec: RequestSpec | None = core.first
         while spec is not None:
@@ -273,7 +274,7 @@ class AsyncStream:
             pass
         return self.interaction
 
-    async def _run(self) -> AsyncIterator[Any]:
+    async def _run(self) -> AsyncGenerator[Any, None]:
         core = self._core
         spec: RequestSpec | None = core.first
         while spec is not None:

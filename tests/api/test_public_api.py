@@ -1,0 +1,114 @@
+"""The public surface is deliberate: pinned here so a change to it is a visible decision."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import gemini_interactions.api as api
+
+PINNED = {
+    "LEGACY_REVISION",
+    "STEPS_REVISION",
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "Annotation",
+    "ArgumentsDelta",
+    "AsyncClient",
+    "AsyncInteractions",
+    "AsyncStream",
+    "AudioContent",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "CodeExecutionCallStep",
+    "CodeExecutionResultStep",
+    "ConfigurationError",
+    "ConflictError",
+    "Content",
+    "Delta",
+    "DocumentContent",
+    "ErrorEvent",
+    "ErrorInfo",
+    "Event",
+    "FileCitation",
+    "Fold",
+    "FunctionCallStep",
+    "FunctionResultStep",
+    "GeminiError",
+    "GoogleSearchCallStep",
+    "GoogleSearchResultStep",
+    "ImageContent",
+    "Interaction",
+    "InteractionCompletedEvent",
+    "InteractionCreatedEvent",
+    "InteractionStatusUpdateEvent",
+    "Interactions",
+    "InternalServerError",
+    "LegacyEventTranslator",
+    "ModelOutputStep",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PlaceCitation",
+    "RateLimitError",
+    "RetryPolicy",
+    "SSEParser",
+    "Secret",
+    "SpeechMetadata",
+    "Step",
+    "StepDeltaEvent",
+    "StepStartEvent",
+    "StepStopEvent",
+    "Stream",
+    "StreamDroppedError",
+    "TextContent",
+    "TextDelta",
+    "ThoughtSignatureDelta",
+    "ThoughtStep",
+    "ThoughtSummaryDelta",
+    "UnknownAnnotation",
+    "UnknownContent",
+    "UnknownDelta",
+    "UnknownEvent",
+    "UnknownStep",
+    "UnprocessableEntityError",
+    "UrlCitation",
+    "UrlContextCallStep",
+    "UrlContextResultStep",
+    "Usage",
+    "UserInputStep",
+    "VideoContent",
+    "WaitTimeoutError",
+    "WireModel",
+    "WordInfo",
+    "fold_events",
+    "parse_event",
+    "to_interaction",
+}
+
+
+def test_api_all_is_pinned() -> None:
+    assert set(api.__all__) == PINNED
+    for name in api.__all__:
+        assert hasattr(api, name), name
+
+
+def test_error_tree() -> None:
+    assert issubclass(api.RateLimitError, api.APIStatusError)
+    assert issubclass(api.APIStatusError, api.APIError)
+    assert issubclass(api.StreamDroppedError, api.APIConnectionError)
+    assert issubclass(api.APIError, api.GeminiError)
+    assert issubclass(api.ConfigurationError, api.GeminiError)
+
+
+def test_the_api_layer_never_imports_ipython_or_the_server() -> None:
+    code = (
+        "import sys, gemini_interactions.api as a; a.Client('k');"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('IPython', 'ipywidgets', 'nbformat')"
+        " or m.startswith('gemini_interactions.server')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

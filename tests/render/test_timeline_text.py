@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from gemini_interactions.api import to_interaction
+from gemini_interactions.render import timeline_text
+
+
+def test_timeline_lists_every_step_and_the_status() -> None:
+    it = to_interaction(
+        {
+            "id": "v1_a",
+            "status": "completed",
+            "model": "gemini-x",
+            "usage": {"total_tokens": 42},
+            "steps": [
+                {"type": "user_input", "content": [{"type": "text", "text": "Hi"}]},
+                {"type": "thought", "summary": [{"type": "text", "text": "**Plan** greet"}]},
+                {"type": "function_call", "id": "c", "name": "lookup", "arguments": {"q": "x"}},
+                {
+                    "type": "function_result",
+                    "call_id": "c",
+                    "name": "lookup",
+                    "result": "boom",
+                    "is_error": True,
+                },
+                {"type": "future_kind", "z": 1},
+                {"type": "model_output", "content": [{"type": "text", "text": "Hello!"}]},
+            ],
+        },
+        "2026-05-20",
+    )
+    text = timeline_text(it)
+    lines = text.splitlines()
+    assert len(lines) == 7
+    assert "user" in lines[0] and "Hi" in lines[0]
+    assert "lookup" in lines[2] and '"q": "x"' in lines[2]
+    assert "[error]" in lines[3]
+    assert "future_kind" in lines[4]
+    assert "Hello!" in lines[5]
+    assert "completed" in lines[6] and "42 tokens" in lines[6] and "v1_a" in lines[6]
+
+
+def test_demo_runs_offline_and_prints_answers_and_timelines() -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "NO_PROXY": "*"}
+    result = subprocess.run(
+        [sys.executable, "-m", "gemini_interactions.demo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "17 × 3 = 51." in out
+    assert "get_weather" in out and "requires_action" in out
+    assert "Spain won Euro 2024" in out
