@@ -131,3 +131,57 @@ def test_snapshot_round_trips(name: str) -> None:
     it = stream_transcript(name)
     again = Interaction.model_validate(it.model_dump(mode="json", exclude_unset=True))
     assert again == it
+
+
+def test_resume_transcript_completes_the_cut_text_stream() -> None:
+    from .helpers import split_events
+
+    blocks = split_events(transcript("text.sse"))
+    head = blocks[:4]  # up to and including ev_0004
+    rec = Recorder(
+        sse_response(head, drop=True), sse_response([transcript("resume_after_ev_0004.sse")])
+    )
+    stream = Client(KEY, transport=rec.transport).interactions.create(
+        model="m", input="x", stream=True
+    )
+    it = stream.until_done()
+    assert it == stream_transcript("text.sse")
+    assert rec.requests[1].url.params["last_event_id"] == "ev_0004"
+    assert stream.resumes == 1
+
+
+def test_done_sentinel_ends_the_stream() -> None:
+    from .helpers import split_events
+
+    blocks = [*split_events(transcript("text.sse"))[:5], b"data: [DONE]\n\n", b"data: {}\n\n"]
+    rec = Recorder(sse_response(blocks))
+    it = (
+        Client(KEY, transport=rec.transport)
+        .interactions.create(model="m", input="x", stream=True)
+        .until_done()
+    )
+    assert it.output_text == "Hello, world!"
+    assert len(rec.requests) == 1
+
+
+def test_closing_a_stream_early_releases_the_connection() -> None:
+    import httpx
+
+    closed: list[bool] = []
+
+    class Body(httpx.SyncByteStream):
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            yield transcript("text.sse")[:400]
+            yield b"event: step.delta\n"
+
+        def close(self) -> None:
+            closed.append(True)
+
+    rec = Recorder(
+        httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Body())
+    )
+    client = Client(KEY, transport=rec.transport)
+    with client.interactions.create(model="m", input="x", stream=True) as stream:
+        first = next(iter(stream))
+        assert first.event_type == "interaction.created"
+    assert closed == [True]
