@@ -58,7 +58,7 @@ def test_streams_over_http(base_url: str) -> None:
     assert events[0]["event_type"] == "interaction.created"
     assert events[-1]["event_type"] == "interaction.completed"
     assert all(e["_sse"] == e["event_type"] for e in events)
-    assert "Offline demo model" in text_of(events)
+    assert "offline demo model" in text_of(events)
 
 
 def test_injected_drop_cuts_the_connection(base_url: str) -> None:

@@ -92,11 +92,10 @@ class InteractionRecord:
         if timing.queue > 0:
             t += timing.queue
         self._add(self._status_event("in_progress"), t)
-        checkpoint_at = len(self.steps) // 2 if self.checkpoint_token else -1
+        # A mid-hop checkpoint token goes in the middle of the last step's events.
+        checkpoint_step = len(self.steps) - 1 if self.checkpoint_token else -1
         block = 0
         for index, step in enumerate(self.steps):
-            if index == checkpoint_at and index > 0:
-                self._add(self._status_event("in_progress", self.checkpoint_token), t)
             t += timing.step_delay
             if self.legacy:
                 events = []
@@ -105,9 +104,11 @@ class InteractionRecord:
                     block += 1
             else:
                 events = step_events(index, step, timing.chunk_size, timing.hints.get(index))
-            for payload in events:
+            for position, payload in enumerate(events):
                 t += timing.latency
                 self._add(payload, t)
+                if index == checkpoint_step and position == len(events) // 2:
+                    self._add(self._status_event("in_progress", self.checkpoint_token), t)
             self.step_done.append(t)
         t += timing.latency
         self.finished = t

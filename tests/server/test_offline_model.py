@@ -1,0 +1,190 @@
+"""The offline demo model: deterministic, honest, and able to show every feature."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+from gemini_interactions.server import OFFLINE_MODEL, FakeClock, LocalServer
+
+from .helpers import PREFIX, client_for, create
+
+WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Current weather",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "location": {"type": "string"},
+            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            "days": {"type": "integer", "minimum": 1, "maximum": 7},
+        },
+        "required": ["location"],
+    },
+}
+
+
+def answer_text(body: dict[str, Any]) -> str:
+    return str(body["steps"][-1]["content"][0]["text"])
+
+
+def test_says_it_is_offline_in_text_and_model(http: httpx.Client) -> None:
+    body = create(http, {"model": "gemini-3-flash-preview", "input": "Explain TPUs"}).json()
+    assert body["model"] == f"{OFFLINE_MODEL}/gemini-3-flash-preview"
+    text = answer_text(body)
+    assert "Offline demo model" in text and "Explain TPUs" in text
+    assert body["steps"][0]["type"] == "thought" and body["steps"][0]["summary"]
+
+
+def test_is_deterministic_across_servers() -> None:
+    def run() -> list[Any]:
+        with client_for(LocalServer(clock=FakeClock(), seed=7)) as http:
+            return [
+                create(http, {"model": "m", "input": p, "stream": True}).text
+                for p in ("What is 17*3?", "Summarise: cats are great")
+            ]
+
+    assert run() == run()
+
+
+def test_arithmetic_and_markdown(http: httpx.Client) -> None:
+    text = answer_text(create(http, {"model": "m", "input": "What is 17*3?"}).json())
+    assert "**17*3 = 51**" in text
+
+
+def test_calls_a_named_tool_with_schema_arguments(http: httpx.Client) -> None:
+    body = {"model": "m", "input": "Use get_weather for Boston, MA", "tools": [WEATHER]}
+    posted = create(http, body).json()
+    assert posted["status"] == "requires_action"
+    call = posted["steps"][-1]
+    assert call["type"] == "function_call" and call["name"] == "get_weather"
+    jsonschema.validate(call["arguments"], WEATHER["parameters"])
+    assert call["arguments"]["location"] == "Boston, MA"
+    # Then the results come back and the answer uses them.
+    result = {
+        "type": "function_result",
+        "call_id": call["id"],
+        "name": "get_weather",
+        "result": {"temp_c": 21, "sky": "sunny"},
+    }
+    follow = create(
+        http,
+        {
+            "model": "m",
+            "tools": [WEATHER],
+            "input": [result],
+            "previous_interaction_id": posted["id"],
+        },
+    ).json()
+    assert follow["status"] == "completed"
+    text = answer_text(follow)
+    assert "get_weather" in text and '"sky": "sunny"' in text
+
+
+def test_spoken_tool_names_also_trigger_calls(http: httpx.Client) -> None:
+    tools = [WEATHER, {**WEATHER, "name": "get_time"}]
+    posted = create(
+        http, {"model": "m", "input": "get weather and get time in Oslo", "tools": tools}
+    ).json()
+    assert [s["name"] for s in posted["steps"] if s["type"] == "function_call"] == [
+        "get_weather",
+        "get_time",
+    ]
+
+
+def test_tools_not_named_are_mentioned_not_called(http: httpx.Client) -> None:
+    posted = create(http, {"model": "m", "input": "Hello there friend", "tools": [WEATHER]}).json()
+    assert posted["status"] == "completed"
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]},
+        {
+            "type": "object",
+            "properties": {
+                "recipes": {
+                    "type": "array",
+                    "minItems": 2,
+                    "maxItems": 3,
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string", "maxLength": 20},
+                            "minutes": {"type": "integer", "minimum": 5},
+                            "vegan": {"type": "boolean"},
+                            "kind": {"enum": ["soup", "salad"]},
+                            "rating": {"type": ["number", "null"]},
+                        },
+                        "required": ["name", "minutes"],
+                        "additionalProperties": False,
+                    },
+                }
+            },
+            "required": ["recipes"],
+        },
+        {"type": "array", "items": {"type": "string", "format": "date"}},
+    ],
+)
+def test_json_answers_are_valid_against_the_schema(http: httpx.Client, schema: Any) -> None:
+    fmt = {"type": "text", "mime_type": "application/json", "schema": schema}
+    posted = create(http, {"model": "m", "input": "Recipes about Paris", "response_format": fmt})
+    value = json.loads(answer_text(posted.json()))
+    jsonschema.validate(value, schema)
+    # Legacy style: response_mime_type plus a raw schema.
+    legacy = {
+        "model": "m",
+        "input": "x",
+        "response_mime_type": "application/json",
+        "response_format": schema,
+    }
+    jsonschema.validate(json.loads(answer_text(create(http, legacy).json())), schema)
+
+
+def test_simulated_search_code_and_url_steps(http: httpx.Client) -> None:
+    tools = [{"type": "google_search"}, {"type": "code_execution"}, {"type": "url_context"}]
+    prompt = "Compute 2+2 and read https://example.org/a about Rome"
+    steps = create(http, {"model": "m", "input": prompt, "tools": tools}).json()["steps"]
+    kinds = [s["type"] for s in steps]
+    assert kinds == [
+        "thought",
+        "google_search_call",
+        "google_search_result",
+        "code_execution_call",
+        "code_execution_result",
+        "url_context_call",
+        "url_context_result",
+        "model_output",
+    ]
+    assert steps[2]["call_id"] == steps[1]["id"]
+    assert steps[4]["result"] == "4\n"
+    assert steps[6]["result"] == [{"url": "https://example.org/a", "status": "success"}]
+    assert "Simulated search" in answer_text({"steps": steps})
+
+
+def test_thinking_summaries_none_keeps_only_the_signature(http: httpx.Client) -> None:
+    body = {"model": "m", "input": "x", "generation_config": {"thinking_summaries": "none"}}
+    thought = create(http, body).json()["steps"][0]
+    assert thought["type"] == "thought" and "summary" not in thought and thought["signature"]
+
+
+def test_remembers_the_conversation(http: httpx.Client) -> None:
+    first = create(http, {"model": "m", "input": "Hi, my name is Phil."}).json()
+    second = create(
+        http, {"model": "m", "input": "What is my name?", "previous_interaction_id": first["id"]}
+    ).json()
+    assert "Your name is **Phil**" in answer_text(second)
+    assert "turn 2" in answer_text(second)
+    got = http.get(f"{PREFIX}/{second['id']}").json()
+    assert got["previous_interaction_id"] == first["id"]
+
+
+def test_greetings_get_short_answers(http: httpx.Client) -> None:
+    text = answer_text(create(http, {"model": "m", "input": "hello"}).json())
+    assert len(text) < 80 and "offline" in text
