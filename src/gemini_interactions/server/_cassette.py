@@ -17,8 +17,9 @@ from typing import Any
 
 import httpx
 
+from ._errors import ApiError
 from ._exchange import DroppedConnection, EngineRequest, EngineResponse
-from ._redact import SECRET_QUERY, redact_headers, redact_json, redact_query, redact_text
+from ._redact import SECRET_QUERY, redact_headers, redact_json, redact_query, scrub, secrets_in
 
 HOP_BY_HOP = frozenset(
     {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding"}
@@ -42,9 +43,9 @@ def request_key(method: str, path: str, query: list[tuple[str, str]], body: Any)
     return json.dumps([method.upper(), path.rstrip("/"), params, canonical])
 
 
-def _body_fields(raw: bytes) -> dict[str, str]:
+def _body_fields(raw: bytes, secrets: set[str]) -> dict[str, str]:
     try:
-        return {"body": redact_text(raw.decode("utf-8"))}
+        return {"body": scrub(raw.decode("utf-8"), secrets)}
     except UnicodeDecodeError:
         return {"body_b64": base64.b64encode(raw).decode()}
 
@@ -74,18 +75,20 @@ class Cassette:
         target.write_text(text + "\n", encoding="utf-8")
 
     def record(self, request: EngineRequest, status: int, headers: Any, raw: bytes) -> None:
+        body = _json_or_text(request.body)
+        secrets = secrets_in(request.headers, request.query, body)
         exchange = {
             "request": {
                 "method": request.method,
                 "path": request.path,
                 "query": [list(p) for p in redact_query(request.query)],
                 "headers": redact_headers(request.headers),
-                "json": redact_json(_json_or_text(request.body)),
+                "json": redact_json(body),
             },
             "response": {
                 "status": status,
                 "headers": [[k, v] for k, v in redact_headers(headers).items()],
-                **_body_fields(raw),
+                **_body_fields(raw, secrets),
             },
         }
         with self._lock:
@@ -153,6 +156,11 @@ class _ProxyStream:
             self._done(bytes(buffer))
 
 
+def _unreachable(upstream: str, error: Exception) -> EngineResponse:
+    message = f"Upstream {upstream} unreachable: {type(error).__name__}."
+    return ApiError(502, message).response()
+
+
 class Recorder:
     """Record mode: forward every request to ``upstream`` and write exchanges to ``cassette``."""
 
@@ -183,7 +191,10 @@ class Recorder:
         built = self._sync.build_request(
             request.method, url, params=query, headers=headers, content=request.body
         )
-        return self._finish(request, self._sync.send(built, stream=True))
+        try:
+            return self._finish(request, self._sync.send(built, stream=True))
+        except httpx.TransportError as error:
+            return _unreachable(self.upstream, error)
 
     async def forward_async(self, request: EngineRequest) -> EngineResponse:
         if self._async is None:
@@ -192,4 +203,7 @@ class Recorder:
         built = self._async.build_request(
             request.method, url, params=query, headers=headers, content=request.body
         )
-        return self._finish(request, await self._async.send(built, stream=True))
+        try:
+            return self._finish(request, await self._async.send(built, stream=True))
+        except httpx.TransportError as error:
+            return _unreachable(self.upstream, error)

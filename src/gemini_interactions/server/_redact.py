@@ -66,3 +66,39 @@ def redact_json(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     return value
+
+
+def secrets_in(headers: Mapping[str, str], query: Iterable[tuple[str, str]], body: Any) -> set[str]:
+    """The credential values a request carried, to scrub them from what comes back too."""
+    found: set[str] = set()
+
+    def add(value: Any) -> None:
+        if isinstance(value, str) and len(value.strip()) >= 6:
+            # Keep the scheme readable: "Bearer REDACTED".
+            bearer = value.lower().startswith("bearer ")
+            found.add(value[7:].strip() if bearer else value.strip())
+
+    for key, value in headers.items():
+        if key.lower() in SECRET_HEADERS:
+            add(value)
+    for key, value in query:
+        if key.lower() in SECRET_QUERY:
+            add(value)
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                (add if str(key).lower() in SECRET_FIELDS else walk)(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(body)
+    return found
+
+
+def scrub(text: str, secrets: set[str]) -> str:
+    """``text`` with every known secret value (longest first) and key-shaped string masked."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return redact_text(text)
