@@ -125,7 +125,9 @@ class PreparedTurn:
             out["tools"] = list(self.functions)
             out["max_tool_rounds"] = o.max_tool_rounds
         if self.schema is not None:
-            out["schema"] = o.labels.get("schema", self.schema.name)
+            out["schema"] = o.labels.get("schema") or self.schema.name
+        if o.labels.get("magic"):
+            out["magic"] = o.labels["magic"]
         if o.attachments:
             out["attachments"] = o.labels.get("attachments") or [
                 repr(a)[:60] if not isinstance(a, str) else a for a in o.attachments

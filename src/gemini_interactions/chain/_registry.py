@@ -23,7 +23,6 @@ class ChainRegistry:
         self._client = client
         self.chains: dict[str, Chain] = {}
         self.current_name: str | None = None
-        self._counter = 0
 
     def __iter__(self) -> Iterator[Chain]:
         return iter(list(self.chains.values()))
@@ -50,11 +49,11 @@ class ChainRegistry:
         return self.chains.get(self.current_name) if self.current_name else None
 
     def next_name(self) -> str:
-        while True:
-            self._counter += 1
-            name = f"chat{self._counter}"
-            if name not in self.chains:
-                return name
+        """The first free automatic name (``chat1``, ``chat2`` ...); reserves nothing."""
+        number = len(self.chains) + 1
+        while f"chat{number}" in self.chains:
+            number += 1
+        return f"chat{number}"
 
     @staticmethod
     def check_name(name: str) -> str:
@@ -79,6 +78,15 @@ class ChainRegistry:
             raise ChainUsageError(f"A chain named {name!r} exists already.")
         chain = Chain(self._client, name=name, **defaults)
         self.chains[name] = chain
+        return chain
+
+    def add(self, chain: Chain) -> Chain:
+        """Register a chain built elsewhere (the magics add one once it has a turn)."""
+        self.check_name(chain.name)
+        if chain.name in self.chains:
+            raise ChainUsageError(f"A chain named {chain.name!r} exists already.")
+        chain.client = chain.client or self._client
+        self.chains[chain.name] = chain
         return chain
 
     def use(self, name: str) -> Chain:

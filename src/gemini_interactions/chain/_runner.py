@@ -36,6 +36,7 @@ class _Round:
         self.turn = turn
         self.observer = observer
         self.text_started = False
+        self.thought_started = False
 
     def _on_event(self, event: Any) -> None:
         if isinstance(event, StepDeltaEvent):
@@ -47,6 +48,9 @@ class _Round:
                 self.text_started = True
                 turn.text += delta.text
             elif isinstance(delta, ThoughtSummaryDelta) and delta.content is not None:
+                if not self.thought_started and turn.thoughts:
+                    turn.thoughts += "\n\n"
+                self.thought_started = True
                 turn.thoughts += str(getattr(delta.content, "text", "") or "")
         self.observer.on_event(self.turn, event)
 

@@ -1,0 +1,131 @@
+"""Where ``%%gemini`` cells go: the live API, the in-process offline server, or a URL.
+
+This is the small factory above ``api`` and ``server`` that design.md allows: the client never
+imports the server; the magics hand the server's transport to a client.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from ._errors import MagicUsageError
+
+if TYPE_CHECKING:
+    from ..api import Client
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+LOCAL_KEY = "local-server"
+"""What a loopback server gets instead of the real key: it needs none, and must never see it."""
+
+NO_KEY_MESSAGE = (
+    "No Gemini API key is configured, so this cell was not sent. Set GEMINI_API_KEY in the "
+    "environment before starting Jupyter, or in the notebook without showing it: "
+    "`import os, getpass; os.environ['GEMINI_API_KEY'] = getpass.getpass()`. To try everything "
+    "without a key, run `%gemini backend offline` (a local demo model)."
+)
+
+
+@dataclass
+class Backend:
+    """A chosen backend: ``live``, ``offline`` (with fixtures/cassette) or ``url``."""
+
+    kind: str = "live"
+    url: str | None = None
+    fixtures: list[str] = field(default_factory=list)
+    cassette: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "offline":
+            extra = "".join(f" --fixtures {f}" for f in self.fixtures)
+            extra += f" --cassette {self.cassette}" if self.cassette else ""
+            return f"offline{extra} (the in-process local server)"
+        if self.kind == "url":
+            return f"{self.url} (a running server)"
+        return "live (the Gemini API)"
+
+
+def parse_backend(line: str) -> Backend:
+    """``live``, ``offline [--fixtures FILE]... [--cassette FILE]`` or ``http(s)://host:port``."""
+    try:
+        words = shlex.split(line)
+    except ValueError as exc:
+        raise MagicUsageError(f"Cannot read the backend arguments: {exc}.") from None
+    usage = (
+        "Use `%gemini backend live`, `%gemini backend offline [--fixtures FILE] "
+        "[--cassette FILE]` or `%gemini backend http://127.0.0.1:4010`."
+    )
+    if not words:
+        raise MagicUsageError(f"Which backend? {usage}")
+    kind, rest = words[0], words[1:]
+    if kind == "live":
+        if rest:
+            raise MagicUsageError(f"`backend live` takes no arguments. {usage}")
+        return Backend("live")
+    if kind == "offline":
+        backend = Backend("offline")
+        while rest:
+            flag = rest.pop(0)
+            if flag not in ("--fixtures", "--cassette") or not rest:
+                raise MagicUsageError(
+                    f"Unexpected {flag!r} after `backend offline`"
+                    + (" (it needs a file name)" if flag in ("--fixtures", "--cassette") else "")
+                    + f". {usage}"
+                )
+            path = rest.pop(0)
+            if not Path(path).expanduser().is_file():
+                raise MagicUsageError(
+                    f"The {flag[2:].rstrip('s')} file {path!r} does not exist. Check the path "
+                    "(it is relative to the notebook's folder)."
+                )
+            if flag == "--fixtures":
+                backend.fixtures.append(path)
+            else:
+                backend.cassette = path
+        return backend
+    if "://" in kind:
+        if rest:
+            raise MagicUsageError(f"A URL backend takes nothing after the URL. {usage}")
+        parts = urlsplit(kind)
+        try:
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError:
+            raise MagicUsageError(f"{kind!r} has an invalid port. {usage}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise MagicUsageError(
+                f"{kind!r} is not a usable server URL: it needs http:// or https:// and a host. "
+                f"{usage}"
+            )
+        return Backend("url", url=kind.rstrip("/"))
+    raise MagicUsageError(f"Unknown backend {kind!r}. {usage}")
+
+
+def make_client(
+    backend: Backend, *, api_version: str | None, base_url: str | None
+) -> tuple[Client, Any]:
+    """(client, local server or None); ``ConfigurationError`` from the live client without key."""
+    from ..api import Client
+
+    version = api_version or None
+    if backend.kind == "offline":
+        from ..server import LocalServer
+
+        try:
+            server = LocalServer(
+                fixtures=backend.fixtures, cassette=backend.cassette, require_auth=False
+            )
+        except (OSError, ValueError) as exc:
+            raise MagicUsageError(
+                f"The offline server could not load its files: {exc}. Fix the fixture or "
+                "cassette file, or run `%gemini backend offline` without files."
+            ) from None
+        return Client(transport=server.transport(), api_version=version), server
+    if backend.kind == "url":
+        host = urlsplit(backend.url or "").hostname or ""
+        # A loopback server needs no key and never gets the real one; a remote proxy does.
+        key = LOCAL_KEY if host in LOOPBACK else None
+        return Client(key, base_url=backend.url, api_version=version), None
+    return Client(base_url=base_url or None, api_version=version), None

@@ -1,0 +1,21 @@
+"""Typed handles on the untyped parts of IPython the magics use (so mypy --strict holds)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from IPython.core import magic_arguments as _ma
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+magic_arguments = cast(Callable[[], Callable[[F], F]], _ma.magic_arguments)
+argument = cast(Callable[..., Callable[[F], F]], _ma.argument)
+parse_argstring = cast(Callable[[Any, str], Any], _ma.parse_argstring)
+
+
+def display(data: dict[str, str], **kwargs: Any) -> Any:
+    """``IPython.display.display`` of a raw MIME bundle; the handle with ``display_id=True``."""
+    from IPython.display import display as _display
+
+    return cast(Any, _display)(data, raw=True, **kwargs)

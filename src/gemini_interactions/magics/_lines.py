@@ -1,0 +1,303 @@
+"""``%gemini <command>``: history, chains, use, reset, show, usage, wait, cancel, backend."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..chain import Chain, ChainUsageError, Turn
+from ._backend import parse_backend
+from ._errors import MagicUsageError
+from ._ipython import display
+from ._render import AnswerView
+
+if TYPE_CHECKING:
+    from ._session import Session
+
+HELP = """\
+%%gemini [options]   the cell is the prompt; %%gemini? lists every option
+                     (-c/--continue, --chain NAME, --from N, -m MODEL, --tools a,b, --schema X,
+                      --attach X, -o VAR, --background, --no-stream, --dry-run, ...)
+%gemini history [--chain NAME]   the turns of a chain (* marks the head)
+%gemini chains                   every chain in this kernel
+%gemini use NAME                 make NAME the current chain
+%gemini reset [NAME | --all]     forget the current chain, NAME, or all chains
+%gemini show N [--chain NAME]    show turn N again
+%gemini usage                    tokens per chain and model
+%gemini wait [ID]                wait for a background turn and show its answer
+%gemini cancel [ID]              cancel a background turn
+%gemini backend [live | offline [--fixtures FILE] [--cassette FILE] | http://127.0.0.1:4010]
+Configure defaults with %config GeminiMagics.model = "..." (see %config GeminiMagics)."""
+
+LATER = {
+    "timeline": "the live view and timeline",
+    "export": "export and replay",
+    "save": "export and replay",
+    "load": "export and replay",
+}
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, str]:
+    """A table as text/plain (aligned columns) and text/markdown."""
+    cells = [[str(c) for c in headers], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    plain = "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells)
+
+    def md_row(row: Sequence[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
+
+    markdown = "\n".join(
+        [md_row(cells[0]), "|" + "---|" * len(headers), *(md_row(r) for r in cells[1:])]
+    )
+    return {"text/plain": plain.rstrip(), "text/markdown": markdown}
+
+
+def _show(data: dict[str, str]) -> None:
+    display(data)
+
+
+class LineCommands:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.commands: dict[str, Callable[[list[str]], None]] = {
+            "help": self.help,
+            "history": self.history,
+            "chains": self.chains,
+            "use": self.use,
+            "reset": self.reset,
+            "show": self.show,
+            "usage": self.usage,
+            "wait": self.wait,
+            "cancel": self.cancel,
+            "backend": lambda args: self.backend_line(shlex.join(args)),
+        }
+
+    def run(self, line: str) -> None:
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            raise MagicUsageError(f"Cannot read `%gemini {line}`: {exc}.") from None
+        if not words:
+            self.help([])
+            return
+        name, args = words[0], words[1:]
+        if name in LATER:
+            raise MagicUsageError(
+                f"`%gemini {name}` is not available yet: it comes with {LATER[name]}."
+            )
+        command = self.commands.get(name)
+        if command is None:
+            known = ", ".join(sorted([*self.commands, *LATER]))
+            raise MagicUsageError(
+                f"Unknown command `%gemini {name}`. Commands: {known}. `%gemini` alone shows help."
+            )
+        command(args)
+
+    @staticmethod
+    def _no_args(name: str, args: list[str]) -> None:
+        if args:
+            raise MagicUsageError(f"`%gemini {name}` takes no arguments (got {' '.join(args)}).")
+
+    def _chain_option(self, name: str, args: list[str]) -> tuple[Chain, list[str]]:
+        registry = self.session.registry
+        rest = list(args)
+        if "--chain" in rest:
+            i = rest.index("--chain")
+            if i + 1 >= len(rest):
+                raise MagicUsageError(f"`%gemini {name} --chain` needs a chain name.")
+            chain = self._get(rest[i + 1])
+            del rest[i : i + 2]
+            return chain, rest
+        if registry.current is None:
+            raise MagicUsageError(
+                "There is no current chain yet: run a `%%gemini` cell first (or name one with "
+                "--chain NAME)."
+            )
+        return registry.current, rest
+
+    def _get(self, name: str) -> Chain:
+        try:
+            return self.session.registry.get(name)
+        except ChainUsageError as exc:
+            raise MagicUsageError(str(exc)) from None
+
+    # --- commands ---------------------------------------------------------------------------------
+
+    def help(self, args: list[str]) -> None:
+        print(HELP)
+
+    def history(self, args: list[str]) -> None:
+        chain, rest = self._chain_option("history", args)
+        self._no_args("history", rest)
+        head = chain.head
+        rows = []
+        for turn in chain.turns:
+            mark = "*" if turn is head else ""
+            branch = f" (from {turn.parent})" if turn.parent not in (None, turn.number - 1) else ""
+            rows.append(
+                [
+                    f"{turn.number}{mark}{branch}",
+                    turn.id or "-",
+                    turn.model or "-",
+                    turn.status,
+                    turn.usage.get("total_tokens", "-"),
+                    turn.summary(),
+                ]
+            )
+        if not rows:
+            print(f"Chain {chain.name!r} has no turns.")
+            return
+        _show(_table(["turn", "id", "model", "status", "tokens", "prompt"], rows))
+
+    def chains(self, args: list[str]) -> None:
+        self._no_args("chains", args)
+        registry = self.session.registry
+        if not len(registry):
+            print("No chains yet: run a `%%gemini` cell to start one.")
+            return
+        rows = []
+        for chain in registry:
+            mark = "*" if chain.name == registry.current_name else ""
+            head = chain.head
+            rows.append(
+                [
+                    f"{chain.name}{mark}",
+                    len(chain.turns),
+                    head.number if head else "-",
+                    _first(chain),
+                ]
+            )
+        _show(_table(["chain", "turns", "head", "first prompt"], rows))
+
+    def use(self, args: list[str]) -> None:
+        if len(args) != 1:
+            raise MagicUsageError(
+                "Use `%gemini use NAME` with one chain name (see `%gemini chains`)."
+            )
+        self._get(args[0])
+        self.session.registry.use(args[0])
+        print(f"Current chain: {args[0]}")
+
+    def reset(self, args: list[str]) -> None:
+        registry = self.session.registry
+        if args == ["--all"]:
+            registry.clear()
+            print("Forgot every chain.")
+            return
+        if len(args) > 1 or (args and args[0].startswith("-")):
+            raise MagicUsageError(
+                "Use `%gemini reset`, `%gemini reset NAME` or `%gemini reset --all`."
+            )
+        if args:
+            name = args[0]
+            self._get(name)
+        elif registry.current_name is not None:
+            name = registry.current_name
+        else:
+            raise MagicUsageError("There is no current chain to reset; name one or use --all.")
+        registry.remove(name)
+        print(f"Forgot chain {name!r}.")
+
+    def show(self, args: list[str]) -> None:
+        chain, rest = self._chain_option("show", args)
+        if len(rest) != 1:
+            raise MagicUsageError(
+                "Use `%gemini show N` with one turn number (see `%gemini history`)."
+            )
+        try:
+            number = int(rest[0])
+        except ValueError:
+            raise MagicUsageError(f"{rest[0]!r} is not a turn number.") from None
+        turn = self._turn(chain, number)
+        AnswerView().on_end(turn)
+
+    def usage(self, args: list[str]) -> None:
+        self._no_args("usage", args)
+        rows = []
+        for chain in self.session.registry:
+            for model, totals in chain.usage().items():
+                rows.append(
+                    [
+                        chain.name,
+                        model,
+                        totals.get("turns", 0),
+                        totals.get("total_input_tokens", 0),
+                        totals.get("total_output_tokens", 0),
+                        totals.get("total_thought_tokens", 0),
+                        totals.get("total_tokens", 0),
+                    ]
+                )
+        if not rows:
+            print("No tokens used yet.")
+            return
+        _show(_table(["chain", "model", "turns", "input", "output", "thought", "total"], rows))
+
+    def _background(self, args: list[str], name: str) -> tuple[Chain, Turn]:
+        registry = self.session.registry
+        if len(args) > 1:
+            raise MagicUsageError(f"Use `%gemini {name} [ID]` with at most one interaction id.")
+        if args:
+            found = registry.find(args[0])
+            if found is None:
+                raise MagicUsageError(
+                    f"No turn of any chain has the interaction id {args[0]!r} (see "
+                    "`%gemini history`)."
+                )
+            return found
+        running = registry.running()
+        current = [(c, t) for c, t in running if c.name == registry.current_name]
+        if not running:
+            raise MagicUsageError(f"No background turn is running, so there is nothing to {name}.")
+        return (current or running)[-1]
+
+    def wait(self, args: list[str]) -> None:
+        chain, turn = self._background(args, "wait")
+        view = self.session.views.get(turn.id or "")
+        try:
+            chain.wait(turn)
+        except KeyboardInterrupt:
+            print(
+                f"Stopped waiting; turn {turn.number} is still running. `%gemini wait` again later."
+            )
+            return
+        except Exception as exc:  # an API error while polling: say it, change nothing
+            from ..api._errors import GeminiError
+
+            if isinstance(exc, GeminiError):
+                raise MagicUsageError(f"Waiting failed: {exc}") from None
+            raise
+        if view is not None:
+            view.render(turn)
+        AnswerView().on_end(turn)
+        self.session.namespace["_gemini"] = turn.result
+
+    def cancel(self, args: list[str]) -> None:
+        chain, turn = self._background(args, "cancel")
+        try:
+            chain.cancel(turn)
+        except ChainUsageError as exc:
+            raise MagicUsageError(str(exc)) from None
+        view = self.session.views.get(turn.id or "")
+        if view is not None:
+            view.render(turn)
+        print(f"Turn {turn.number} of chain {chain.name!r} is {turn.status}.")
+
+    def backend_line(self, rest: str) -> None:
+        session = self.session
+        if not rest:
+            print(f"Backend: {session.backend.describe()}")
+            return
+        session.set_backend(parse_backend(rest))
+        print(f"Backend: {session.backend.describe()}")
+
+    @staticmethod
+    def _turn(chain: Chain, number: int) -> Turn:
+        try:
+            return chain.turn(number)
+        except ChainUsageError as exc:
+            raise MagicUsageError(str(exc)) from None
+
+
+def _first(chain: Chain) -> str:
+    return chain.turns[0].summary(6) if chain.turns else ""

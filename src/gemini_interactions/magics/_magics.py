@@ -1,0 +1,187 @@
+"""``GeminiMagics``: the ``%%gemini`` cell magic and the ``%gemini`` line magic.
+
+This module is imported by ``%load_ext``, so it imports only IPython and traitlets (already
+loaded in any kernel); the client, pydantic models, the chain and the server load on first use.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from traitlets import Bool, CaselessStrEnum, Float, Int, List, Unicode
+
+from ._ipython import argument, magic_arguments, parse_argstring
+
+if TYPE_CHECKING:
+    from ._session import Session
+
+F = TypeVar("F", bound=Callable[..., Any])
+# IPython's typing of line_magic(name) returns a union mypy cannot apply as a decorator.
+_line_magic_named = cast(Callable[[str], Callable[[F], F]], line_magic)
+
+
+@magics_class
+class GeminiMagics(Magics):
+    """Talk to Gemini's Interactions API from cells: chains, branches, tools, schemas."""
+
+    model = Unicode(
+        "gemini-3-flash-preview", help="The model a cell uses unless -m/--model says otherwise."
+    ).tag(config=True)
+    thinking_level = Unicode(
+        "", help="Default thinking level (minimal, low, medium, high, xhigh); empty: the model's."
+    ).tag(config=True)
+    thoughts = Bool(False, help="Ask for thought summaries by default (--thoughts).").tag(
+        config=True
+    )
+    system_instruction = Unicode("", help="Default system instruction (-s/--system).").tag(
+        config=True
+    )
+    tools = List(
+        Unicode(), help="Names of functions in the notebook that every cell offers as tools."
+    ).tag(config=True)
+    max_tool_rounds = Int(10, help="Default for --max-tool-rounds.").tag(config=True)
+    api_version = Unicode("", help="API version path segment (default v1beta).").tag(config=True)
+    base_url = Unicode("", help="Base URL of the live API (default: the public endpoint).").tag(
+        config=True
+    )
+    backend = CaselessStrEnum(
+        ["live", "offline"], "live", help="The backend until `%gemini backend` changes it."
+    ).tag(config=True)
+    stream = Bool(True, help="Stream answers (--no-stream turns it off per cell).").tag(config=True)
+    update_interval = Float(
+        0.1, help="Seconds between two updates of a streaming answer (bounded refresh rate)."
+    ).tag(config=True)
+    poll_interval = Float(
+        1.0, help="Seconds between two polls of a background turn's status display; 0: no polling."
+    ).tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The kernel's chains, backend and client (built on first use)."""
+        if self._session is None:
+            from ._session import Session
+
+            self._session = Session(self)
+        return self._session
+
+    def _guarded(self, action: Any) -> None:
+        """Run ``action``; a user mistake prints one paragraph and changes nothing."""
+        from ..api._errors import GeminiError
+        from ._errors import MagicUsageError
+
+        try:
+            action()
+        except (MagicUsageError, UsageError, GeminiError) as exc:
+            message = str(exc).strip()
+            if isinstance(exc, UsageError) and not message.endswith("."):
+                message += ". See %%gemini? for every option."
+            print(message, file=sys.stderr)
+
+    @magic_arguments()
+    @argument(
+        "-c",
+        "--continue",
+        dest="continue_",
+        action="store_true",
+        help="continue the current chain (its head becomes previous_interaction_id)",
+    )
+    @argument("--chain", metavar="NAME", help="work in the chain NAME (created if new)")
+    @argument(
+        "--from",
+        dest="from_turn",
+        type=int,
+        metavar="N",
+        help="branch: continue from turn N of the chain (negative counts from the end)",
+    )
+    @argument("-m", "--model", help="the model (default: GeminiMagics.model)")
+    @argument("--agent", help="an agent instead of a model (runs in the background)")
+    @argument("-s", "--system", help="the system instruction")
+    @argument("--thinking", metavar="LEVEL", help="minimal, low, medium, high or xhigh")
+    @argument("--thoughts", action="store_true", help="ask for thought summaries")
+    @argument("--temperature", type=float, help="sampling temperature, 0 to 2")
+    @argument("--max-output-tokens", type=int, metavar="N", help="cap the answer's length")
+    @argument(
+        "--no-store",
+        action="store_true",
+        help="do not store the turn on the server (it cannot be continued)",
+    )
+    @argument(
+        "--tools",
+        metavar="A,B",
+        action="append",
+        help="notebook functions offered as tools; the magic runs the calls",
+    )
+    @argument("--max-tool-rounds", type=int, metavar="N", help="tool round trips at most (10)")
+    @argument("--search", action="store_true", help="add the Google Search tool")
+    @argument("--code-execution", action="store_true", help="add the code execution tool")
+    @argument("--url-context", action="store_true", help="add the URL context tool")
+    @argument(
+        "--schema",
+        dest="schema_name",
+        metavar="NAME",
+        help="a pydantic model, TypedDict or JSON-schema dict: answer parsed into it",
+    )
+    @argument(
+        "--attach",
+        action="append",
+        metavar="X",
+        help="a file path or a variable (bytes, path, PIL image); repeatable",
+    )
+    @argument(
+        "-o",
+        "--out",
+        metavar="VAR",
+        help="store the result in VAR (the last one is always in _gemini)",
+    )
+    @argument(
+        "--background",
+        action="store_true",
+        help="return at once with a status display; %%gemini wait shows the result",
+    )
+    @argument("--no-stream", action="store_true", help="wait for the whole answer")
+    @argument(
+        "--dry-run",
+        action="store_true",
+        help="print the exact request JSON (credentials redacted) and send nothing",
+    )
+    @argument("--raw", action="store_true", help="no {name} interpolation in the prompt")
+    @cell_magic
+    def gemini(self, line: str, cell: str) -> None:
+        """Send the cell to Gemini as a prompt.
+
+        The cell body is the prompt. ``{name}``, ``{name.attr}`` and ``{name[key]}`` are filled
+        in from the notebook when ``name`` exists there; other braces (code, JSON) stay as typed;
+        ``{{name}}`` is a literal ``{name}``. The answer streams into the cell.
+        """
+
+        def run() -> None:
+            args = parse_argstring(GeminiMagics.gemini, line)
+            self.session.run_cell(args, line, cell)
+
+        self._guarded(run)
+
+    @_line_magic_named("gemini")
+    def gemini_line(self, line: str) -> None:
+        """%gemini COMMAND: history, chains, use, reset, show, usage, wait, cancel, backend.
+
+        `%gemini` alone prints a short help.
+        """
+
+        def run() -> None:
+            from ._lines import LineCommands
+
+            LineCommands(self.session).run(line)
+
+        self._guarded(run)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()

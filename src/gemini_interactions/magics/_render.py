@@ -1,0 +1,223 @@
+"""The answer of a ``%%gemini`` cell, streamed as Markdown through one display handle.
+
+Updates are coalesced to a bounded rate (``interval`` seconds apart, ~10/s by default) except the
+first token and the end, which show at once. Every update carries ``text/plain`` and
+``text/markdown`` plus provenance metadata, and uses the same ``display_id``, so the saved
+notebook keeps exactly the final state. In terminal IPython the deltas are printed instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..chain import ToolRun, Turn, TurnObserver
+from ._ipython import display
+
+METADATA_KEY = "gemini_interactions"
+
+_STATUS_ICONS = {
+    "completed": "✅",
+    "incomplete": "⚠️",
+    "failed": "❌",
+    "interrupted": "⏹",
+    "cancelled": "⏹",
+    "requires_action": "⚠️",
+    "running": "⏳",
+    "streaming": "⏳",
+    "pending": "⏳",
+}
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=repr)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def tool_line(run: ToolRun) -> str:
+    args = run.arguments if isinstance(run.arguments, dict) else {}
+    call = ", ".join(f"{k}={_short(v, 40)}" for k, v in args.items())
+    if run.result is None and not run.is_error:
+        return f"🔧 `{run.name}({call})` …"
+    mark = "❌" if run.is_error else "→"
+    return f"🔧 `{run.name}({call})` {mark} `{_short(run.result)}`"
+
+
+def status_line(turn: Turn, elapsed: float | None = None) -> str:
+    parts = [f"{turn.chain} · turn {turn.number}"]
+    if turn.parent is not None and turn.parent != turn.number - 1:
+        parts.append(f"from turn {turn.parent}")
+    if turn.model:
+        parts.append(turn.model)
+    parts.append(f"{_STATUS_ICONS.get(turn.status, '')} {turn.status}".strip())
+    seconds = turn.duration if turn.duration is not None else elapsed
+    if seconds is not None:
+        parts.append(f"{seconds:.1f} s")
+    tokens = turn.usage.get("total_tokens")
+    if tokens:
+        parts.append(f"{tokens} tokens")
+    if turn.id:
+        parts.append(turn.id)
+    return " · ".join(parts)
+
+
+def answer_markdown(turn: Turn, *, thoughts: bool = True, elapsed: float | None = None) -> str:
+    """The whole answer of a turn as Markdown: thoughts, tool calls, text, a status line."""
+    blocks: list[str] = []
+    if thoughts and turn.thoughts.strip():
+        quoted = "\n".join(f"> {line}" for line in turn.thoughts.strip().splitlines())
+        blocks.append(f"> 💭 *Thinking*\n>\n{quoted}")
+    if turn.tool_runs:
+        blocks.append("  \n".join(tool_line(run) for run in turn.tool_runs))
+    text = turn.output_text if turn.status not in ("streaming", "pending") else turn.text
+    if text:
+        blocks.append(text)
+    elif turn.status in ("streaming", "pending", "running"):
+        blocks.append("*…*")
+    if turn.parse_error:
+        blocks.append(f"⚠️ The structured answer could not be read: {turn.parse_error}")
+    if turn.error and turn.status not in ("completed", "running"):
+        note = turn.error
+        if turn.status in ("interrupted", "failed", "cancelled", "requires_action"):
+            note += " The chain's head did not move."
+        blocks.append(f"**{turn.status}**: {note}")
+    blocks.append(f"<sub>{status_line(turn, elapsed)}</sub>")
+    return "\n\n".join(blocks)
+
+
+def answer_plain(turn: Turn, elapsed: float | None = None) -> str:
+    lines = [tool_line(run) for run in turn.tool_runs]
+    text = turn.output_text if turn.status not in ("streaming", "pending") else turn.text
+    if text:
+        lines.append(text)
+    if turn.error and turn.status not in ("completed", "running"):
+        lines.append(f"[{turn.status}] {turn.error}")
+    lines.append(f"[{status_line(turn, elapsed)}]")
+    return "\n\n".join(lines)
+
+
+class AnswerView(TurnObserver):
+    """Renders one turn into one display handle (or prints it in a terminal)."""
+
+    def __init__(
+        self,
+        *,
+        interval: float = 0.1,
+        terminal: bool = False,
+        show_thoughts: bool = True,
+        extra_metadata: dict[str, Any] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = interval
+        self.terminal = terminal
+        self.show_thoughts = show_thoughts
+        self.extra_metadata = extra_metadata or {}
+        self.clock = clock
+        self.handle: Any = None
+        self.updates = 0
+        self._started = clock()
+        self._last = float("-inf")
+        self._shown_text = 0
+        self._shown_runs = 0
+        self._first_token_shown = False
+
+    # --- what is shown ---------------------------------------------------------------------------
+
+    def bundle(self, turn: Turn) -> tuple[dict[str, str], dict[str, Any]]:
+        elapsed = self.clock() - self._started
+        data = {
+            "text/plain": answer_plain(turn, elapsed),
+            "text/markdown": answer_markdown(turn, thoughts=self.show_thoughts, elapsed=elapsed),
+        }
+        metadata = {METADATA_KEY: {**turn.provenance(), **self.extra_metadata}}
+        return data, metadata
+
+    def render(self, turn: Turn) -> None:
+        """Show the turn's current state now."""
+        self._last = self.clock()
+        if self.terminal:
+            self._print(turn)
+            return
+        data, metadata = self.bundle(turn)
+        self.updates += 1
+        if self.handle is None:
+            self.handle = display(data, metadata=metadata, display_id=True)
+        else:
+            self.handle.update(data, raw=True, metadata=metadata)
+
+    def _print(self, turn: Turn) -> None:
+        for run in turn.tool_runs[self._shown_runs :]:
+            if run.result is not None or run.is_error:
+                print(tool_line(run))
+                self._shown_runs += 1
+        new = turn.text[self._shown_text :]
+        if new:
+            sys.stdout.write(new)
+            sys.stdout.flush()
+            self._shown_text = len(turn.text)
+
+    # --- observer --------------------------------------------------------------------------------
+
+    def on_start(self, turn: Turn) -> None:
+        if not self.terminal:
+            self.render(turn)
+
+    def on_event(self, turn: Turn, event: Any) -> None:
+        if not self._first_token_shown and (turn.text or turn.thoughts):
+            self._first_token_shown = True
+            self.render(turn)  # the first token shows at once
+        elif self.clock() - self._last >= self.interval:
+            self.render(turn)
+
+    def on_tool_result(self, turn: Turn, run: ToolRun) -> None:
+        self.render(turn)
+
+    def on_end(self, turn: Turn) -> None:
+        if self.terminal:
+            self._print(turn)
+            if turn.output_text and not turn.text:
+                print(turn.output_text)  # a non-streamed answer
+            print(f"\n[{status_line(turn)}]")
+            if turn.error and turn.status not in ("completed", "running"):
+                print(f"[{turn.status}] {turn.error}")
+            return
+        self.render(turn)
+
+
+class BackgroundView:
+    """A status display for a background turn, updated by polling until it ends."""
+
+    def __init__(self, *, show_thoughts: bool = True) -> None:
+        self.handle: Any = None
+        self.show_thoughts = show_thoughts
+        self.started = time.monotonic()
+
+    def bundle(self, turn: Turn) -> tuple[dict[str, str], dict[str, Any]]:
+        if turn.status == "running":
+            interaction = turn.interaction
+            steps = len(interaction.steps) if interaction is not None else 0
+            server_status = interaction.status if interaction is not None else "queued"
+            elapsed = time.monotonic() - self.started
+            line = (
+                f"⏳ Background turn {turn.number} of {turn.chain}: {server_status}, "
+                f"{elapsed:.0f} s, {steps} step(s) so far · {turn.id}. "
+                "`%gemini wait` blocks until it is done."
+            )
+            data = {"text/plain": line, "text/markdown": line}
+        else:
+            data = {
+                "text/plain": answer_plain(turn),
+                "text/markdown": answer_markdown(turn, thoughts=self.show_thoughts),
+            }
+        return data, {METADATA_KEY: turn.provenance()}
+
+    def render(self, turn: Turn) -> None:
+        data, metadata = self.bundle(turn)
+        if self.handle is None:
+            self.handle = display(data, metadata=metadata, display_id=True)
+        else:
+            self.handle.update(data, raw=True, metadata=metadata)
