@@ -4,6 +4,7 @@ and the answer parsed and validated back into that type."""
 from __future__ import annotations
 
 import json
+import sys
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,22 @@ def _strip_fence(text: str) -> str:
     return stripped
 
 
+def _pydantic_ready(source: type) -> Any:
+    """pydantic refuses ``typing.TypedDict`` before Python 3.12; rebuild it as the
+    ``typing_extensions`` one (same name, fields and totality) so notebooks need not care."""
+    if sys.version_info >= (3, 12) or not _is_typeddict(source):
+        return source
+    import typing_extensions
+
+    make: Any = typing_extensions.TypedDict
+    if type(source) is type(make("_Probe", {})):
+        return source
+    hints = typing.get_type_hints(source, include_extras=True)
+    required = getattr(source, "__required_keys__", frozenset(hints))
+    fields = {k: v if k in required else typing_extensions.NotRequired[v] for k, v in hints.items()}
+    return make(source.__name__, fields)
+
+
 def response_schema(source: Any) -> ResponseSchema:
     """A ``ResponseSchema`` from a pydantic model class, a TypedDict class or a JSON-schema dict."""
     if isinstance(source, ResponseSchema):
@@ -74,7 +91,7 @@ def response_schema(source: Any) -> ResponseSchema:
         return ResponseSchema(source, source, None)
     if isinstance(source, type) and (issubclass(source, BaseModel) or _is_typeddict(source)):
         try:
-            adapter: TypeAdapter[Any] = TypeAdapter(source)
+            adapter: TypeAdapter[Any] = TypeAdapter(_pydantic_ready(source))
             schema = inline_refs(adapter.json_schema())
         except Exception as exc:
             raise ChainUsageError(

@@ -73,16 +73,22 @@ def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
     """
     defs = schema.get("$defs", {})
 
-    def walk(node: Any, seen: frozenset[str]) -> Any:
+    def walk(node: Any, seen: frozenset[str], names: bool = False) -> Any:
+        # ``names``: the keys of this dict are property names, not schema keywords, so a
+        # property called "title" is kept.
         if isinstance(node, dict):
             ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            if not names and isinstance(ref, str) and ref.startswith("#/$defs/"):
                 name = ref.rsplit("/", 1)[-1]
                 if name in seen or name not in defs:
                     raise _Recursive
                 merged = {**defs[name], **{k: v for k, v in node.items() if k != "$ref"}}
                 return walk(merged, seen | {name})
-            return {k: walk(v, seen) for k, v in node.items() if k not in ("$defs", "title")}
+            return {
+                k: walk(v, seen, names=not names and k in _NAME_MAPS)
+                for k, v in node.items()
+                if names or k not in ("$defs", "title")
+            }
         if isinstance(node, list):
             return [walk(v, seen) for v in node]
         return node
@@ -92,6 +98,9 @@ def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
         return result
     except _Recursive:
         return schema
+
+
+_NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
 
 
 class _Recursive(Exception):
