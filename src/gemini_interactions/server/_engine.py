@@ -373,7 +373,8 @@ class Engine:
     def _actions(
         self, record: InteractionRecord, start: int, plans: list[FaultPlan]
     ) -> Iterator[Action]:
-        drop_after = next((n for p in plans if (n := p.take_drop()) is not None), None)
+        cuts = ((p, n) for p in plans if (n := p.take_drop()) is not None)
+        drop_plan, drop_after = next(cuts, (None, None))
         trickle = next((p for p in plans if p.trickle), None)
         malformed = next((p.malformed_after_events for p in plans if p.malformed_after_events), -1)
         unknown = next((p.unknown_event_after for p in plans if p.unknown_event_after), -1)
@@ -405,5 +406,7 @@ class Engine:
                 yield data
             sent += 1
             index += 1
+        if drop_plan is not None:
+            drop_plan.refund_drop()
         if sentinel:
             yield b"data: [DONE]\n\n"

@@ -84,8 +84,14 @@ class FaultPlan:
             self._dropped += 1
         return self.drop_after_events
 
+    def refund_drop(self) -> None:
+        """A stream that ended before its cut point was not cut: give the cut back."""
+        with self._lock:
+            self._dropped -= 1
+
     @property
     def counters(self) -> dict[str, int]:
+        """Faults actually injected so far: HTTP errors answered, streams cut."""
         return {"http_errors": self._failed, "drops": self._dropped}
 
 
