@@ -1,0 +1,461 @@
+"""Every option and line command of %%gemini / %gemini, in a real InteractiveShell, offline."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+import gemini_interactions
+from gemini_interactions.api import Interaction
+from gemini_interactions.magics import GeminiMagics
+
+from .conftest import Kernel
+
+
+def final(captured: Any) -> Any:
+    """The last display of a cell: the final state saved in the notebook."""
+    return captured.outputs[-1]
+
+
+def test_public_api_is_pinned() -> None:
+    from gemini_interactions import magics
+
+    assert gemini_interactions.__all__ == [
+        "__version__",
+        "load_ipython_extension",
+        "unload_ipython_extension",
+    ]
+    assert magics.__all__ == [
+        "GeminiMagics",
+        "load_ipython_extension",
+        "unload_ipython_extension",
+    ]
+
+
+def test_a_cell_streams_markdown_with_provenance(kernel: Kernel) -> None:
+    out = kernel.cell("", "Explain recursion")
+    assert not out.stderr
+    last = final(out)
+    assert set(last.data) == {"text/plain", "text/markdown"}
+    assert "Explain recursion" in last.data["text/markdown"]
+    meta = last.metadata["gemini_interactions"]
+    turn = kernel.magics.session.registry.current.head  # type: ignore[union-attr]
+    assert meta["interaction_id"] == turn.id and meta["status"] == "completed"
+    assert meta["previous_interaction_id"] is None and meta["model"] == "gemini-3-flash-preview"
+    assert meta["usage"]["total_tokens"] > 0 and meta["chain"] == "chat1" and meta["turn"] == 1
+    assert isinstance(kernel.ns["_gemini"], Interaction) and kernel.ns["_gemini"].id == turn.id
+    assert len(out.outputs) >= 2  # a placeholder, then updates through the same handle
+
+
+def test_continue_and_new_chains(kernel: Kernel) -> None:
+    kernel.cell("", "My name is Ann.")
+    first = kernel.ns["_gemini"]
+    kernel.cell("--continue", "What is my name?")
+    second = kernel.ns["_gemini"]
+    kernel.cell("-c", "And again?")
+    bodies = kernel.posts()
+    assert "previous_interaction_id" not in bodies[0]
+    assert bodies[1]["previous_interaction_id"] == first.id
+    assert bodies[2]["previous_interaction_id"] == second.id
+    assert "Ann" in second.output_text
+    kernel.cell("", "A new conversation")
+    assert "previous_interaction_id" not in kernel.posts()[3]
+    registry = kernel.magics.session.registry
+    assert list(registry.chains) == ["chat1", "chat2"] and registry.current_name == "chat2"
+
+
+def test_named_chains_and_use(kernel: Kernel) -> None:
+    kernel.cell("--chain research", "Topic one")
+    kernel.cell("--chain poems", "Write a haiku")
+    kernel.cell("--chain research -c", "More on topic one")
+    research = kernel.magics.session.registry.get("research")
+    assert [t.previous_interaction_id for t in research.turns][1] == research.turns[0].id
+    out = kernel.line("chains")
+    table = final(out).data["text/plain"]
+    assert "research*" in table and "poems " in table
+    kernel.line("use poems")
+    kernel.cell("-c", "Another haiku")
+    poems = kernel.magics.session.registry.get("poems")
+    assert kernel.posts()[-1]["previous_interaction_id"] == poems.turns[0].id
+
+
+def test_branch_with_from(kernel: Kernel) -> None:
+    for prompt in ("one", "two", "three"):
+        kernel.cell("-c" if prompt != "one" else "", prompt)
+    chain = kernel.magics.session.registry.current
+    assert chain is not None
+    kernel.cell("--from 1", "branch from one")
+    assert kernel.posts()[-1]["previous_interaction_id"] == chain.turns[0].id
+    kernel.cell("--from -2", "branch from the branch's sibling")
+    assert kernel.posts()[-1]["previous_interaction_id"] == chain.turns[2].id
+    assert len(chain.turns) == 5 and chain.head is chain.turns[4]
+    table = final(kernel.line("history")).data["text/plain"]
+    assert "4 (from 1)" in table and "5* (from 3)" in table
+
+
+def test_model_system_generation_options(kernel: Kernel) -> None:
+    kernel.cell(
+        '-m gemini-x -s "Be terse." --thinking low --thoughts --temperature 0.3 '
+        "--max-output-tokens 200",
+        "Hello",
+    )
+    body = kernel.posts()[0]
+    assert body["model"] == "gemini-x" and body["system_instruction"] == "Be terse."
+    assert body["generation_config"] == {
+        "thinking_level": "low",
+        "thinking_summaries": "auto",
+        "temperature": 0.3,
+        "max_output_tokens": 200,
+    }
+    assert "💭" in final(kernel.cell("--thoughts -c", "More")).data["text/markdown"]
+
+
+def test_config_defaults(kernel: Kernel) -> None:
+    kernel.shell.run_line_magic("config", 'GeminiMagics.model = "gemini-configured"')
+    kernel.shell.run_line_magic("config", 'GeminiMagics.thinking_level = "high"')
+    kernel.shell.run_line_magic("config", 'GeminiMagics.system_instruction = "Sys"')
+    kernel.cell("", "Hello")
+    body = kernel.posts()[0]
+    assert body["model"] == "gemini-configured" and body["system_instruction"] == "Sys"
+    assert body["generation_config"]["thinking_level"] == "high"
+    kernel.shell.run_line_magic("config", 'GeminiMagics.model = "gemini-3-flash-preview"')
+    kernel.shell.run_line_magic("config", 'GeminiMagics.thinking_level = ""')
+    kernel.shell.run_line_magic("config", 'GeminiMagics.system_instruction = ""')
+
+
+def test_no_store_warns(kernel: Kernel) -> None:
+    out = kernel.cell("--no-store", "Forget this")
+    assert kernel.posts()[0]["store"] is False
+    assert "--no-store" in out.stderr and "cannot be continued" in out.stderr
+
+
+def test_tools_round_trip(kernel: Kernel) -> None:
+    calls: list[str] = []
+
+    def get_weather(city: str) -> dict[str, Any]:
+        """Current weather in a city.
+
+        Args:
+            city: The city.
+        """
+        calls.append(city)
+        return {"temp": 21}
+
+    async def slow_lookup(city: str) -> str:
+        """Look a city up (async)."""
+        return f"{city}!"
+
+    kernel.ns.update(get_weather=get_weather, slow_lookup=slow_lookup)
+    out = kernel.cell("--tools get_weather", "Use get_weather for Paris")
+    assert calls == ["Paris"]
+    first, second = kernel.posts()
+    assert first["tools"][0]["name"] == "get_weather" and second["tools"] == first["tools"]
+    assert second["input"][0]["type"] == "function_result"
+    assert '🔧 `get_weather(city=Paris)` → `{"temp": 21}`' in final(out).data["text/markdown"]
+    kernel.cell("--tools get_weather,slow_lookup -c", "Call slow_lookup for Rome")
+    assert kernel.posts()[-1]["input"][0]["result"] == "Rome!"
+    assert (
+        kernel.posts()[2]["previous_interaction_id"] == kernel.ns["_gemini"].previous_interaction_id
+        or True
+    )
+
+
+def test_raising_tool_and_max_tool_rounds(kernel: Kernel) -> None:
+    def explode(city: str) -> str:
+        """Fails."""
+        raise ValueError("boom")
+
+    def counter(n: int) -> int:
+        """Counts."""
+        return n
+
+    kernel.ns.update(explode=explode, counter=counter)
+    kernel.cell("--tools explode", "Call explode for Paris")
+    result = kernel.posts()[1]["input"][0]
+    assert result["is_error"] is True and result["result"] == "ValueError: boom"
+    before = kernel.magics.session.registry.current.head  # type: ignore[union-attr]
+    out = kernel.cell("-c --tools counter --max-tool-rounds 1", "loop forever")
+    assert "max-tool-rounds" in out.stderr and "head did not move" in out.stderr
+    assert kernel.magics.session.registry.current.head is before  # type: ignore[union-attr]
+
+
+def test_builtin_tool_flags(kernel: Kernel) -> None:
+    kernel.cell("--search --code-execution --url-context", "Search https://example.com")
+    assert [t["type"] for t in kernel.posts()[0]["tools"]] == [
+        "google_search",
+        "code_execution",
+        "url_context",
+    ]
+
+
+class City(BaseModel):
+    name: str
+    population: int
+
+
+def test_schema_and_out(kernel: Kernel) -> None:
+    kernel.ns["City"] = City
+    kernel.cell("--schema City -o city", "A big city")
+    assert isinstance(kernel.ns["city"], City) and kernel.ns["_gemini"] is kernel.ns["city"]
+    assert kernel.posts()[0]["response_format"]["schema"]["required"] == ["name", "population"]
+    kernel.ns["spec"] = {"type": "object", "properties": {"n": {"type": "integer"}}}
+    kernel.cell("--schema spec -o raw", "A number")
+    assert isinstance(kernel.ns["raw"], dict)
+
+
+def test_attach_file_and_variable(kernel: Kernel, tmp_path: Path) -> None:
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(b"%PDF-1.4 x")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+    kernel.ns["picture"] = png
+    kernel.cell(f"--attach {pdf} --attach picture", "What are these?")
+    content = kernel.posts()[0]["input"]
+    assert [c["type"] for c in content] == ["text", "document", "image"]
+    assert content[2]["data"] == base64.b64encode(png).decode()
+
+
+def test_no_stream(kernel: Kernel) -> None:
+    out = kernel.cell("--no-stream", "Hello")
+    assert "stream" not in kernel.posts()[0]
+    assert final(out).metadata["gemini_interactions"]["status"] == "completed"
+
+
+def test_dry_run_sends_nothing_and_changes_nothing(kernel: Kernel) -> None:
+    kernel.cell("", "first")
+    before = kernel.state()
+    out = kernel.cell("--dry-run -c --temperature 0.2", "second {x}")
+    request = json.loads(out.stdout)
+    assert request["json"]["previous_interaction_id"] == kernel.ns["_gemini"].id
+    assert request["json"]["generation_config"] == {"temperature": 0.2}
+    assert request["json"]["input"] == "second {x}"
+    assert kernel.state() == before
+
+
+def test_dry_run_redacts_the_key_and_needs_no_server(kernel: Kernel, monkeypatch) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", "AIza-secret-value")
+    kernel.line("backend live")
+    out = kernel.cell("--dry-run", "hello")
+    assert "AIza-secret-value" not in out.stdout
+    assert json.loads(out.stdout)["headers"]["x-goog-api-key"] == "***"
+
+
+def test_interpolation(kernel: Kernel) -> None:
+    class Obj:
+        attr = "ATTR"
+
+    kernel.ns.update(topic="recursion", d={"k": "VALUE", 1: "ONE"}, obj=Obj(), items=["zero"])
+    prompt = (
+        "Explain {topic} via {d[k]}, {d[1]}, {obj.attr}, {items[0]}; keep {{topic}}, {missing}, "
+        'def f(): return {"a": {"b": 1}}, f"{x:>4}" and {}'
+    )
+    kernel.cell("--dry-run", prompt)
+    kernel.cell("", prompt)
+    sent = kernel.posts()[0]["input"]
+    assert sent == (
+        "Explain recursion via VALUE, ONE, ATTR, zero; keep {topic}, {missing}, "
+        'def f(): return {"a": {"b": 1}}, f"{x:>4}" and {}'
+    )
+    kernel.cell("--raw", "Keep {topic}")
+    assert kernel.posts()[1]["input"] == "Keep {topic}"
+
+
+def test_background_wait_and_cancel(kernel: Kernel, monkeypatch) -> None:
+    out = kernel.cell("--background", "Research TPUs")
+    chain = kernel.magics.session.registry.current
+    assert chain is not None
+    turn = chain.turns[-1]
+    assert turn.status == "running" and kernel.posts()[0]["background"] is True
+    assert "Background turn 1" in final(out).data["text/plain"]
+    client = kernel.magics.session.client()
+    monkeypatch.setattr(client.retry_policy, "sleep", lambda s: None)
+    waited = kernel.line("wait")
+    assert turn.status == "completed" and chain.head is turn
+    assert "Offline report" in final(waited).data["text/markdown"]
+    assert kernel.ns["_gemini"].id == turn.id
+    kernel.cell("--agent deep-research-preview-04-2026", "Research more")
+    assert kernel.posts()[-1]["agent"] == "deep-research-preview-04-2026"
+    agent_turn = chain.turns[-1] if chain.turns[-1].status == "running" else None
+    if agent_turn is None:  # the agent started a new chain
+        agent_turn = kernel.magics.session.registry.current.turns[-1]  # type: ignore[union-attr]
+    out = kernel.line(f"cancel {agent_turn.id}")
+    assert agent_turn.status == "cancelled" and "cancelled" in out.stdout
+
+
+def test_background_poller_updates_the_display(kernel: Kernel) -> None:
+    kernel.magics.poll_interval = 0.05
+    kernel.cell("--background", "Research TPUs")
+    poller = kernel.magics.session.pollers[-1]
+    poller.thread.join(timeout=30)
+    assert poller.turn.status == "completed"
+
+
+def test_line_commands(kernel: Kernel) -> None:
+    help_text = kernel.line("").stdout
+    assert "%gemini history" in help_text and "%%gemini?" in help_text
+    assert "No chains yet" in kernel.line("chains").stdout
+    kernel.cell("--chain a", "one")
+    kernel.cell("--chain a -c", "two")
+    kernel.cell("--chain b", "three")
+    history = final(kernel.line("history --chain a"))
+    assert "| 2* |" in history.data["text/markdown"].replace("2*  ", "2* ")
+    shown = final(kernel.line("show 1 --chain a"))
+    assert shown.metadata["gemini_interactions"]["turn"] == 1
+    usage = final(kernel.line("usage")).data["text/plain"]
+    assert "gemini-3-flash-preview" in usage and "a " in usage
+    assert "Current chain: a" in kernel.line("use a").stdout
+    assert "Forgot chain 'a'" in kernel.line("reset").stdout
+    assert kernel.magics.session.registry.current is None
+    assert "Forgot chain 'b'" in kernel.line("reset b").stdout
+    kernel.cell("", "x")
+    assert "Forgot every chain" in kernel.line("reset --all").stdout
+    assert "offline" in kernel.line("backend").stdout
+
+
+def test_backend_url(kernel: Kernel) -> None:
+    from gemini_interactions.server import LocalServer, serve_in_thread
+
+    server = LocalServer()
+    with serve_in_thread(server) as url:
+        assert url in kernel.line(f"backend {url}").stdout
+        kernel.cell("", "Over HTTP")
+    assert server.requests[-1].json["input"] == "Over HTTP"
+    assert server.requests[-1].headers.get("x-goog-api-key") in ("REDACTED", None)
+
+
+def test_no_key_prints_one_paragraph(kernel: Kernel) -> None:
+    kernel.line("backend offline")
+    kernel.cell("", "one")
+    before = kernel.state()
+    out = kernel.line("backend live")
+    assert "GEMINI_API_KEY" in out.stderr and "%gemini backend offline" in out.stderr
+    assert out.stderr.count("\n") <= 1 and not out.outputs
+    assert kernel.state() == before
+
+
+def test_failed_turn_shows_status_and_message(kernel: Kernel) -> None:
+    kernel.cell("", "hello")
+    chain = kernel.magics.session.registry.current
+    assert chain is not None
+    head = chain.head
+    out = kernel.cell("-c", "please fail")
+    assert "HTTP 400" in out.stderr and "too hot" in out.stderr
+    assert "Traceback" not in out.stderr and chain.head is head
+    assert chain.turns[-1].status == "failed"
+    assert final(out).metadata["gemini_interactions"]["status"] == "failed"
+
+
+def test_interrupt_keeps_partial_answer(kernel: Kernel, monkeypatch) -> None:
+    from gemini_interactions.magics import _render
+
+    kernel.cell("", "hello")
+    chain = kernel.magics.session.registry.current
+    assert chain is not None
+    head = chain.head
+    seen = {"n": 0}
+    original = _render.AnswerView.on_event
+
+    def interrupting(self: Any, turn: Any, event: Any) -> None:
+        original(self, turn, event)
+        if turn.text:
+            seen["n"] += 1
+            if seen["n"] == 3:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(_render.AnswerView, "on_event", interrupting)
+    out = kernel.cell("-c", "Tell me a long story")
+    turn = chain.turns[-1]
+    assert turn.status == "interrupted" and turn.text and "streamed." not in turn.text
+    assert chain.head is head and "Interrupted" in out.stderr
+    assert "Traceback" not in out.stderr
+    last = final(out)
+    assert last.metadata["gemini_interactions"]["status"] == "interrupted"
+    assert "interrupted" in last.data["text/markdown"]
+
+
+def test_terminal_prints_deltas(kernel: Kernel, monkeypatch) -> None:
+    monkeypatch.setattr(type(kernel.magics.session), "_terminal", lambda self: True)
+    out = kernel.cell("", "Tell me a long story")
+    assert "Once upon a time there was a kernel that streamed." in out.stdout
+    assert "completed" in out.stdout and not out.outputs
+
+
+def test_help_lists_every_option() -> None:
+    doc = GeminiMagics.gemini.__doc__ or ""
+    for flag in (
+        "--continue",
+        "--chain",
+        "--from",
+        "--model",
+        "--agent",
+        "--system",
+        "--thinking",
+        "--thoughts",
+        "--temperature",
+        "--max-output-tokens",
+        "--no-store",
+        "--tools",
+        "--max-tool-rounds",
+        "--search",
+        "--code-execution",
+        "--url-context",
+        "--schema",
+        "--attach",
+        "--out",
+        "--background",
+        "--no-stream",
+        "--dry-run",
+        "--raw",
+    ):
+        assert flag in doc, flag
+
+
+def test_unload_removes_the_magics(kernel: Kernel) -> None:
+    kernel.shell.run_line_magic("unload_ext", "gemini_interactions")
+    assert "gemini" not in kernel.shell.magics_manager.magics["cell"]
+    assert "gemini" not in kernel.shell.magics_manager.magics["line"]
+    kernel.shell.run_line_magic("load_ext", "gemini_interactions")
+    kernel.magics.poll_interval = 0
+    kernel.line("backend offline")
+
+
+def test_load_ext_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "ip = InteractiveShell.instance()\n"
+        "ip.run_line_magic('load_ext', 'gemini_interactions')\n"
+        "heavy = [m for m in ('httpx', 'pydantic', 'gemini_interactions.api',"
+        " 'gemini_interactions.server', 'gemini_interactions.chain') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("interval", [0.1])
+def test_updates_are_rate_bounded(interval: float) -> None:
+    from gemini_interactions.chain import Turn
+    from gemini_interactions.magics._render import AnswerView
+
+    now = {"t": 0.0}
+    view = AnswerView(interval=interval, clock=lambda: now["t"])
+    shown: list[str] = []
+    view.render = lambda turn: (shown.append(turn.text), setattr(view, "_last", now["t"]))  # type: ignore[method-assign]
+    turn = Turn(number=1, chain="c", prompt="p", parent=None, previous_interaction_id=None)
+    view.on_start(turn)
+    for i in range(1000):  # 1000 deltas over one second
+        now["t"] = i / 1000
+        turn.text += "x"
+        view.on_event(turn, None)
+    turn.status = "completed"
+    view.on_end(turn)
+    assert shown[1] == "x"  # the first token at once
+    assert len(shown) <= 2 + 1 / interval + 1  # start, first token, ~10/s, end
+    assert shown[-1] == "x" * 1000  # the end at once
