@@ -161,10 +161,10 @@ def test_tools_round_trip(kernel: Kernel) -> None:
     assert '🔧 `get_weather(city=Paris)` → `{"temp": 21}`' in final(out).data["text/markdown"]
     kernel.cell("--tools get_weather,slow_lookup -c", "Call slow_lookup for Rome")
     assert kernel.posts()[-1]["input"][0]["result"] == "Rome!"
-    assert (
-        kernel.posts()[2]["previous_interaction_id"] == kernel.ns["_gemini"].previous_interaction_id
-        or True
-    )
+    # the continued turn names the previous turn's final interaction (after its tool round)
+    chain = kernel.magics.session.registry.current
+    assert chain is not None
+    assert kernel.posts()[2]["previous_interaction_id"] == chain.turns[0].interactions[-1].id
 
 
 def test_raising_tool_and_max_tool_rounds(kernel: Kernel) -> None:
