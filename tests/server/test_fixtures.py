@@ -245,3 +245,11 @@ def test_fixture_objects_in_python() -> None:
     server = LocalServer(fixtures=[Fixture(match={"user_text": "ping"}, steps=[{"text": "pong"}])])
     with client_for(server) as http:
         assert answer(create(http, {"model": "m", "input": "ping"})) == "pong"
+
+
+def test_continuation_without_storage_resends_the_input(fx: httpx.Client) -> None:
+    body = {"model": "m", "input": "long story", "store": False}
+    first = create(fx, body).json()
+    assert first["status"] == "requires_continuation"
+    hop = create(fx, {**body, "continuation_token": first["continuation_token"]}).json()
+    assert hop["status"] == "requires_continuation" and hop["id"] != first["id"]

@@ -225,3 +225,20 @@ def test_requests_are_recorded_with_credentials_redacted(server: LocalServer) ->
     assert seen.headers["authorization"] == "REDACTED"
     assert ("key", "REDACTED") in seen.query
     assert KEY not in repr(server.requests)
+
+
+def test_legacy_function_result_inside_a_user_turn(http: httpx.Client) -> None:
+    legacy = {"api-revision": "2026-05-07"}
+    tools = [{"type": "function", "name": "lookup", "parameters": {"type": "object"}}]
+    asked = create(http, {**M, "input": "please lookup x", "tools": tools}, **legacy).json()
+    call = asked["outputs"][-1]
+    assert call["type"] == "function_call"
+    turn = {
+        "role": "user",
+        "content": [
+            {"type": "function_result", "call_id": call["id"], "name": "lookup", "result": "42"}
+        ],
+    }
+    body = {**M, "tools": tools, "previous_interaction_id": asked["id"], "input": [turn]}
+    answered = create(http, body, **legacy).json()
+    assert answered["status"] == "completed" and "42" in answered["outputs"][-1]["text"]

@@ -31,6 +31,7 @@ _ROUTE = re.compile(
     r"^/(?P<ver>v1|v1beta|v1alpha|v1beta1)(?:/projects/[^/]+/locations/[^/]+)?/interactions"
     r"(?:/(?P<id>[^/:]+)(?P<cancel>/cancel|:cancel)?)?/?$"
 )
+MAX_RECORDED = 10_000
 # A live stream waits for its next event in slices this long, so a cancel is noticed quickly.
 WAIT_SLICE = 0.05
 SSE_HEADERS = [("content-type", "text/event-stream"), ("cache-control", "no-cache")]
@@ -120,6 +121,9 @@ class Engine:
             body = json.loads(request.body) if request.body else None
         except ValueError:
             body = request.body.decode("utf-8", "replace")
+        if len(self.requests) >= MAX_RECORDED:
+            # A long-running server keeps the most recent requests only.
+            del self.requests[: MAX_RECORDED // 2]
         self.requests.append(
             RecordedRequest(
                 request.method,

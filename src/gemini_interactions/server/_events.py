@@ -87,7 +87,9 @@ def _model_output(
         if block.get("type") != "text":
             deltas.append(dict(block))
             continue
+        # Explicit chunks (a fixture's text list) describe the step's first text block only.
         pieces = hints if hints is not None else chunks(str(block.get("text", "")), size)
+        hints = None
         deltas += [{"type": "text", "text": piece} for piece in pieces]
         if block.get("annotations"):
             deltas.append({"type": "text_annotation_delta", "annotations": block["annotations"]})
