@@ -217,3 +217,12 @@ def test_legacy_revision_header_is_configurable() -> None:
     assert rec.requests[0].headers["api-revision"] == "2026-05-07"
     assert it.output_text == "hi"
     assert it.revision == "2026-05-07"
+
+
+def test_non_stream_create_answered_with_a_stream_is_folded() -> None:
+    from .helpers import sse_response, transcript
+
+    rec = Recorder(sse_response([transcript("text.sse")]))
+    it = Client(KEY, transport=rec.transport).interactions.create(model="m", input="x")
+    assert "stream" not in rec.body()
+    assert it.output_text == "Hello, world!" and it.status == "completed"

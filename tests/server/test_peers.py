@@ -107,3 +107,11 @@ def test_our_client_reads_aimock_chunked_slow_stream(aimock: str) -> None:
     interaction, events = streamed(aimock, "slow stream")
     assert interaction.output_text == "One two three four five six."
     assert events.count("step.delta") >= 5
+
+
+def test_our_client_reads_aimock_non_streaming_create(aimock: str) -> None:
+    # aimock streams even when "stream" is left out; the client folds that reply.
+    with Client(api_key="test-key", base_url=aimock, max_retries=0) as client:
+        interaction = client.interactions.create(model="gemini-2.5-flash", input="hello")
+    assert interaction.output_text == "Hi there! How can I help you today?"
+    assert interaction.status == "completed"

@@ -18,9 +18,11 @@ import httpx
 from .. import __version__
 from ._config import Settings, resolve
 from ._errors import APIConnectionError, APIStatusError, APITimeoutError, status_error
+from ._fold import Fold
 from ._request import RequestSpec
 from ._retry import RetryPolicy
-from ._translate_legacy import STEPS_REVISION
+from ._sse import DONE, SSEParser
+from ._translate_legacy import STEPS_REVISION, LegacyEventTranslator
 
 logger = logging.getLogger("gemini_interactions.api")
 
@@ -157,6 +159,10 @@ class _BaseClient:
     def _parse_json(self, response: httpx.Response, raw: bytes) -> Any:
         if not raw.strip():
             return {}
+        content_type = response.headers.get("content-type", "")
+        if content_type.partition(";")[0].strip().lower() == "text/event-stream":
+            # Some servers (aimock among them) stream even when "stream" was left out: fold it.
+            return _fold_body(raw)
         try:
             return json.loads(raw)
         except ValueError as exc:
@@ -166,6 +172,15 @@ class _BaseClient:
                 status_code=response.status_code,
                 body=self.redact(raw.decode("utf-8", "replace"))[:500],
             ) from exc
+
+
+def _fold_body(raw: bytes) -> dict[str, Any]:
+    parser, translator, fold = SSEParser(), LegacyEventTranslator(), Fold()
+    for payload in [*parser.feed(raw), *parser.close()]:
+        if payload is DONE:
+            break
+        fold.feed(translator.translate(payload))
+    return fold.snapshot()
 
 
 class Client(_BaseClient):
