@@ -1,14 +1,19 @@
 """``make demo``: the package's main job, offline (no API key, no network).
 
-Streams recorded Interactions API transcripts through the real client (an in-memory transport
-stands in for the network) and prints, for each, the answer as it streams, then the folded
-timeline of steps.
+1. Runs ``notebooks/quickstart.ipynb`` in a real IPython kernel (nbclient): ``%load_ext``, the
+   offline backend, a chain of ``%%gemini`` cells with ``--continue`` and a Python tool, and
+   prints each prompt with the answer the cell showed.
+2. Streams recorded Interactions API transcripts (thinking, a function call, Google Search,
+   code execution, the legacy revision) through the real client and prints their timelines.
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from importlib import resources
+from pathlib import Path
+from typing import Any, TextIO
 
 import httpx
 
@@ -33,9 +38,45 @@ def _replay(name: str) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
+QUICKSTART = Path(__file__).resolve().parents[2] / "notebooks" / "quickstart.ipynb"
+
+
+def _cell_text(output: Any) -> str:
+    data = output.get("data") or {}
+    text = data.get("text/markdown") or data.get("text/plain") or output.get("text") or ""
+    return str(text).rstrip()
+
+
+def run_notebook(path: Path, out: TextIO) -> None:
+    """Execute a notebook in a fresh kernel and print each magic cell with what it showed."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook: Any = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute(stderr=subprocess.DEVNULL)  # the kernel's start-up warnings are not the demo
+    for cell in notebook.cells:
+        source = cell.source.strip()
+        if cell.cell_type != "code" or not source.startswith("%"):
+            continue
+        out.write(f"\nIn  » {source}\n")
+        for output in cell.get("outputs", []):
+            text = _cell_text(output)
+            if text:
+                out.write("Out » " + text.replace("\n", "\n      ") + "\n")
+
+
 def main() -> int:
     out = sys.stdout
-    out.write("gemini-interactions demo: recorded streams through the real client, offline.\n")
+    out.write("gemini-interactions demo, offline: no API key, no network.\n")
+    if QUICKSTART.exists():
+        out.write(f"\n== 1. {QUICKSTART.name} in a real kernel, through the %%gemini magics ==\n")
+        run_notebook(QUICKSTART, out)
+    out.write("\n== 2. Recorded Gemini streams through the client, folded into timelines ==\n")
     for prompt, name, revision in SCENES:
         client = Client(transport=_replay(name), api_revision=revision or "2026-05-20")
         out.write(f"\n>>> {prompt}\n")

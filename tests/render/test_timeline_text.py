@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from gemini_interactions.api import to_interaction
 from gemini_interactions.render import timeline_text
 
@@ -40,19 +37,3 @@ def test_timeline_lists_every_step_and_the_status() -> None:
     assert "future_kind" in lines[4]
     assert "Hello!" in lines[5]
     assert "completed" in lines[6] and "42 tokens" in lines[6] and "v1_a" in lines[6]
-
-
-def test_demo_runs_offline_and_prints_answers_and_timelines() -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "NO_PROXY": "*"}
-    result = subprocess.run(
-        [sys.executable, "-m", "gemini_interactions.demo"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert "17 × 3 = 51." in out
-    assert "get_weather" in out and "requires_action" in out
-    assert "Spain won Euro 2024" in out
