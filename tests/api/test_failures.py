@@ -360,3 +360,16 @@ def test_secrets_never_leak(caplog: pytest.LogCaptureFixture) -> None:
     assert KEY not in repr(client._settings)
     assert all(KEY not in r.getMessage() for r in caplog.records)
     assert any("retry 1" in r.getMessage() for r in caplog.records)
+
+
+def test_continuation_stops_when_a_hop_makes_no_progress() -> None:
+    stuck = {
+        "id": "h",
+        "status": "requires_continuation",
+        "continuation_token": "same",
+        "steps": [],
+    }
+    rec = Recorder(lambda r: json_response(stuck))
+    it = Client(KEY, transport=rec.transport).interactions.create(model="m", input="x")
+    assert it.status == "requires_continuation"
+    assert len(rec.requests) == 2  # the first hop, then one that returned its own token

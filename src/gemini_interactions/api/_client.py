@@ -145,16 +145,41 @@ class _BaseClient:
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         return cls(self.redact(f"Could not reach {self.base_url}: {type(exc).__name__}: {exc}"))
 
-    def _log_retry(self, spec: RequestSpec, why: str, wait: float, attempt: int) -> None:
+    def _next_wait(
+        self,
+        spec: RequestSpec,
+        attempt: int,
+        on_retry: Callable[[], None] | None,
+        *,
+        error: httpx.TransportError | None = None,
+        response: httpx.Response | None = None,
+        raw: bytes = b"",
+    ) -> float:
+        """How long to wait before retrying a failed attempt, or raise when it must not be."""
+        policy = self.retry_policy
+        if response is not None:
+            if attempt >= policy.max_retries or not policy.should_retry_status(
+                response.status_code
+            ):
+                raise self._status_error(response, raw)
+            wait, why = policy.delay(attempt + 1, response.headers), f"HTTP {response.status_code}"
+        else:
+            assert error is not None
+            if attempt >= policy.max_retries:
+                raise self._connection_error(error) from None
+            wait, why = policy.delay(attempt + 1), type(error).__name__
         logger.info(
             "%s %s failed (%s); retry %d of %d in %.2fs",
             spec.method,
             spec.path,
             why,
-            attempt,
-            self.retry_policy.max_retries,
+            attempt + 1,
+            policy.max_retries,
             wait,
         )
+        if on_retry is not None:
+            on_retry()
+        return wait
 
     def _parse_json(self, response: httpx.Response, raw: bytes) -> Any:
         if not raw.strip():
@@ -241,38 +266,23 @@ class Client(_BaseClient):
 
     def send(self, spec: RequestSpec, on_retry: Callable[[], None] | None = None) -> httpx.Response:
         """Send with retries; the response is open (stream) or read, and always a success."""
-        policy = self.retry_policy
         attempt = 0
         while True:
-            request = self._request(spec)
             try:
-                response = self._http.send(request, stream=True)
+                response = self._http.send(self._request(spec), stream=True)
             except httpx.TransportError as exc:
-                if attempt >= policy.max_retries:
-                    raise self._connection_error(exc) from None
-                attempt += 1
-                wait = policy.delay(attempt)
-                self._log_retry(spec, type(exc).__name__, wait, attempt)
-                if on_retry:
-                    on_retry()
-                policy.sleep(wait)
-                continue
-            if response.status_code < 400:
-                if not spec.stream:
-                    response.read()
-                    response.close()
-                return response
-            raw = response.read()
-            response.close()
-            if attempt < policy.max_retries and policy.should_retry_status(response.status_code):
-                attempt += 1
-                wait = policy.delay(attempt, response.headers)
-                self._log_retry(spec, f"HTTP {response.status_code}", wait, attempt)
-                if on_retry:
-                    on_retry()
-                policy.sleep(wait)
-                continue
-            raise self._status_error(response, raw)
+                wait = self._next_wait(spec, attempt, on_retry, error=exc)
+            else:
+                if response.status_code < 400:
+                    if not spec.stream:
+                        response.read()
+                        response.close()
+                    return response
+                raw = response.read()
+                response.close()
+                wait = self._next_wait(spec, attempt, on_retry, response=response, raw=raw)
+            attempt += 1
+            self.retry_policy.sleep(wait)
 
     def request_json(self, spec: RequestSpec) -> Any:
         response = self.send(spec)
@@ -351,38 +361,23 @@ class AsyncClient(_BaseClient):
     async def send(
         self, spec: RequestSpec, on_retry: Callable[[], None] | None = None
     ) -> httpx.Response:
-        policy = self.retry_policy
         attempt = 0
         while True:
-            request = self._request(spec)
             try:
-                response = await self._http.send(request, stream=True)
+                response = await self._http.send(self._request(spec), stream=True)
             except httpx.TransportError as exc:
-                if attempt >= policy.max_retries:
-                    raise self._connection_error(exc) from None
-                attempt += 1
-                wait = policy.delay(attempt)
-                self._log_retry(spec, type(exc).__name__, wait, attempt)
-                if on_retry:
-                    on_retry()
-                await self._sleep(wait)
-                continue
-            if response.status_code < 400:
-                if not spec.stream:
-                    await response.aread()
-                    await response.aclose()
-                return response
-            raw = await response.aread()
-            await response.aclose()
-            if attempt < policy.max_retries and policy.should_retry_status(response.status_code):
-                attempt += 1
-                wait = policy.delay(attempt, response.headers)
-                self._log_retry(spec, f"HTTP {response.status_code}", wait, attempt)
-                if on_retry:
-                    on_retry()
-                await self._sleep(wait)
-                continue
-            raise self._status_error(response, raw)
+                wait = self._next_wait(spec, attempt, on_retry, error=exc)
+            else:
+                if response.status_code < 400:
+                    if not spec.stream:
+                        await response.aread()
+                        await response.aclose()
+                    return response
+                raw = await response.aread()
+                await response.aclose()
+                wait = self._next_wait(spec, attempt, on_retry, response=response, raw=raw)
+            attempt += 1
+            await self._sleep(wait)
 
     async def request_json(self, spec: RequestSpec) -> Any:
         response = await self.send(spec)

@@ -39,15 +39,24 @@ def _create_spec(params: dict[str, Any], extra_body: dict[str, Any] | None) -> R
     return RequestSpec("POST", "/interactions", json=body, stream=bool(body.get("stream")))
 
 
-def _wants_continuation(client: _BaseClient, body: dict[str, Any], data: dict[str, Any]) -> bool:
-    return (
-        client.auto_continue
-        and not body.get("background")
-        and "agent" not in body
-        and data.get("status") == "requires_continuation"
-        and bool(data.get("continuation_token"))
-        and data.get("continuation_token") != body.get("continuation_token")
-    )
+def _next_hop(
+    client: _BaseClient, first: RequestSpec, hops: list[dict[str, Any]]
+) -> RequestSpec | None:
+    """The request for the next continuation hop, or None when the last hop ended it all."""
+    last = hops[-1]
+    body = first.json or {}
+    token = last.get("continuation_token")
+    started_with = (first.json or {}).get("continuation_token") if len(hops) == 1 else None
+    if (
+        not client.auto_continue
+        or body.get("background")
+        or "agent" in body
+        or last.get("status") != "requires_continuation"
+        or not token
+        or token in (started_with, hops[-2].get("continuation_token") if len(hops) > 1 else None)
+    ):
+        return None
+    return RequestSpec("POST", "/interactions", json=continuation_body(body, last.get("id"), token))
 
 
 def _hop_data(data: Any) -> dict[str, Any]:
@@ -103,14 +112,9 @@ class Interactions(_Common):
         if stream:
             core = self._stream_core(spec)
             return Stream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)))
-        body = spec.json or {}
         hops = [_hop_data(client.request_json(spec))]
-        while _wants_continuation(client, body, hops[-1]):
-            token = str(hops[-1]["continuation_token"])
-            body = continuation_body(spec.json or {}, hops[-1].get("id"), token)
-            hops.append(
-                _hop_data(client.request_json(RequestSpec("POST", "/interactions", json=body)))
-            )
+        while (hop := _next_hop(client, spec, hops)) is not None:
+            hops.append(_hop_data(client.request_json(hop)))
         return to_interaction(merge_hops(hops), client.api_revision)
 
     @overload
@@ -208,13 +212,9 @@ class AsyncInteractions(_Common):
         if stream:
             core = self._stream_core(spec)
             return AsyncStream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)))
-        body = spec.json or {}
         hops = [_hop_data(await client.request_json(spec))]
-        while _wants_continuation(client, body, hops[-1]):
-            token = str(hops[-1]["continuation_token"])
-            body = continuation_body(spec.json or {}, hops[-1].get("id"), token)
-            data = await client.request_json(RequestSpec("POST", "/interactions", json=body))
-            hops.append(_hop_data(data))
+        while (hop := _next_hop(client, spec, hops)) is not None:
+            hops.append(_hop_data(await client.request_json(hop)))
         return to_interaction(merge_hops(hops), client.api_revision)
 
     async def get(

@@ -138,7 +138,33 @@ def _content_type(response: httpx.Response) -> str:
     return value.partition(";")[0].strip().lower()
 
 
-class Stream:
+class _Counters:
+    """What both stream kinds report: the live snapshot and how much recovery it took."""
+
+    _core: _StreamCore
+
+    @property
+    def interaction(self) -> Interaction:
+        """The interaction folded so far (all hops merged); final once the stream is read."""
+        return self._core.interaction()
+
+    @property
+    def resumes(self) -> int:
+        """Dropped connections recovered by resuming (or re-posting from a checkpoint)."""
+        return self._core.resumes
+
+    @property
+    def retries(self) -> int:
+        """Failed attempts to open the stream that were retried."""
+        return self._core.retries
+
+    @property
+    def continuations(self) -> int:
+        """``requires_continuation`` hops followed."""
+        return self._core.continuations
+
+
+class Stream(_Counters):
     """An iterator of typed events; ``interaction`` is the live folded snapshot.
 
     Use it as a context manager (or call ``close()``) so the connection is released early.
@@ -150,22 +176,6 @@ class Stream:
         self._response: httpx.Response | None = None
         self._iterator = self._run()
         self._closed = False
-
-    @property
-    def interaction(self) -> Interaction:
-        return self._core.interaction()
-
-    @property
-    def resumes(self) -> int:
-        return self._core.resumes
-
-    @property
-    def retries(self) -> int:
-        return self._core.retries
-
-    @property
-    def continuations(self) -> int:
-        return self._core.continuations
 
     def __iter__(self) -> Iterator[Any]:
         return self
@@ -235,7 +245,7 @@ class Stream:
         self.close()
 
 
-class AsyncStream:
+class AsyncStream(_Counters):
     """The async twin of ``Stream``: ``async for event in stream``."""
 
     def __init__(
@@ -246,22 +256,6 @@ class AsyncStream:
         self._response: httpx.Response | None = None
         self._iterator = self._run()
         self._closed = False
-
-    @property
-    def interaction(self) -> Interaction:
-        return self._core.interaction()
-
-    @property
-    def resumes(self) -> int:
-        return self._core.resumes
-
-    @property
-    def retries(self) -> int:
-        return self._core.retries
-
-    @property
-    def continuations(self) -> int:
-        return self._core.continuations
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self
