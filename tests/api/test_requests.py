@@ -226,3 +226,17 @@ def test_non_stream_create_answered_with_a_stream_is_folded() -> None:
     it = Client(KEY, transport=rec.transport).interactions.create(model="m", input="x")
     assert "stream" not in rec.body()
     assert it.output_text == "Hello, world!" and it.status == "completed"
+
+
+def test_timeouts_default_to_no_read_timeout_and_are_configurable() -> None:
+    import httpx
+
+    rec = Recorder(lambda r: json_response(DONE))
+    Client(KEY, transport=rec.transport).interactions.get("v1_x")
+    default = rec.requests[-1].extensions["timeout"]
+    assert default["connect"] == 10.0 and default["read"] is None
+    Client(KEY, transport=rec.transport, timeout=3.0).interactions.get("v1_x")
+    assert rec.requests[-1].extensions["timeout"]["connect"] == 3.0
+    custom = httpx.Timeout(1.0, read=30.0)
+    Client(KEY, transport=rec.transport, timeout=custom).interactions.get("v1_x")
+    assert rec.requests[-1].extensions["timeout"]["read"] == 30.0
