@@ -10,61 +10,158 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+SERVE_EPILOG = """\
+examples:
+  gemini-interactions serve                      offline demo model on http://127.0.0.1:4010
+  gemini-interactions serve --port 0 --no-auth   any free port, no API key needed
+  gemini-interactions serve --fixtures demo.json --cassette talk.json
+  gemini-interactions serve --record talk.json --upstream https://generativelanguage.googleapis.com
+  gemini-interactions serve --fault drop_after_events=5 --fault drops=3
+  gemini-interactions serve --fault http_status=429 --fault fail_first=2 --fault retry_after=1
+
+Point a client at the printed URL, e.g.
+  Client(api_key="any", base_url="http://127.0.0.1:4010")  (any key works unless --no-auth).
+Answers come from the first fixture that matches, else a cassette exchange that matches, else
+the offline demo model, which always answers and says it is offline. Stop with Ctrl-C.
+
+fault options (--fault NAME=VALUE, repeatable, applied to every request):
+  http_status=429|503 fail_first=K retry_after=SECONDS   answer K requests with an error
+  drop_after_events=N drops=K                           cut K streams after N events
+  trickle=SECONDS trickle_bytes=B                       send streams slowly, in B-byte pieces
+  error_after_events=N  malformed_after_events=N  unknown_event_after=N
+  unknown_step  done_sentinel                           (flags: no value needed)
+"""
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0-65535; 0 = any free port)")
+    return port
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("seconds cannot be negative")
+    return value
+
 
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(
         "serve",
-        help="run the local Interactions API server",
+        help="run the local Interactions API server (offline model, fixtures, cassettes)",
         description=(
-            "Serve a local Gemini Interactions API: fixtures first, then a cassette, then the "
-            "offline demo model. Prints its base URL as the first line on stdout."
+            "Serve a local Gemini Interactions API over HTTP: both API revisions, streaming, "
+            "stored chains, background runs, cancel and delete, with no network and no key. "
+            "Prints its base URL as the first line on stdout."
         ),
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=4010, help="port (0 = any free port)")
     serve.add_argument(
-        "--fixtures", action="append", default=[], metavar="FILE", help="fixture file (repeatable)"
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: 127.0.0.1, this machine only)",
     )
-    serve.add_argument("--cassette", metavar="FILE", help="replay recorded exchanges")
-    serve.add_argument("--record", metavar="FILE", help="record mode: write a cassette here")
-    serve.add_argument("--upstream", metavar="URL", help="record mode: the API to proxy to")
+    serve.add_argument(
+        "--port", type=_port, default=4010, help="port (default: 4010; 0 = any free port)"
+    )
+    serve.add_argument(
+        "--fixtures",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="scripted answers, JSON or YAML (repeatable; first match wins)",
+    )
+    serve.add_argument("--cassette", metavar="FILE", help="replay exchanges recorded with --record")
+    serve.add_argument(
+        "--record", metavar="FILE", help="record mode: proxy to --upstream, write a cassette here"
+    )
+    serve.add_argument(
+        "--upstream", metavar="URL", help="record mode: the real API (or another server) to proxy"
+    )
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="inject a fault into every request (repeatable; see the list below)",
+    )
     serve.add_argument(
         "--data-only-framing",
         action="store_true",
         help="SSE without 'event:' lines (data-only, like aimock)",
     )
-    serve.add_argument("--no-auth", action="store_true", help="accept requests without an API key")
-    serve.add_argument("--seed", type=int, default=0, help="seed for deterministic ids")
+    serve.add_argument(
+        "--no-auth", action="store_true", help="accept requests without an API key or token"
+    )
+    serve.add_argument(
+        "--background-seconds",
+        type=_seconds,
+        default=3.0,
+        metavar="S",
+        help="how long the offline model's background and agent runs take (default: 3)",
+    )
+    serve.add_argument(
+        "--queue-seconds",
+        type=_seconds,
+        default=0.0,
+        metavar="S",
+        help="background runs show status 'queued' for this long first (default: 0)",
+    )
+    serve.add_argument(
+        "--seed", type=int, default=0, help="seed for deterministic ids (default: 0)"
+    )
     serve.set_defaults(run=_run_serve)
+
+
+def _fail(message: str) -> int:
+    print(f"gemini-interactions serve: {message}", file=sys.stderr)
+    return 2
 
 
 def _run_serve(args: argparse.Namespace) -> int:
     try:
-        from gemini_interactions.server import LocalServer, serve
+        from gemini_interactions.server import FaultPlan, LocalServer, serve
     except ImportError as error:  # pragma: no cover - the server extra is missing
-        print(f"gemini-interactions serve needs the 'server' extra: {error}", file=sys.stderr)
-        return 2
+        return _fail(
+            f"needs the 'server' extra (pip install 'gemini-interactions[server]'): {error}"
+        )
     if (args.record is None) != (args.upstream is None):
-        print("--record FILE and --upstream URL go together.", file=sys.stderr)
-        return 2
+        return _fail("--record FILE and --upstream URL go together.")
+    if args.record is not None and (args.fixtures or args.cassette):
+        return _fail("--record proxies every request to --upstream; drop --fixtures/--cassette.")
     try:
+        faults = FaultPlan.from_options(args.fault) if args.fault else None
         server = LocalServer(
             fixtures=args.fixtures,
             cassette=args.cassette,
             record=args.record,
             upstream=args.upstream,
+            faults=faults,
             data_only_framing=args.data_only_framing,
             require_auth=not args.no_auth,
             seed=args.seed,
+            queue_seconds=args.queue_seconds,
         )
     except (OSError, ValueError) as error:
-        print(f"gemini-interactions serve: {error}", file=sys.stderr)
-        return 2
+        return _fail(str(error))
+    server.offline_model.background_seconds = args.background_seconds
 
     def ready(base_url: str) -> None:
         print(base_url, flush=True)
 
-    serve(server, args.host, args.port, ready=ready)
+    try:
+        serve(server, args.host, args.port, ready=ready)
+    except OSError as error:
+        return _fail(str(error))
     return 0
 
 

@@ -102,3 +102,22 @@ def test_fault_plan_rejects_unknown_options() -> None:
     plan = FaultPlan.from_dict({"drop_after_events": 3, "drops": 2})
     assert plan.take_drop() == 3 and plan.take_drop() == 3 and plan.take_drop() is None
     assert plan.counters == {"http_errors": 0, "drops": 2}
+
+
+def test_zero_means_before_the_first_event() -> None:
+    """``..._after_events=0`` is a valid position (it used to be read as "off")."""
+    with faulty(malformed_after_events=0, unknown_event_after=0) as http:
+        raw = create(http, {"model": "m", "input": "x", "stream": True}).content
+    events = parse_sse(raw)
+    assert "_raw" in events[0]
+    assert events[1]["event_type"] == "interaction.future_event_kind"
+    assert text_of(events) == TEXT
+
+
+def test_fault_plan_checks_value_types() -> None:
+    with pytest.raises(ValueError, match="drops='2'"):
+        FaultPlan.from_dict({"drops": "2"})
+    with pytest.raises(ValueError, match="unknown_step"):
+        FaultPlan.from_dict({"unknown_step": 1})
+    plan = FaultPlan.from_options(["drop-after-events=2", "trickle=0.5", "done_sentinel"])
+    assert plan == FaultPlan(drop_after_events=2, trickle=0.5, done_sentinel=True)

@@ -230,8 +230,11 @@ def test_bad_fixture_files_fail_loudly(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="usr_text"):
         load_fixtures(path)
     path.write_text(json.dumps([{"steps": [{"nonsense": 1}]}]))
+    # A bad step fails when the file is loaded, not as a 500 at the first request.
     with pytest.raises(ValueError, match="not understood"):
-        LocalServer(fixtures=[path]).fixtures[0].reply(LocalServer().ids)
+        LocalServer(fixtures=[path])
+    with pytest.raises(ValueError, match="turn"):
+        Fixture(match={"turn": "1"}, steps=[{"text": "a"}])
 
 
 def test_yaml_fixtures_when_pyyaml_is_installed(tmp_path: Path) -> None:

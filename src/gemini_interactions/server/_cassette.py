@@ -50,6 +50,16 @@ def _body_fields(raw: bytes, secrets: set[str]) -> dict[str, str]:
         return {"body_b64": base64.b64encode(raw).decode()}
 
 
+def _is_exchange(item: Any) -> bool:
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("request"), dict)
+        and isinstance(item.get("response"), dict)
+        and {"method", "path"} <= set(item["request"])
+        and "status" in item["response"]
+    )
+
+
 class Cassette:
     """Recorded exchanges; ``path`` (if given) is rewritten after every recorded exchange."""
 
@@ -61,8 +71,20 @@ class Cassette:
 
     @classmethod
     def load(cls, path: str | Path) -> Cassette:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(data.get("exchanges", []), None)
+        """Read a cassette file; a file that is not one fails here, with its name, not later."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ValueError(f"cannot read cassette {path}: {error.strerror or error}") from None
+        except ValueError as error:
+            raise ValueError(f"cassette {path} is not JSON: {error}") from None
+        exchanges = data.get("exchanges") if isinstance(data, dict) else None
+        if not isinstance(exchanges, list) or not all(_is_exchange(e) for e in exchanges):
+            raise ValueError(
+                f'{path} is not a cassette: expected {{"version": 1, "exchanges": [...]}} '
+                "as written by 'gemini-interactions serve --record' (is it a fixture file?)"
+            )
+        return cls(exchanges, None)
 
     def save(self, path: str | Path | None = None) -> None:
         target = Path(path) if path is not None else self.path

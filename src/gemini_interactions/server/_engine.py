@@ -254,7 +254,9 @@ class Engine:
             steps = [dict(UNKNOWN_STEP), *steps]
             hints = {i + 1: h for i, h in hints.items()}
         status = "requires_continuation" if more_hops else reply.final_status()
-        error_after = next((p.error_after_events for p in plans if p.error_after_events), None)
+        error_after = next(
+            (p.error_after_events for p in plans if p.error_after_events is not None), None
+        )
         record = InteractionRecord(
             id=reply.interaction_id or self.ids.interaction(),
             legacy=turn.legacy,
@@ -275,7 +277,7 @@ class Engine:
             source=reply.source,
         )
         if error_after is not None:
-            plan = next(p for p in plans if p.error_after_events)
+            plan = next(p for p in plans if p.error_after_events is not None)
             record.error = {"code": plan.error_code, "message": plan.error_message}
         queue = self.queue_seconds if turn.background else 0.0
         timing = Timing(reply.chunk_size, reply.latency, reply.step_delay, queue, hints)
@@ -380,8 +382,12 @@ class Engine:
         cuts = ((p, n) for p in plans if (n := p.take_drop()) is not None)
         drop_plan, drop_after = next(cuts, (None, None))
         trickle = next((p for p in plans if p.trickle), None)
-        malformed = next((p.malformed_after_events for p in plans if p.malformed_after_events), -1)
-        unknown = next((p.unknown_event_after for p in plans if p.unknown_event_after), -1)
+        malformed = next(
+            (p.malformed_after_events for p in plans if p.malformed_after_events is not None), -1
+        )
+        unknown = next(
+            (p.unknown_event_after for p in plans if p.unknown_event_after is not None), -1
+        )
         sentinel = any(p.done_sentinel for p in plans)
         data_only = self.data_only_framing or record.legacy
         sent, index = 0, start

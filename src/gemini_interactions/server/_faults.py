@@ -55,7 +55,30 @@ class FaultPlan:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown fault option(s): {', '.join(sorted(unknown))}")
+        kinds = {f.name: str(f.type) for f in fields(cls) if f.init}
+        for name, value in data.items():
+            if not _fits(value, kinds[name]):
+                raise ValueError(f"fault option {name}={value!r}: expected {kinds[name]}")
         return cls(**data)
+
+    @classmethod
+    def from_options(cls, options: list[str]) -> FaultPlan:
+        """A plan from ``NAME=VALUE`` strings (the CLI's ``--fault``), values typed per field."""
+        kinds = {f.name: str(f.type) for f in fields(cls) if f.init}
+        data: dict[str, Any] = {}
+        for option in options:
+            name, sep, raw = option.partition("=")
+            name = name.strip().replace("-", "_")
+            if not sep:
+                if kinds.get(name) != "bool":
+                    raise ValueError(f"fault option {option!r} needs a value: NAME=VALUE")
+                raw = "true"
+            if name not in kinds:
+                raise ValueError(
+                    f"unknown fault option {name!r}; known: {', '.join(sorted(kinds))}"
+                )
+            data[name] = _typed(name, raw.strip(), kinds[name])
+        return cls.from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
@@ -93,6 +116,38 @@ class FaultPlan:
     def counters(self) -> dict[str, int]:
         """Faults actually injected so far: HTTP errors answered, streams cut."""
         return {"http_errors": self._failed, "drops": self._dropped}
+
+
+def _fits(value: Any, kind: str) -> bool:
+    if value is None:
+        return "None" in kind
+    if kind == "bool":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if kind.startswith("int"):
+        return isinstance(value, int)
+    if kind.startswith("float"):
+        return isinstance(value, int | float)
+    return isinstance(value, str)
+
+
+def _typed(name: str, raw: str, kind: str) -> Any:
+    if "None" in kind and raw.lower() in ("none", "null", "off"):
+        return None
+    try:
+        if kind == "bool":
+            if raw.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                raise ValueError(raw)
+            return raw.lower() in ("true", "1", "yes", "on")
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+    except ValueError:
+        wanted = kind.split(" ")[0].replace("bool", "true/false").replace("float", "number")
+        raise ValueError(f"fault option {name}={raw!r}: expected {wanted}") from None
+    return raw
 
 
 UNKNOWN_EVENT = {

@@ -80,17 +80,56 @@ class Fixture:
     times: int | None = None
     used: int = 0
 
+    def __post_init__(self) -> None:
+        # Every mistake shows up when the file is loaded, never as a 500 in the middle of a demo.
+        try:
+            self._check()
+        except (ValueError, TypeError, KeyError, re.error) as error:
+            raise ValueError(f"fixture {self.name or self.match!r}: {error}") from None
+
+    def _check(self) -> None:
+        if not isinstance(self.match, dict):
+            raise ValueError("'match' must be an object")
+        bad = set(self.match) - MATCH_KEYS
+        if bad:
+            raise ValueError(f"match has unknown key(s): {', '.join(sorted(bad))}")
+        if "user_regex" in self.match:
+            re.compile(str(self.match["user_regex"]))
+        if "turn" in self.match and not isinstance(self.match["turn"], int):
+            raise ValueError(f"match 'turn' must be a number, not {self.match['turn']!r}")
+        if "tools" in self.match and not isinstance(self.match["tools"], list):
+            raise ValueError("match 'tools' must be a list of names")
+        if self.match.get("revision", "steps") not in ("steps", "legacy"):
+            raise ValueError("match 'revision' is 'steps' or 'legacy'")
+        if not isinstance(self.steps, list) or not all(isinstance(s, dict) for s in self.steps):
+            raise ValueError("'steps' must be a list of objects")
+        expand_steps(self.steps, IdFactory())
+        if self.error is not None:
+            if not isinstance(self.error, dict):
+                raise ValueError("'error' must be an object like {\"status\": 429}")
+            int(str(self.error.get("status", self.error.get("code", 500))))
+            if self.error.get("retry_after") is not None:
+                float(self.error["retry_after"])
+        for name in ("chunk_size", "latency_ms", "step_delay_ms", "continuation_hops"):
+            if not isinstance(getattr(self, name), int | float):
+                raise ValueError(f"'{name}' must be a number")
+        if self.faults is not None and not isinstance(self.faults, FaultPlan):
+            raise ValueError("'faults' must be an object of fault options")
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fixture:
+        if not isinstance(data, dict):
+            raise ValueError(f"a fixture is an object, not {json.dumps(data)[:60]}")
         unknown = set(data) - FIXTURE_KEYS
         if unknown:
             raise ValueError(f"fixture has unknown key(s): {', '.join(sorted(unknown))}")
-        bad = set(data.get("match", {})) - MATCH_KEYS
-        if bad:
-            raise ValueError(f"fixture match has unknown key(s): {', '.join(sorted(bad))}")
         kwargs = dict(data)
         if isinstance(kwargs.get("faults"), dict):
-            kwargs["faults"] = FaultPlan.from_dict(kwargs["faults"])
+            try:
+                kwargs["faults"] = FaultPlan.from_dict(kwargs["faults"])
+            except (TypeError, ValueError) as error:
+                name = data.get("name") or data.get("match")
+                raise ValueError(f"fixture {name!r}: {error}") from None
         return cls(**kwargs)
 
     def matches(self, turn: Turn) -> bool:
@@ -188,6 +227,8 @@ def expand_steps(
             steps.append(thought)
         elif "function_call" in item:
             call = item["function_call"]
+            if not isinstance(call, dict) or not call.get("name"):
+                raise ValueError('a function_call step needs {"name": ..., "arguments": {...}}')
             steps.append(
                 {
                     "type": "function_call",
@@ -273,9 +314,16 @@ def parse_fixtures(data: Any) -> list[Fixture]:
 def load_fixtures(path: str | Path) -> list[Fixture]:
     """Fixtures from a JSON file (or YAML, when the name ends in .yaml/.yml and PyYAML exists)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    if path.suffix in (".yaml", ".yml"):
-        import yaml  # type: ignore[import-untyped]
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix in (".yaml", ".yml"):
+            import yaml  # type: ignore[import-untyped]
 
-        return parse_fixtures(yaml.safe_load(text))
-    return parse_fixtures(json.loads(text))
+            return parse_fixtures(yaml.safe_load(text))
+        return parse_fixtures(json.loads(text))
+    except OSError as error:
+        raise ValueError(f"cannot read fixture file {path}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise ValueError(f"fixture file {path}: {error}") from None
+    except Exception as error:  # a YAML syntax error, a fixture that is not an object, ...
+        raise ValueError(f"fixture file {path}: {type(error).__name__}: {error}") from None

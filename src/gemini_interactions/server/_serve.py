@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -11,11 +12,22 @@ from ._local import LocalServer
 
 
 def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket, or an ``OSError`` whose message says what to do about it."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except (OSError, OverflowError) as error:
+        sock.close()
+        reason = getattr(error, "strerror", None) or str(error)
+        hint = " (try another --port, or --port 0 for any free one)"
+        if isinstance(error, socket.gaierror):
+            hint = " (is the --host spelled right?)"
+        elif not isinstance(error, OverflowError) and error.errno != errno.EADDRINUSE:
+            hint = ""
+        raise OSError(f"cannot listen on {host}:{port}: {reason}{hint}") from None
     sock.setblocking(False)
     return sock
 
