@@ -3,20 +3,30 @@
 Only a placeholder whose leading name exists in the user namespace is replaced: ``{name}``,
 ``{name.attr}``, ``{name[key]}`` and chains of those. Everything else stays as typed, so
 ``{"a": {"b": 1}}``, ``def f(): return {}`` and ``f"{x:>4}"`` pass through untouched (jupyter-ai
-replaces every brace pair and breaks them). ``{{name}}`` is the escape for a literal ``{name}``.
+replaces every brace pair and breaks them).
+
+``{{name}}`` is the escape for a literal ``{name}`` when ``name`` exists (and ``{{{name}}}`` is
+the value in braces, as in an f-string). When ``name`` does not exist, ``{{name}}`` stays as typed,
+so pasted Jinja, Mustache or Vue templates and f-string code are not rewritten. IPython's own
+variables (``_``, ``_i``, ``_3``, ``In``, ``Out``, dunders ...) are never filled in: ``{_}`` in
+pasted code is code, not the last output.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from typing import Any
 
 from ._errors import MagicUsageError
 
 _PATH = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\[\]{}\n]*\])*"
-_PLACEHOLDER = re.compile(r"\{\{(" + _PATH + r")\}\}|\{(" + _PATH + r")\}")
+_PLACEHOLDER = re.compile(
+    r"\{\{\{(" + _PATH + r")\}\}\}|\{\{(" + _PATH + r")\}\}|\{(" + _PATH + r")\}"
+)
 _PART = re.compile(r"\.([A-Za-z_]\w*)|\[([^\[\]]*)\]")
+_IPYTHON_NAMES = re.compile(r"_+|_i+|_i?\d+|__\w+__")
+"""Names IPython puts in the user namespace (outputs, inputs, dunders), never interpolated."""
 
 
 def _key(raw: str) -> Any:
@@ -53,16 +63,48 @@ def lookup(path: str, namespace: Mapping[str, Any]) -> Any:
     return value
 
 
-def interpolate(text: str, namespace: Mapping[str, Any]) -> str:
-    """``text`` with its placeholders filled from ``namespace`` (see the module docstring)."""
+def _leading_name(path: str) -> str:
+    match = re.match(r"[A-Za-z_]\w*", path)
+    return match.group(0) if match else ""
+
+
+def interpolate(
+    text: str,
+    namespace: Mapping[str, Any],
+    *,
+    hidden: Container[str] = (),
+    secrets: tuple[str, ...] = (),
+) -> str:
+    """``text`` with its placeholders filled from ``namespace`` (see the module docstring).
+
+    Names in ``hidden`` (IPython's ``user_ns_hidden``) are left alone like missing ones. A value
+    containing one of ``secrets`` (the API key) is refused: a prompt must never carry it.
+    """
+
+    def known(path: str) -> bool:
+        name = _leading_name(path)
+        return (
+            name in namespace
+            and name not in hidden
+            and (name == "_gemini" or not _IPYTHON_NAMES.fullmatch(name))
+        )
+
+    def fill(path: str) -> str:
+        value = str(lookup(path, namespace))
+        if any(secret and secret in value for secret in secrets):
+            raise MagicUsageError(
+                f"{{{path}}} holds your API key, so it is not put into the prompt (prompts are "
+                "sent, shown and saved). Remove it from the prompt, or add --raw to keep the "
+                "braces as typed."
+            )
+        return value
 
     def replace(match: re.Match[str]) -> str:
-        escaped, path = match.group(1), match.group(2)
+        tripled, escaped, path = match.group(1), match.group(2), match.group(3)
+        if tripled is not None:
+            return "{" + fill(tripled) + "}" if known(tripled) else match.group(0)
         if escaped is not None:
-            return "{" + escaped + "}"
-        try:
-            return str(lookup(path, namespace))
-        except KeyError:
-            return match.group(0)
+            return "{" + escaped + "}" if known(escaped) else match.group(0)
+        return fill(path) if known(path) else match.group(0)
 
     return _PLACEHOLDER.sub(replace, text)

@@ -158,8 +158,9 @@ class GeminiMagics(Magics):
         """Send the cell to Gemini as a prompt.
 
         The cell body is the prompt. ``{name}``, ``{name.attr}`` and ``{name[key]}`` are filled
-        in from the notebook when ``name`` exists there; other braces (code, JSON) stay as typed;
-        ``{{name}}`` is a literal ``{name}``. The answer streams into the cell.
+        in from the notebook when ``name`` exists there; other braces (code, JSON, templates,
+        IPython's ``{_}``) stay as typed; ``{{name}}`` is a literal ``{name}``; ``--raw`` turns
+        filling in off. The answer streams into the cell.
         """
 
         def run() -> None:

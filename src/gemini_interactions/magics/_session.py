@@ -31,6 +31,14 @@ if TYPE_CHECKING:
     from ._magics import GeminiMagics
 
 
+def env_secrets() -> tuple[str, ...]:
+    """The API keys in the environment (what a prompt or output must never carry)."""
+    import os
+
+    values = (os.environ.get(name, "").strip() for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"))
+    return tuple(v for v in values if len(v) >= 8)
+
+
 def _say(message: str) -> None:
     """One paragraph for the user, no traceback."""
     print(message, file=sys.stderr)
@@ -67,6 +75,12 @@ class Session:
     def namespace(self) -> dict[str, Any]:
         ns: dict[str, Any] = self.magics.shell.user_ns if self.magics.shell else {}
         return ns
+
+    @property
+    def hidden_names(self) -> set[str]:
+        """IPython's own names in the namespace (In, Out, exit ...): never interpolated."""
+        shell = self.magics.shell
+        return set(getattr(shell, "user_ns_hidden", {}) or {}) if shell else set()
 
     # --- backend and client ---------------------------------------------------------------------
 
@@ -125,7 +139,9 @@ class Session:
                 "The cell is empty: write the prompt on the lines below `%%gemini`."
             )
         if not opts.raw:
-            prompt = interpolate(prompt, self.namespace)
+            prompt = interpolate(
+                prompt, self.namespace, hidden=self.hidden_names, secrets=env_secrets()
+            )
         send_options = self._send_options(opts, line)
         chain, registered = self._pick_chain(opts)
         new = not (opts.continue_ or opts.from_turn is not None)
