@@ -137,6 +137,18 @@ def test_deleted_id_cannot_be_chained(http: httpx.Client) -> None:
         ({"model": "m", "input": [{"role": "user", "content": "hi"}]}, "Role-based"),
         ({"model": "m", "input": 5}, "input"),
         ({"model": "m", "input": "x", "continuation_token": "bogus"}, "continuation_token"),
+        # Wrong JSON types are a 400 that names the field (they used to crash with a 500).
+        ({"model": "m", "input": "x", "tools": [1]}, "tools[0]"),
+        ({"model": "m", "input": "x", "tools": [{"type": "function"}]}, "needs a 'name'"),
+        ({"model": "m", "input": "x", "generation_config": "fast"}, "'generation_config'"),
+        ({"model": 3, "input": "x"}, "'model'"),
+        ({"model": "m", "input": "x", "store": "no"}, "'store'"),
+        ({"model": "m", "input": "x", "stream": 1}, "'stream'"),
+        ({"model": "m", "input": "x", "previous_interaction_id": 5}, "previous_interaction_id"),
+        ({"model": "m", "input": "x", "response_format": "json"}, "'response_format'"),
+        ({"model": "m", "input": "x", "response_format": ["json"]}, "'response_format'"),
+        ({"model": "m", "input": [{"type": "user_input", "content": "hi"}]}, "'content'"),
+        ({"model": "m", "input": [{"type": 3}]}, "'type'"),
     ],
 )
 def test_validation_rules(http: httpx.Client, body: dict[str, Any], needle: str) -> None:
@@ -242,3 +254,15 @@ def test_legacy_function_result_inside_a_user_turn(http: httpx.Client) -> None:
     body = {**M, "tools": tools, "previous_interaction_id": asked["id"], "input": [turn]}
     answered = create(http, body, **legacy).json()
     assert answered["status"] == "completed" and "42" in answered["outputs"][-1]["text"]
+
+
+def test_a_server_bug_is_a_google_500_not_a_dropped_connection(server: LocalServer) -> None:
+    class Broken:
+        def respond(self, turn: Any) -> Any:
+            raise RuntimeError("boom with key AIzaSyA0123456789abcdefghijklmnopqrstuv")
+
+    server.engine.responders.insert(0, Broken())
+    with client_for(server) as http:
+        error = google_error(create(http, {**M, "input": "x"}), 500)
+    assert error["status"] == "INTERNAL"
+    assert "RuntimeError: boom" in error["message"] and "AIza" not in error["message"]

@@ -7,6 +7,7 @@ the HTTP server and the in-process transports are thin adapters around ``Engine.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from ._faults import MALFORMED, UNKNOWN_EVENT, UNKNOWN_STEP, FaultPlan
 from ._ids import IdFactory
 from ._inputs import normalise_input
 from ._legacy import is_legacy
-from ._redact import redact_headers, redact_json, redact_query
+from ._redact import redact_headers, redact_json, redact_query, redact_text
 from ._reply import Reply, Responder, Turn, usage_for
 from ._state import InteractionRecord, Store, Timing
 from ._validate import check_auth, validate_create
@@ -31,6 +32,7 @@ _ROUTE = re.compile(
     r"^/(?P<ver>v1|v1beta|v1alpha|v1beta1)(?:/projects/[^/]+/locations/[^/]+)?/interactions"
     r"(?:/(?P<id>[^/:]+)(?P<cancel>/cancel|:cancel)?)?/?$"
 )
+logger = logging.getLogger("gemini_interactions.server")
 MAX_RECORDED = 10_000
 # A live stream waits for its next event in slices this long, so a cancel is noticed quickly.
 WAIT_SLICE = 0.05
@@ -157,6 +159,11 @@ class Engine:
             raise not_found(f"Method not found: {method} {request.path}")
         except ApiError as error:
             return error.response()
+        except Exception as error:
+            # A bug here must still answer like Google does, and say where to look.
+            logger.exception("local server error on %s %s", request.method, request.path)
+            message = f"Local server error: {type(error).__name__}: {redact_text(str(error))}"
+            return ApiError(500, message).response()
 
     def _local_or_cassette(self, request: EngineRequest, iid: str, op: Any) -> EngineResponse:
         if iid not in self.store and self.cassette is not None:

@@ -82,8 +82,16 @@ def normalise_input(value: Any, *, legacy: bool) -> list[Step]:
                     "Api-Revision 2026-05-20; send user_input / model_output steps instead."
                 )
             steps.extend(_legacy_turn(item))
-        elif "type" not in item:
+        elif not isinstance(item.get("type"), str):
             raise bad_request("Every item of 'input' needs a 'type'.")
+        elif item["type"] in ("user_input", "model_output"):
+            content = item.get("content", [])
+            if not isinstance(content, list):
+                raise bad_request(
+                    f"Invalid value at 'input': a {item['type']} step's 'content' is a list of "
+                    'content blocks, e.g. [{"type": "text", "text": "..."}].'
+                )
+            steps.append({**item, "content": [_content(block) for block in content]})
         else:
             steps.append(dict(item))
     if pending:

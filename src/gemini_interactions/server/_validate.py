@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ._errors import ApiError, bad_request
@@ -46,6 +47,51 @@ def check_auth(headers: dict[str, str], query_key: str | None) -> None:
     raise ApiError(401, AUTH_MESSAGE)
 
 
+# The JSON type each top-level field must have (None is always allowed: "not set").
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "model": (str,),
+    "agent": (str,),
+    "agent_config": (dict,),
+    "previous_interaction_id": (str,),
+    "system_instruction": (str,),
+    "tools": (list,),
+    "generation_config": (dict,),
+    "response_format": (dict, list),
+    "response_mime_type": (str,),
+    "response_modalities": (list,),
+    "safety_settings": (list,),
+    "stream": (bool,),
+    "background": (bool,),
+    "store": (bool,),
+    "continuation_token": (str,),
+    "service_tier": (str,),
+    "labels": (dict,),
+    "webhook_config": (dict,),
+    "environment": (str, dict),
+    "cached_content": (str,),
+}
+JSON_NAMES = {str: "a string", dict: "an object", list: "a list", bool: "true or false"}
+
+
+def _check_types(body: dict[str, Any]) -> None:
+    for key, kinds in FIELD_TYPES.items():
+        value = body.get(key)
+        if value is not None and not isinstance(value, kinds):
+            wanted = " or ".join(JSON_NAMES[k] for k in kinds)
+            raise bad_request(
+                f"Invalid value at '{key}' ({json.dumps(value)[:40]}): expected {wanted}."
+            )
+    for position, tool in enumerate(body.get("tools") or []):
+        if not isinstance(tool, dict) or not isinstance(tool.get("type"), str):
+            raise bad_request(f"Invalid value at 'tools[{position}]': a tool needs a 'type'.")
+        if tool["type"] == "function" and not isinstance(tool.get("name"), str):
+            raise bad_request(f"Invalid value at 'tools[{position}]': a function needs a 'name'.")
+    formats = body.get("response_format")
+    for item in formats if isinstance(formats, list) else [formats] if formats else []:
+        if not isinstance(item, dict):
+            raise bad_request("Invalid value at 'response_format': expected objects.")
+
+
 def validate_create(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise bad_request("Invalid JSON payload received. Expected an object.")
@@ -54,6 +100,7 @@ def validate_create(body: Any) -> dict[str, Any]:
             raise bad_request(
                 f'Invalid JSON payload received. Unknown name "{key}": Cannot find field.'
             )
+    _check_types(body)
     has_model, has_agent = bool(body.get("model")), bool(body.get("agent"))
     if has_model == has_agent:
         raise bad_request("Exactly one of 'model' or 'agent' must be set.")
