@@ -188,3 +188,58 @@ def test_remembers_the_conversation(http: httpx.Client) -> None:
 def test_greetings_get_short_answers(http: httpx.Client) -> None:
     text = answer_text(create(http, {"model": "m", "input": "hello"}).json())
     assert len(text) < 80 and "offline" in text
+
+
+PET = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "age": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+    },
+    "required": ["name"],
+}
+# What pydantic writes for nested and recursive models: $defs and $ref.
+REF_SCHEMAS: list[dict[str, Any]] = [
+    {
+        "$defs": {"Pet": PET},
+        "type": "object",
+        "properties": {
+            "title": {"type": "string"},
+            "pets": {"type": "array", "items": {"$ref": "#/$defs/Pet"}},
+            "best": {"$ref": "#/$defs/Pet", "description": "sibling keywords are kept"},
+        },
+        "required": ["title", "pets", "best"],
+    },
+    {"$ref": "#/definitions/Pet", "definitions": {"Pet": PET}},
+    {
+        "$defs": {
+            "Node": {
+                "type": "object",
+                "properties": {
+                    "label": {"type": "string"},
+                    "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}},
+                    "parent": {"anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}]},
+                },
+                "required": ["label", "children"],
+            }
+        },
+        "$ref": "#/$defs/Node",
+    },
+]
+
+
+@pytest.mark.parametrize("schema", REF_SCHEMAS)
+def test_json_answers_follow_refs_and_recursion(http: httpx.Client, schema: Any) -> None:
+    fmt = {"type": "text", "mime_type": "application/json", "schema": schema}
+    posted = create(http, {"model": "m", "input": "Pets in Paris", "response_format": fmt})
+    value = json.loads(answer_text(posted.json()))
+    jsonschema.validate(value, schema)
+    assert isinstance(value, dict)
+
+
+def test_tool_arguments_follow_refs(http: httpx.Client) -> None:
+    tool = {"type": "function", "name": "add_pet", "parameters": REF_SCHEMAS[0]}
+    posted = create(http, {"model": "m", "input": "Please add_pet in Paris", "tools": [tool]})
+    call = posted.json()["steps"][-1]
+    assert call["type"] == "function_call"
+    jsonschema.validate(call["arguments"], REF_SCHEMAS[0])

@@ -8,6 +8,8 @@ from typing import Any
 Schema = dict[str, Any]
 # Picks a string for a property name (the offline model fills them from the prompt).
 StringFor = Callable[[str, Schema], str]
+# Past this depth only what the schema requires is generated, so recursive schemas terminate.
+DEEP = 4
 
 
 def _default_string(name: str, schema: Schema) -> str:
@@ -56,32 +58,67 @@ def _number(schema: Schema, integer: bool) -> float | int:
     return int(value) if integer else float(value)
 
 
+def _resolve(schema: Schema, root: Schema) -> Schema:
+    """``schema`` with a local ``$ref`` (``#/$defs/X``, ``#/definitions/X``) followed.
+
+    Pydantic writes nested models this way, so the chain's schemas and tools depend on it.
+    """
+    for _ in range(16):
+        ref = schema.get("$ref")
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            return schema
+        target: Any = root
+        for part in ref[1:].split("/"):
+            if part:
+                part = part.replace("~1", "/").replace("~0", "~")
+                target = target.get(part) if isinstance(target, dict) else None
+        if not isinstance(target, dict):
+            return {}
+        # Sibling keywords of $ref (description, ...) stay; the target supplies the rest.
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
 def example_value(
-    schema: Schema, name: str = "", string_for: StringFor = _default_string, depth: int = 0
+    schema: Schema,
+    name: str = "",
+    string_for: StringFor = _default_string,
+    depth: int = 0,
+    root: Schema | None = None,
 ) -> Any:
     """A value valid against ``schema`` (the common keywords; unknown ones are ignored)."""
     if not isinstance(schema, dict) or depth > 8:
         return None
+    root = schema if root is None else root
+    schema = _resolve(schema, root)
     if "const" in schema:
         return schema["const"]
     if schema.get("enum"):
         return schema["enum"][0]
     for key in ("anyOf", "oneOf", "allOf"):
         if schema.get(key):
-            options = [s for s in schema[key] if _first_type(s) != "null"] or schema[key]
-            merged = dict(options[0]) if key != "allOf" else _merge(schema[key])
-            return example_value(merged, name, string_for, depth + 1)
+            branches = [_resolve(s, root) for s in schema[key]]
+            options = [s for s in branches if _first_type(s) != "null"] or branches
+            merged = dict(options[0]) if key != "allOf" else _merge(branches)
+            return example_value(merged, name, string_for, depth + 1, root)
     kind = _first_type(schema)
     if kind == "object":
         props: dict[str, Schema] = schema.get("properties", {})
-        return {key: example_value(sub, key, string_for, depth + 1) for key, sub in props.items()}
+        if depth >= DEEP:
+            # A recursive schema (a tree of nodes) ends with the smallest valid object.
+            required = set(schema.get("required", []))
+            props = {key: sub for key, sub in props.items() if key in required}
+        return {
+            key: example_value(sub, key, string_for, depth + 1, root) for key, sub in props.items()
+        }
     if kind == "array":
-        count = max(int(schema.get("minItems", 1)), 1)
+        low = int(schema.get("minItems", 0))
+        count = low if depth >= DEEP else max(low, 1)
         if schema.get("maxItems") is not None:
             count = min(count, int(schema["maxItems"]))
         item = schema.get("items", {"type": "string"})
         singular = name[:-1] if name.endswith("s") else name
-        values = [example_value(item, singular, string_for, depth + 1) for _ in range(count)]
+        values = [example_value(item, singular, string_for, depth + 1, root) for _ in range(count)]
         if schema.get("uniqueItems") and count > 1 and isinstance(values[0], str):
             values = [f"{v} {i + 1}" for i, v in enumerate(values)]
         return values
