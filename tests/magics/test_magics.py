@@ -329,12 +329,15 @@ def test_backend_url(kernel: Kernel) -> None:
     assert server.requests[-1].headers.get("x-goog-api-key") in ("REDACTED", None)
 
 
-def test_no_key_prints_one_paragraph(kernel: Kernel) -> None:
+def test_no_key_prints_one_paragraph(kernel: Kernel, monkeypatch) -> None:
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
     kernel.line("backend offline")
     kernel.cell("", "one")
     before = kernel.state()
     out = kernel.line("backend live")
-    assert "GEMINI_API_KEY" in out.stderr and "%gemini backend offline" in out.stderr
+    assert "GEMINI_API_KEY" in out.stderr and "the backend stays offline" in out.stderr
+    assert "this cell" not in out.stderr  # it is a line command, not a cell
     assert out.stderr.count("\n") <= 1 and not out.outputs
     assert kernel.state() == before
 

@@ -28,6 +28,12 @@ NO_KEY_MESSAGE = (
     "without a key, run `%gemini backend offline` (a local demo model)."
 )
 
+NO_KEY_SWITCH_MESSAGE = (
+    "No Gemini API key is configured, so the backend stays {}. Set GEMINI_API_KEY first "
+    "(without showing it: `import os, getpass; os.environ['GEMINI_API_KEY'] = "
+    "getpass.getpass()`), then run `%gemini backend live` again."
+)
+
 
 @dataclass
 class Backend:
@@ -44,7 +50,7 @@ class Backend:
             extra += f" --cassette {self.cassette}" if self.cassette else ""
             return f"offline{extra} (the in-process local server)"
         if self.kind == "url":
-            return f"{self.url} (a running server)"
+            return f"{redact_url(self.url or '')} (a running server)"
         return "live (the Gemini API)"
 
 
@@ -89,18 +95,59 @@ def parse_backend(line: str) -> Backend:
     if "://" in kind:
         if rest:
             raise MagicUsageError(f"A URL backend takes nothing after the URL. {usage}")
-        parts = urlsplit(kind)
+        try:
+            parts = urlsplit(kind)
+        except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+            raise MagicUsageError(f"{redact_url(kind)!r} is not a URL ({exc}). {usage}") from None
         try:
             parts.port  # noqa: B018 - raises on a bad port
         except ValueError:
-            raise MagicUsageError(f"{kind!r} has an invalid port. {usage}") from None
+            raise MagicUsageError(f"{redact_url(kind)!r} has an invalid port. {usage}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise MagicUsageError(
-                f"{kind!r} is not a usable server URL: it needs http:// or https:// and a host. "
-                f"{usage}"
+                f"{redact_url(kind)!r} is not a usable server URL: it needs http:// or https:// "
+                f"and a host. {usage}"
             )
         return Backend("url", url=kind.rstrip("/"))
     raise MagicUsageError(f"Unknown backend {kind!r}. {usage}")
+
+
+def redact_url(url: str) -> str:
+    """``url`` without a password or query string (either may hold a key)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.split("?", 1)[0].rsplit("@", 1)[-1]
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    if "@" in parts.netloc:
+        netloc = "***@" + netloc
+    query = "***" if parts.query else ""
+    return parts._replace(netloc=netloc, query=query).geturl()
+
+
+def check_reachable(url: str, timeout: float = 3.0) -> None:
+    """A TCP connection to ``url``'s host and port, or a ``MagicUsageError`` saying how to fix it
+    (so a mistyped port fails at `%gemini backend`, not after a cell's retries)."""
+    import socket
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        local = host in LOOPBACK
+        hint = (
+            "Start it first (`gemini-interactions serve`) or check the port"
+            if local
+            else "Check the address and the network"
+        )
+        raise MagicUsageError(
+            f"Nothing answers at {redact_url(url)} ({reason}), so the backend was not changed. "
+            f"{hint}, or run `%gemini backend offline` for the in-process server."
+        ) from None
 
 
 def make_client(
@@ -122,7 +169,9 @@ def make_client(
                 f"The offline server could not load its files: {exc}. Fix the fixture or "
                 "cassette file, or run `%gemini backend offline` without files."
             ) from None
-        return Client(transport=server.transport(), api_version=version), server
+        # The in-process server needs no key and never gets the real one.
+        client = Client(LOCAL_KEY, transport=server.transport(), api_version=version)
+        return client, server
     if backend.kind == "url":
         host = urlsplit(backend.url or "").hostname or ""
         # A loopback server needs no key and never gets the real one; a remote proxy does.

@@ -17,7 +17,13 @@ from ..api._errors import ConfigurationError
 from ..chain import Chain, ChainRegistry, ChainUsageError, TurnFailedError, attachment_content
 from ..chain._schema import response_schema
 from ..chain._tools import BUILTIN_TOOLS
-from ._backend import NO_KEY_MESSAGE, Backend, make_client
+from ._backend import (
+    NO_KEY_MESSAGE,
+    NO_KEY_SWITCH_MESSAGE,
+    Backend,
+    check_reachable,
+    make_client,
+)
 from ._errors import MagicUsageError
 from ._interpolate import _PATH, interpolate, lookup
 from ._options import CellOptions
@@ -90,13 +96,15 @@ class Session:
             self.registry.client = self._client
         return self._client
 
-    def _make(self, backend: Backend) -> tuple[Client, Any]:
+    def _make(self, backend: Backend, *, switching: bool = False) -> tuple[Client, Any]:
         try:
             return make_client(
                 backend, api_version=self.magics.api_version, base_url=self.magics.base_url
             )
         except ConfigurationError as exc:
             if "API key" in str(exc):
+                if switching:
+                    raise MagicUsageError(NO_KEY_SWITCH_MESSAGE.format(self.backend.kind)) from None
                 raise MagicUsageError(NO_KEY_MESSAGE) from None
             raise MagicUsageError(f"The client cannot be configured: {exc}") from None
 
@@ -117,7 +125,9 @@ class Session:
             )
 
     def set_backend(self, backend: Backend) -> None:
-        client, server = self._make(backend)  # fails before anything changes
+        if backend.kind == "url" and backend.url:
+            check_reachable(backend.url)
+        client, server = self._make(backend, switching=True)  # fails before anything changes
         if self._client is not None:
             self._client.close()
         self.backend, self._client, self.server = backend, client, server

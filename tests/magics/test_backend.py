@@ -1,0 +1,68 @@
+"""`%gemini backend`: bad URLs, nothing listening, keys that must not travel, a cell without key."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+from gemini_interactions.magics._backend import redact_url
+
+from .conftest import Kernel
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("backend http://[::1", "is not a URL"),
+        ("backend http://127.0.0.1:1", "Nothing answers at http://127.0.0.1:1"),
+    ],
+)
+def test_bad_or_silent_url_changes_nothing(kernel: Kernel, line: str, message: str) -> None:
+    kernel.cell("", "one")
+    before = kernel.state()
+    out = kernel.line(line)
+    assert message in out.stderr, out.stderr
+    text = out.stderr.strip()
+    assert "\n" not in text and "Traceback" not in text and not out.outputs
+    assert "backend offline" in text  # how to get going anyway
+    assert kernel.state() == before
+
+
+def test_urls_are_shown_without_credentials() -> None:
+    assert (
+        redact_url("https://user:pw@example.com/v1?key=AIzaX") == "https://***@example.com/v1?***"
+    )
+    assert redact_url("http://127.0.0.1:4010") == "http://127.0.0.1:4010"
+
+
+def test_url_with_a_key_is_not_echoed(kernel: Kernel) -> None:
+    from gemini_interactions.server import LocalServer, serve_in_thread
+
+    with serve_in_thread(LocalServer()) as url:
+        out = kernel.line(f"backend {url}/?key=AIzaInTheUrl")
+    assert "AIzaInTheUrl" not in out.stdout + out.stderr
+
+
+def test_the_offline_server_never_sees_the_real_key(kernel: Kernel, monkeypatch) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", "AIza-real-key-123")
+    kernel.line("backend offline")
+    kernel.cell("", "hello")
+    session = kernel.magics.session
+    assert session.client()._settings.api_key.get() == "local-server"  # type: ignore[union-attr]
+
+
+def test_a_cell_without_key_prints_one_paragraph_and_nothing_else(monkeypatch) -> None:
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "gemini_interactions")
+    try:
+        with capture_output() as out:
+            shell.run_cell_magic("gemini", "", "hello")
+        text = out.stderr.strip()
+        assert "GEMINI_API_KEY" in text and "%gemini backend offline" in text
+        assert "\n" not in text and not out.outputs and not out.stdout
+        assert not len(shell._gemini_interactions_magics.session.registry)  # type: ignore[attr-defined]
+    finally:
+        shell.run_line_magic("unload_ext", "gemini_interactions")
