@@ -243,3 +243,36 @@ def test_tool_arguments_follow_refs(http: httpx.Client) -> None:
     call = posted.json()["steps"][-1]
     assert call["type"] == "function_call"
     jsonschema.validate(call["arguments"], REF_SCHEMAS[0])
+
+
+STATELESS = [
+    {"type": "user_input", "content": [{"type": "text", "text": "Hi, my name is Phil."}]},
+    {"type": "model_output", "content": [{"type": "text", "text": "Hi Phil! How can I help?"}]},
+    {"type": "user_input", "content": [{"type": "text", "text": "What is my name?"}]},
+]
+
+
+def test_remembers_a_stateless_history_sent_in_the_input(http: httpx.Client) -> None:
+    """Spec 3.2 shape 4 (``store: false`` + the whole history in ``input``)."""
+    posted = create(http, {"model": "m", "store": False, "input": STATELESS}).json()
+    assert "Your name is **Phil**" in answer_text(posted)
+    assert "turn 2" in answer_text(posted)
+
+
+def test_remembers_legacy_role_turns(http: httpx.Client) -> None:
+    turns = [
+        {"role": "user", "content": "My name is Ann."},
+        {"role": "model", "content": "Hello Ann."},
+        {"role": "user", "content": "What's my name?"},
+    ]
+    posted = create(http, {"model": "m", "input": turns}, **{"Api-Revision": "2026-05-07"})
+    assert "Your name is **Ann**" in posted.json()["outputs"][-1]["text"]
+
+
+def test_summaries_and_keywords_respond_to_the_prompt(http: httpx.Client) -> None:
+    prompt = "Summarise: The fox jumps over the dog. It was not amused. Then it slept."
+    text = answer_text(create(http, {"model": "m", "input": prompt}).json())
+    assert "**Summary**" in text and "The fox jumps over the dog." in text
+    assert "13 words" in text and "offline" in text.lower()
+    text = answer_text(create(http, {"model": "m", "input": "Explain photosynthesis"}).json())
+    assert "`photosynthesis`" in text and "`Explain`" not in text

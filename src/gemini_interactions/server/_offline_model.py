@@ -112,8 +112,29 @@ _STOP = frozenset(
         "where",
         "will",
         "make",
+        "also",
+        "what's",
+        "explain",
+        "write",
+        "describe",
+        "list",
+        "summarise",
+        "summarize",
+        "compute",
+        "calculate",
+        "over",
+        "then",
+        "some",
+        "them",
+        "they",
+        "were",
+        "been",
+        "than",
+        "very",
     }
 )
+_SUMMARISE = re.compile(r"^\s*(?:summari[sz]e|tl;?dr)\b[^:]*:\s*(?P<text>.+)", re.I | re.S)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def _json_schema(body: dict[str, Any]) -> Schema | None:
@@ -317,8 +338,18 @@ class OfflineModel:
         value = _evaluate(found.group(0)) if found else None
         if found and value is not None:
             lines += [f"**{found.group(0)} = {_number(value)}**", ""]
-        earlier = [texts_of(s) for s in turn.history if s.get("type") == "user_input"]
-        earlier_text = [" ".join(t) for t in earlier if t]
+        summary = _SUMMARISE.match(prompt)
+        if summary:
+            body = summary.group("text").strip()
+            first = _SENTENCE.split(body)[0]
+            count = len(body.split())
+            lines += [
+                f"**Summary** (offline: the first sentence of your {count} words): {_short(first)}",
+                "",
+            ]
+        # Earlier user turns: stored history and, in stateless chains, earlier steps of this input.
+        users = [s for s in turn.conversation if s.get("type") == "user_input"]
+        earlier_text = [" ".join(t) for t in (texts_of(s) for s in users[:-1]) if t]
         if earlier_text:
             name = next((m.group(1) for t in earlier_text if (m := _NAME.search(t))), None)
             if name and "name" in prompt.lower():
