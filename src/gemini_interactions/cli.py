@@ -82,6 +82,11 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     serve.add_argument("--cassette", metavar="FILE", help="replay exchanges recorded with --record")
     serve.add_argument(
+        "--strict-cassette",
+        action="store_true",
+        help="a request the cassette did not record is an error, not an offline answer",
+    )
+    serve.add_argument(
         "--record", metavar="FILE", help="record mode: proxy to --upstream, write a cassette here"
     )
     serve.add_argument(
@@ -136,6 +141,8 @@ def _run_serve(args: argparse.Namespace) -> int:
         )
     if (args.record is None) != (args.upstream is None):
         return _fail("--record FILE and --upstream URL go together.")
+    if args.strict_cassette and args.cassette is None:
+        return _fail("--strict-cassette needs --cassette FILE.")
     if args.record is not None and (args.fixtures or args.cassette):
         return _fail("--record proxies every request to --upstream; drop --fixtures/--cassette.")
     try:
@@ -150,6 +157,7 @@ def _run_serve(args: argparse.Namespace) -> int:
             require_auth=not args.no_auth,
             seed=args.seed,
             queue_seconds=args.queue_seconds,
+            strict_cassette=args.strict_cassette,
         )
     except (OSError, ValueError) as error:
         return _fail(str(error))

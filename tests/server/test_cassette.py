@@ -146,3 +146,38 @@ def test_unreachable_upstream_is_a_502(tmp_path: Path) -> None:
         response = create(http, {"model": "m", "input": "x"})
     assert response.status_code == 502
     assert response.json()["error"]["status"] == "UNAVAILABLE"
+
+
+def test_strict_replay_explains_a_request_that_was_not_recorded(
+    upstream: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "c.json"
+    with secret_client(LocalServer(record=path, upstream=upstream).transport()) as http:
+        create(http, {"model": "m", "input": "hello fixture"})
+    replay = LocalServer(cassette=path, strict_cassette=True)
+    with secret_client(replay.transport()) as http:
+        assert (
+            b"from the upstream" in create(http, {"model": "m", "input": "hello fixture"}).content
+        )
+        miss = create(http, {"model": "m", "input": "hello fixture!", "store": True})
+        assert miss.status_code == 400
+        error = miss.json()["error"]
+        assert error["status"] == "FAILED_PRECONDITION"
+        assert "differ in: input, store" in error["message"]
+
+
+def test_a_legacy_recording_does_not_answer_a_steps_request(upstream: str, tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    legacy = {"Api-Revision": "2026-05-07"}
+    with secret_client(LocalServer(record=path, upstream=upstream).transport()) as http:
+        recorded = create(http, {"model": "m", "input": "hello fixture"}, **legacy)
+        assert "outputs" in recorded.json()
+    with secret_client(LocalServer(cassette=path, strict_cassette=True).transport()) as http:
+        assert create(http, {"model": "m", "input": "hello fixture"}, **legacy).json() == (
+            recorded.json()
+        )
+        steps = create(http, {"model": "m", "input": "hello fixture"})
+        assert steps.status_code == 400 and "Api-Revision" in steps.json()["error"]["message"]
+        # No header and a later revision both mean "steps": the same recorded request.
+        later = {"Api-Revision": "2026-06-01"}
+        assert create(http, {"model": "m", "input": "hello fixture"}, **later).status_code == 400

@@ -169,3 +169,8 @@ def test_help_explains_sources_faults_and_examples(capsys: pytest.CaptureFixture
         "examples:",
     ):
         assert needle in text, needle
+
+
+def test_strict_cassette_needs_a_cassette(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(capsys, "--port", "0", "--strict-cassette")
+    assert code == 2 and "--cassette" in one_line(err)

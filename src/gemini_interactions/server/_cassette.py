@@ -19,6 +19,7 @@ import httpx
 
 from ._errors import ApiError
 from ._exchange import DroppedConnection, EngineRequest, EngineResponse
+from ._legacy import is_legacy
 from ._redact import SECRET_QUERY, redact_headers, redact_json, redact_query, scrub, secrets_in
 
 HOP_BY_HOP = frozenset(
@@ -36,11 +37,34 @@ def _json_or_text(raw: bytes) -> Any:
         return {"_raw": raw.decode("utf-8", "replace")}
 
 
-def request_key(method: str, path: str, query: list[tuple[str, str]], body: Any) -> str:
-    """The normalised form two requests must share to be "the same request"."""
+def request_key(
+    method: str,
+    path: str,
+    query: list[tuple[str, str]],
+    body: Any,
+    headers: dict[str, str] | None = None,
+) -> str:
+    """The normalised form two requests must share to be "the same request".
+
+    The revision counts (a legacy recording must not answer a steps client), normalised the
+    way the server reads ``Api-Revision``: absent and later dates are the same revision.
+    """
     params = sorted((k, v) for k, v in query if k.lower() not in SECRET_QUERY)
     canonical = json.dumps(redact_json(body), sort_keys=True, ensure_ascii=False)
-    return json.dumps([method.upper(), path.rstrip("/"), params, canonical])
+    lowered = {k.lower(): v for k, v in (headers or {}).items()}
+    revision = "legacy" if is_legacy(lowered.get("api-revision")) else "steps"
+    return json.dumps([method.upper(), path.rstrip("/"), params, canonical, revision])
+
+
+def _recorded_key(exchange: Exchange) -> str:
+    request = exchange["request"]
+    return request_key(
+        request["method"],
+        request["path"],
+        [tuple(p) for p in request.get("query", [])],
+        request.get("json"),
+        request.get("headers") or {},
+    )
 
 
 def _body_fields(raw: bytes, secrets: set[str]) -> dict[str, str]:
@@ -120,19 +144,10 @@ class Cassette:
 
     def replay(self, request: EngineRequest) -> EngineResponse | None:
         """The recorded response for this request, or None when nothing matches."""
-        key = request_key(request.method, request.path, request.query, _json_or_text(request.body))
+        body = _json_or_text(request.body)
+        key = request_key(request.method, request.path, request.query, body, request.headers)
         with self._lock:
-            matches = [
-                e
-                for e in self.exchanges
-                if request_key(
-                    e["request"]["method"],
-                    e["request"]["path"],
-                    [tuple(p) for p in e["request"].get("query", [])],
-                    e["request"].get("json"),
-                )
-                == key
-            ]
+            matches = [e for e in self.exchanges if _recorded_key(e) == key]
             if not matches:
                 return None
             served = self._served.get(key, 0)
@@ -144,6 +159,29 @@ class Cassette:
             raw = str(response.get("body", "")).encode()
         headers = [(str(k), str(v)) for k, v in response.get("headers", [])]
         return EngineResponse(int(response["status"]), headers, raw)
+
+    def explain_miss(self, request: EngineRequest) -> str:
+        """Why nothing matched, for a strict replay's error message."""
+        body = _json_or_text(request.body)
+        same_path = [
+            e["request"]
+            for e in self.exchanges
+            if e["request"]["method"].upper() == request.method.upper()
+            and e["request"]["path"].rstrip("/") == request.path.rstrip("/")
+        ]
+        where = f"{request.method} {request.path}"
+        if not same_path:
+            return f"The cassette has no exchange for {where} ({len(self.exchanges)} recorded)."
+        differ: set[str] = set()
+        mine = redact_json(body) if isinstance(body, dict) else {}
+        for recorded in same_path:
+            theirs = recorded.get("json") if isinstance(recorded.get("json"), dict) else {}
+            differ |= {k for k in {*mine, *theirs} if mine.get(k) != theirs.get(k)}
+        fields = ", ".join(sorted(differ)) or "query or Api-Revision"
+        return (
+            f"No recorded exchange matches this request: {len(same_path)} recorded for {where} "
+            f"differ in: {fields}."
+        )
 
 
 class _ProxyStream:

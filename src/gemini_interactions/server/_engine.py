@@ -90,8 +90,10 @@ class Engine:
         require_auth: bool = True,
         data_only_framing: bool = False,
         queue_seconds: float = 0.0,
+        strict_cassette: bool = False,
     ) -> None:
         self.responders = responders
+        self.strict_cassette = strict_cassette
         self.clock = clock
         self.ids = ids
         self.cassette = cassette
@@ -228,6 +230,10 @@ class Engine:
             replay = self.cassette.replay(request)
             if replay is not None:
                 return replay
+            if self.strict_cassette:
+                raise ApiError(
+                    400, self.cassette.explain_miss(request), status="FAILED_PRECONDITION"
+                )
         last = self.responders[-1].respond(turn)
         assert last is not None, "the last responder must always answer"
         return last

@@ -40,6 +40,8 @@ class LocalServer:
     - ``require_auth``: answer 401 to requests without an API key or bearer token.
     - ``data_only_framing``: SSE without ``event:`` lines (the legacy revision always is).
     - ``queue_seconds``: background interactions start ``queued`` for this long.
+    - ``strict_cassette``: a create the cassette did not record is a 400 saying which fields
+      differ, instead of an answer from the offline model (for exact replays of old work).
     """
 
     def __init__(
@@ -56,6 +58,7 @@ class LocalServer:
         require_auth: bool = True,
         data_only_framing: bool = False,
         queue_seconds: float = 0.0,
+        strict_cassette: bool = False,
     ) -> None:
         if (record is None) != (upstream is None):
             raise ValueError("record mode needs both 'record' (a file) and 'upstream' (a URL)")
@@ -85,6 +88,7 @@ class LocalServer:
             require_auth=require_auth,
             data_only_framing=data_only_framing,
             queue_seconds=queue_seconds,
+            strict_cassette=strict_cassette,
         )
 
     @property
