@@ -197,7 +197,7 @@ class Chain:
             run_turn(client, turn, prepared, watcher)
         except APIError as exc:
             watcher.on_end(turn)
-            raise TurnFailedError(str(exc), turn) from None
+            raise TurnFailedError(str(exc), turn, exc) from None
         except KeyboardInterrupt:
             watcher.on_end(turn)
             raise

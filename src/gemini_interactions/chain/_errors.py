@@ -28,7 +28,9 @@ class ChainUsageError(GeminiError, ValueError):
 class TurnFailedError(GeminiError):
     """A turn reached the server and did not succeed; ``.turn`` is the recorded turn."""
 
-    def __init__(self, message: str, turn: Turn) -> None:
+    def __init__(self, message: str, turn: Turn, error: Exception | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.turn = turn
+        self.error = error
+        """The client's exception (``APIStatusError``, ``APIConnectionError`` ...), if any."""

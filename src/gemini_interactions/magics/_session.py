@@ -25,6 +25,7 @@ from ._backend import (
     make_client,
 )
 from ._errors import MagicUsageError
+from ._failure import failure_message
 from ._interpolate import _PATH, interpolate, lookup
 from ._options import CellOptions
 from ._render import AnswerView, BackgroundView
@@ -177,10 +178,7 @@ class Session:
             raise MagicUsageError(str(exc)) from None
         except TurnFailedError as exc:
             self._register(chain, registered)
-            _say(
-                f"The request failed: {exc.message} Turn {exc.turn.number} of chain "
-                f"{chain.name!r} is recorded as {exc.turn.status}; the chain's head did not move."
-            )
+            _say(failure_message(exc, chain.name, self.backend))
             return
         except KeyboardInterrupt:
             self._register(chain, registered)
