@@ -29,7 +29,7 @@ fault options (--fault NAME=VALUE, repeatable, applied to every request):
   drop_after_events=N drops=K                           cut K streams after N events
   trickle=SECONDS trickle_bytes=B                       send streams slowly, in B-byte pieces
   error_after_events=N  malformed_after_events=N  unknown_event_after=N
-  unknown_step  done_sentinel                           (flags: no value needed)
+  unknown_step  unknown_fields  done_sentinel           (flags: no value needed)
 """
 
 

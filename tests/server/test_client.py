@@ -149,3 +149,14 @@ def test_async_client_in_process(revision: str) -> None:
             return made.output_text, stream.interaction.output_text, stream.resumes
 
     assert asyncio.run(run()) == (STORY, STORY, 2)
+
+
+def test_our_client_tolerates_unknown_fields_and_events() -> None:
+    faults = FaultPlan(unknown_fields=True, unknown_event_after=0, unknown_step=True)
+    server = LocalServer(fixtures=fixtures(), faults=faults)
+    with Client(api_key="k", transport=server.transport()) as client:
+        streamed = client.interactions.create(model="m", input="tell me a story", stream=True)
+        final = streamed.until_done()
+        stored = client.interactions.get(final.id)
+    assert final.output_text == STORY == stored.output_text
+    assert final.steps[0].type == "future_step_kind"

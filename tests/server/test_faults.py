@@ -121,3 +121,10 @@ def test_fault_plan_checks_value_types() -> None:
         FaultPlan.from_dict({"unknown_step": 1})
     plan = FaultPlan.from_options(["drop-after-events=2", "trickle=0.5", "done_sentinel"])
     assert plan == FaultPlan(drop_after_events=2, trickle=0.5, done_sentinel=True)
+
+
+def test_unknown_fields_on_every_event_keep_the_text() -> None:
+    with faulty(unknown_fields=True) as http:
+        events = parse_sse(create(http, {"model": "m", "input": "x", "stream": True}).content)
+    assert all("future_field" in e for e in events)
+    assert text_of(events) == TEXT

@@ -19,7 +19,7 @@ from ._clock import Clock
 from ._errors import ApiError, bad_request, not_found
 from ._events import frame
 from ._exchange import DROP, Action, ActionStream, EngineRequest, EngineResponse, Wait
-from ._faults import MALFORMED, UNKNOWN_EVENT, UNKNOWN_STEP, FaultPlan
+from ._faults import MALFORMED, UNKNOWN_EVENT, UNKNOWN_FIELD, UNKNOWN_STEP, FaultPlan
 from ._ids import IdFactory
 from ._inputs import normalise_input
 from ._legacy import is_legacy
@@ -402,6 +402,7 @@ class Engine:
             (p.unknown_event_after for p in plans if p.unknown_event_after is not None), -1
         )
         sentinel = any(p.done_sentinel for p in plans)
+        extra = UNKNOWN_FIELD if any(p.unknown_fields for p in plans) else {}
         data_only = self.data_only_framing or record.legacy
         sent, index = 0, start
         while True:
@@ -419,7 +420,7 @@ class Engine:
                 yield MALFORMED
             if sent == unknown:
                 yield frame(dict(UNKNOWN_EVENT), data_only=data_only)
-            data = frame(event.payload, data_only=data_only)
+            data = frame({**event.payload, **extra}, data_only=data_only)
             if trickle is not None and trickle.trickle:
                 size = max(trickle.trickle_bytes, 1)
                 for offset in range(0, len(data), size):

@@ -26,6 +26,7 @@ class FaultPlan:
     - ``malformed_after_events`` / ``unknown_event_after``: insert a non-JSON ``data:`` line or an
       event of an unknown type (without ``event_id``) after that many events of each stream.
     - ``unknown_step``: the output starts with a step of an unknown type.
+    - ``unknown_fields``: every streamed event carries a field no client knows (spec 12.13).
     - ``done_sentinel``: end streams with ``data: [DONE]``.
     """
 
@@ -42,6 +43,7 @@ class FaultPlan:
     malformed_after_events: int | None = None
     unknown_event_after: int | None = None
     unknown_step: bool = False
+    unknown_fields: bool = False
     done_sentinel: bool = False
     _failed: int = field(default=0, init=False, repr=False, compare=False)
     _dropped: int = field(default=0, init=False, repr=False, compare=False)
@@ -154,5 +156,6 @@ UNKNOWN_EVENT = {
     "event_type": "interaction.future_event_kind",
     "note": "injected unknown event; clients must skip it",
 }
+UNKNOWN_FIELD = {"future_field": {"note": "injected unknown field; clients must keep or skip it"}}
 UNKNOWN_STEP = {"type": "future_step_kind", "payload": {"note": "injected unknown step"}}
 MALFORMED = b'data: {"event_type": "step.delta", "oops\n\n'
