@@ -270,6 +270,7 @@ class LineCommands:
         if view is not None:
             view.render(turn)
         AnswerView().on_end(turn)
+        self.session.finished(turn)
         self.session.namespace["_gemini"] = turn.result
 
     def cancel(self, args: list[str]) -> None:
@@ -278,6 +279,7 @@ class LineCommands:
             chain.cancel(turn)
         except ChainUsageError as exc:
             raise MagicUsageError(str(exc)) from None
+        self.session.finished(turn)
         view = self.session.views.get(turn.id or "")
         if view is not None:
             view.render(turn)

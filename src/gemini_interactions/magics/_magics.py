@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from traitlets import Bool, CaselessStrEnum, Float, Int, List, Unicode
+from traitlets import Bool, CaselessStrEnum, Float, Int, List, Unicode, observe
 
 from ._ipython import argument, magic_arguments, parse_argstring
 
@@ -71,6 +71,13 @@ class GeminiMagics(Magics):
 
             self._session = Session(self)
         return self._session
+
+    @observe("backend", "base_url", "api_version")
+    def _reconfigure(self, change: Any) -> None:
+        """`%config GeminiMagics.backend/base_url/api_version` after first use takes effect on
+        the next cell (the client is rebuilt then; a missing key is reported there)."""
+        if self._session is not None:
+            self._session.reconfigure(change["name"])
 
     def _guarded(self, action: Any) -> None:
         """Run ``action``; a user mistake prints one paragraph and changes nothing."""

@@ -11,6 +11,7 @@ import json
 import re
 import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..api._errors import ConfigurationError
@@ -54,8 +55,16 @@ def _say(message: str) -> None:
 class Poller:
     """Polls a background turn in a daemon thread and updates its status display."""
 
-    def __init__(self, chain: Chain, turn: Turn, view: BackgroundView, interval: float):
+    def __init__(
+        self,
+        chain: Chain,
+        turn: Turn,
+        view: BackgroundView,
+        interval: float,
+        on_done: Callable[[Turn], None],
+    ):
         self.chain, self.turn, self.view, self.interval = chain, turn, view, interval
+        self.on_done = on_done
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="gemini-poll", daemon=True)
 
@@ -64,6 +73,8 @@ class Poller:
             try:
                 self.chain.refresh(self.turn)
                 self.view.render(self.turn)
+                if self.turn.status != "running":
+                    self.on_done(self.turn)
             except Exception:  # the next %gemini wait reports errors; a poller never crashes
                 return
 
@@ -77,6 +88,8 @@ class Session:
         self._client: Client | None = None
         self.pollers: list[Poller] = []
         self.views: dict[str, BackgroundView] = {}
+        self.outs: dict[int, str | None] = {}
+        """``-o VAR`` of each background turn still running (by ``id(turn)``): set when done."""
 
     @property
     def namespace(self) -> dict[str, Any]:
@@ -133,6 +146,22 @@ class Session:
             self._client.close()
         self.backend, self._client, self.server = backend, client, server
         self.registry.client = client
+
+    def reconfigure(self, setting: str) -> None:
+        """Drop the client so the next use builds it from the new configuration.
+
+        ``base_url`` is the live API's and ``api_version`` a remote server's; the in-process
+        server is kept (with the interactions it stores) unless the backend itself changes."""
+        if setting == "backend":
+            self.backend = Backend(self.magics.backend)
+        elif self.backend.kind == "offline" or (
+            setting == "base_url" and self.backend.kind != "live"
+        ):
+            return
+        if self._client is not None:
+            self._client.close()
+        self._client, self.server = None, None
+        self.registry.client = None
 
     def close(self) -> None:
         for poller in self.pollers:
@@ -193,7 +222,7 @@ class Session:
         self._register(chain, registered)
         self._publish(turn, opts.out)
         if turn.status == "running":
-            self._watch(chain, turn)
+            self._watch(chain, turn, opts.out)
         if opts.no_store:
             _say(
                 f"Note: turn {turn.number} was sent with --no-store, so it cannot be continued "
@@ -217,13 +246,23 @@ class Session:
         if out:
             self.namespace[out] = result
 
-    def _watch(self, chain: Chain, turn: Turn) -> None:
+    def finished(self, turn: Turn) -> None:
+        """A background turn ended (seen by `%gemini wait` or the poller): its result replaces
+        the running snapshot in ``_gemini`` and in its ``-o VAR``, once."""
+        if id(turn) not in self.outs or turn.status == "running":
+            return
+        out = self.outs.pop(id(turn))
+        if turn.joined:
+            self._publish(turn, out)
+
+    def _watch(self, chain: Chain, turn: Turn, out: str | None) -> None:
         view = BackgroundView()
         view.render(turn)
         self.views[turn.id or ""] = view
+        self.outs[id(turn)] = out
         interval = self.magics.poll_interval
         if interval > 0:
-            poller = Poller(chain, turn, view, interval)
+            poller = Poller(chain, turn, view, interval, self.finished)
             self.pollers.append(poller)
             poller.thread.start()
 
