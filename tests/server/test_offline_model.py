@@ -276,3 +276,21 @@ def test_summaries_and_keywords_respond_to_the_prompt(http: httpx.Client) -> Non
     assert "13 words" in text and "offline" in text.lower()
     text = answer_text(create(http, {"model": "m", "input": "Explain photosynthesis"}).json())
     assert "`photosynthesis`" in text and "`Explain`" not in text
+
+
+def test_a_model_made_elsewhere_shares_the_servers_id_sequence() -> None:
+    from gemini_interactions.server import OfflineModel
+
+    server = LocalServer(clock=FakeClock(), seed=3, offline_model=OfflineModel(chunk_size=5))
+    assert server.offline_model.ids is server.ids
+    with client_for(server) as http:
+        tools = [WEATHER]
+        first = create(http, {"model": "m", "input": "get_weather for Paris", "tools": tools})
+        second = create(http, {"model": "m", "input": "get_weather for Rome", "tools": tools})
+    call_ids = [
+        step["id"]
+        for body in (first.json(), second.json())
+        for step in body["steps"]
+        if step["type"] == "function_call"
+    ]
+    assert len(call_ids) == 2 and len(set(call_ids)) == 2

@@ -71,6 +71,10 @@ class LocalServer:
         if isinstance(cassette, str | Path):
             cassette = Cassette.load(cassette)
         self.cassette = cassette
+        if offline_model is not None:
+            # One id sequence per server: a model made elsewhere must not mint ids that clash
+            # with the fixtures' (or ignore the seed).
+            offline_model.ids = self.ids
         self.offline_model = offline_model or OfflineModel(self.ids)
         self.recording: Cassette | None = None
         recorder = None
