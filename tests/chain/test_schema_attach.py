@@ -134,3 +134,14 @@ def test_a_bad_attachment_changes_nothing(chain: Chain, server) -> None:
     with pytest.raises(ChainUsageError):
         chain.send("x", attachments=["/no/such.pdf"])
     assert len(chain.turns) == 1 and len(posts(server)) == 1
+
+
+def test_an_invalid_json_schema_dict_is_refused_before_sending() -> None:
+    import pytest
+
+    from gemini_interactions.chain import ChainUsageError, response_schema
+
+    for bad in ({"type": 5}, {"type": "object", "properties": ["a"]}, {"type": "objekt"}):
+        with pytest.raises(ChainUsageError, match="not valid JSON Schema"):
+            response_schema(bad)
+    assert response_schema({"type": "object", "properties": {"a": {"type": "string"}}})

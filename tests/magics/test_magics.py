@@ -462,3 +462,28 @@ def test_updates_are_rate_bounded(interval: float) -> None:
     assert shown[1] == "x"  # the first token at once
     assert len(shown) <= 2 + 1 / interval + 1  # start, first token, ~10/s, end
     assert shown[-1] == "x" * 1000  # the end at once
+
+
+def test_help_usage_reads_as_a_cell_magic(kernel: Kernel) -> None:
+    doc = GeminiMagics.gemini.__doc__ or ""
+    assert "%%gemini [-c]" in doc and "  %gemini [-c]" not in doc
+
+
+def test_dry_run_abbreviates_attachment_data(kernel: Kernel, tmp_path: Path) -> None:
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 300_000)
+    out = kernel.cell(f"--dry-run --attach {big}", "What is this?")
+    assert len(out.stdout) < 2_000
+    data = json.loads(out.stdout)["json"]["input"][1]["data"]
+    assert data.endswith("base64 characters, sent in full)") and data.startswith("iVBORw0KGgo")
+    kernel.cell(f"--attach {big}", "What is this?")
+    sent = kernel.posts()[-1]["input"][1]["data"]
+    assert base64.b64decode(sent) == big.read_bytes()  # the real request is whole
+
+
+def test_no_store_note_says_how_to_go_on(kernel: Kernel) -> None:
+    out = kernel.cell("--no-store", "Forget this")
+    assert "start the next cell without --continue" in out.stderr
+    kernel.cell("", "one")
+    out = kernel.cell("-c --no-store", "two")
+    assert "branch from turn 1 with --from 1" in out.stderr

@@ -111,7 +111,7 @@ def attachment_content(item: Any, label: str | None = None) -> dict[str, Any]:
         if mime is None:
             raise ChainUsageError(
                 f"Cannot tell the MIME type of {item}; pass {{'type': ..., 'uri': ..., "
-                "'mime_type': ...}} instead."
+                "'mime_type': ...} instead."
             )
         return {"type": content_type(mime), "uri": item, "mime_type": mime}
     if isinstance(item, (str, os.PathLike)):

@@ -120,14 +120,25 @@ class Chain:
         if parent is None:
             return None
         if not parent.joined:
+            state = {
+                "running": "is still running in the background",
+                "streaming": "is still streaming",
+                "pending": "was never sent",
+                "requires_action": "ran out of tool rounds",
+            }.get(parent.status, f"ended {parent.status}")
             raise ChainUsageError(
-                f"Turn {parent.number} of chain {self.name!r} {parent.status}, so there is "
+                f"Turn {parent.number} of chain {self.name!r} {state}, so there is "
                 "nothing to continue from; pick a completed turn with --from N."
             )
         if not parent.store:
+            way = (
+                "start afresh (drop --continue)"
+                if parent.parent is None
+                else f"branch from an earlier turn with --from {parent.parent}"
+            )
             raise ChainUsageError(
                 f"Turn {parent.number} of chain {self.name!r} was sent with --no-store, so the "
-                "server kept nothing to continue from; branch from an earlier turn with --from N."
+                f"server kept nothing to continue from; {way}."
             )
         return parent
 

@@ -78,6 +78,26 @@ def _pydantic_ready(source: type) -> Any:
     return make(source.__name__, fields)
 
 
+def _check_json_schema(schema: dict[str, Any]) -> None:
+    """A dict that is not valid JSON Schema (``{"type": 5}``, ``properties`` as a list) is a
+    mistake found now, not a 400 from the server later."""
+    import importlib
+
+    try:  # an optional check: jsonschema comes with nbformat (untyped, hence Any)
+        validators: Any = importlib.import_module("jsonschema.validators")
+        exceptions: Any = importlib.import_module("jsonschema.exceptions")
+    except ImportError:
+        return
+    try:
+        validators.validator_for(schema).check_schema(schema)
+    except exceptions.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.path) or "the top level"
+        raise ChainUsageError(
+            f"The schema dict is not valid JSON Schema at {where}: {exc.message}. Fix the dict, "
+            "or use a pydantic model or TypedDict instead."
+        ) from None
+
+
 def response_schema(source: Any) -> ResponseSchema:
     """A ``ResponseSchema`` from a pydantic model class, a TypedDict class or a JSON-schema dict."""
     if isinstance(source, ResponseSchema):
@@ -88,6 +108,7 @@ def response_schema(source: Any) -> ResponseSchema:
                 "A schema dict must be a JSON Schema (with 'type', 'properties', 'anyOf' or "
                 f"'$ref'); got keys {sorted(source)[:5]}."
             )
+        _check_json_schema(source)
         return ResponseSchema(source, source, None)
     if isinstance(source, type) and (issubclass(source, BaseModel) or _is_typeddict(source)):
         try:

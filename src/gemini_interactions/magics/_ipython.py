@@ -9,7 +9,7 @@ from IPython.core import magic_arguments as _ma
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-magic_arguments = cast(Callable[[], Callable[[F], F]], _ma.magic_arguments)
+magic_arguments = cast(Callable[..., Callable[[F], F]], _ma.magic_arguments)
 argument = cast(Callable[..., Callable[[F], F]], _ma.argument)
 
 

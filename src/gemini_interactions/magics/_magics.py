@@ -92,7 +92,7 @@ class GeminiMagics(Magics):
                 message += ". See %%gemini? for every option."
             print(message, file=sys.stderr)
 
-    @magic_arguments()
+    @magic_arguments("%gemini")  # the usage line reads `%%gemini [-c] ...`, as typed in a cell
     @argument(
         "-c",
         "--continue",

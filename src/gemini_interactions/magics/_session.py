@@ -47,6 +47,22 @@ def env_secrets() -> tuple[str, ...]:
     return tuple(v for v in values if len(v) >= 8)
 
 
+def abbreviate_data(value: Any, limit: int = 200) -> Any:
+    """The request with long inline ``data`` (base64 attachments) cut short, so a dry run with
+    a 10 MB image prints a page, not 13 MB; everything else is exactly what would be sent."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key == "data" and isinstance(item, str) and len(item) > limit:
+                out[key] = f"{item[:48]}… ({len(item)} base64 characters, sent in full)"
+            else:
+                out[key] = abbreviate_data(item, limit)
+        return out
+    if isinstance(value, list):
+        return [abbreviate_data(item, limit) for item in value]
+    return value
+
+
 def _say(message: str) -> None:
     """One paragraph for the user, no traceback."""
     print(message, file=sys.stderr)
@@ -189,7 +205,7 @@ class Session:
             if chain.client is None:
                 chain.client = self.dry_run_client()
             request = chain.build_request(prompt, new=new, from_turn=opts.from_turn, **send_options)
-            print(json.dumps(request, indent=2, ensure_ascii=False))
+            print(json.dumps(abbreviate_data(request), indent=2, ensure_ascii=False))
             return
         client = self.client()
         chain.client = client
@@ -224,9 +240,14 @@ class Session:
         if turn.status == "running":
             self._watch(chain, turn, opts.out)
         if opts.no_store:
+            way = (
+                "start the next cell without --continue"
+                if turn.parent is None
+                else f"to go on, branch from turn {turn.parent} with --from {turn.parent}"
+            )
             _say(
                 f"Note: turn {turn.number} was sent with --no-store, so it cannot be continued "
-                "(--continue from it will refuse); branch from an earlier turn with --from N."
+                f"(--continue from it will refuse); {way}."
             )
         if turn.parse_error:
             _say(f"The answer could not be read as the schema: {turn.parse_error}")
