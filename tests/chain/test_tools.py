@@ -230,3 +230,24 @@ def test_a_parameter_named_title_survives_title_cleanup() -> None:
     params = function_tool(note).declaration["parameters"]
     assert set(params["properties"]) == {"title", "body"} and params["required"] == ["title"]
     assert "title" not in params["properties"]["title"]
+
+
+def test_partial_and_callable_object_tools() -> None:
+    import functools
+
+    from gemini_interactions.chain import function_tool
+
+    def mul(a: int, b: int) -> int:
+        """Multiply two numbers."""
+        return a * b
+
+    class Adder:
+        def __call__(self, x: int, y: int = 1) -> int:
+            """Add y to x."""
+            return x + y
+
+    double = function_tool(functools.partial(mul, b=2))
+    assert double.name == "mul" and double.description == "Multiply two numbers."
+    assert double.parameters["properties"]["a"]["type"] == "integer"
+    adder = function_tool(Adder(), name="adder")
+    assert adder.parameters["required"] == ["x"] and adder.description == "Add y to x."

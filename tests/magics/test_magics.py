@@ -487,3 +487,22 @@ def test_no_store_note_says_how_to_go_on(kernel: Kernel) -> None:
     kernel.cell("", "one")
     out = kernel.cell("-c --no-store", "two")
     assert "branch from turn 1 with --from 1" in out.stderr
+
+
+def test_lambda_partial_and_callable_object_as_tools(kernel: Kernel) -> None:
+    import functools
+
+    def mul(a: int, b: int) -> int:
+        """Multiply."""
+        return a * b
+
+    class Shout:
+        def __call__(self, text: str) -> str:
+            """Upper-case a text."""
+            return text.upper()
+
+    kernel.ns.update(twice=lambda x: x + x, double=functools.partial(mul, b=2), shout=Shout())
+    out = kernel.cell("--tools twice,double,shout", "Call twice")
+    assert not out.stderr, out.stderr
+    names = [t["name"] for t in kernel.posts()[0]["tools"]]
+    assert names == ["twice", "double", "shout"]  # the notebook names

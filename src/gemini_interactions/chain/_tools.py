@@ -8,6 +8,7 @@ models, enums, ``Literal`` and defaults all become JSON Schema the same way pyda
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import re
 import threading
@@ -140,18 +141,28 @@ def function_tool(func: Callable[..., Any], name: str | None = None) -> Function
             f"{name or func!r} is not a function, so it cannot be a tool. Pass a function "
             "(def or async def) whose parameters have type hints."
         )
-    tool_name = name or getattr(func, "__name__", None) or type(func).__name__
+    tool_name = name or getattr(func, "__name__", None)
+    if tool_name is None and isinstance(func, functools.partial):
+        tool_name = getattr(func.func, "__name__", None)
+    tool_name = tool_name or type(func).__name__
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}", tool_name):
         raise ChainUsageError(f"{tool_name!r} is not a usable tool name (letters, digits, _).")
+    # Where the type hints and docstring live: the wrapped function of a functools.partial,
+    # the __call__ of a callable object.
+    target: Any = func
+    if isinstance(func, functools.partial):
+        target = func.func
+    elif not (inspect.isroutine(func) or inspect.isclass(func)):
+        target = type(func).__call__
     try:
         signature = inspect.signature(func)
-        hints = typing.get_type_hints(func, include_extras=True)
+        hints = typing.get_type_hints(target, include_extras=True)
     except (TypeError, ValueError, NameError) as exc:
         raise ChainUsageError(
             f"Could not read the signature of tool {tool_name!r}: {exc}. Give it plain "
             "parameters with type hints."
         ) from None
-    description, param_docs = _split_docstring(inspect.getdoc(func))
+    description, param_docs = _split_docstring(inspect.getdoc(target))
     fields: dict[str, Any] = {}
     for param in signature.parameters.values():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..api._errors import ConfigurationError
 from ..chain import Chain, ChainRegistry, ChainUsageError, TurnFailedError, attachment_content
 from ..chain._schema import response_schema
-from ..chain._tools import BUILTIN_TOOLS
+from ..chain._tools import BUILTIN_TOOLS, function_tool
 from ._backend import (
     NO_KEY_MESSAGE,
     NO_KEY_SWITCH_MESSAGE,
@@ -350,6 +350,12 @@ class Session:
                     f"Tool {name!r} is a {type(value).__name__}, not a function. --tools takes "
                     "the names of Python functions (def or async def)."
                 )
+            if not str(getattr(value, "__name__", "")).isidentifier():
+                # A lambda or a callable object: the model sees the notebook's name for it.
+                try:
+                    value = function_tool(value, name=name.split(".")[-1].split("[")[0])
+                except ChainUsageError as exc:
+                    raise MagicUsageError(str(exc)) from None
             tools.append(value)
         schema = None
         if opts.schema_name is not None:
