@@ -373,3 +373,38 @@ def test_continuation_stops_when_a_hop_makes_no_progress() -> None:
     it = Client(KEY, transport=rec.transport).interactions.create(model="m", input="x")
     assert it.status == "requires_continuation"
     assert len(rec.requests) == 2  # the first hop, then one that returned its own token
+
+
+def test_credentials_in_a_base_url_never_show() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    client = Client(
+        KEY,
+        base_url="http://alice:hunter2@127.0.0.1:9",
+        transport=Recorder(refuse).transport,
+        retry_policy=RetryPolicy(max_retries=0),
+    )
+    with pytest.raises(APIConnectionError) as info:
+        client.interactions.get("v1_x")
+    assert "hunter2" not in str(info.value) and "127.0.0.1:9" in str(info.value)
+    assert "hunter2" not in repr(client)
+
+
+def test_a_refused_local_server_fails_at_once_but_a_remote_one_is_retried() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    t = FakeTime()
+    local = Recorder(refuse)
+    policy = RetryPolicy(sleep=t.sleep, rand=lambda: 0.0)
+    client = Client(
+        KEY, base_url="http://127.0.0.1:9", transport=local.transport, retry_policy=policy
+    )
+    with pytest.raises(APIConnectionError):
+        client.interactions.get("v1_x")
+    assert len(local.requests) == 1 and t.sleeps == []
+    remote = Recorder(refuse)
+    with pytest.raises(APIConnectionError):
+        client_with(remote, t, max_retries=2).interactions.get("v1_x")
+    assert len(remote.requests) == 3

@@ -143,6 +143,19 @@ def test_a_raising_tool_sends_is_error(chain: Chain, server) -> None:
     assert turn.tool_runs[0].is_error and turn.status == "completed"
 
 
+def test_a_tool_calling_sys_exit_is_a_failed_tool_not_a_dead_turn(chain: Chain, server) -> None:
+    import sys
+
+    def leave(city: str) -> str:
+        """Exits."""
+        sys.exit(3)
+
+    turn = chain.send("Call leave for Paris", tools=[leave])
+    result = posts(server)[1]["input"][0]
+    assert result["is_error"] is True and result["result"] == "SystemExit: 3"
+    assert turn.status == "completed" and chain.head is turn
+
+
 def test_invalid_arguments_are_an_error_result_not_a_crash(chain: Chain, server) -> None:
     def count(n: int) -> int:
         """Count."""

@@ -26,6 +26,7 @@ from ._translate_legacy import STEPS_REVISION, LegacyEventTranslator
 
 logger = logging.getLogger("gemini_interactions.api")
 
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=None, write=60.0, pool=30.0)
 """No read timeout: streams and background polls can legitimately take minutes."""
 
@@ -82,7 +83,9 @@ class _BaseClient:
 
     @property
     def base_url(self) -> str:
-        return self._settings.base_url + self._settings.prefix
+        """Where requests go, without any user, password or query a URL may carry."""
+        url = httpx.URL(self._settings.base_url + self._settings.prefix)
+        return str(url.copy_with(username=None, password=None, query=None, fragment=None))
 
     def __repr__(self) -> str:
         s = self._settings
@@ -145,6 +148,12 @@ class _BaseClient:
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         return cls(self.redact(f"Could not reach {self.base_url}: {type(exc).__name__}: {exc}"))
 
+    def _refused_on_this_machine(self, error: httpx.TransportError) -> bool:
+        """A local server that refuses a connection is not running: waiting will not help, so
+        say so at once instead of after several seconds of retries."""
+        host = httpx.URL(self._settings.base_url).host
+        return isinstance(error, httpx.ConnectError) and host in _LOOPBACK
+
     def _next_wait(
         self,
         spec: RequestSpec,
@@ -165,7 +174,7 @@ class _BaseClient:
             wait, why = policy.delay(attempt + 1, response.headers), f"HTTP {response.status_code}"
         else:
             assert error is not None
-            if attempt >= policy.max_retries:
+            if attempt >= policy.max_retries or self._refused_on_this_machine(error):
                 raise self._connection_error(error) from None
             wait, why = policy.delay(attempt + 1), type(error).__name__
         logger.info(

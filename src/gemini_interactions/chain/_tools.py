@@ -333,7 +333,8 @@ def run_call(call: Any, tools: Mapping[str, FunctionTool], round_: int) -> ToolR
         run.result = _wire_result(value)
     except KeyboardInterrupt:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
+        # A tool calling sys.exit() must not end the kernel's cell mid-turn: it is a failed tool.
         run.result = f"{type(exc).__name__}: {exc}"
         run.is_error = True
     run.duration = time.perf_counter() - started
