@@ -72,6 +72,16 @@ class _StreamCore:
         self._new_events += 1
         return parse_event(event)
 
+    def events(self, payloads: list[Any]) -> Iterator[Any]:
+        """The typed events of a batch of payloads, folded one by one as they are taken."""
+        for payload in payloads:
+            if payload is DONE:  # the server says this is the end
+                self.fold.terminal = True
+                return
+            event = self.on_payload(payload)
+            if event is not None:
+                yield event
+
     def on_json_body(self, data: Any) -> Any:
         """A server that answered a stream request with plain JSON: fold it as a completion."""
         if not isinstance(data, dict):
@@ -204,21 +214,12 @@ class Stream(_Counters):
                         yield event
                 else:
                     parser = SSEParser()
-                    done = False
                     for chunk in response.iter_bytes():
-                        for payload in parser.feed(chunk):
-                            if payload is DONE:  # the server says this is the end
-                                core.fold.terminal = done = True
-                                break
-                            event = core.on_payload(payload)
-                            if event is not None:
-                                yield event
-                        if done or core.fold.terminal:
+                        yield from core.events(parser.feed(chunk))
+                        if core.fold.terminal:
                             break
                     else:
-                        for payload in parser.close():
-                            if payload is not DONE and (event := core.on_payload(payload)):
-                                yield event
+                        yield from core.events(parser.close())
             except _DROPS as exc:
                 error = exc
             finally:
@@ -283,21 +284,14 @@ class AsyncStream(_Counters):
                         yield event
                 else:
                     parser = SSEParser()
-                    done = False
                     async for chunk in response.aiter_bytes():
-                        for payload in parser.feed(chunk):
-                            if payload is DONE:  # the server says this is the end
-                                core.fold.terminal = done = True
-                                break
-                            event = core.on_payload(payload)
-                            if event is not None:
-                                yield event
-                        if done or core.fold.terminal:
+                        for event in core.events(parser.feed(chunk)):
+                            yield event
+                        if core.fold.terminal:
                             break
                     else:
-                        for payload in parser.close():
-                            if payload is not DONE and (event := core.on_payload(payload)):
-                                yield event
+                        for event in core.events(parser.close()):
+                            yield event
             except _DROPS as exc:
                 error = exc
             finally:
