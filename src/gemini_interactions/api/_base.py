@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any, Union
+import copy
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Tag, ValidationError
+
+T = TypeVar("T")
+_MAX_REPAIRS = 50
 
 UNKNOWN = "__unknown__"
 
@@ -32,8 +36,56 @@ def tolerant_union(
 
     def pick(value: Any) -> str:
         tag = value.get(key) if isinstance(value, dict) else getattr(value, key, None)
-        return tag if tag in known else UNKNOWN
+        return tag if isinstance(tag, str) and tag in known else UNKNOWN
 
     tagged = [Annotated[cls, Tag(tag)] for tag, cls in members.items()]
     tagged.append(Annotated[fallback, Tag(UNKNOWN)])
     return Annotated[Union[tuple(tagged)], Discriminator(pick)]  # noqa: UP007
+
+
+def _drop_at(data: Any, loc: tuple[int | str, ...], doomed: list[tuple[Any, Any]]) -> None:
+    """Find the value an error location points at in ``data`` and mark it for removal.
+
+    Parts of ``loc`` that are not a key or index of the value reached so far (union tags such
+    as ``model_output`` or ``__unknown__``) are skipped.
+    """
+    parent: Any = None
+    key: Any = None
+    node = data
+    for part in loc:
+        in_dict = isinstance(node, dict) and isinstance(part, str) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
+            parent, key, node = node, part, node[part]
+    if parent is not None:
+        doomed.append((parent, key))
+
+
+def lenient(validate: Callable[[Any], T], data: Any) -> T:
+    """``validate(data)``; when the server sent a value of the wrong shape somewhere (a string
+    where a list belongs, a step that is not an object, ...), that value alone is left out and
+    the rest validates: one malformed field never costs a user the whole answer."""
+    try:
+        return validate(data)
+    except ValidationError as first:
+        error = first
+    data = copy.deepcopy(data)
+    for _ in range(_MAX_REPAIRS):
+        doomed: list[tuple[Any, Any]] = []
+        for detail in error.errors():
+            _drop_at(data, tuple(detail["loc"]), doomed)
+        if not doomed:
+            break
+        unique = {(id(parent), key): (parent, key) for parent, key in doomed}
+        # list items from the end, so one removal does not shift the next
+        order = sorted(unique.values(), key=lambda d: (isinstance(d[1], int), d[1]), reverse=True)
+        for parent, key in order:
+            if isinstance(parent, dict):
+                parent.pop(key, None)
+            elif key < len(parent):
+                del parent[key]
+        try:
+            return validate(data)
+        except ValidationError as again:
+            error = again
+    raise error

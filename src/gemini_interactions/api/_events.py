@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, TypeAdapter
 
-from ._base import WireModel, tolerant_union
+from ._base import WireModel, lenient, tolerant_union
 from ._content import Annotation, Content
 from ._interaction import ErrorInfo, Interaction, Usage
 from ._steps import Step
@@ -317,11 +317,13 @@ def parse_event(payload: dict[str, Any]) -> Any:
 
     Text and argument deltas are nearly all of a stream; when one has exactly the expected
     shape its typed event is built directly (a property test pins it equal to the validated
-    one); anything else goes through full validation.
+    one); anything else goes through full validation, where a field of the wrong shape (an
+    ``index`` that is no number, a ``delta`` that is no object, ...) is left out of the typed
+    event rather than raised: the fold, which works on the raw payload, still sees it.
     """
     delta = payload.get("delta")
-    if type(delta) is dict:
-        hot = _HOT_DELTAS.get(delta.get("type"))
+    if type(delta) is dict and type(kind := delta.get("type")) is str:
+        hot = _HOT_DELTAS.get(kind)
         if (
             hot is not None
             and delta.keys() == hot[2]
@@ -334,4 +336,4 @@ def parse_event(payload: dict[str, Any]) -> Any:
             values = dict(payload)
             values["delta"] = _trusted(hot[0], delta)
             return _trusted(StepDeltaEvent, values)
-    return _EVENT_ADAPTER.validate_python(payload)
+    return lenient(_EVENT_ADAPTER.validate_python, payload)

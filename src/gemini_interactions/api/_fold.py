@@ -36,15 +36,48 @@ _SET_KEYS = frozenset(
 
 def _synthesize(delta_type: Any) -> dict[str, Any]:
     """The step a delta implies when it arrives for an index that never had a ``step.start``."""
+    if not isinstance(delta_type, str):
+        return {"type": "unknown"}
     if delta_type in _OUTPUT_DELTAS:
         return {"type": "model_output", "content": []}
     if delta_type in ("thought_summary", "thought_signature"):
         return {"type": "thought"}
     if delta_type in ("arguments_delta", "function_call"):
         return {"type": "function_call", "arguments": {}}
-    if isinstance(delta_type, str):
-        return {"type": delta_type}
-    return {"type": "unknown"}
+    return {"type": delta_type}
+
+
+def coerce_index(value: Any, default: int) -> int:
+    """A step index as sent, or ``default`` (the last started step) when it is missing or not a
+    number; ``"2"`` and ``2.0`` count as 2."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if type(value) is int:
+        return value
+    return default
+
+
+def _as_text(value: Any) -> str:
+    """A text fragment that is not a string: nothing for null, its JSON for anything else."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _blocks(step: dict[str, Any], key: str) -> list[Any]:
+    """``step[key]`` as a list of blocks to append to (a bare string becomes one text block)."""
+    blocks = step.get(key)
+    if not isinstance(blocks, list):
+        if isinstance(blocks, str):
+            blocks = [{"type": "text", "text": blocks}]
+        elif isinstance(blocks, dict):
+            blocks = [blocks]
+        else:
+            blocks = []
+        step[key] = blocks
+    return blocks
 
 
 def combine(step: dict[str, Any], delta: dict[str, Any]) -> None:
@@ -81,6 +114,7 @@ class Fold:
 
     __slots__ = (
         "_args",
+        "_last_index",
         "_seen",
         "_text",
         "checkpoint_token",
@@ -99,6 +133,7 @@ class Fold:
         self._text: dict[int, tuple[str, dict[str, Any], list[str]]] = {}
         self._args: dict[int, list[str]] = {}
         self._seen: set[str] = set()
+        self._last_index = 0
         self.last_event_id: str | None = None
         self.error: dict[str, Any] | None = None
         self.terminal = False
@@ -118,6 +153,8 @@ class Fold:
     def feed(self, event: dict[str, Any]) -> bool:
         event_id = event.get("event_id")
         if event_id is not None:
+            if type(event_id) is not str:
+                event_id = _as_text(event_id)
             if event_id in self._seen:
                 return False
             self._seen.add(event_id)
@@ -151,51 +188,69 @@ class Fold:
             step = self.steps[index] = _synthesize(delta_type)
         return step
 
+    def _index(self, event: dict[str, Any]) -> int:
+        index = event.get("index")
+        return index if type(index) is int else coerce_index(index, self._last_index)
+
     def _start(self, event: dict[str, Any]) -> None:
-        index = event.get("index", 0)
+        index = self._last_index = self._index(event)
         self._flush(index)
         step = event.get("step")
-        self.steps[index] = copy.deepcopy(step) if isinstance(step, dict) else {"type": "unknown"}
+        if isinstance(step, dict):
+            self.steps[index] = copy.deepcopy(step)
+        elif index not in self.steps:  # a malformed start never wipes what a step already has
+            self.steps[index] = {"type": "unknown"}
         self.content_since_checkpoint = True
 
     def _delta(self, event: dict[str, Any]) -> None:
-        index = event.get("index", 0)
+        index = event.get("index")
+        if type(index) is not int:
+            index = coerce_index(index, self._last_index)
         delta = event.get("delta")
         self.content_since_checkpoint = True
         if not isinstance(delta, dict):
             return
         kind = delta.get("type")
         if kind == "text":
+            text = delta.get("text")
+            if type(text) is not str:
+                text = _as_text(text)
             pending = self._text.get(index)
             if pending is not None and pending[0] == "content":
-                pending[2].append(delta.get("text") or "")
+                pending[2].append(text)
                 if "annotations" in delta:  # legacy text deltas carry their annotations
                     self._annotate(index, delta["annotations"])
                 return
-            self._append_text(index, "content", delta.get("text") or "", kind)
+            self._append_text(index, "content", text, kind)
             if "annotations" in delta:
                 self._annotate(index, delta["annotations"])
         elif kind == "arguments_delta":
             self._step(index, kind)
-            self._args.setdefault(index, []).append(delta.get("arguments") or "")
+            fragment = delta.get("arguments")
+            if type(fragment) is not str:
+                fragment = _as_text(fragment)
+            self._args.setdefault(index, []).append(fragment)
         elif kind == "thought_summary":
             block = delta.get("content")
             if isinstance(block, dict) and block.get("type", "text") == "text":
                 pending = self._text.get(index)
+                text = _as_text(block.get("text"))
                 if pending is not None and pending[0] == "summary":
-                    pending[2].append(block.get("text") or "")
+                    pending[2].append(text)
                 else:
-                    self._append_text(index, "summary", block.get("text") or "", kind)
+                    self._append_text(index, "summary", text, kind)
             elif isinstance(block, dict):
                 self._flush(index)
-                self._step(index, kind).setdefault("summary", []).append(dict(block))
+                _blocks(self._step(index, kind), "summary").append(dict(block))
+            elif isinstance(block, str):
+                self._append_text(index, "summary", block, kind)
         elif kind == "thought_signature":
             self._step(index, kind)["signature"] = delta.get("signature")
         elif kind == "text_annotation_delta":
-            self._annotate(index, delta.get("annotations") or [])
-        elif kind in _MEDIA_DELTAS:
+            self._annotate(index, delta.get("annotations"))
+        elif isinstance(kind, str) and kind in _MEDIA_DELTAS:
             self._flush(index)
-            self._step(index, kind).setdefault("content", []).append(dict(delta))
+            _blocks(self._step(index, kind), "content").append(dict(delta))
         elif kind is None:
             pass
         else:
@@ -213,26 +268,29 @@ class Fold:
 
     def _append_text(self, index: int, key: str, text: str, kind: str) -> None:
         self._flush(index)
-        blocks = self._step(index, kind).setdefault(key, [])
+        blocks = _blocks(self._step(index, kind), key)
         if not blocks or not isinstance(blocks[-1], dict) or blocks[-1].get("type") != "text":
             blocks.append({"type": "text", "text": ""})
         block = blocks[-1]
         block.setdefault("text", "")
         self._text[index] = (key, block, [text])
 
-    def _annotate(self, index: int, annotations: list[Any]) -> None:
+    def _annotate(self, index: int, annotations: Any) -> None:
+        if not isinstance(annotations, list):
+            annotations = [annotations] if isinstance(annotations, dict) else []
         self._flush(index)
-        blocks = self._step(index, "text").setdefault("content", [])
-        if not blocks or blocks[-1].get("type") != "text":
+        blocks = _blocks(self._step(index, "text"), "content")
+        if not blocks or not isinstance(blocks[-1], dict) or blocks[-1].get("type") != "text":
             blocks.append({"type": "text", "text": ""})
         block = blocks[-1]
-        block["annotations"] = [*(block.get("annotations") or []), *annotations]
+        before = block.get("annotations")
+        block["annotations"] = [*(before if isinstance(before, list) else []), *annotations]
 
     def _flush(self, index: int) -> None:
         pending = self._text.pop(index, None)
         if pending is not None:
             block = pending[1]
-            block["text"] = (block.get("text") or "") + "".join(pending[2])
+            block["text"] = _as_text(block.get("text")) + "".join(pending[2])
 
     def _finish_arguments(self, index: int) -> None:
         parts = self._args.pop(index, None)
@@ -240,10 +298,13 @@ class Fold:
             self._step(index, "arguments_delta")["arguments"] = parse_arguments("".join(parts))
 
     def _stop(self, event: dict[str, Any]) -> None:
-        index = event.get("index", 0)
+        index = self._index(event)
         self._flush(index)
         self._finish_arguments(index)
-        usage = event.get("usage") or (event.get("metadata") or {}).get("total_usage")
+        metadata = event.get("metadata")
+        usage = event.get("usage")
+        if not isinstance(usage, dict) and isinstance(metadata, dict):
+            usage = metadata.get("total_usage")
         if isinstance(usage, dict):
             self.meta["usage"] = usage
         if isinstance(event.get("step_usage"), dict) and index in self.steps:
@@ -252,10 +313,10 @@ class Fold:
     def _status(self, event: dict[str, Any]) -> None:
         if event.get("status") is not None:
             self.meta["status"] = event["status"]
-        if event.get("interaction_id") and "id" not in self.meta:
+        if isinstance(event.get("interaction_id"), str) and "id" not in self.meta:
             self.meta["id"] = event["interaction_id"]
         token = event.get("continuation_token")
-        if token:
+        if isinstance(token, str) and token:
             self.checkpoint_token = token
             self.content_since_checkpoint = False
         if isinstance(event.get("usage"), dict):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ModelWrapValidatorHandler, ValidationError, model_validator
 
-from ._base import WireModel
+from ._base import WireModel, lenient
 from ._content import AudioContent, ImageContent, TextContent, VideoContent
 from ._steps import ModelOutputStep, Step, ThoughtStep, UserInputStep
 
@@ -90,6 +90,18 @@ class Interaction(WireModel):
     error_event: ErrorInfo | None = None
     """The ``error`` event that ended a stream, if one did."""
     continuation_ids: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _tolerant(cls, data: Any, handler: ModelWrapValidatorHandler[Interaction]) -> Interaction:
+        # A beta server (or an old recording) may send one field in a shape we do not expect;
+        # leave that value out rather than refuse the whole interaction.
+        try:
+            return handler(data)
+        except ValidationError:
+            if not isinstance(data, dict):
+                raise
+            return lenient(handler, data)
 
     @property
     def is_terminal(self) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._fold import coerce_index
+
 LEGACY_REVISION = "2026-05-07"
 STEPS_REVISION = "2026-05-20"
 
@@ -100,9 +102,9 @@ class LegacyEventTranslator:
 
     def translate(self, event: dict[str, Any]) -> dict[str, Any]:
         kind = event.get("event_type")
-        if kind not in _LEGACY_EVENTS:
+        if type(kind) is not str or kind not in _LEGACY_EVENTS:
             if (
-                isinstance(kind, str)
+                type(kind) is str
                 and kind.startswith(_STATUS_EVENT_PREFIX)
                 and kind not in _KNOWN_INTERACTION_EVENTS
             ):
@@ -121,8 +123,7 @@ class LegacyEventTranslator:
         return self._interaction(event, kind)
 
     def _index(self, event: dict[str, Any]) -> int:
-        index = event.get("index")
-        return index if isinstance(index, int) else self._last_index
+        return coerce_index(event.get("index"), self._last_index)
 
     def _start(self, event: dict[str, Any]) -> dict[str, Any]:
         index = self._index(event)
