@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from gemini_interactions.api import AsyncClient, RetryPolicy
+from gemini_interactions.api import AsyncClient, NotFoundError, RetryPolicy
 
 from .helpers import KEY, frame, text_stream_events, transcript
 
@@ -113,3 +113,26 @@ def test_async_get_cancel_delete_wait() -> None:
     done, cancelled = run(go())
     assert done.status == "completed" and cancelled.status == "cancelled"
     assert sleeps == [1.0, 1.5]
+
+
+def test_async_resume_that_is_refused_keeps_the_partial_answer() -> None:
+    events = [frame(e) for e in text_stream_events(["Hello", ", ", "world"])]
+    answers = [
+        sse(events[:5], drop=True),
+        httpx.Response(404, json={"error": {"code": 404, "message": "gone"}}),
+    ]
+
+    async def go() -> Any:
+        async def handler(request: httpx.Request) -> httpx.Response:
+            return answers.pop(0)
+
+        client = AsyncClient(KEY, transport=httpx.MockTransport(handler), max_retries=0)
+        stream = await client.interactions.create(model="m", input="x", stream=True)
+        try:
+            await stream.until_done()
+        except NotFoundError as exc:
+            return exc.interaction
+        raise AssertionError("the refused resume must raise")
+
+    interaction = run(go())
+    assert interaction is not None and interaction.output_text == "Hello, world"

@@ -17,7 +17,13 @@ import httpx
 
 from .. import __version__
 from ._config import Settings, resolve
-from ._errors import APIConnectionError, APIStatusError, APITimeoutError, status_error
+from ._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    readable_text,
+    status_error,
+)
 from ._fold import Fold
 from ._request import RequestSpec
 from ._retry import RetryPolicy
@@ -190,7 +196,9 @@ class _BaseClient:
             on_retry()
         return wait
 
-    def _parse_json(self, response: httpx.Response, raw: bytes) -> Any:
+    def _parse_json(self, response: httpx.Response, raw: bytes) -> dict[str, Any]:
+        """The resource in a success response; an ``APIStatusError`` saying what came instead
+        when it is not a JSON object (a proxy's HTML page, a list, ``null``)."""
         if not raw.strip():
             return {}
         content_type = response.headers.get("content-type", "")
@@ -198,14 +206,25 @@ class _BaseClient:
             # Some servers (aimock among them) stream even when "stream" was left out: fold it.
             return _fold_body(raw)
         try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise APIStatusError(
-                f"HTTP {response.status_code}: the server answered with something that is not "
-                "JSON.",
-                status_code=response.status_code,
-                body=self.redact(raw.decode("utf-8", "replace"))[:500],
-            ) from exc
+            data = json.loads(raw)
+        except ValueError:
+            what = "something that is not JSON"
+        else:
+            if isinstance(data, dict):
+                return data
+            what = f"JSON {_JSON_KINDS.get(type(data), 'data')}, not an object"
+        text = self.redact(raw.decode("utf-8", "replace"))
+        raise APIStatusError(
+            f"HTTP {response.status_code}: expected an interaction but the server answered "
+            f"with {what}: {readable_text(text, 200)}",
+            status_code=response.status_code,
+            body=text[:500],
+            headers=dict(response.headers),
+        )
+
+
+_JSON_KINDS = {list: "a list", str: "a string", int: "a number", float: "a number"}
+_JSON_KINDS.update({bool: "a boolean", type(None): "null"})
 
 
 def _fold_body(raw: bytes) -> dict[str, Any]:
@@ -293,7 +312,7 @@ class Client(_BaseClient):
             attempt += 1
             self.retry_policy.sleep(wait)
 
-    def request_json(self, spec: RequestSpec) -> Any:
+    def request_json(self, spec: RequestSpec) -> dict[str, Any]:
         response = self.send(spec)
         return self._parse_json(response, response.content)
 
@@ -388,7 +407,7 @@ class AsyncClient(_BaseClient):
             attempt += 1
             await self._sleep(wait)
 
-    async def request_json(self, spec: RequestSpec) -> Any:
+    async def request_json(self, spec: RequestSpec) -> dict[str, Any]:
         response = await self.send(spec)
         return self._parse_json(response, response.content)
 

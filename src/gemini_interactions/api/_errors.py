@@ -26,7 +26,13 @@ Messages never contain an API key or token.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_NOISE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
 
 
 class GeminiError(Exception):
@@ -116,6 +122,19 @@ class InternalServerError(APIStatusError):
     pass
 
 
+def readable_text(body: str, limit: int = 300) -> str:
+    """A body that is not JSON, as one short line: an HTML page (a proxy's or a captive
+    portal's) becomes its title and visible text, not its markup."""
+    text = " ".join(body.split())
+    if text[:1] == "<":
+        match = _TITLE.search(text)
+        title = " ".join(html.unescape(match.group(1)).split()) if match else ""
+        visible = " ".join(html.unescape(_TAG.sub(" ", _NOISE.sub(" ", text))).split())
+        text = visible if visible.startswith(title) else f"{title}: {visible}"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 _BY_STATUS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -131,15 +150,20 @@ def status_error(
     status_code: int, body: Any, headers: dict[str, str], redact: Any = None
 ) -> APIStatusError:
     """The exception for an HTTP error response, keeping the server's message and status."""
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]  # some Google front ends wrap the error object in a list
     error = body.get("error") if isinstance(body, dict) else None
     code: int | str | None = None
     status: str | None = None
     if isinstance(error, dict):
-        message = str(error.get("message") or "")
-        code = error.get("code")
-        status = error.get("status")
+        message = error.get("message")
+        message = message if isinstance(message, str) else "" if message is None else str(message)
+        code = error.get("code") if isinstance(error.get("code"), (int, str)) else None
+        status = error.get("status") if isinstance(error.get("status"), str) else None
+    elif isinstance(error, str):
+        message = error
     elif isinstance(body, str):
-        message = body.strip()[:500]
+        message = readable_text(body)
     else:
         message = ""
     if redact is not None:

@@ -80,6 +80,7 @@ class _Common:
             revision=self._client.api_revision,
             auto_continue=self._client.auto_continue,
             auto_resume=self._client.auto_resume,
+            redact=self._client.redact,
         )
 
 
@@ -160,8 +161,9 @@ class Interactions(_Common):
         return to_interaction(self._client.request_json(spec), self._client.api_revision)
 
     def delete(self, interaction_id: str) -> None:
+        """Delete a stored interaction; whatever the server answers with on success is fine."""
         get_spec(interaction_id)
-        self._client.request_json(RequestSpec("DELETE", f"/interactions/{interaction_id}"))
+        self._client.send(RequestSpec("DELETE", f"/interactions/{interaction_id}"))
 
     def wait(
         self,
@@ -241,7 +243,7 @@ class AsyncInteractions(_Common):
 
     async def delete(self, interaction_id: str) -> None:
         get_spec(interaction_id)
-        await self._client.request_json(RequestSpec("DELETE", f"/interactions/{interaction_id}"))
+        await self._client.send(RequestSpec("DELETE", f"/interactions/{interaction_id}"))
 
     async def wait(
         self,

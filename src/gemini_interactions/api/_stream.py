@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from ._errors import StreamDroppedError
+from ._errors import APIError, APIStatusError, StreamDroppedError, readable_text
 from ._events import parse_event
 from ._fold import Fold
 from ._interaction import Interaction
@@ -37,8 +37,10 @@ class _StreamCore:
         revision: str,
         auto_continue: bool,
         auto_resume: bool,
+        redact: Callable[[str], str] = str,
     ) -> None:
         self.first = first
+        self.redact = redact
         self.body = first.json or {}
         self.revision = revision
         self.auto_continue = (
@@ -82,13 +84,34 @@ class _StreamCore:
             if event is not None:
                 yield event
 
-    def on_json_body(self, data: Any) -> Any:
-        """A server that answered a stream request with plain JSON: fold it as a completion."""
+    def on_json_body(self, raw: bytes, response: httpx.Response) -> Any:
+        """A server that answered a stream request with a body that is not an event stream:
+        a JSON resource is folded as a completion; anything else (a proxy's HTML page) is an
+        ``APIStatusError`` that says what came, carrying the interaction folded so far."""
+        try:
+            data = json.loads(raw or b"null")
+        except ValueError:
+            data = None
         if not isinstance(data, dict):
-            return None
+            text = self.redact(raw.decode("utf-8", "replace"))
+            kind = response.headers.get("content-type") or "no content type"
+            error = APIStatusError(
+                f"HTTP {response.status_code}: expected an event stream but the server answered "
+                f"with {kind}: {readable_text(text, 200) or '(empty)'}",
+                status_code=response.status_code,
+                body=text[:500],
+                headers=dict(response.headers),
+            )
+            error.interaction = self.interaction()
+            raise error
         if is_legacy_resource(data):
             data = resource_to_steps(data)
         return self.on_payload({"event_type": "interaction.completed", "interaction": data})
+
+    def attach(self, error: APIError) -> None:
+        """Opening a resume or the next hop failed: the error keeps what was streamed so far."""
+        if error.interaction is None:
+            error.interaction = self.interaction()
 
     def next_request(self, error: BaseException | None) -> RequestSpec | None:
         fold = self.fold
@@ -203,13 +226,17 @@ class Stream(_Counters):
         core = self._core
         spec: RequestSpec | None = core.first
         while spec is not None:
-            response = self._open(spec)
+            try:
+                response = self._open(spec)
+            except APIError as exc:
+                core.attach(exc)
+                raise
             core.opened(spec)
             self._response = response
             error: BaseException | None = None
             try:
                 if _content_type(response) != "text/event-stream":
-                    event = core.on_json_body(json.loads(response.read() or b"null"))
+                    event = core.on_json_body(response.read(), response)
                     if event is not None:
                         yield event
                 else:
@@ -273,13 +300,17 @@ class AsyncStream(_Counters):
         core = self._core
         spec: RequestSpec | None = core.first
         while spec is not None:
-            response = await self._open(spec)
+            try:
+                response = await self._open(spec)
+            except APIError as exc:
+                core.attach(exc)
+                raise
             core.opened(spec)
             self._response = response
             error: BaseException | None = None
             try:
                 if _content_type(response) != "text/event-stream":
-                    event = core.on_json_body(json.loads(await response.aread() or b"null"))
+                    event = core.on_json_body(await response.aread(), response)
                     if event is not None:
                         yield event
                 else:
