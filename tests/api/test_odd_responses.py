@@ -112,3 +112,28 @@ def test_a_resume_that_cannot_connect_keeps_the_partial_answer() -> None:
         stream.until_done()
     assert info.value.interaction is not None
     assert info.value.interaction.output_text == "Hello, world"
+
+
+def test_camel_case_fields_of_an_early_sdk_recording_are_read() -> None:
+    early = {
+        "id": "v1_old",
+        "status": "requires_action",
+        "previousInteractionId": "v1_before",
+        "continuationToken": "tok",
+        "usage": {"totalInputTokens": 5, "totalTokens": 9},
+        "outputs": [
+            {"type": "text", "text": "Let me look.", "annotations": []},
+            {"type": "function_call", "id": "fc_1", "name": "f", "arguments": {}},
+        ],
+    }
+    it = client(json_response(early)).interactions.get("v1_old")
+    assert it.previous_interaction_id == "v1_before"
+    assert it.continuation_token == "tok"
+    assert it.usage is not None and it.usage.total_input_tokens == 5
+    assert it.output_text == "Let me look."
+    dumped = it.to_dict()
+    assert "previous_interaction_id" in dumped and "previousInteractionId" not in dumped
+    result = client(
+        json_response({"id": "v1_r", "steps": [{"type": "function_result", "callId": "fc_1"}]})
+    ).interactions.get("v1_r")
+    assert result.steps[0].to_dict() == {"type": "function_result", "call_id": "fc_1"}

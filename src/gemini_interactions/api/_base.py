@@ -6,7 +6,16 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag, ValidationError
+from pydantic import (
+    AliasChoices,
+    AliasGenerator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Tag,
+    ValidationError,
+)
+from pydantic.alias_generators import to_camel
 
 T = TypeVar("T")
 _MAX_REPAIRS = 50
@@ -14,10 +23,23 @@ _MAX_REPAIRS = 50
 UNKNOWN = "__unknown__"
 
 
-class WireModel(BaseModel):
-    """Every wire type keeps unknown fields, so a beta API that grows survives a round trip."""
+def _snake_or_camel(name: str) -> AliasChoices:
+    return AliasChoices(name, to_camel(name))
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=())
+
+class WireModel(BaseModel):
+    """Every wire type keeps unknown fields, so a beta API that grows survives a round trip.
+
+    Fields are read in snake_case and, for recordings from a very early SDK snapshot, in
+    camelCase (``previousInteractionId``); they are always written in snake_case.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        protected_namespaces=(),
+        alias_generator=AliasGenerator(validation_alias=_snake_or_camel),
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready dict of exactly what was received or set (unset defaults left out)."""
