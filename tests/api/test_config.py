@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import warnings
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from gemini_interactions.api import Client, ConfigurationError
+from gemini_interactions.api import APIConnectionError, Client, ConfigurationError
 
 from .helpers import KEY, Recorder, json_response
 
@@ -142,3 +145,60 @@ def test_vertex_without_project_or_key_is_a_clear_error() -> None:
 def test_project_without_vertex_is_an_error() -> None:
     with pytest.raises(ConfigurationError, match="vertex=True"):
         Client(KEY, project="p")
+
+
+def test_a_callers_own_auth_header_wins_and_is_never_shown() -> None:
+    client = Client(
+        "AIza-managed-key",
+        default_headers={"Authorization": "Bearer ya29.from-my-own-broker"},
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json={})),
+    )
+    _, headers = url_of(client)
+    assert headers["authorization"] == "Bearer ya29.from-my-own-broker"
+    assert "x-goog-api-key" not in headers
+    described = json.dumps(client.interactions.build_request(model="m", input="hi"))
+    assert "ya29" not in described and "AIza" not in described
+    assert "ya29" not in client.redact("token ya29.from-my-own-broker leaked")
+    assert "own-header" in repr(client)
+
+
+def test_own_key_header_needs_no_other_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    client = Client(default_headers={"x-goog-api-key": "AIza-header-only"})
+    _, headers = url_of(client)
+    assert headers["x-goog-api-key"] == "AIza-header-only"
+
+
+class _BrokenCredentials:
+    valid = False
+    expired = True
+    token = None
+    quota_project_id = None
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def refresh(self, request: object) -> None:
+        raise self.error
+
+
+def test_vertex_refresh_failures_say_what_to_do() -> None:
+    from google.auth import exceptions
+
+    refused = _BrokenCredentials(exceptions.RefreshError("invalid_grant: token revoked"))
+    client = Client(vertex=True, project="p", location="global", credentials=refused)
+    with pytest.raises(ConfigurationError, match="application-default login"):
+        url_of(client)
+    offline = _BrokenCredentials(exceptions.TransportError("no route to oauth2.googleapis.com"))
+    client = Client(vertex=True, project="p", location="global", credentials=offline)
+    with pytest.raises(APIConnectionError, match="refresh the Vertex AI token"):
+        url_of(client)
+
+
+def test_vertex_without_application_default_credentials_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
+    with pytest.raises(ConfigurationError, match="Application Default Credentials"):
+        Client(vertex=True, project="p", location="global")

@@ -32,6 +32,7 @@ from ._translate_legacy import STEPS_REVISION, LegacyEventTranslator
 
 logger = logging.getLogger("gemini_interactions.api")
 
+_AUTH_HEADERS = frozenset({"authorization", "x-goog-api-key"})
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=None, write=60.0, pool=30.0)
 """No read timeout: streams and background polls can legitimately take minutes."""
@@ -59,6 +60,9 @@ class _BaseClient:
         clock: Callable[[], float] | None,
         environ: Mapping[str, str] | None,
     ) -> None:
+        own_auth = {
+            k.lower(): v for k, v in (default_headers or {}).items() if k.lower() in _AUTH_HEADERS
+        }
         self._settings: Settings = resolve(
             api_key=api_key,
             base_url=base_url,
@@ -69,7 +73,12 @@ class _BaseClient:
             credentials=credentials,
             require_key=not has_transport,
             environ=environ,
+            external_auth=bool(own_auth),
         )
+        self._own_auth = bool(own_auth)
+        """The caller's own auth header wins and suppresses the managed one (spec 2.3)."""
+        for value in own_auth.values():
+            self._settings.secrets.extend([value, value.removeprefix("Bearer ").strip()])
         self.api_revision = api_revision
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self.auto_continue = auto_continue
@@ -95,7 +104,15 @@ class _BaseClient:
 
     def __repr__(self) -> str:
         s = self._settings
-        auth = "api-key" if s.api_key else "oauth" if s.credentials is not None else "none"
+        auth = (
+            "own-header"
+            if self._own_auth
+            else "api-key"
+            if s.api_key
+            else "oauth"
+            if s.credentials is not None
+            else "none"
+        )
         return (
             f"{type(self).__name__}(base_url={self.base_url!r}, "
             f"api_revision={self.api_revision!r}, auth={auth!r})"
@@ -118,7 +135,8 @@ class _BaseClient:
             content = json.dumps(spec.json, ensure_ascii=False).encode()
         elif spec.method == "POST":
             content = b""
-        headers.update(self._settings.auth_headers())
+        if not self._own_auth:
+            headers.update(self._settings.auth_headers())
         return httpx.Request(
             spec.method,
             self._settings.url(spec.path),
@@ -135,7 +153,12 @@ class _BaseClient:
         headers["accept"] = "text/event-stream" if spec.stream else "application/json"
         if spec.json is not None:
             headers["content-type"] = "application/json"
-        if self._settings.api_key is not None:
+        for name in list(headers):
+            if name.lower() in _AUTH_HEADERS:
+                headers[name] = "***"
+        if self._own_auth:
+            pass  # the caller's own header, already masked above
+        elif self._settings.api_key is not None:
             headers["x-goog-api-key"] = "***"
         elif self._settings.credentials is not None:
             headers["authorization"] = "Bearer ***"

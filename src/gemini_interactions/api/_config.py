@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import ConfigurationError
+from ._errors import APIConnectionError, ConfigurationError
 
 DEVELOPER_HOST = "https://generativelanguage.googleapis.com"
 VERTEX_GLOBAL_HOST = "https://aiplatform.googleapis.com"
@@ -75,9 +75,7 @@ class Settings:
             return {}
         creds = self.credentials
         if not getattr(creds, "valid", False) or getattr(creds, "expired", False):
-            from google.auth.transport.requests import Request
-
-            creds.refresh(Request())
+            _refresh(creds)
         token = str(creds.token)
         if token not in self.secrets:
             self.secrets.append(token)
@@ -88,14 +86,48 @@ class Settings:
         return headers
 
 
+def _refresh(credentials: Any) -> None:
+    """Refresh an OAuth token; every way this fails is a ``GeminiError`` saying what to do."""
+    try:
+        from google.auth.transport.requests import Request
+    except ImportError as exc:
+        raise ConfigurationError(
+            "Refreshing Vertex AI credentials needs google-auth with requests: "
+            "pip install 'google-auth[requests]'."
+        ) from exc
+    try:
+        credentials.refresh(Request())
+    except Exception as exc:
+        from google.auth import exceptions
+
+        if isinstance(exc, exceptions.TransportError):
+            raise APIConnectionError(
+                f"Could not reach Google to refresh the Vertex AI token: {exc}"
+            ) from None
+        if isinstance(exc, exceptions.GoogleAuthError):
+            raise ConfigurationError(
+                f"The Vertex AI credentials could not be refreshed ({type(exc).__name__}: {exc}). "
+                "Run 'gcloud auth application-default login' or pass credentials=."
+            ) from None
+        raise
+
+
 def _default_credentials() -> Any:
     try:
         import google.auth
+        from google.auth import exceptions
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
         raise ConfigurationError(
             "Vertex AI needs google-auth: pip install 'gemini-interactions[vertex]'."
         ) from exc
-    credentials, _ = google.auth.default(scopes=list(_SCOPES))
+    try:
+        credentials, _ = google.auth.default(scopes=list(_SCOPES))
+    except exceptions.GoogleAuthError as exc:
+        raise ConfigurationError(
+            "Vertex AI found no Application Default Credentials. Run 'gcloud auth "
+            "application-default login', set GOOGLE_APPLICATION_CREDENTIALS, pass credentials=, "
+            "or use an API key (express mode)."
+        ) from exc
     return credentials
 
 
@@ -110,7 +142,10 @@ def resolve(
     credentials: Any,
     require_key: bool,
     environ: Mapping[str, str] | None = None,
+    external_auth: bool = False,
 ) -> Settings:
+    """``external_auth``: the caller sends its own ``Authorization`` or ``x-goog-api-key``
+    header, so no key or Application Default Credentials are looked for."""
     env = os.environ if environ is None else environ
     if vertex is None:
         flag = _env(env, "GOOGLE_GENAI_USE_ENTERPRISE") or _env(env, "GOOGLE_GENAI_USE_VERTEXAI")
@@ -131,7 +166,7 @@ def resolve(
             key = google_key or gemini_key
         key = key.strip() if key else None
         base = base_url or _env(env, "GEMINI_BASE_URL") or _env(env, "GOOGLE_GEMINI_BASE_URL")
-        if not key and require_key and not base:
+        if not key and require_key and not base and not external_auth:
             raise ConfigurationError(
                 "No API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or pass api_key=."
             )
@@ -155,7 +190,9 @@ def resolve(
     if project and not location:
         location = "global"
     if project and location:
-        creds = credentials if credentials is not None else _default_credentials()
+        creds = credentials
+        if creds is None and not external_auth:
+            creds = _default_credentials()
         host = base.rstrip("/") if base else vertex_host(location)
         return Settings(
             base_url=host,
@@ -165,7 +202,7 @@ def resolve(
         )
     key = api_key or _env(env, "GOOGLE_API_KEY") or _env(env, "GEMINI_API_KEY")
     if not key:
-        if credentials is not None and base:
+        if (credentials is not None or external_auth) and base:
             return Settings(
                 base_url=base.rstrip("/"),
                 prefix=f"/{version}",
