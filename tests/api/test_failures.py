@@ -408,3 +408,58 @@ def test_a_refused_local_server_fails_at_once_but_a_remote_one_is_retried() -> N
     with pytest.raises(APIConnectionError):
         client_with(remote, t, max_retries=2).interactions.get("v1_x")
     assert len(remote.requests) == 3
+
+
+def test_resume_without_event_ids_delivers_each_event_once() -> None:
+    events = text_stream_events(["alpha ", "beta ", "gamma"])
+    for event in events:
+        del event["event_id"]
+    blocks = [frame(e) for e in events]
+
+    def replay_all(request: httpx.Request) -> httpx.Response:
+        assert "last_event_id" not in request.url.params
+        return sse_response(blocks)
+
+    rec = Recorder(sse_response(blocks[:4], drop=True), replay_all)
+    stream = Client(KEY, transport=rec.transport).interactions.create(
+        model="m", input="x", stream=True
+    )
+    seen = [e.event_type for e in stream]
+    assert seen == [e["event_type"] for e in events]
+    assert stream.interaction.output_text == "alpha beta gamma"
+    assert stream.resumes == 1
+
+
+def test_a_failed_resume_falls_back_to_the_checkpoint() -> None:
+    first = [
+        frame(
+            {
+                "event_type": "interaction.created",
+                "interaction": {"id": "v1_fg", "status": "in_progress"},
+                "event_id": "e1",
+            }
+        ),
+        frame(
+            {
+                "event_type": "interaction.status_update",
+                "interaction_id": "v1_fg",
+                "status": "in_progress",
+                "continuation_token": "ckpt",
+                "event_id": "e2",
+            }
+        ),
+    ]
+    rest = [frame(e) for e in text_stream_events(["after checkpoint"], interaction_id="v1_hop")]
+    rec = Recorder(
+        sse_response(first, drop=True),
+        json_response(error_body(404, "NOT_FOUND", "no such interaction"), 404),
+        sse_response(rest),
+    )
+    stream = Client(KEY, transport=rec.transport).interactions.create(
+        model="m", input="q", stream=True
+    )
+    it = stream.until_done()
+    assert it.output_text == "after checkpoint"
+    assert [r.method for r in rec.requests] == ["POST", "GET", "POST"]
+    assert rec.body(2)["continuation_token"] == "ckpt"
+    assert rec.body(2)["previous_interaction_id"] == "v1_fg"

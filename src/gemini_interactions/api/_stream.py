@@ -56,6 +56,8 @@ class _StreamCore:
         self._idle_resumes = 0
         self._checkpoint_reconnects = 0
         self._new_events = 0
+        self._hop_events = 0
+        self._skip = 0
         self._started_token: str | None = (
             first.json.get("continuation_token") if first.json else None
         )
@@ -64,14 +66,19 @@ class _StreamCore:
         if spec.new_hop:
             self.hops.append(self.fold.snapshot())
             self.fold = Fold()
+            self._hop_events = 0
         self._new_events = 0
 
     def on_payload(self, payload: dict[str, Any]) -> Any:
         """Fold one payload; the typed event to yield, or None for a replayed one."""
+        if self._skip:  # a replay from the start, of events without ids: seen already
+            self._skip -= 1
+            return None
         event = self.translator.translate(payload)
         if not self.fold.feed(event):
             return None
         self._new_events += 1
+        self._hop_events += 1
         return parse_event(event)
 
     def events(self, payloads: list[Any]) -> Iterator[Any]:
@@ -108,10 +115,33 @@ class _StreamCore:
             data = resource_to_steps(data)
         return self.on_payload({"event_type": "interaction.completed", "interaction": data})
 
-    def attach(self, error: APIError) -> None:
-        """Opening a resume or the next hop failed: the error keeps what was streamed so far."""
+    def failed_to_open(self, spec: RequestSpec, error: APIError) -> RequestSpec | None:
+        """Opening a request failed. For a resume, the other way back (a re-POST from the
+        last checkpoint) when there is one; otherwise None, and the error keeps what was
+        streamed so far."""
+        if spec is not self.first and spec.method == "GET":
+            fallback = self._checkpoint_spec()
+            if fallback is not None:
+                return fallback
         if error.interaction is None:
             error.interaction = self.interaction()
+        return None
+
+    def _checkpoint_spec(self) -> RequestSpec | None:
+        fold = self.fold
+        if not (
+            self.auto_resume
+            and fold.checkpoint_token
+            and not fold.content_since_checkpoint
+            and self._checkpoint_reconnects < MAX_CHECKPOINT_RECONNECTS
+        ):
+            return None
+        # The SDK's recovery for foreground streams: a re-POST from the last checkpoint (only
+        # safe when no content arrived since it).
+        self._checkpoint_reconnects += 1
+        self.resumes += 1
+        body = continuation_body(self.body, fold.meta.get("id"), fold.checkpoint_token)
+        return RequestSpec("POST", "/interactions", json=body, stream=True, new_hop=True)
 
     def next_request(self, error: BaseException | None) -> RequestSpec | None:
         fold = self.fold
@@ -138,19 +168,12 @@ class _StreamCore:
             and self._idle_resumes < MAX_IDLE_RESUMES
         ):
             self.resumes += 1
+            # Without event ids the server can only replay from the start: skip what we have.
+            self._skip = self._hop_events if fold.last_event_id is None else 0
             return get_spec(interaction_id, stream=True, last_event_id=fold.last_event_id)
-        if (
-            self.auto_resume
-            and fold.checkpoint_token
-            and not fold.content_since_checkpoint
-            and self._checkpoint_reconnects < MAX_CHECKPOINT_RECONNECTS
-        ):
-            # Foreground streams with nothing stored: the SDK's recovery, a re-POST from the
-            # last checkpoint (only safe when no content arrived since it).
-            self._checkpoint_reconnects += 1
-            self.resumes += 1
-            body = continuation_body(self.body, interaction_id, fold.checkpoint_token)
-            return RequestSpec("POST", "/interactions", json=body, stream=True, new_hop=True)
+        checkpoint = self._checkpoint_spec()
+        if checkpoint is not None:
+            return checkpoint
         why = f" ({type(error).__name__}: {error})" if error is not None else ""
         raise StreamDroppedError(
             f"The stream ended before the interaction finished{why}.",
@@ -229,8 +252,10 @@ class Stream(_Counters):
             try:
                 response = self._open(spec)
             except APIError as exc:
-                core.attach(exc)
-                raise
+                spec = core.failed_to_open(spec, exc)
+                if spec is None:
+                    raise
+                continue
             core.opened(spec)
             self._response = response
             error: BaseException | None = None
@@ -303,8 +328,10 @@ class AsyncStream(_Counters):
             try:
                 response = await self._open(spec)
             except APIError as exc:
-                core.attach(exc)
-                raise
+                spec = core.failed_to_open(spec, exc)
+                if spec is None:
+                    raise
+                continue
             core.opened(spec)
             self._response = response
             error: BaseException | None = None
