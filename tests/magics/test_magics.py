@@ -355,7 +355,7 @@ def test_failed_turn_shows_status_and_message(kernel: Kernel) -> None:
 
 
 def test_interrupt_keeps_partial_answer(kernel: Kernel, monkeypatch) -> None:
-    from gemini_interactions.magics import _render
+    from gemini_interactions.render import _answer_view as _render
 
     kernel.cell("", "hello")
     chain = kernel.magics.session.registry.current
@@ -445,7 +445,7 @@ def test_load_ext_imports_nothing_heavy() -> None:
 @pytest.mark.parametrize("interval", [0.1])
 def test_updates_are_rate_bounded(interval: float) -> None:
     from gemini_interactions.chain import Turn
-    from gemini_interactions.magics._render import AnswerView
+    from gemini_interactions.render import AnswerView
 
     now = {"t": 0.0}
     view = AnswerView(interval=interval, clock=lambda: now["t"])

@@ -37,3 +37,15 @@ def test_timeline_lists_every_step_and_the_status() -> None:
     assert "future_kind" in lines[4]
     assert "Hello!" in lines[5]
     assert "completed" in lines[6] and "42 tokens" in lines[6] and "v1_a" in lines[6]
+
+
+def test_render_public_api_is_pinned() -> None:
+    import gemini_interactions.render as render
+
+    assert set(render.__all__) == {
+        "METADATA_KEY",
+        "AnswerView",
+        "BackgroundView",
+        "display_bundle",
+        "timeline_text",
+    }

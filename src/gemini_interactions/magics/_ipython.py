@@ -25,10 +25,3 @@ def parse_argstring(magic: Any, line: str) -> Any:
     except ValueError as exc:
         raise UsageError(f"Cannot read the options: {exc}") from None
     return magic.parser.parse_args(words)
-
-
-def display(data: dict[str, str], **kwargs: Any) -> Any:
-    """``IPython.display.display`` of a raw MIME bundle; the handle with ``display_id=True``."""
-    from IPython.display import display as _display
-
-    return cast(Any, _display)(data, raw=True, **kwargs)

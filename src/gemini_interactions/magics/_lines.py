@@ -7,10 +7,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..chain import Chain, ChainUsageError, Turn
+from ..render import AnswerView, display_bundle
 from ._backend import parse_backend
 from ._errors import MagicUsageError
-from ._ipython import display
-from ._render import AnswerView
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -54,7 +53,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, s
 
 
 def _show(data: dict[str, str]) -> None:
-    display(data)
+    display_bundle(data)
 
 
 class LineCommands:

@@ -18,6 +18,7 @@ from ..api._errors import ConfigurationError
 from ..chain import Chain, ChainRegistry, ChainUsageError, TurnFailedError, attachment_content
 from ..chain._schema import response_schema
 from ..chain._tools import BUILTIN_TOOLS, function_tool
+from ..render import AnswerView, BackgroundView
 from ._backend import (
     NO_KEY_MESSAGE,
     NO_KEY_SWITCH_MESSAGE,
@@ -29,7 +30,6 @@ from ._errors import MagicUsageError
 from ._failure import failure_message
 from ._interpolate import _PATH, interpolate, lookup
 from ._options import CellOptions
-from ._render import AnswerView, BackgroundView
 
 if TYPE_CHECKING:
     import argparse

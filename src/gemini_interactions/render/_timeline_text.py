@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..api import Interaction
+from ._text import short
 
 _WIDTH = 72
 
 
 def _short(value: Any, width: int = _WIDTH) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return short(value, width)
 
 
 def _texts(blocks: Any) -> str:

@@ -8,14 +8,13 @@ notebook keeps exactly the final state. In terminal IPython the deltas are print
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from ..chain import ToolRun, Turn, TurnObserver
-from ._ipython import display
+from ._text import short as _short
 
 METADATA_KEY = "gemini_interactions"
 
@@ -30,12 +29,6 @@ _STATUS_ICONS = {
     "streaming": "⏳",
     "pending": "⏳",
 }
-
-
-def _short(value: Any, limit: int = 120) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=repr)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def tool_line(run: ToolRun) -> str:
@@ -100,6 +93,13 @@ def answer_plain(turn: Turn, elapsed: float | None = None) -> str:
     return "\n\n".join(lines)
 
 
+def display_bundle(data: dict[str, str], **kwargs: Any) -> Any:
+    """``IPython.display.display`` of a raw MIME bundle; the handle with ``display_id=True``."""
+    from IPython.display import display as _display
+
+    return cast(Any, _display)(data, raw=True, **kwargs)
+
+
 class AnswerView(TurnObserver):
     """Renders one turn into one display handle (or prints it in a terminal)."""
 
@@ -145,7 +145,7 @@ class AnswerView(TurnObserver):
         data, metadata = self.bundle(turn)
         self.updates += 1
         if self.handle is None:
-            self.handle = display(data, metadata=metadata, display_id=True)
+            self.handle = display_bundle(data, metadata=metadata, display_id=True)
         else:
             self.handle.update(data, raw=True, metadata=metadata)
 
@@ -218,6 +218,6 @@ class BackgroundView:
     def render(self, turn: Turn) -> None:
         data, metadata = self.bundle(turn)
         if self.handle is None:
-            self.handle = display(data, metadata=metadata, display_id=True)
+            self.handle = display_bundle(data, metadata=metadata, display_id=True)
         else:
             self.handle.update(data, raw=True, metadata=metadata)
