@@ -240,3 +240,12 @@ def test_timeouts_default_to_no_read_timeout_and_are_configurable() -> None:
     custom = httpx.Timeout(1.0, read=30.0)
     Client(KEY, transport=rec.transport, timeout=custom).interactions.get("v1_x")
     assert rec.requests[-1].extensions["timeout"]["read"] == 30.0
+
+
+def test_a_misspelt_argument_is_refused_not_dropped() -> None:
+    rec = Recorder(lambda r: json_response(DONE))
+    with pytest.raises(ConfigurationError, match=r"'sytem_instruction'.*'system_instruction'"):
+        Client(KEY, transport=rec.transport).interactions.create(
+            model="m", input="x", sytem_instruction="Be brief."
+        )
+    assert rec.requests == []

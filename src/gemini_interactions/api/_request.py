@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,16 @@ def build_create_body(
     params: dict[str, Any], extra_body: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The JSON body of ``POST /interactions`` from create()'s keyword arguments."""
+    unknown = sorted(set(params) - set(CREATE_FIELDS))
+    if unknown:
+        # A typo must not silently drop part of the request.
+        name = unknown[0]
+        close = difflib.get_close_matches(name, CREATE_FIELDS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ConfigurationError(
+            f"create() got an unknown argument {name!r}.{hint} Fields the API does not know "
+            "yet go in extra_body={...}."
+        )
     body = {k: jsonable(params[k]) for k in CREATE_FIELDS if params.get(k) is not None}
     for a, b in _EXCLUSIVE:
         if a in body and b in body:
