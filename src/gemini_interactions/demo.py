@@ -76,6 +76,8 @@ def main() -> int:
     if QUICKSTART.exists():
         out.write(f"\n== 1. {QUICKSTART.name} in a real kernel, through the %%gemini magics ==\n")
         run_notebook(QUICKSTART, out)
+    else:
+        out.write(f"\n(part 1 skipped: {QUICKSTART} ships with a source checkout, not a wheel)\n")
     out.write("\n== 2. Recorded Gemini streams through the client, folded into timelines ==\n")
     for prompt, name, revision in SCENES:
         client = Client(transport=_replay(name), api_revision=revision or "2026-05-20")
