@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/stream_throughput.py
+	$(PY) benchmarks/chain.py
 	$(PY) benchmarks/load_ext.py
 
 lint: $(STAMP)

@@ -44,14 +44,14 @@ class _Round:
             turn = self.turn
             if isinstance(delta, TextDelta) and delta.text:
                 if not self.text_started and turn.text and not turn.text.endswith("\n\n"):
-                    turn.text += "\n\n"  # a new round's answer starts a new paragraph
+                    turn.add_text("\n\n")  # a new round's answer starts a new paragraph
                 self.text_started = True
-                turn.text += delta.text
+                turn.add_text(delta.text)
             elif isinstance(delta, ThoughtSummaryDelta) and delta.content is not None:
                 if not self.thought_started and turn.thoughts:
-                    turn.thoughts += "\n\n"
+                    turn.add_thoughts("\n\n")
                 self.thought_started = True
-                turn.thoughts += str(getattr(delta.content, "text", "") or "")
+                turn.add_thoughts(str(getattr(delta.content, "text", "") or ""))
         self.observer.on_event(self.turn, event)
 
     def stream(self, params: dict[str, Any]) -> Interaction:

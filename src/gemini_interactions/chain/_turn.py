@@ -28,6 +28,32 @@ USAGE_KEYS = (
 )
 
 
+class _TextBuffer:
+    """Text that grows by small pieces: appending is O(1), reading joins once per change.
+
+    A long answer arrives as ~100,000 deltas; ``text += delta`` would copy the whole answer on
+    each one (quadratic), while readers (the live view) look at most ~10 times a second.
+    """
+
+    __slots__ = ("_joined", "_parts")
+
+    def __init__(self, text: str = "") -> None:
+        self._parts: list[str] = [text] if text else []
+        self._joined: str | None = text
+
+    def append(self, piece: str) -> None:
+        if piece:
+            self._parts.append(piece)
+            self._joined = None
+
+    @property
+    def value(self) -> str:
+        if self._joined is None:
+            self._joined = "".join(self._parts)
+            self._parts = [self._joined]
+        return self._joined
+
+
 @dataclass
 class Turn:
     """One prompt of a chain and its answer.
@@ -56,14 +82,38 @@ class Turn:
     error: str | None = None
     started_at: float = field(default_factory=time.time)
     ended_at: float | None = None
-    text: str = ""
-    """The answer text streamed so far over all rounds (the live view's source)."""
-    thoughts: str = ""
-    """Thought summaries streamed so far."""
+    _text: _TextBuffer = field(default_factory=_TextBuffer, repr=False, compare=False)
+    _thoughts: _TextBuffer = field(default_factory=_TextBuffer, repr=False, compare=False)
     parsed: Any = None
     """The answer parsed into the schema's type (with ``schema=``)."""
     parse_error: str | None = None
     store: bool = True
+
+    @property
+    def text(self) -> str:
+        """The answer text streamed so far over all rounds (the live view's source)."""
+        return self._text.value
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text = _TextBuffer(value)
+
+    @property
+    def thoughts(self) -> str:
+        """Thought summaries streamed so far."""
+        return self._thoughts.value
+
+    @thoughts.setter
+    def thoughts(self, value: str) -> None:
+        self._thoughts = _TextBuffer(value)
+
+    def add_text(self, piece: str) -> None:
+        """Append streamed answer text (cheap: the text is joined when next read)."""
+        self._text.append(piece)
+
+    def add_thoughts(self, piece: str) -> None:
+        """Append a streamed thought summary piece."""
+        self._thoughts.append(piece)
 
     @property
     def request(self) -> dict[str, Any] | None:
