@@ -167,8 +167,11 @@ def test_no_store_turn_cannot_be_continued(chain: Chain, server):
     assert posts(server)[-1]["store"] is False
     assert chain.head is unstored and not unstored.continuable
     before = len(chain.turns)
-    with pytest.raises(ChainUsageError, match="no-store"):
+    with pytest.raises(ChainUsageError) as caught:
         chain.send("and?")
+    # A Python caller reads Python parameters, not the magics' flags.
+    assert "sent with store=False" in str(caught.value) and "--" not in str(caught.value)
+    assert "branch from an earlier turn with from_turn=1" in str(caught.value)
     assert len(chain.turns) == before
     assert chain.send("branch", from_turn=1).previous_interaction_id == first.id
 
@@ -333,3 +336,90 @@ def test_registry(client: Client):
     assert registry.current is None and "research" not in registry
     registry.clear()
     assert len(registry) == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "python", "flags"),
+    [
+        (
+            {"model": "m", "agent": "a"},
+            "drop model= or agent=",
+            "drop --model or --agent",
+        ),
+        (
+            {"background": True, "store": False},
+            "drop store=False or background=True",
+            "drop --no-store or --background",
+        ),
+        (
+            {"agent": "a", "temperature": 0.5},
+            "drop thinking=, temperature= and max_output_tokens= when using agent=",
+            "drop --thinking, --temperature and --max-output-tokens when using --agent",
+        ),
+        (
+            {"new": True, "from_turn": 1},
+            "a new conversation (new=True) or branch from a turn (from_turn=N)",
+            "a new conversation (+new) or branch from a turn (--from N)",
+        ),
+    ],
+)
+def test_usage_errors_name_parameters_a_shell_can_respell(
+    chain: Chain, kwargs: dict[str, Any], python: str, flags: str
+) -> None:
+    chain.send("fine")
+    with pytest.raises(ChainUsageError) as caught:
+        chain.send("x", **kwargs)
+    assert python in str(caught.value) and "--" not in str(caught.value)
+
+    def as_flag(name: str, value: str) -> str:
+        flag = {"from_turn": "--from", "new": "+new"}.get(name, "--" + name.replace("_", "-"))
+        if value == "False":
+            return "--no-" + name
+        return flag if value in ("", "True") else f"{flag} {value}"
+
+    assert flags in caught.value.spelled(as_flag)
+    assert len(chain.turns) == 1
+
+
+def test_tool_rounds_exhausted_names_max_tool_rounds(chain: Chain) -> None:
+    def counter(n: int) -> int:
+        """Counts."""
+        return n
+
+    with pytest.raises(TurnFailedError) as caught:
+        chain.send("Call counter for 1", tools=[counter], max_tool_rounds=0)
+    assert "max_tool_rounds=N" in str(caught.value) and "--" not in str(caught.value)
+    assert caught.value.turn.status == "requires_action" and chain.head is None
+    assert "--max-tool-rounds N" in caught.value.spelled(
+        lambda name, value: "--max-tool-rounds " + value
+    )
+
+
+def test_a_chain_holds_several_conversations_numbered_in_order(chain: Chain, server) -> None:
+    one = chain.send("one")
+    two = chain.send("two")
+    root = chain.send("a new conversation", new=True)
+    with pytest.raises(TurnFailedError):
+        chain.send("please fail")  # takes number 4, never becomes the head
+    back = chain.send("back to two", from_turn=2)
+    onward = chain.send("onward")
+    assert [t.number for t in chain.turns] == [1, 2, 3, 4, 5, 6]
+    assert [t.parent for t in chain.turns] == [None, 1, None, 3, 2, 5]
+    bodies = posts(server)
+    assert "previous_interaction_id" not in bodies[2]  # a new root
+    assert bodies[3]["previous_interaction_id"] == root.id and chain.turns[3].status == "failed"
+    assert bodies[4]["previous_interaction_id"] == two.id
+    assert bodies[5]["previous_interaction_id"] == back.id and chain.head is onward
+    assert [t.number for t in chain.path(onward)] == [1, 2, 5, 6] and one.parent is None
+
+
+def test_send_takes_one_send_options(chain: Chain, server) -> None:
+    from gemini_interactions.chain import SendOptions
+
+    options = SendOptions(model="gemini-x", temperature=0.5)
+    chain.send("hello", options=options)
+    chain.send("again", options=options, temperature=0.1)
+    first, second = posts(server)
+    assert first["model"] == "gemini-x" and first["generation_config"] == {"temperature": 0.5}
+    assert second["generation_config"] == {"temperature": 0.1}
+    assert options.temperature == 0.5  # the caller's options are not changed

@@ -193,7 +193,7 @@ def test_max_tool_rounds_stops_and_never_moves_the_head(chain: Chain, server) ->
         calls.append(n)
         return len(calls)
 
-    with pytest.raises(TurnFailedError, match="max-tool-rounds"):
+    with pytest.raises(TurnFailedError, match="max_tool_rounds="):
         chain.send("loop forever", tools=[counter], max_tool_rounds=2)
     turn = chain.turns[-1]
     assert turn.status == "requires_action" and len(calls) == 2 and len(turn.requests) == 3

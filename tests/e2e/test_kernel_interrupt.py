@@ -105,6 +105,11 @@ def test_interrupt_keeps_the_partial_answer_and_does_not_move_the_head(
     assert "word3" in shown and "word59" not in shown  # the partial answer stays in the cell
     assert "interrupted" in shown.lower()
     assert "Traceback" not in shown and "KeyboardInterrupt" not in shown
+    # the cell ends in the error state, as an interrupted cell does, showing one paragraph
+    errors = [m["content"] for m in outputs if m["msg_type"] == "error"]
+    assert len(errors) == 1 and len(errors[0]["traceback"]) == 1, errors
+    assert errors[0]["traceback"][0].startswith("Interrupted. The partial answer is kept as turn 2")
+    assert isinstance(errors[0]["ename"], str)
 
     history = text_of(run(client, "%gemini history"))
     lines = [line for line in history.splitlines() if line.startswith("|")]
@@ -132,14 +137,16 @@ def test_no_api_key_in_a_saved_notebook(tmp_path: Path) -> None:
     nb = v4.new_notebook(cells=cells)
     os.environ["GEMINI_API_KEY"] = FAKE_KEY
     try:
-        nbclient.NotebookClient(
-            nb,
-            timeout=120,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(tmp_path)}},
-        ).execute()
+        with pytest.raises(nbclient.exceptions.CellExecutionError):  # the last cell's mistake
+            nbclient.NotebookClient(
+                nb,
+                timeout=120,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(tmp_path)}},
+            ).execute()
     finally:
         del os.environ["GEMINI_API_KEY"]
+    assert nb.cells[-1].outputs[0].output_type == "error"
     saved = tmp_path / "saved.ipynb"
     nbformat.write(nb, saved)
     text = saved.read_text()

@@ -133,3 +133,58 @@ def test_quickstart_notebook_runs_offline() -> None:
     assert "Ada" in answers[1] and "get_weather" in answers[2]
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
+
+
+FIXTURES = Path(__file__).parents[1] / "magics" / "data" / "fixtures.json"
+
+
+def _run_all(cells: list[str], tmp_path: Path, *, allow_errors: bool = False) -> Any:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nbclient.NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    return nb
+
+
+def test_run_all_stops_at_a_mistake_showing_one_paragraph(tmp_path: Path) -> None:
+    setup = ["%load_ext gemini_interactions", f"%gemini backend offline --fixtures {FIXTURES}"]
+    cells = [*setup, "%%gemini\nhello", "%%gemini --tools nosuch\nhi", "print('after')"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    client = nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    with pytest.raises(nbclient.exceptions.CellExecutionError) as caught:
+        client.execute()
+    assert "Unknown tool 'nosuch'" in str(caught.value)
+    mistake, after = nb.cells[3], nb.cells[4]
+    assert [o.output_type for o in mistake.outputs] == ["error"]
+    paragraph = mistake.outputs[0].traceback
+    assert len(paragraph) == 1 and paragraph[0].startswith("Unknown tool 'nosuch'")
+    assert "Traceback" not in paragraph[0] and "\n" not in paragraph[0]
+    assert after.outputs == [] and after.execution_count is None  # Run All stopped
+
+    # Every kind of failure ends its cell the same way; the chain is as the message says.
+    failures = [
+        "%%gemini --temperature 5\nhi",  # a bad option (argparse/pydantic)
+        "%%gemini --from 9\nhi",  # a turn that does not exist
+        "%%gemini -c\nplease fail",  # an API error: the turn is recorded, the head stays
+        "%%gemini -c --schema nope\nhi",  # an unknown schema
+        "%gemini frobnicate",  # a line command that does not exist
+    ]
+    nb = _run_all(
+        [*setup, "%%gemini\nhello", *failures, "%gemini history"], tmp_path, allow_errors=True
+    )
+    for cell in nb.cells[3:-1]:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert len(errors) == 1 and len(errors[0].traceback) == 1, cell.outputs
+        assert "Traceback" not in errors[0].traceback[0] and "\n" not in errors[0].traceback[0]
+        assert not any(o.get("name") == "stderr" for o in cell.outputs), cell.outputs
+    failed_turn = nb.cells[5].outputs
+    assert failed_turn[0].output_type == "display_data" and failed_turn[-1].output_type == "error"
+    assert "HTTP 400" in failed_turn[-1].traceback[0]
+    history = nb.cells[-1].outputs[0].data["text/plain"]
+    assert [line.split()[:2] for line in history.splitlines()[1:]] == [["1*", "new"], ["2", "1"]]

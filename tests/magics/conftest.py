@@ -5,12 +5,36 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
+from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
 from IPython.utils.capture import CapturedIO, capture_output
 
 from gemini_interactions.magics import GeminiMagics
 
 FIXTURES = Path(__file__).parent / "data" / "fixtures.json"
+
+
+class Ran:
+    """What a cell showed (``stdout``, ``stderr``, ``outputs``) and how it ended (``error``)."""
+
+    def __init__(self, captured: CapturedIO, result: ExecutionResult) -> None:
+        self.stdout = captured.stdout
+        self.stderr = captured.stderr
+        self.outputs = captured.outputs
+        self.result = result
+        self.error = result.error_in_exec
+
+    @property
+    def message(self) -> str:
+        """The paragraph a failed cell shows in place of a traceback."""
+        render = getattr(self.error, "_render_traceback_", None)
+        assert render is not None, f"{self.error!r} would show a traceback"
+        return "\n".join(render())
+
+    def check_one_paragraph(self) -> None:
+        text = self.message
+        assert text.strip() and "\n\n" not in text, text
+        assert "Traceback" not in self.stdout + self.stderr
+        assert self.stdout.count(text) == 1, self.stdout  # shown once, where a traceback goes
 
 
 class Kernel:
@@ -28,15 +52,23 @@ class Kernel:
     def ns(self) -> dict[str, Any]:
         return self.shell.user_ns  # type: ignore[no-any-return]
 
-    def cell(self, line: str, body: str) -> CapturedIO:
-        with capture_output() as captured:
-            self.shell.run_cell_magic("gemini", line, body)
-        return captured
+    def cell(self, line: str, body: str, *, fails: bool = False) -> Ran:
+        """``%%gemini line`` + ``body`` run as a cell (an error ends the cell, as in Run All)."""
+        return self._run(f"%%gemini {line}\n{body}", fails)
 
-    def line(self, line: str) -> CapturedIO:
+    def line(self, line: str, *, fails: bool = False) -> Ran:
+        return self._run(f"%gemini {line}", fails)
+
+    def _run(self, source: str, fails: bool) -> Ran:
         with capture_output() as captured:
-            self.shell.run_line_magic("gemini", line)
-        return captured
+            result = self.shell.run_cell(source, store_history=False)
+        ran = Ran(captured, result)
+        if fails:
+            assert not result.success, f"{source!r} succeeded: {captured.stdout}"
+            ran.check_one_paragraph()
+        else:
+            assert result.success, f"{source!r} failed: {captured.stdout}{captured.stderr}"
+        return ran
 
     def posts(self) -> list[dict[str, Any]]:
         server = self.magics.session.server

@@ -21,10 +21,10 @@ from .conftest import Kernel
 def test_bad_or_silent_url_changes_nothing(kernel: Kernel, line: str, message: str) -> None:
     kernel.cell("", "one")
     before = kernel.state()
-    out = kernel.line(line)
-    assert message in out.stderr, out.stderr
-    text = out.stderr.strip()
-    assert "\n" not in text and "Traceback" not in text and not out.outputs
+    out = kernel.line(line, fails=True)
+    assert message in out.message, out.message
+    text = out.message
+    assert "\n" not in text and not out.outputs
     assert "backend offline" in text  # how to get going anyway
     assert kernel.state() == before
 
@@ -59,10 +59,12 @@ def test_a_cell_without_key_prints_one_paragraph_and_nothing_else(monkeypatch) -
     shell.run_line_magic("load_ext", "gemini_interactions")
     try:
         with capture_output() as out:
-            shell.run_cell_magic("gemini", "", "hello")
-        text = out.stderr.strip()
+            result = shell.run_cell("%%gemini\nhello", store_history=False)
+        assert not result.success  # the cell fails, so Run All stops here
+        text = "\n".join(result.error_in_exec._render_traceback_())  # type: ignore[union-attr]
         assert "GEMINI_API_KEY" in text and "%gemini backend offline" in text
-        assert "\n" not in text and not out.outputs and not out.stdout
+        assert "\n" not in text and not out.outputs and out.stdout.strip() == text
+        assert "Traceback" not in out.stdout and not out.stderr
         assert not len(shell._gemini_interactions_magics.session.registry)  # type: ignore[attr-defined]
     finally:
         shell.run_line_magic("unload_ext", "gemini_interactions")

@@ -1,13 +1,13 @@
-"""User mistakes: each prints one short paragraph, no traceback, and changes no state."""
+"""User mistakes: each fails its cell with one short paragraph, no traceback, and no change."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
+from IPython.core.error import UsageError
 
-from .conftest import Kernel
+from .conftest import Kernel, Ran
 
 
 def _positional(x: int, /) -> int:
@@ -41,9 +41,9 @@ def prepared(kernel: Kernel, tmp_path: Path) -> Kernel:
 
     kernel.ns["f"] = f
     kernel.cell("--chain main", "first")
-    kernel.cell("--chain main -c", "please fail")  # recorded as failed
+    kernel.cell("--chain main -c", "please fail", fails=True)  # recorded as failed
     kernel.cell("--chain unstored --no-store", "forget me")
-    kernel.cell("--chain failing", "please fail")
+    kernel.cell("--chain failing", "please fail", fails=True)
     kernel.line("use main")
     return kernel
 
@@ -98,8 +98,8 @@ CELL_MISTAKES: list[tuple[str, str, str]] = [
 @pytest.mark.parametrize(("line", "body", "message"), CELL_MISTAKES)
 def test_cell_mistakes(prepared: Kernel, line: str, body: str, message: str) -> None:
     before = prepared.state()
-    out = prepared.cell(line, body)
-    assert message in out.stderr, out.stderr
+    out = prepared.cell(line, body, fails=True)
+    assert message in out.message, out.message
     _one_paragraph(out)
     assert prepared.state() == before
 
@@ -137,8 +137,8 @@ LINE_MISTAKES: list[tuple[str, str]] = [
 @pytest.mark.parametrize(("line", "message"), LINE_MISTAKES)
 def test_line_mistakes(prepared: Kernel, line: str, message: str) -> None:
     before = prepared.state()
-    out = prepared.line(line)
-    assert message in out.stderr, out.stderr
+    out = prepared.line(line, fails=True)
+    assert message in out.message, out.message
     _one_paragraph(out)
     assert prepared.state() == before
 
@@ -146,15 +146,15 @@ def test_line_mistakes(prepared: Kernel, line: str, message: str) -> None:
 def test_cancel_a_finished_turn(prepared: Kernel) -> None:
     chain = prepared.magics.session.registry.get("main")
     before = prepared.state()
-    out = prepared.line(f"cancel {chain.turns[0].id}")
-    assert "not running" in out.stderr
+    out = prepared.line(f"cancel {chain.turns[0].id}", fails=True)
+    assert "not running" in out.message
     assert prepared.state() == before
 
 
 def test_continue_with_nothing_current(kernel: Kernel) -> None:
     before = kernel.state()
-    out = kernel.cell("-c", "hi")
-    assert "Nothing to continue" in out.stderr
+    out = kernel.cell("-c", "hi", fails=True)
+    assert "Nothing to continue" in out.message
     _one_paragraph(out)
     assert kernel.state() == before
 
@@ -162,16 +162,17 @@ def test_continue_with_nothing_current(kernel: Kernel) -> None:
 def test_no_key_changes_nothing(kernel: Kernel) -> None:
     kernel.cell("", "hello")
     before = kernel.state()
-    out = kernel.line("backend live")
-    assert "No Gemini API key" in out.stderr
+    out = kernel.line("backend live", fails=True)
+    assert "No Gemini API key" in out.message
     assert kernel.state() == before
 
 
-def _one_paragraph(out: Any) -> None:
-    text = out.stderr.strip()
+def _one_paragraph(out: Ran) -> None:
+    text = out.message
     assert text and "\n\n" not in text and "Traceback" not in text
-    assert not out.outputs  # nothing displayed
-    assert out.stdout == ""
+    assert isinstance(out.error, UsageError)  # a mistake, not a failed turn
+    assert not out.outputs and not out.stderr  # nothing displayed, nothing else printed
+    assert out.stdout.strip() == text  # the paragraph, where a traceback would be
 
 
 def test_at_least_25_mistakes_are_checked() -> None:

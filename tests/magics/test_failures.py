@@ -1,4 +1,4 @@
-"""API failures in a cell: status and server message, a hint on what to do, the head unmoved."""
+"""API failures fail their cell: status and server message, a hint on what to do, head unmoved."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ def _head_stays(kernel: Kernel, prompt: str) -> tuple[Any, str]:
     chain = kernel.magics.session.registry.current
     assert chain is not None
     head = chain.head
-    out = kernel.cell("-c", prompt)
+    out = kernel.cell("-c", prompt, fails=True)
     assert chain.head is head and chain.turns[-1].status == "failed"
-    text = out.stderr.strip()
-    assert "\n" not in text and "Traceback" not in text
+    text = out.message
+    assert "\n" not in text and not out.stderr
     assert "the chain's head did not move" in text
     return out, text
 
@@ -62,8 +62,8 @@ def test_server_gone_says_check_the_server(kernel: Kernel, monkeypatch) -> None:
     chain = kernel.magics.session.registry.current
     assert chain is not None
     head = chain.head
-    out = kernel.cell("-c", "still there?")
-    text = out.stderr.strip()
+    out = kernel.cell("-c", "still there?", fails=True)
+    text = out.message
     assert f"Check that the server at {url} is running" in text and "backend offline" in text
     assert "refused. Check" in text or ". Check" in text  # one sentence ends before the hint
     assert chain.head is head and "\n" not in text

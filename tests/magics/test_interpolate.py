@@ -46,6 +46,6 @@ def test_cell_keeps_templates_and_never_sends_the_key(kernel: Kernel, monkeypatc
         "Explain <h1>{title}</h1> vs <p>{{body}}</p> and lambda _: {_}"
     )
     before = kernel.state()
-    out = kernel.cell("", "Use key {api_key}")
-    assert "holds your API key" in out.stderr and "AIza-interpolated-secret" not in out.stderr
+    out = kernel.cell("", "Use key {api_key}", fails=True)
+    assert "holds your API key" in out.message and "AIza-interpolated-secret" not in out.stdout
     assert kernel.state() == before

@@ -49,7 +49,7 @@ def test_a_cell_streams_markdown_with_provenance(kernel: Kernel) -> None:
     turn = kernel.magics.session.registry.current.head  # type: ignore[union-attr]
     assert meta["interaction_id"] == turn.id and meta["status"] == "completed"
     assert meta["previous_interaction_id"] is None and meta["model"] == "gemini-3-flash-preview"
-    assert meta["usage"]["total_tokens"] > 0 and meta["chain"] == "chat1" and meta["turn"] == 1
+    assert meta["usage"]["total_tokens"] > 0 and meta["chain"] == "chat" and meta["turn"] == 1
     assert isinstance(kernel.ns["_gemini"], Interaction) and kernel.ns["_gemini"].id == turn.id
     assert len(out.outputs) >= 2  # a placeholder, then updates through the same handle
 
@@ -67,23 +67,40 @@ def test_continue_and_new_chains(kernel: Kernel) -> None:
     assert "Ann" in second.output_text
     kernel.cell("", "A new conversation")
     assert "previous_interaction_id" not in kernel.posts()[3]
+    # ... inside the same chain, numbered like In[n]: a new root, turn 4
     registry = kernel.magics.session.registry
-    assert list(registry.chains) == ["chat1", "chat2"] and registry.current_name == "chat2"
+    assert list(registry.chains) == ["chat"] and registry.current_name == "chat"
+    chain = registry.get("chat")
+    assert [(t.number, t.parent) for t in chain.turns] == [(1, None), (2, 1), (3, 2), (4, None)]
+    assert chain.head is chain.turns[3]
+    kernel.cell("--from 2", "Back to the first conversation")
+    assert kernel.posts()[4]["previous_interaction_id"] == chain.turns[1].id
+    assert final(kernel.cell("-c", "And on")).metadata["gemini_interactions"]["turn"] == 6
+    assert kernel.posts()[5]["previous_interaction_id"] == chain.turns[4].id
 
 
 def test_named_chains_and_use(kernel: Kernel) -> None:
+    kernel.cell("", "Hello")
     kernel.cell("--chain research", "Topic one")
     kernel.cell("--chain poems", "Write a haiku")
     kernel.cell("--chain research -c", "More on topic one")
-    research = kernel.magics.session.registry.get("research")
+    registry = kernel.magics.session.registry
+    research = registry.get("research")
     assert [t.previous_interaction_id for t in research.turns][1] == research.turns[0].id
+    assert [t.number for t in research.turns] == [1, 2]  # its own numbering
+    # --chain NAME is for that cell: --continue still means the current chain
+    kernel.cell("-c", "And you?")
+    chat = registry.get("chat")
+    assert [t.number for t in chat.turns] == [1, 2] and chat.turns[1].parent == 1
     out = kernel.line("chains")
     table = final(out).data["text/plain"]
-    assert "research*" in table and "poems " in table
+    assert "chat*" in table and "research " in table and "poems " in table
     kernel.line("use poems")
     kernel.cell("-c", "Another haiku")
-    poems = kernel.magics.session.registry.get("poems")
+    poems = registry.get("poems")
     assert kernel.posts()[-1]["previous_interaction_id"] == poems.turns[0].id
+    kernel.cell("", "A new poem")
+    assert [t.parent for t in poems.turns] == [None, 1, None]
 
 
 def test_branch_with_from(kernel: Kernel) -> None:
@@ -97,7 +114,8 @@ def test_branch_with_from(kernel: Kernel) -> None:
     assert kernel.posts()[-1]["previous_interaction_id"] == chain.turns[2].id
     assert len(chain.turns) == 5 and chain.head is chain.turns[4]
     table = final(kernel.line("history")).data["text/plain"]
-    assert "4 (from 1)" in table and "5* (from 3)" in table
+    rows = [line.split()[:2] for line in table.splitlines()]
+    assert rows == [["turn", "from"], ["1", "new"], ["2", "1"], ["3", "2"], ["4", "1"], ["5*", "3"]]
 
 
 def test_model_system_generation_options(kernel: Kernel) -> None:
@@ -181,8 +199,9 @@ def test_raising_tool_and_max_tool_rounds(kernel: Kernel) -> None:
     result = kernel.posts()[1]["input"][0]
     assert result["is_error"] is True and result["result"] == "ValueError: boom"
     before = kernel.magics.session.registry.current.head  # type: ignore[union-attr]
-    out = kernel.cell("-c --tools counter --max-tool-rounds 1", "loop forever")
-    assert "max-tool-rounds" in out.stderr and "head did not move" in out.stderr
+    out = kernel.cell("-c --tools counter --max-tool-rounds 1", "loop forever", fails=True)
+    assert "--max-tool-rounds N" in out.message and "head did not move" in out.message
+    assert "max_tool_rounds" not in out.message  # the flag, not the Python parameter
     assert kernel.magics.session.registry.current.head is before  # type: ignore[union-attr]
 
 
@@ -281,9 +300,8 @@ def test_background_wait_and_cancel(kernel: Kernel, monkeypatch) -> None:
     assert kernel.ns["_gemini"].id == turn.id
     kernel.cell("--agent deep-research-preview-04-2026", "Research more")
     assert kernel.posts()[-1]["agent"] == "deep-research-preview-04-2026"
-    agent_turn = chain.turns[-1] if chain.turns[-1].status == "running" else None
-    if agent_turn is None:  # the agent started a new chain
-        agent_turn = kernel.magics.session.registry.current.turns[-1]  # type: ignore[union-attr]
+    agent_turn = chain.turns[-1]
+    assert agent_turn.status == "running" and agent_turn.number == 2
     out = kernel.line(f"cancel {agent_turn.id}")
     assert agent_turn.status == "cancelled" and "cancelled" in out.stdout
 
@@ -335,10 +353,10 @@ def test_no_key_prints_one_paragraph(kernel: Kernel, monkeypatch) -> None:
     kernel.line("backend offline")
     kernel.cell("", "one")
     before = kernel.state()
-    out = kernel.line("backend live")
-    assert "GEMINI_API_KEY" in out.stderr and "the backend stays offline" in out.stderr
-    assert "this cell" not in out.stderr  # it is a line command, not a cell
-    assert out.stderr.count("\n") <= 1 and not out.outputs
+    out = kernel.line("backend live", fails=True)
+    assert "GEMINI_API_KEY" in out.message and "the backend stays offline" in out.message
+    assert "this cell" not in out.message  # it is a line command, not a cell
+    assert "\n" not in out.message and not out.outputs
     assert kernel.state() == before
 
 
@@ -347,9 +365,9 @@ def test_failed_turn_shows_status_and_message(kernel: Kernel) -> None:
     chain = kernel.magics.session.registry.current
     assert chain is not None
     head = chain.head
-    out = kernel.cell("-c", "please fail")
-    assert "HTTP 400" in out.stderr and "too hot" in out.stderr
-    assert "Traceback" not in out.stderr and chain.head is head
+    out = kernel.cell("-c", "please fail", fails=True)
+    assert "HTTP 400" in out.message and "too hot" in out.message
+    assert chain.head is head and not out.stderr
     assert chain.turns[-1].status == "failed"
     assert final(out).metadata["gemini_interactions"]["status"] == "failed"
 
@@ -372,11 +390,11 @@ def test_interrupt_keeps_partial_answer(kernel: Kernel, monkeypatch) -> None:
                 raise KeyboardInterrupt
 
     monkeypatch.setattr(_render.AnswerView, "on_event", interrupting)
-    out = kernel.cell("-c", "Tell me a long story")
+    out = kernel.cell("-c", "Tell me a long story", fails=True)
     turn = chain.turns[-1]
     assert turn.status == "interrupted" and turn.text and "streamed." not in turn.text
-    assert chain.head is head and "Interrupted" in out.stderr
-    assert "Traceback" not in out.stderr
+    assert chain.head is head and "Interrupted" in out.message
+    assert isinstance(out.error, KeyboardInterrupt)  # the cell ends as an interrupted one does
     last = final(out)
     assert last.metadata["gemini_interactions"]["status"] == "interrupted"
     assert "interrupted" in last.data["text/markdown"]
@@ -486,7 +504,7 @@ def test_no_store_note_says_how_to_go_on(kernel: Kernel) -> None:
     assert "start the next cell without --continue" in out.stderr
     kernel.cell("", "one")
     out = kernel.cell("-c --no-store", "two")
-    assert "branch from turn 1 with --from 1" in out.stderr
+    assert "branch from turn 2 with --from 2" in out.stderr
 
 
 def test_lambda_partial_and_callable_object_as_tools(kernel: Kernel) -> None:

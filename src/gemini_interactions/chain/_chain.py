@@ -3,7 +3,11 @@
 The chain never lies: a turn becomes the head only when the server gave it an id and it ended
 well. Failed, interrupted and cancelled turns are kept (with what was sent and what partially
 arrived) but never move the head. Branching from turn N continues from N's interaction; the old
-branch stays in ``turns``.
+branch stays in ``turns``. A chain may hold several conversations (``new=True`` starts one).
+
+Numbering is like ``In[n]``: every turn that was sent takes the next number, a failed or
+interrupted one too (it happened and it is recorded), so numbers never skip or get reused; a
+mistake caught before sending (``ChainUsageError``) takes none.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..api._errors import APIError
 from ._errors import ChainUsageError, TurnFailedError
-from ._options import SendOptions, prepare
+from ._options import PreparedTurn, SendOptions, prepare
 from ._runner import run_turn
 from ._turn import Turn, TurnObserver
 
@@ -36,7 +40,10 @@ class Chain:
         chain.send("And the next one?")                # continues from the head
         chain.send("Name an even one.", from_turn=1)   # a branch from turn 1
         chain.send("Weather in Paris?", tools=[get_weather])
+        chain.send("Something else.", new=True)       # a new conversation: turn 5, a root
 
+    Turns are numbered in the order they are sent, whichever conversation of the chain they
+    belong to (like ``In[n]``); ``turn.parent`` says which turn each one continued.
     Keyword arguments of the constructor are default options for every ``send``.
     """
 
@@ -112,9 +119,15 @@ class Chain:
     # --- sending -------------------------------------------------------------------------------
 
     def _parent(self, new: bool, from_turn: int | None) -> Turn | None:
+        """The turn a send continues: none (``new``), turn ``from_turn``, or the head."""
         if new:
             if from_turn is not None:
-                raise ChainUsageError("Start a new conversation or branch from a turn, not both.")
+                raise ChainUsageError(
+                    "Start a new conversation ({new}) or branch from a turn ({from_turn}), "
+                    "not both.",
+                    new="True",
+                    from_turn="N",
+                )
             return None
         parent = self.turn(from_turn) if from_turn is not None else self.head
         if parent is None:
@@ -128,26 +141,37 @@ class Chain:
             }.get(parent.status, f"ended {parent.status}")
             raise ChainUsageError(
                 f"Turn {parent.number} of chain {self.name!r} {state}, so there is "
-                "nothing to continue from; pick a completed turn with --from N."
+                "nothing to continue from; pick a completed turn with {from_turn}.",
+                from_turn="N",
             )
         if not parent.store:
-            way = (
-                "start afresh (drop --continue)"
-                if parent.parent is None
-                else f"branch from an earlier turn with --from {parent.parent}"
-            )
+            if parent.parent is None:
+                way, parameters = "start afresh ({new})", {"new": "True"}
+            else:
+                way = "branch from an earlier turn with {from_turn}"
+                parameters = {"from_turn": str(parent.parent)}
             raise ChainUsageError(
-                f"Turn {parent.number} of chain {self.name!r} was sent with --no-store, so the "
-                f"server kept nothing to continue from; {way}."
+                f"Turn {parent.number} of chain {self.name!r} was sent with {{store}}, so the "
+                f"server kept nothing to continue from; {way}.",
+                store="False",
+                **parameters,
             )
         return parent
 
-    def _prepare(self, new: bool, from_turn: int | None, options: dict[str, Any]) -> Any:
-        _check_option_names(options)
-        merged = {**self.defaults, **options}
+    def _prepare(
+        self,
+        new: bool,
+        from_turn: int | None,
+        options: SendOptions | None,
+        overrides: dict[str, Any],
+    ) -> tuple[Turn | None, PreparedTurn]:
+        _check_option_names(overrides)
+        if options is None:
+            options = SendOptions(**{**self.defaults, **overrides})
+        elif overrides:
+            options = dataclasses.replace(options, **overrides)
         parent = self._parent(new, from_turn)
-        prepared = prepare(SendOptions(**merged))
-        return parent, prepared
+        return parent, prepare(options)
 
     def build_request(
         self,
@@ -155,12 +179,13 @@ class Chain:
         *,
         new: bool = False,
         from_turn: int | None = None,
-        **options: Any,
+        options: SendOptions | None = None,
+        **overrides: Any,
     ) -> dict[str, Any]:
         """The exact first request ``send`` would make (method, url, headers, json), credentials
         redacted; nothing is sent and the chain does not change."""
         client = self._client()
-        parent, prepared = self._prepare(new, from_turn, options)
+        parent, prepared = self._prepare(new, from_turn, options, overrides)
         params = {**prepared.base_params(), "input": prepared.first_input(prompt)}
         if parent is not None:
             params["previous_interaction_id"] = parent.id
@@ -174,23 +199,30 @@ class Chain:
         new: bool = False,
         from_turn: int | None = None,
         observer: TurnObserver | None = None,
-        **options: Any,
+        options: SendOptions | None = None,
+        **overrides: Any,
     ) -> Turn:
-        """Send ``prompt`` as the next turn and return it when it ends.
+        """Send ``prompt`` as the next turn (the next number) and return it when it ends.
 
-        Continues from the head, from turn ``from_turn`` (a branch), or from nothing with
-        ``new=True``. Options: ``model``, ``agent``, ``system``, ``thinking``, ``thoughts``,
-        ``temperature``, ``max_output_tokens``, ``store``, ``tools`` (callables, built-in names,
-        raw dicts), ``search``, ``code_execution``, ``url_context``, ``schema`` (pydantic class,
-        TypedDict, JSON-schema dict), ``attachments``, ``background``, ``stream``,
-        ``max_tool_rounds``, ``generation_config``, ``extra_body``.
+        Continues from the head (the last turn that completed), from turn ``from_turn`` (of
+        any conversation in the chain), or starts a new conversation with ``new=True`` (a new
+        root: no ``previous_interaction_id``). Every turn that is sent takes the next number,
+        failed and interrupted ones included; only a completed turn becomes the head.
+
+        Options are keyword arguments over the chain's defaults, or one ``SendOptions`` as
+        ``options=`` (used as given; keyword arguments override its fields): ``model``,
+        ``agent``, ``system``, ``thinking``, ``thoughts``, ``temperature``,
+        ``max_output_tokens``, ``store``, ``tools`` (callables, built-in names, raw dicts),
+        ``search``, ``code_execution``, ``url_context``, ``schema`` (pydantic class, TypedDict,
+        JSON-schema dict), ``attachments``, ``background``, ``stream``, ``max_tool_rounds``,
+        ``generation_config``, ``extra_body``.
 
         Raises ``ChainUsageError`` (nothing sent, nothing changed) for impossible options,
         ``TurnFailedError`` when the server or the stream failed (the turn is recorded), and
         ``KeyboardInterrupt`` after recording an interrupted turn.
         """
         client = self._client()
-        parent, prepared = self._prepare(new, from_turn, options)
+        parent, prepared = self._prepare(new, from_turn, options, overrides)
         with self._lock:
             turn = Turn(
                 number=len(self.turns) + 1,
@@ -217,6 +249,12 @@ class Chain:
         else:
             self._settle(turn, prepared.schema, head_at_send)
         watcher.on_end(turn)
+        if turn.status == "requires_action":
+            raise TurnFailedError(
+                f"{turn.error} Raise the limit with {{max_tool_rounds}} to let it go on.",
+                turn,
+                max_tool_rounds="N",
+            )
         if turn.status not in ("completed", "incomplete", "running"):
             raise TurnFailedError(turn.error or f"The turn ended {turn.status}.", turn)
         return turn

@@ -6,7 +6,8 @@ re-sent on every request, tool rounds included (spec 3.2).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,12 +136,24 @@ class PreparedTurn:
         return out
 
 
+@contextmanager
+def _about(option: str) -> Iterator[None]:
+    """Mark a ``ChainUsageError`` raised inside as being about ``option``."""
+    try:
+        yield
+    except ChainUsageError as exc:
+        exc.option = exc.option or option
+        raise
+
+
 def prepare(options: SendOptions) -> PreparedTurn:
     """Check the options and build tools, schema and attachments; ``ChainUsageError`` if wrong."""
     o = options
     if o.model and o.agent:
         raise ChainUsageError(
-            "A turn goes to a model or to an agent, not both: drop --model or --agent."
+            "A turn goes to a model or to an agent, not both: drop {model} or {agent}.",
+            model="",
+            agent="",
         )
     if o.thinking is not None and o.thinking not in THINKING_LEVELS:
         raise ChainUsageError(
@@ -156,30 +169,43 @@ def prepare(options: SendOptions) -> PreparedTurn:
     if background and not o.store:
         raise ChainUsageError(
             "A background turn must be stored (the server keeps it while it runs): drop "
-            "--no-store or --background."
+            "{store} or {background}.",
+            store="False",
+            background="True",
         )
     if o.agent is not None and (
         o.thinking or o.temperature is not None or o.max_output_tokens is not None
     ):
         raise ChainUsageError(
-            "Agents take no generation settings: drop --thinking, --temperature and "
-            "--max-output-tokens when using --agent."
+            "Agents take no generation settings: drop {thinking}, {temperature} and "
+            "{max_output_tokens} when using {agent}.",
+            thinking="",
+            temperature="",
+            max_output_tokens="",
+            agent="",
         )
-    functions, tools = tool_declarations(
-        o.tools, search=o.search, code_execution=o.code_execution, url_context=o.url_context
-    )
+    with _about("tools"):
+        functions, tools = tool_declarations(
+            o.tools, search=o.search, code_execution=o.code_execution, url_context=o.url_context
+        )
     if functions and background:
         raise ChainUsageError(
-            "Function tools run in this kernel, so they cannot be used with --background or "
-            "--agent: drop --tools or run in the foreground."
+            "Function tools run in this process, so they cannot be used with {background} or "
+            "{agent}: drop {tools} or run in the foreground.",
+            option="tools",
+            background="True",
+            agent="",
+            tools="",
         )
-    schema = response_schema(o.schema) if o.schema is not None else None
-    content = [
-        attachment_content(item, label)
-        for item, label in zip(
-            o.attachments,
-            o.labels.get("attachments") or [None] * len(o.attachments),
-            strict=False,
-        )
-    ]
+    with _about("schema"):
+        schema = response_schema(o.schema) if o.schema is not None else None
+    with _about("attachments"):
+        content = [
+            attachment_content(item, label)
+            for item, label in zip(
+                o.attachments,
+                o.labels.get("attachments") or [None] * len(o.attachments),
+                strict=False,
+            )
+        ]
     return PreparedTurn(o, {f.name: f for f in functions}, tools, schema, content)

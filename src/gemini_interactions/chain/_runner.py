@@ -108,10 +108,7 @@ def run_turn(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnO
                 break
             if round_no >= max_rounds:
                 turn.status = "requires_action"
-                turn.error = (
-                    f"The model still asked for tools after {max_rounds} tool round(s); "
-                    "raise --max-tool-rounds to let it go on."
-                )
+                turn.error = f"The model still asked for tools after {max_rounds} tool round(s)."
                 return
             round_no += 1
             results = []

@@ -1,4 +1,8 @@
-"""What a failed turn prints: the server's status and message, then what the user can do."""
+"""What a failed turn or a refused one says in a cell: the chain's words, in the magic's flags.
+
+API errors keep the server's status and message and add what the user can do; chain errors name
+``send`` parameters (``from_turn=N``), which a cell writes as flags (``--from N``).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,38 @@ from ..api._errors import (
 )
 
 if TYPE_CHECKING:
-    from ..chain import TurnFailedError
+    from ..chain import ChainUsageError, TurnFailedError
     from ._backend import Backend
+
+_FLAGS = {
+    "from_turn": "--from",
+    "schema": "--schema",
+    "attachments": "--attach",
+    "system": "--system",
+}
+"""``send`` parameters whose flag is not the parameter's name with dashes."""
+
+
+def flag(name: str, value: str) -> str:
+    """How a cell writes the ``send`` parameter ``name`` given ``value`` (as typed in Python):
+    ``from_turn=N`` is ``--from N``, ``store=False`` is ``--no-store``, ``new=True`` is a cell
+    without --continue."""
+    if name == "new":
+        return "drop --continue" if value == "True" else "--continue"
+    option = _FLAGS.get(name, "--" + name.replace("_", "-"))
+    if value == "False":
+        return f"--no-{option.removeprefix('--')}"
+    if value in ("", "True"):
+        return option
+    return f"{option} {value}"
+
+
+def usage_message(exc: ChainUsageError, schema_name: str | None = None) -> str:
+    """A chain's refusal as a cell says it (flags, and the schema's name where it helps)."""
+    message = exc.spelled(flag)
+    if exc.option == "schema" and schema_name:
+        message = f"--schema {schema_name}: {message}"
+    return message
 
 
 def _sentence(text: str) -> str:
@@ -59,7 +93,7 @@ def hint(error: Exception | None, backend: Backend, continuing: bool) -> str:
 def failure_message(exc: TurnFailedError, chain: str, backend: Backend) -> str:
     turn = exc.turn
     advice = hint(exc.error, backend, turn.previous_interaction_id is not None)
-    parts = [f"The request failed: {_sentence(exc.message)}"]
+    parts = [f"The request failed: {_sentence(exc.spelled(flag))}"]
     if advice:
         parts.append(advice)
     parts.append(

@@ -127,16 +127,17 @@ class LineCommands:
         print(HELP)
 
     def history(self, args: list[str]) -> None:
+        """The chain's turns in the order run, each with the turn it came from (``new``: it
+        started a conversation), so the table reads as the chain's tree."""
         chain, rest = self._chain_option("history", args)
         self._no_args("history", rest)
         head = chain.head
         rows = []
         for turn in chain.turns:
-            mark = "*" if turn is head else ""
-            branch = f" (from {turn.parent})" if turn.parent not in (None, turn.number - 1) else ""
             rows.append(
                 [
-                    f"{turn.number}{mark}{branch}",
+                    f"{turn.number}{'*' if turn is head else ''}",
+                    turn.parent if turn.parent is not None else "new",
                     turn.id or "-",
                     turn.model or "-",
                     turn.status,
@@ -147,7 +148,7 @@ class LineCommands:
         if not rows:
             print(f"Chain {chain.name!r} has no turns.")
             return
-        _show(_table(["turn", "id", "model", "status", "tokens", "prompt"], rows))
+        _show(_table(["turn", "from", "id", "model", "status", "tokens", "prompt"], rows))
 
     def chains(self, args: list[str]) -> None:
         self._no_args("chains", args)

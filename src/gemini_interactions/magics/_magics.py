@@ -6,7 +6,6 @@ loaded in any kernel); the client, pydantic models, the chain and the server loa
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -79,18 +78,27 @@ class GeminiMagics(Magics):
         if self._session is not None:
             self._session.reconfigure(change["name"])
 
-    def _guarded(self, action: Any) -> None:
-        """Run ``action``; a user mistake prints one paragraph and changes nothing."""
+    def _guarded(self, action: Callable[[], None]) -> None:
+        """Run ``action``; a user mistake or a turn without its answer fails the cell with one
+        paragraph and no traceback (see ``_errors``), and a mistake changes nothing."""
         from ..api._errors import GeminiError
-        from ._errors import MagicUsageError
+        from ..chain import ChainUsageError
+        from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
+        from ._failure import usage_message
 
         try:
             action()
-        except (MagicUsageError, UsageError, GeminiError) as exc:
+        except (MagicUsageError, TurnFailed, TurnInterrupted):
+            raise
+        except UsageError as exc:  # the option parser's, worded by argparse
             message = str(exc).strip()
-            if isinstance(exc, UsageError) and not message.endswith("."):
+            if not message.endswith("."):
                 message += ". See %%gemini? for every option."
-            print(message, file=sys.stderr)
+            raise MagicUsageError(message) from None
+        except ChainUsageError as exc:
+            raise MagicUsageError(usage_message(exc)) from None
+        except GeminiError as exc:
+            raise MagicUsageError(str(exc).strip()) from None
 
     @magic_arguments("%gemini")  # the usage line reads `%%gemini [-c] ...`, as typed in a cell
     @argument(

@@ -15,8 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..api._errors import ConfigurationError
-from ..chain import Chain, ChainRegistry, ChainUsageError, TurnFailedError, attachment_content
-from ..chain._schema import response_schema
+from ..chain import Chain, ChainRegistry, ChainUsageError, SendOptions, TurnFailedError
 from ..chain._tools import BUILTIN_TOOLS, function_tool
 from ..render import AnswerView, BackgroundView
 from ._backend import (
@@ -26,8 +25,8 @@ from ._backend import (
     check_reachable,
     make_client,
 )
-from ._errors import MagicUsageError
-from ._failure import failure_message
+from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
+from ._failure import failure_message, usage_message
 from ._interpolate import _PATH, interpolate, lookup
 from ._options import CellOptions
 
@@ -37,6 +36,10 @@ if TYPE_CHECKING:
     from ..api import Client
     from ..chain import Turn
     from ._magics import GeminiMagics
+
+
+DEFAULT_CHAIN = "chat"
+"""The current chain of a kernel until `%gemini use` picks another."""
 
 
 def env_secrets() -> tuple[str, ...]:
@@ -198,13 +201,18 @@ class Session:
             prompt = interpolate(
                 prompt, self.namespace, hidden=self.hidden_names, secrets=env_secrets()
             )
-        send_options = self._send_options(opts, line)
+        options = self._send_options(opts, line)
         chain, registered = self._pick_chain(opts)
         new = not (opts.continue_ or opts.from_turn is not None)
         if opts.dry_run:
             if chain.client is None:
                 chain.client = self.dry_run_client()
-            request = chain.build_request(prompt, new=new, from_turn=opts.from_turn, **send_options)
+            try:
+                request = chain.build_request(
+                    prompt, new=new, from_turn=opts.from_turn, options=options
+                )
+            except ChainUsageError as exc:
+                raise MagicUsageError(usage_message(exc, opts.schema_name)) from None
             print(json.dumps(abbreviate_data(request), indent=2, ensure_ascii=False))
             return
         client = self.client()
@@ -212,30 +220,37 @@ class Session:
         view = AnswerView(
             interval=self.magics.update_interval,
             terminal=self._terminal(),
-            show_thoughts=bool(send_options["thoughts"]),
+            show_thoughts=options.thoughts,
             extra_metadata={"magic": line.strip()},
         )
+        before = len(chain.turns)
         try:
             turn = chain.send(
-                prompt, new=new, from_turn=opts.from_turn, observer=view, **send_options
+                prompt, new=new, from_turn=opts.from_turn, observer=view, options=options
             )
         except ChainUsageError as exc:
-            raise MagicUsageError(str(exc)) from None
+            raise MagicUsageError(usage_message(exc, opts.schema_name)) from None
         except TurnFailedError as exc:
             self._register(chain, registered)
-            _say(failure_message(exc, chain.name, self.backend))
-            return
+            raise TurnFailed(failure_message(exc, chain.name, self.backend)) from None
         except KeyboardInterrupt:
             self._register(chain, registered)
-            if chain.turns and chain.turns[-1].status == "interrupted":
-                _say(
+            if len(chain.turns) > before and chain.turns[-1].status == "interrupted":
+                message = (
                     f"Interrupted. The partial answer is kept as turn {chain.turns[-1].number} "
                     f"of chain {chain.name!r}, marked interrupted; the chain's head did not move."
                 )
             else:
-                _say("Interrupted; nothing was recorded.")
-            return
+                message = "Interrupted; nothing was recorded."
+            raise TurnInterrupted(message) from None
         self._register(chain, registered)
+        if turn.parse_error:
+            unset = " and ".join(f"`{name}`" for name in (opts.out, "_gemini") if name)
+            raise TurnFailed(
+                f"The answer could not be read as {opts.schema_name}: {turn.parse_error} "
+                f"Turn {turn.number} of chain {chain.name!r} is kept (`%gemini show "
+                f"{turn.number}` shows it as it came); {unset} not set."
+            )
         self._publish(turn, opts.out)
         if turn.status == "running":
             self._watch(chain, turn, opts.out)
@@ -249,16 +264,16 @@ class Session:
                 f"Note: turn {turn.number} was sent with --no-store, so it cannot be continued "
                 f"(--continue from it will refuse); {way}."
             )
-        if turn.parse_error:
-            _say(f"The answer could not be read as the schema: {turn.parse_error}")
 
     def _terminal(self) -> bool:
         return type(self.magics.shell).__module__.startswith("IPython.terminal")
 
     def _register(self, chain: Chain, registered: bool) -> None:
+        """A chain that took a turn is kept; the kernel's first one becomes the current chain
+        (only `%gemini use` changes it later, so --continue always means the same chain)."""
         if not registered and chain.turns:
             self.registry.add(chain)
-        if chain.turns:
+        if chain.turns and self.registry.current_name is None and chain.name == self._default:
             self.registry.current_name = chain.name
 
     def _publish(self, turn: Turn, out: str | None) -> None:
@@ -289,41 +304,38 @@ class Session:
 
     # --- resolving names and options ----------------------------------------------------------
 
+    @property
+    def _default(self) -> str:
+        """The chain a cell without --chain adds its turn to."""
+        return self.registry.current_name or DEFAULT_CHAIN
+
     def _pick_chain(self, opts: CellOptions) -> tuple[Chain, bool]:
-        """(the chain to send in, whether it is in the registry already); changes nothing."""
+        """(the chain to send in, whether it is in the registry already); changes nothing.
+
+        A cell adds a turn to the current chain (``chat`` until `%gemini use` picks another),
+        or to the chain ``--chain NAME`` names, for that cell only."""
         continuing = opts.continue_ or opts.from_turn is not None
         flag = "--continue" if opts.continue_ else "--from"
-        if opts.chain is not None:
-            ChainRegistry.check_name(opts.chain)
-            if opts.chain in self.registry:
-                chain = self.registry.get(opts.chain)
-            elif continuing:
-                raise MagicUsageError(
-                    f"There is no chain named {opts.chain!r} to continue ({flag}). Drop "
-                    f"{flag} to start it, or see `%gemini chains`."
-                )
-            else:
-                return Chain(self._client, name=opts.chain), False
-        elif continuing:
-            current = self.registry.current
-            if current is None:
-                raise MagicUsageError(
-                    f"Nothing to continue ({flag}): no chain is current yet. Run a `%%gemini` "
-                    "cell without it first, or pick a chain with --chain NAME or `%gemini use`."
-                )
-            chain = current
+        name = ChainRegistry.check_name(opts.chain) if opts.chain is not None else self._default
+        if name in self.registry:
+            chain = self.registry.get(name)
+        elif not continuing:
+            return Chain(self._client, name=name), False
+        elif opts.chain is not None:
+            raise MagicUsageError(
+                f"There is no chain named {opts.chain!r} to continue ({flag}). Drop "
+                f"{flag} to start it, or see `%gemini chains`."
+            )
         else:
-            return Chain(self._client, name=self.registry.next_name()), False
+            raise MagicUsageError(
+                f"Nothing to continue ({flag}): no chain is current yet. Run a `%%gemini` "
+                "cell without it first, or pick a chain with --chain NAME or `%gemini use`."
+            )
         if opts.continue_ and opts.from_turn is None and chain.head is None:
             raise MagicUsageError(
                 f"Chain {chain.name!r} has no completed turn to continue from. Drop --continue "
-                "to start afresh, or branch from a turn with --from N."
+                "to start a new conversation, or branch from a turn with --from N."
             )
-        if opts.from_turn is not None:
-            try:
-                chain.turn(opts.from_turn)
-            except ChainUsageError as exc:
-                raise MagicUsageError(str(exc)) from None
         return chain, True
 
     def _lookup(self, name: str, what: str, hint: str) -> Any:
@@ -337,7 +349,9 @@ class Session:
                 f"notebook. {hint}"
             ) from None
 
-    def _send_options(self, opts: CellOptions, line: str) -> dict[str, Any]:
+    def _send_options(self, opts: CellOptions, line: str) -> SendOptions:
+        """The turn's options, names resolved from the notebook; the chain checks and converts
+        them once when it sends (tools, schema and attachments are built there)."""
         m = self.magics
         tools: list[Any] = []
         for name in dict.fromkeys([*m.tools, *opts.tools]):
@@ -352,10 +366,7 @@ class Session:
                 )
             if not str(getattr(value, "__name__", "")).isidentifier():
                 # A lambda or a callable object: the model sees the notebook's name for it.
-                try:
-                    value = function_tool(value, name=name.split(".")[-1].split("[")[0])
-                except ChainUsageError as exc:
-                    raise MagicUsageError(str(exc)) from None
+                value = function_tool(value, name=name.split(".")[-1].split("[")[0])
             tools.append(value)
         schema = None
         if opts.schema_name is not None:
@@ -364,41 +375,31 @@ class Session:
                 "schema",
                 "Define a pydantic model, a TypedDict or a JSON-schema dict first.",
             )
-            try:
-                response_schema(schema)
-            except ChainUsageError as exc:
-                raise MagicUsageError(f"--schema {opts.schema_name}: {exc}") from None
         attachments: list[Any] = []
         for item in opts.attach:
-            attached: Any = item
             head = item.split(".")[0].split("[")[0]
-            if re.fullmatch(_PATH, item) and head in self.namespace:
-                attached = lookup(item, self.namespace)
-            try:
-                attachments.append(attachment_content(attached, item))
-            except ChainUsageError as exc:
-                raise MagicUsageError(str(exc)) from None
+            in_notebook = re.fullmatch(_PATH, item) and head in self.namespace
+            attachments.append(lookup(item, self.namespace) if in_notebook else item)
         agent = opts.agent
-        options: dict[str, Any] = {
-            "model": opts.model or (None if agent else m.model),
-            "agent": agent,
-            "system": opts.system or m.system_instruction or None,
-            "thinking": opts.thinking or (None if agent else m.thinking_level or None),
-            "thoughts": opts.thoughts or m.thoughts,
-            "temperature": opts.temperature,
-            "max_output_tokens": opts.max_output_tokens,
-            "store": not opts.no_store,
-            "tools": tools,
-            "search": opts.search,
-            "code_execution": opts.code_execution,
-            "url_context": opts.url_context,
-            "schema": schema,
-            "attachments": attachments,
-            "background": opts.background,
-            "stream": m.stream and not opts.no_stream,
-            "max_tool_rounds": (
+        return SendOptions(
+            model=opts.model or (None if agent else m.model),
+            agent=agent,
+            system=opts.system or m.system_instruction or None,
+            thinking=opts.thinking or (None if agent else m.thinking_level or None),
+            thoughts=opts.thoughts or m.thoughts,
+            temperature=opts.temperature,
+            max_output_tokens=opts.max_output_tokens,
+            store=not opts.no_store,
+            tools=tools,
+            search=opts.search,
+            code_execution=opts.code_execution,
+            url_context=opts.url_context,
+            schema=schema,
+            attachments=attachments,
+            background=opts.background,
+            stream=m.stream and not opts.no_stream,
+            max_tool_rounds=(
                 opts.max_tool_rounds if opts.max_tool_rounds is not None else m.max_tool_rounds
             ),
-            "labels": {"schema": opts.schema_name, "attachments": opts.attach, "magic": line},
-        }
-        return options
+            labels={"schema": opts.schema_name, "attachments": opts.attach, "magic": line},
+        )

@@ -1,0 +1,92 @@
+"""A cell that cannot do what it says fails (so Run All stops there) with one paragraph, no
+traceback: in an InteractiveShell here, in terminal IPython (a subprocess) and, in
+tests/e2e, in a kernel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from IPython.core.error import UsageError
+from pydantic import BaseModel
+
+from gemini_interactions.magics._errors import TurnFailed
+
+from .conftest import FIXTURES, Kernel
+
+
+class City(BaseModel):
+    name: str
+    population: int
+
+
+def test_each_kind_of_failure_is_an_error_with_its_paragraph(kernel: Kernel) -> None:
+    kernel.cell("", "hello")
+    mistake = kernel.cell("--tools nosuch", "hi", fails=True)
+    assert isinstance(mistake.error, UsageError) and "Unknown tool 'nosuch'" in mistake.message
+    failed = kernel.cell("-c", "please fail", fails=True)
+    assert isinstance(failed.error, TurnFailed) and "HTTP 400" in failed.message
+    # the failed turn's display stays (what was sent and what came back), then the error
+    assert failed.outputs[-1].metadata["gemini_interactions"]["status"] == "failed"
+    # the next cell runs as if nothing had happened
+    assert "previous_interaction_id" in kernel.posts()[-1]
+    kernel.cell("-c", "again")
+    chain = kernel.magics.session.registry.current
+    assert chain is not None and [t.status for t in chain.turns] == [
+        "completed",
+        "failed",
+        "completed",
+    ]
+
+
+def test_a_failing_tool_is_not_a_failing_cell(kernel: Kernel) -> None:
+    def explode(city: str) -> str:
+        """Fails."""
+        raise ValueError("boom")
+
+    kernel.ns["explode"] = explode
+    out = kernel.cell("--tools explode", "Call explode for Paris")  # succeeds
+    assert out.error is None and kernel.ns["_gemini"].status == "completed"
+
+
+def test_an_answer_that_does_not_fit_the_schema_fails_the_cell(kernel: Kernel) -> None:
+    kernel.ns["City"] = City
+    kernel.ns["city"] = "from an earlier run"
+    out = kernel.cell("--schema City -o city", "answer in prose", fails=True)
+    assert isinstance(out.error, TurnFailed)
+    assert out.message.startswith("The answer could not be read as City:")
+    assert "`city` and `_gemini` not set" in out.message
+    assert kernel.ns["city"] == "from an earlier run" and "_gemini" not in kernel.ns
+    chain = kernel.magics.session.registry.current
+    assert chain is not None and chain.turns[-1].parse_error  # recorded, as it came
+
+
+TERMINAL = f"""
+ip = get_ipython()
+ip.run_line_magic("load_ext", "gemini_interactions")
+ip.run_line_magic("gemini", "backend offline --fixtures {FIXTURES}")
+print("CELLS")
+for cell in ("%%gemini --tools nosuch\\nhi", "%%gemini\\nplease fail", "%%gemini\\nhello"):
+    print("RESULT", ip.run_cell(cell).success)
+print("SHELL", type(ip).__name__)
+"""
+
+
+def test_terminal_ipython_shows_the_paragraph_alone(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "IPython", "--colors=nocolor", "--no-banner", "-c", TERMINAL],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    text = out.stdout + out.stderr
+    assert "SHELL TerminalInteractiveShell" in text, text
+    results = [line for line in out.stdout.splitlines() if line.startswith("RESULT")]
+    assert results == ["RESULT False", "RESULT False", "RESULT True"], text
+    assert "Traceback" not in text and "UsageError" not in text and "TurnFailed" not in text
+    shown = out.stdout.split("CELLS\n", 1)[1].split("RESULT")
+    mistake, failure = shown[0], shown[1]
+    assert mistake.strip().startswith("Unknown tool 'nosuch'") and mistake.count("\n") == 1
+    assert "The request failed: HTTP 400" in failure and "[failed]" in failure  # printed live
