@@ -90,3 +90,44 @@ def test_terminal_ipython_shows_the_paragraph_alone(tmp_path: Path) -> None:
     mistake, failure = shown[0], shown[1]
     assert mistake.strip().startswith("Unknown tool 'nosuch'") and mistake.count("\n") == 1
     assert "The request failed: HTTP 400" in failure and "[failed]" in failure  # printed live
+
+
+def test_chain_parameters_are_written_as_the_cell_flags() -> None:
+    from gemini_interactions.magics import GeminiMagics
+    from gemini_interactions.magics._failure import flag
+
+    cases = {
+        ("from_turn", "N"): "--from N",
+        ("from_turn", "3"): "--from 3",
+        ("store", "False"): "--no-store",
+        ("max_tool_rounds", "N"): "--max-tool-rounds N",
+        ("max_output_tokens", ""): "--max-output-tokens",
+        ("background", "True"): "--background",
+        ("new", "True"): "drop --continue",
+        ("model", ""): "--model",
+        ("agent", ""): "--agent",
+        ("thinking", ""): "--thinking",
+        ("temperature", ""): "--temperature",
+        ("tools", ""): "--tools",
+    }
+    doc = GeminiMagics.gemini.__doc__ or ""
+    for (name, value), expected in cases.items():
+        assert flag(name, value) == expected
+        assert expected.split()[-1 if name == "new" else 0] in doc  # a flag the cell has
+
+
+def test_a_cell_checks_and_builds_its_schema_once(kernel: Kernel) -> None:
+    built: list[str] = []
+
+    class Counted(BaseModel):
+        name: str
+
+        @classmethod
+        def __get_pydantic_json_schema__(cls, core_schema, handler):  # type: ignore[no-untyped-def]
+            built.append(cls.__name__)  # pydantic calls this each time it writes the schema
+            return handler(core_schema)
+
+    kernel.ns["Counted"] = Counted
+    kernel.cell("--schema Counted", "A name")
+    assert built == ["Counted"]  # not once in the magic and again in the chain
+    assert kernel.posts()[-1]["response_format"]["schema"]["required"] == ["name"]
