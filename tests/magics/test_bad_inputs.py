@@ -85,7 +85,7 @@ CELL_MISTAKES: list[tuple[str, str, str]] = [
     ("--chain nochain --from 1", "hi", "no chain named 'nochain'"),
     ("--chain 'bad name!'", "hi", "not a usable chain name"),
     ("--chain unstored -c", "hi", "--no-store, so the server kept nothing"),
-    ("--chain unstored -c", "hi", "start afresh (drop --continue)"),
+    ("--chain unstored -c", "hi", "start afresh (a cell without --continue or --from)"),
     ("--chain main --from 2", "hi", "Turn 2 of chain 'main' ended failed, so"),
     ("--chain failing -c", "hi", "no completed turn"),
     ("", "   \n  ", "The cell is empty"),

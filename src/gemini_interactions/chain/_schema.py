@@ -9,7 +9,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ._errors import ChainUsageError
 from ._tools import inline_refs
@@ -46,11 +46,17 @@ class ResponseSchema:
                 raise ValueError(f"the answer is not JSON ({exc})") from None
         try:
             return self.adapter.validate_json(cleaned)
-        except ValueError as exc:
-            first = str(exc).splitlines()
-            raise ValueError(
-                f"the answer does not match {self.name}: {' '.join(first[:3])}"
-            ) from None
+        except ValidationError as exc:
+            # pydantic's text spans lines and links; one line per problem reads better in a cell
+            problems = "; ".join(_problem(error) for error in exc.errors()[:3])
+            more = len(exc.errors()) - 3
+            problems += f" (and {more} more)" if more > 0 else ""
+            raise ValueError(f"the answer does not match {self.name}: {problems}") from None
+
+
+def _problem(error: Any) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()))
+    return f"{where}: {error['msg']}" if where else str(error["msg"])
 
 
 def _strip_fence(text: str) -> str:

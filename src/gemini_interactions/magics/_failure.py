@@ -36,7 +36,7 @@ def flag(name: str, value: str) -> str:
     ``from_turn=N`` is ``--from N``, ``store=False`` is ``--no-store``, ``new=True`` is a cell
     without --continue."""
     if name == "new":
-        return "drop --continue" if value == "True" else "--continue"
+        return "a cell without --continue or --from" if value == "True" else "--continue"
     option = _FLAGS.get(name, "--" + name.replace("_", "-"))
     if value == "False":
         return f"--no-{option.removeprefix('--')}"

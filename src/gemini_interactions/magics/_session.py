@@ -246,10 +246,10 @@ class Session:
         self._register(chain, registered)
         if turn.parse_error:
             unset = " and ".join(f"`{name}`" for name in (opts.out, "_gemini") if name)
+            reason = turn.parse_error.rstrip(".")
             raise TurnFailed(
-                f"The answer could not be read as {opts.schema_name}: {turn.parse_error} "
-                f"Turn {turn.number} of chain {chain.name!r} is kept (`%gemini show "
-                f"{turn.number}` shows it as it came); {unset} not set."
+                f"{reason[:1].upper()}{reason[1:]}. Turn {turn.number} of chain {chain.name!r} "
+                f"is kept as it came (`%gemini show {turn.number}`); {unset} not set."
             )
         self._publish(turn, opts.out)
         if turn.status == "running":
