@@ -1,4 +1,5 @@
-"""Named chains: several independent conversations in one kernel, one of them current."""
+"""Named chains in one kernel, one of them current: each numbers its own turns and may hold
+several conversations."""
 
 from __future__ import annotations
 

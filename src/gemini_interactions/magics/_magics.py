@@ -106,15 +106,19 @@ class GeminiMagics(Magics):
         "--continue",
         dest="continue_",
         action="store_true",
-        help="continue the current chain (its head becomes previous_interaction_id)",
+        help="continue the chain's head, its last completed turn (previous_interaction_id)",
     )
-    @argument("--chain", metavar="NAME", help="work in the chain NAME (created if new)")
+    @argument(
+        "--chain",
+        metavar="NAME",
+        help="this cell's turn goes to chain NAME (created if new); `%%gemini use` switches",
+    )
     @argument(
         "--from",
         dest="from_turn",
         type=int,
         metavar="N",
-        help="branch: continue from turn N of the chain (negative counts from the end)",
+        help="continue from turn N of the chain, any conversation (negative: from the end)",
     )
     @argument("-m", "--model", help="the model (default: GeminiMagics.model)")
     @argument("--agent", help="an agent instead of a model (runs in the background)")
@@ -171,6 +175,11 @@ class GeminiMagics(Magics):
     @cell_magic
     def gemini(self, line: str, cell: str) -> None:
         """Send the cell to Gemini as a prompt.
+
+        Each cell adds the next turn to the current chain, numbered in the order run like
+        ``In[n]``: a plain cell starts a new conversation, ``--continue`` goes on from the
+        head, ``--from N`` from turn N. A mistake, or a turn that produced no answer, fails
+        the cell (Run All stops there) with one paragraph saying what to do.
 
         The cell body is the prompt. ``{name}``, ``{name.attr}`` and ``{name[key]}`` are filled
         in from the notebook when ``name`` exists there; other braces (code, JSON, templates,
