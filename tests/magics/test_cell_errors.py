@@ -131,3 +131,25 @@ def test_a_cell_checks_and_builds_its_schema_once(kernel: Kernel) -> None:
     kernel.cell("--schema Counted", "A name")
     assert built == ["Counted"]  # not once in the magic and again in the chain
     assert kernel.posts()[-1]["response_format"]["schema"]["required"] == ["name"]
+
+
+def test_numbers_never_skip(kernel: Kernel) -> None:
+    """Like In[n]: every turn that was sent takes the next number, a failed one too; a mistake
+    or a dry run takes none."""
+    kernel.cell("", "one")
+    kernel.cell("--tools nosuch", "a mistake", fails=True)
+    kernel.cell("--dry-run", "a dry run")
+    kernel.cell("", "please fail", fails=True)
+    kernel.cell("-c", "two")
+    kernel.cell("", "three")
+    shown = [o.metadata["gemini_interactions"]["turn"] for o in kernel.cell("", "four").outputs]
+    registry = kernel.magics.session.registry
+    assert list(registry.chains) == ["chat"] and set(shown) == {5}
+    chain = registry.get("chat")
+    assert [(t.number, t.parent, t.status) for t in chain.turns] == [
+        (1, None, "completed"),
+        (2, None, "failed"),
+        (3, 1, "completed"),  # --continue skips the failed turn: it never became the head
+        (4, None, "completed"),
+        (5, None, "completed"),
+    ]
