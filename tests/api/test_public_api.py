@@ -48,6 +48,7 @@ PINNED = {
     "Interactions",
     "InternalServerError",
     "LegacyEventTranslator",
+    "MissingAPIKeyError",
     "ModelOutputStep",
     "NotFoundError",
     "PermissionDeniedError",

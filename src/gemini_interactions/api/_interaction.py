@@ -10,11 +10,6 @@ from ._base import WireModel, lenient
 from ._content import AudioContent, ImageContent, TextContent, VideoContent
 from ._steps import ModelOutputStep, Step, ThoughtStep, UserInputStep
 
-TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "incomplete", "budget_exceeded"})
-"""Statuses after which nothing more happens to an interaction."""
-
-RUNNING_STATUSES = frozenset({"queued", "in_progress"})
-
 
 class ModalityTokens(WireModel):
     modality: str | None = None
@@ -102,10 +97,6 @@ class Interaction(WireModel):
             if not isinstance(data, dict):
                 raise
             return lenient(handler, data)
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
 
     @property
     def output_text(self) -> str:

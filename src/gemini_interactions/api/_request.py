@@ -9,30 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._errors import ConfigurationError
-
-CREATE_FIELDS = (
-    "model",
-    "agent",
-    "agent_config",
-    "input",
-    "previous_interaction_id",
-    "system_instruction",
-    "tools",
-    "generation_config",
-    "response_format",
-    "response_mime_type",
-    "response_modalities",
-    "safety_settings",
-    "stream",
-    "background",
-    "store",
-    "continuation_token",
-    "service_tier",
-    "labels",
-    "webhook_config",
-    "environment",
-    "cached_content",
-)
+from ._wire import CREATE_FIELDS
 
 # Pairs the official SDK refuses client-side: a model interaction and an agent one do not mix.
 _EXCLUSIVE = (

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ._errors import WaitTimeoutError
-from ._interaction import RUNNING_STATUSES, Interaction
+from ._interaction import Interaction
 from ._request import (
     RequestSpec,
     build_create_body,
@@ -15,7 +15,8 @@ from ._request import (
     merge_hops,
 )
 from ._stream import AsyncStream, Stream, _StreamCore
-from ._translate_legacy import LEGACY_REVISION, is_legacy_resource, resource_to_steps
+from ._translate_legacy import is_legacy_resource, resource_to_steps
+from ._wire import LEGACY_REVISION, RUNNING_STATUSES
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client, _BaseClient
@@ -77,7 +78,7 @@ class _Common:
     def _stream_core(self, spec: RequestSpec) -> _StreamCore:
         return _StreamCore(
             spec,
-            revision=self._client.api_revision,
+            revision=self._client.revision,
             auto_continue=self._client.auto_continue,
             auto_resume=self._client.auto_resume,
             redact=self._client.redact,
@@ -116,7 +117,7 @@ class Interactions(_Common):
         hops = [_hop_data(client.request_json(spec))]
         while (hop := _next_hop(client, spec, hops)) is not None:
             hops.append(_hop_data(client.request_json(hop)))
-        return to_interaction(merge_hops(hops), client.api_revision)
+        return to_interaction(merge_hops(hops), client.revision)
 
     @overload
     def get(
@@ -152,13 +153,13 @@ class Interactions(_Common):
         if stream:
             core = self._stream_core(spec)
             return Stream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)))
-        return to_interaction(client.request_json(spec), client.api_revision)
+        return to_interaction(client.request_json(spec), client.revision)
 
     def cancel(self, interaction_id: str) -> Interaction:
         """Cancel a running background interaction; a finished one comes back unchanged."""
         get_spec(interaction_id)  # validates the id
         spec = RequestSpec("POST", f"/interactions/{interaction_id}/cancel")
-        return to_interaction(self._client.request_json(spec), self._client.api_revision)
+        return to_interaction(self._client.request_json(spec), self._client.revision)
 
     def delete(self, interaction_id: str) -> None:
         """Delete a stored interaction; whatever the server answers with on success is fine."""
@@ -217,7 +218,7 @@ class AsyncInteractions(_Common):
         hops = [_hop_data(await client.request_json(spec))]
         while (hop := _next_hop(client, spec, hops)) is not None:
             hops.append(_hop_data(await client.request_json(hop)))
-        return to_interaction(merge_hops(hops), client.api_revision)
+        return to_interaction(merge_hops(hops), client.revision)
 
     async def get(
         self,
@@ -234,12 +235,12 @@ class AsyncInteractions(_Common):
         if stream:
             core = self._stream_core(spec)
             return AsyncStream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)))
-        return to_interaction(await client.request_json(spec), client.api_revision)
+        return to_interaction(await client.request_json(spec), client.revision)
 
     async def cancel(self, interaction_id: str) -> Interaction:
         get_spec(interaction_id)
         spec = RequestSpec("POST", f"/interactions/{interaction_id}/cancel")
-        return to_interaction(await self._client.request_json(spec), self._client.api_revision)
+        return to_interaction(await self._client.request_json(spec), self._client.revision)
 
     async def delete(self, interaction_id: str) -> None:
         get_spec(interaction_id)

@@ -23,6 +23,7 @@ from ._interaction import Interaction
 from ._request import RequestSpec, continuation_body, get_spec, merge_hops
 from ._sse import DONE, SSEParser
 from ._translate_legacy import LegacyEventTranslator, is_legacy_resource, resource_to_steps
+from ._wire import LEGACY_REVISION
 
 MAX_IDLE_RESUMES = 3
 """Resumes in a row that bring no new event before we give up."""
@@ -182,7 +183,7 @@ class _StreamCore:
 
     def interaction(self) -> Interaction:
         data = merge_hops([*self.hops, self.fold.snapshot()])
-        data["revision"] = "2026-05-07" if self.translator.saw_legacy else self.revision
+        data["revision"] = LEGACY_REVISION if self.translator.saw_legacy else self.revision
         return Interaction.model_validate(data)
 
 

@@ -12,9 +12,6 @@ from typing import Any
 
 from ._fold import coerce_index
 
-LEGACY_REVISION = "2026-05-07"
-STEPS_REVISION = "2026-05-20"
-
 _MEDIA = frozenset({"text", "image", "audio", "video", "document"})
 _LEGACY_EVENTS = frozenset(
     {"interaction.start", "content.start", "content.delta", "content.stop", "interaction.complete"}
@@ -59,15 +56,6 @@ def block_to_step(block: dict[str, Any]) -> dict[str, Any]:
         stub = block.get("type") == "text" and "text" not in block
         return {"type": "model_output", "content": [] if stub else [block]}
     return block
-
-
-def turn_to_step(turn: dict[str, Any]) -> dict[str, Any]:
-    """A legacy role-based turn (``content`` or aimock's ``parts``) to a user/model step."""
-    content = turn.get("content", turn.get("parts", []))
-    if isinstance(content, str):
-        content = [{"type": "text", "text": content}]
-    kind = "model_output" if turn.get("role") == "model" else "user_input"
-    return {"type": kind, "content": [_convert_block(dict(c)) for c in content]}
 
 
 def resource_to_steps(data: dict[str, Any]) -> dict[str, Any]:
