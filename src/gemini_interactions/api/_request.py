@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,7 @@ def _normalise_input(value: Any) -> Any:
 
 
 def build_create_body(
-    params: dict[str, Any], extra_body: dict[str, Any] | None = None
+    params: Mapping[str, Any], extra_body: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """The JSON body of ``POST /interactions`` from create()'s keyword arguments."""
     unknown = sorted(set(params) - set(CREATE_FIELDS))
