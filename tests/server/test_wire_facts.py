@@ -14,6 +14,7 @@ from gemini_interactions.api._wire import (
     TERMINAL_STATUSES,
 )
 from gemini_interactions.server import FakeClock, Fixture, LocalServer
+from gemini_interactions.server._validate import FIELD_TYPES
 
 from .helpers import BASE, KEY
 
@@ -50,6 +51,7 @@ def test_a_budget_exceeded_interaction_is_over_for_the_server_too() -> None:
 
 
 def test_create_fields_are_one_list_for_client_and_server() -> None:
+    assert set(FIELD_TYPES) <= set(CREATE_FIELDS)  # the server types only fields that exist
     with httpx.Client(transport=LocalServer().transport(), base_url=BASE) as http:
         for name in CREATE_FIELDS:
             # Every field the client may send is one the server knows (it may still refuse
