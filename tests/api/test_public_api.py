@@ -28,6 +28,7 @@ PINNED = {
     "ConfigurationError",
     "ConflictError",
     "Content",
+    "CreateParams",
     "Delta",
     "DocumentContent",
     "ErrorEvent",

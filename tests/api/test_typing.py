@@ -117,3 +117,10 @@ def test_create_checks_its_keyword_parameters(revealed: list[str]) -> None:
     assert 'Unexpected keyword argument "modle"' in errors[typo]
     assert 'did you mean "model"' in errors[typo]
     assert "No overload variant" in errors[wrong_type]
+
+
+def test_create_params_are_public_and_are_the_wire_fields() -> None:
+    from gemini_interactions.api import CreateParams
+    from gemini_interactions.api._wire import CREATE_FIELDS
+
+    assert (*CreateParams.__annotations__, "stream") == CREATE_FIELDS

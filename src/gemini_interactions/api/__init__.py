@@ -83,7 +83,7 @@ from ._steps import (
 )
 from ._stream import AsyncStream, Stream
 from ._translate_legacy import LegacyEventTranslator
-from ._wire import LEGACY_REVISION, STEPS_REVISION
+from ._wire import LEGACY_REVISION, STEPS_REVISION, CreateParams
 
 __all__ = [
     "LEGACY_REVISION",
@@ -106,6 +106,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "Content",
+    "CreateParams",
     "Delta",
     "DocumentContent",
     "ErrorEvent",
