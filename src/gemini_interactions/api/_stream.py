@@ -83,7 +83,9 @@ class _StreamCore:
         self._hop_events += 1
         return event
 
-    def events(self, payloads: list[Any]) -> Iterator[dict[str, Any]]:
+    def events(
+        self, payloads: list[Any], parse: Callable[[dict[str, Any]], EventT]
+    ) -> Iterator[EventT]:
         """The new events of a batch of payloads, folded one by one as they are taken."""
         for payload in payloads:
             if payload is DONE:  # the server says this is the end
@@ -91,7 +93,7 @@ class _StreamCore:
                 return
             event = self.on_payload(payload)
             if event is not None:
-                yield event
+                yield parse(event)
 
     def on_json_body(self, raw: bytes, response: httpx.Response) -> dict[str, Any] | None:
         """A server that answered a stream request with a body that is not an event stream:
@@ -275,15 +277,12 @@ class Stream(_Counters, Generic[EventT]):
                         yield self._parse(event)
                 else:
                     parser = SSEParser()
-                    parse = self._parse
                     for chunk in response.iter_bytes():
-                        for event in core.events(parser.feed(chunk)):
-                            yield parse(event)
+                        yield from core.events(parser.feed(chunk), self._parse)
                         if core.fold.terminal:
                             break
                     else:
-                        for event in core.events(parser.close()):
-                            yield parse(event)
+                        yield from core.events(parser.close(), self._parse)
             except _DROPS as exc:
                 error = exc
             finally:
@@ -358,15 +357,14 @@ class AsyncStream(_Counters, Generic[EventT]):
                         yield self._parse(event)
                 else:
                     parser = SSEParser()
-                    parse = self._parse
                     async for chunk in response.aiter_bytes():
-                        for event in core.events(parser.feed(chunk)):
-                            yield parse(event)
+                        for typed in core.events(parser.feed(chunk), self._parse):
+                            yield typed
                         if core.fold.terminal:
                             break
                     else:
-                        for event in core.events(parser.close()):
-                            yield parse(event)
+                        for typed in core.events(parser.close(), self._parse):
+                            yield typed
             except _DROPS as exc:
                 error = exc
             finally:
