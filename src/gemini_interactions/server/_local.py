@@ -29,7 +29,10 @@ class LocalServer:
     """A faithful local Interactions API, answered from fixtures, a cassette or the offline model.
 
     Serve it in-process (``transport()`` / ``async_transport()`` for ``httpx`` and our client) or
-    over HTTP (``asgi_app()``, or ``serve()`` / the ``gemini-interactions serve`` command).
+    over HTTP (``asgi_app()``, or ``serve()`` / the ``gemini-interactions serve`` command). It
+    answers on the ``v1``, ``v1beta``, ``v1alpha`` and ``v1beta1`` paths; ``Api-Revision:
+    2026-05-07`` (or an earlier date) asks for the legacy ``outputs`` revision, and no header (what
+    clients send since general availability) or a later date for the steps revision.
 
     - ``fixtures``: ``Fixture`` objects or paths of fixture files (JSON, or YAML).
     - ``cassette``: a ``Cassette`` or a cassette file to replay.
