@@ -1,4 +1,4 @@
-"""Where requests go and how they authenticate (spec section 2): Developer API or Vertex.
+"""Where requests go and how they authenticate: Developer API or Vertex.
 
 Arguments beat the environment. The key and token live in ``Secret`` so no repr, log or error
 message can show them.

@@ -1,4 +1,4 @@
-"""Content blocks and text annotations (spec sections 3.7 and 5.3)."""
+"""Content blocks and text annotations."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stream deltas and events (spec sections 6.2 and 6.3), as a user of a stream sees them.
+"""Stream deltas and events, as a user of a stream sees them.
 
 Legacy-revision events are translated to these before anyone sees them, so there is one event
 vocabulary. Unknown event and delta types are kept as ``UnknownEvent`` / ``UnknownDelta``.

@@ -1,4 +1,4 @@
-"""The Interaction resource, its usage and error records (spec section 4, 11)."""
+"""The Interaction resource, its usage and error records."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ class Interaction(WireModel):
 
     @property
     def output_text(self) -> str:
-        """The answer's text, derived exactly as the official SDK does (spec 11.2)."""
+        """The answer's text, derived exactly as the official SDK does."""
         collected: list[str] = []
         started = False
         for step in reversed(self.steps):

@@ -1,4 +1,4 @@
-"""Building create bodies and the other requests, and merging continuation hops (spec 3, 8)."""
+"""Building create bodies and the other requests, and merging continuation hops."""
 
 from __future__ import annotations
 

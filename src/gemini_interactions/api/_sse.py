@@ -1,4 +1,4 @@
-"""Bytes of a text/event-stream to JSON event payloads (spec 6.1).
+"""Bytes of a text/event-stream to JSON event payloads.
 
 Arbitrary byte chunks can be pushed in (the property tests split streams anywhere); lines end at
 CRLF, LF or CR, also when a chunk boundary falls between the CR and the LF, and a UTF-8 BOM at the

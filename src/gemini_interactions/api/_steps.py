@@ -1,4 +1,4 @@
-"""Steps: the typed timeline of an interaction (spec section 5.1).
+"""Steps: the typed timeline of an interaction.
 
 Every field is optional: the server may omit what the SDK marks required, and a partial step seen
 mid-stream must still validate. Unknown step types become ``UnknownStep`` with all fields kept.

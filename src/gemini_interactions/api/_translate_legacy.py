@@ -1,7 +1,7 @@
 """The one place that knows the legacy ``outputs`` revision (``Api-Revision: 2026-05-07``).
 
 Legacy resources and ``content.*`` events are translated here to the steps vocabulary, so the fold,
-the models and everything above them see a single timeline model (spec section 10.5). Events that
+the models and everything above them see a single timeline model. Events that
 are already in the steps vocabulary pass through untouched, so the translator can sit in front of
 every stream.
 """

@@ -1,7 +1,7 @@
 """Facts of the wire format, written once: the client uses them and the local server imports them.
 
-Revision ids (spec 1), API versions (spec 2.2), the fields of a create request (spec 3.1) and what
-each interaction status means (spec 4.2). A second copy elsewhere would drift, as the status sets
+Revision ids, API versions, the fields of a create request and what each interaction status
+means. A second copy elsewhere would drift, as the status sets
 of client and server once did.
 """
 
