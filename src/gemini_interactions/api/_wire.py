@@ -1,8 +1,7 @@
 """Facts of the wire format, written once: the client uses them and the local server imports them.
 
 Revision ids, API versions, the fields of a create request and what each interaction status
-means. A second copy elsewhere would drift, as the status sets
-of client and server once did.
+means. A second copy elsewhere would drift, as the status sets of client and server once did.
 """
 
 from __future__ import annotations
