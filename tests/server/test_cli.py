@@ -174,3 +174,21 @@ def test_help_explains_sources_faults_and_examples(capsys: pytest.CaptureFixture
 def test_strict_cassette_needs_a_cassette(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = run(capsys, "--port", "0", "--strict-cassette")
     assert code == 2 and "--cassette" in one_line(err)
+
+
+@pytest.mark.parametrize(
+    ("option", "needle"),
+    [
+        ("drop_after_events=-2", "drop_after_events=-2: must be 0 or more"),
+        ("trickle=-1", "trickle=-1.0: must be 0 or more"),
+        ("trickle=inf", "trickle=inf: must be 0 or more"),
+        ("trickle_bytes=0", "trickle_bytes=0: must be a positive number"),
+        ("fail_first=-1", "fail_first=-1: must be 0 or more"),
+        ("http_status=200", "must be an HTTP error (400-599)"),
+    ],
+)
+def test_out_of_range_fault_values_are_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], option: str, needle: str
+) -> None:
+    code, err = run(capsys, "--port", "0", "--fault", option)
+    assert code == 2 and needle in one_line(err)
