@@ -82,6 +82,12 @@ class EngineRequest:
     query: list[tuple[str, str]] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    body_bytes: int | None = None
+    """The body's size when the HTTP face did not keep it (too large, or a route without one)."""
+
+    @property
+    def size(self) -> int:
+        return len(self.body) if self.body_bytes is None else self.body_bytes
 
     def param(self, name: str) -> str | None:
         for key, value in self.query:
