@@ -128,6 +128,13 @@ def test_bodies_that_are_not_utf8_are_refused(base_url: str, encoding: str) -> N
         assert "Invalid JSON payload received" in message
 
 
+def test_a_lone_surrogate_escape_is_a_400_not_a_500(http: httpx.Client) -> None:
+    answered = http.post(PREFIX, content=b'{"model": "m", "input": "caf\\udce9"}')
+    assert "lone surrogate" in error_of(answered, 400)
+    paired = http.post(PREFIX, content=b'{"model": "m", "input": "smile \\ud83d\\ude00"}')
+    assert paired.status_code == 200
+
+
 @pytest.mark.parametrize(
     ("value", "where"),
     [

@@ -19,6 +19,7 @@ METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH"]
 DROP_MESSAGE = "ASGI callable returned without completing response."
 # How much of an over-limit body is read (and thrown away) so the client gets its 413.
 DRAIN = 64 * 1024 * 1024
+WORKERS = 4
 
 
 class _StreamResponse(Response):
@@ -74,6 +75,8 @@ async def _read_body(request: Request, limit: int, keep: bool) -> tuple[bytes, i
     the client reads a clean 413 instead of a broken pipe; beyond that the connection closes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
+        if int(declared) > limit + DRAIN:
+            return b"", int(declared)  # not worth reading: answer now, the connection closes
         keep = False
     chunks: list[bytes] = []
     size = 0
@@ -91,6 +94,10 @@ async def _read_body(request: Request, limit: int, keep: bool) -> tuple[bytes, i
 
 
 def create_app(engine: Engine) -> Starlette:
+    # A few worker threads are enough (the engine never waits, it computes) and keep the
+    # allocator from spreading big bodies over many per-thread arenas (RSS that never returns).
+    workers = anyio.CapacityLimiter(WORKERS)
+
     async def endpoint(request: Request) -> Response:
         path = request.url.path
         keep = engine.takes_body(path)
@@ -108,7 +115,7 @@ def create_app(engine: Engine) -> Starlette:
         if engine.recorder is not None:
             response = await engine.handle_async(incoming)  # proxying waits, it does not compute
         else:
-            response = await anyio.to_thread.run_sync(engine.handle, incoming)
+            response = await anyio.to_thread.run_sync(engine.handle, incoming, limiter=workers)
         if response.not_before is not None:
             while (left := response.not_before - engine.clock.now()) > 0:
                 await engine.clock.asleep(left)

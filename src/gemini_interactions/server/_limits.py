@@ -4,12 +4,14 @@ the request log). Every bound answers a clear 4xx in the API's error shape, neve
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from ._errors import ApiError, bad_request
 
 MB = 1024 * 1024
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -86,4 +88,14 @@ def parse_json_body(raw: bytes, max_depth: int) -> Any:
         raise bad_request(f"Invalid JSON payload received. {error}.") from None
     if isinstance(value, dict | list) and _deeper_than(value, max_depth):
         raise too_deep(max_depth)
+    if _SURROGATE_ESCAPE.search(text):
+        # Only escapes can smuggle in surrogates; a pair is fine, a lone half is not Unicode
+        # and would break every answer that echoes it.
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise bad_request(
+                "Invalid JSON payload received. A string holds a lone surrogate "
+                f"({error.object[error.start : error.end]!r}), which is not Unicode text."
+            ) from None
     return value
