@@ -249,7 +249,7 @@ class _BusyModel(OfflineModel):
 
     def respond(self, turn: Turn) -> Reply:
         if "think hard" in turn.user_text:
-            until = time.monotonic() + 1.5
+            until = time.monotonic() + 2.0
             while time.monotonic() < until:
                 sum(range(1000))
         return super().respond(turn)
@@ -282,15 +282,16 @@ def _health_while(url: str, body: dict[str, Any]) -> tuple[float, float, int]:
 def test_health_answers_while_a_heavy_request_computes() -> None:
     with serve_in_thread(LocalServer(offline_model=_BusyModel())) as url:
         slowest, took, status = _health_while(url, {**M, "input": "think hard about it"})
-    assert status == 200 and took >= 1.5
-    assert slowest < 0.5, f"/health took {slowest:.2f} s while another request ran"
+    # Were the engine on the event loop, /health would wait the whole 2 s.
+    assert status == 200 and took >= 2.0
+    assert slowest < 1.0, f"/health took {slowest:.2f} s while another request ran"
 
 
 def test_health_answers_while_a_10_mb_prompt_and_a_huge_schema_are_served() -> None:
     with serve_in_thread(LocalServer()) as url:
         slowest, took, status = _health_while(url, {**M, "input": "word " * (2 * MB)})
-        assert status == 200 and slowest < 0.5 and took < 5
+        assert status == 200 and slowest < 1.0 and took < 10
         schema = {"type": "array", "minItems": 100_000_000, "items": {"type": "string"}}
         fmt = {"type": "text", "mime_type": "application/json", "schema": schema}
         slowest, took, status = _health_while(url, {**M, "input": "x", "response_format": fmt})
-        assert status == 400 and took < 1.0 and slowest < 0.5
+        assert status == 400 and took < 1.0 and slowest < 1.0

@@ -436,3 +436,54 @@ def test_large_but_bounded_schemas_still_get_valid_examples(http: httpx.Client) 
     posted = create(http, {"model": "m", "input": "x", "response_format": _answer(schema)})
     value = json.loads(answer_text(posted.json()))
     jsonschema.validate(value, schema)
+
+
+def _json_values() -> Any:
+    from hypothesis import strategies as st
+
+    keys = st.sampled_from(
+        [
+            "type",
+            "properties",
+            "items",
+            "required",
+            "enum",
+            "const",
+            "minItems",
+            "maxItems",
+            "minLength",
+            "maxLength",
+            "minimum",
+            "maximum",
+            "anyOf",
+            "allOf",
+            "$ref",
+            "city",
+            "n",
+        ]
+    )
+    scalars = st.none() | st.booleans() | st.integers(-5, 10**9) | st.floats() | st.text(max_size=8)
+    types = st.sampled_from(["object", "array", "string", "integer", "number", "boolean", "null"])
+    return st.recursive(
+        scalars | types | st.just("#") | st.just("#/properties/city"),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=5),
+        max_leaves=25,
+    )
+
+
+def test_any_schema_gives_a_value_or_a_clear_refusal() -> None:
+    from hypothesis import given, settings
+
+    from gemini_interactions.server._schema_values import SchemaRefused
+    from gemini_interactions.server._tool_calls import plan_calls
+
+    @settings(max_examples=300, deadline=None)
+    @given(_json_values())
+    def check(schema: Any) -> None:
+        tool = {"type": "function", "name": "get_weather", "parameters": schema}
+        try:
+            plan_calls([tool], "weather in Paris and Rome for 3 days", lambda n, s: "x")
+        except SchemaRefused as refused:
+            assert str(refused).startswith("tools[0].parameters")
+
+    check()

@@ -141,13 +141,13 @@ def _from_prompt(
     filled: dict[str, Any] = {}
     places = places_in(segment) or places_in(prompt)
     numbers = numbers_in(segment) or numbers_in(prompt)
-    numeric = [k for k, s in props.items() if _kind(s) in ("integer", "number") and "enum" not in s]
+    numeric = [k for k, s in props.items() if _kind(s) in ("integer", "number") and not _enum(s)]
     low = prompt.lower()
     many: tuple[str | None, list[Any]] = (None, [])
     for key, schema in props.items():
         kind = _kind(schema)
-        enum = schema.get("enum")
-        if isinstance(enum, list) and enum:
+        enum = _enum(schema)
+        if enum:
             mentioned = [v for v in enum if isinstance(v, str) and v.lower() in low]
             if mentioned:
                 filled[key] = mentioned[0]
@@ -162,6 +162,11 @@ def _from_prompt(
             if position < len(numbers) and _fits(numbers[position], schema):
                 filled[key] = _typed(numbers[position], kind)
     return filled, many[0], many[1]
+
+
+def _enum(schema: Schema) -> list[Any]:
+    enum = schema.get("enum")
+    return enum if isinstance(enum, list) else []
 
 
 def _typed(number: float, kind: str) -> float | int:
