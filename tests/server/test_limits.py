@@ -295,3 +295,13 @@ def test_health_answers_while_a_10_mb_prompt_and_a_huge_schema_are_served() -> N
         fmt = {"type": "text", "mime_type": "application/json", "schema": schema}
         slowest, took, status = _health_while(url, {**M, "input": "x", "response_format": fmt})
         assert status == 400 and took < 1.0 and slowest < 1.0
+
+
+def test_the_request_log_never_keeps_a_body_bigger_than_its_budget() -> None:
+    server = LocalServer(clock=FakeClock(), limits=Limits(max_logged_bytes=100_000))
+    with client_for(server) as http:
+        assert create(http, {**M, "input": "x" * 200_000}).status_code == 200
+        assert create(http, {**M, "input": "small"}).status_code == 200
+    big, small = server.requests
+    assert "more than the request log keeps" in str(big.json)
+    assert small.json == {**M, "input": "small"}

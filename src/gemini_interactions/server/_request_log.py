@@ -49,6 +49,8 @@ class RequestLog:
             body, size = kept, len(kept or "")
         else:
             size = len(request.body)
+        if size > self.max_bytes:
+            body, size = f"(a body of {size} bytes, more than the request log keeps)", 0
         entry = RecordedRequest(
             request.method,
             request.path,
