@@ -170,6 +170,7 @@ def _rss() -> int:
 PROMPT = ("The quick brown fox jumps over the lazy dog. " * 500)[: 20 * 1024]
 
 
+@pytest.mark.slow
 def test_500_requests_of_20_kb_stay_within_50_mb() -> None:
     server = LocalServer(clock=FakeClock())
     with client_for(server) as http:
@@ -197,6 +198,7 @@ def _id_of(response: httpx.Response) -> str:
     return str(response.json()["id"])
 
 
+@pytest.mark.slow
 def test_memory_is_flat_and_evicted_ids_say_so() -> None:
     limits = Limits(max_stored=20, max_stored_bytes=4 * MB, max_logged=20, max_logged_bytes=MB)
     server = LocalServer(clock=FakeClock(), limits=limits)
