@@ -487,3 +487,19 @@ def test_any_schema_gives_a_value_or_a_clear_refusal() -> None:
             assert str(refused).startswith("tools[0].parameters")
 
     check()
+
+
+def test_the_readme_prompt_calls_get_weather_over_real_http() -> None:
+    from gemini_interactions.api import Client
+    from gemini_interactions.server import serve_in_thread
+
+    with serve_in_thread(LocalServer()) as url:
+        client = Client(api_key="any-key", base_url=url, max_retries=0)
+        asked = client.interactions.create(
+            model="m",
+            input="What is my name, and what is the weather in Paris?",
+            tools=[CITY_WEATHER],
+        )
+        assert asked.status == "requires_action"
+        calls = [s for s in asked.steps if s.type == "function_call"]
+        assert [(c.name, c.arguments) for c in calls] == [("get_weather", {"city": "Paris"})]
