@@ -152,6 +152,11 @@ def test_unknown_input_types_are_refused(http: httpx.Client, value: Any, where: 
     assert where in message and "expected one of" in message and "text" in message
 
 
+@pytest.mark.parametrize("value", ["", []])
+def test_an_empty_input_is_a_400(http: httpx.Client, value: Any) -> None:
+    assert "must not be empty" in error_of(create(http, {**M, "input": value}), 400)
+
+
 def test_the_servers_own_unknown_step_can_be_echoed_back(http: httpx.Client) -> None:
     history = [
         {"type": "user_input", "content": [{"type": "text", "text": "hi"}]},

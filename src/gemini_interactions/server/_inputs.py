@@ -81,7 +81,8 @@ def normalise_input(value: Any, *, legacy: bool) -> list[Step]:
     if value is None:
         return []
     if isinstance(value, str):
-        return [_user([{"type": "text", "text": value}])]
+        # Like an empty list: there is nothing to answer (the caller's 400 says so).
+        return [_user([{"type": "text", "text": value}])] if value else []
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
