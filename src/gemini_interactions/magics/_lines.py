@@ -1,4 +1,4 @@
-"""``%gemini <command>``: history, chains, use, reset, show, usage, wait, cancel, backend."""
+"""``%gemini <command>``: the line commands (``COMMANDS`` lists them) and the help built from it."""
 
 from __future__ import annotations
 
@@ -14,27 +14,39 @@ from ._errors import MagicUsageError
 if TYPE_CHECKING:
     from ._session import Session
 
-HELP = """\
+CELL_HELP = """\
 %%gemini [options]   the cell is the prompt; %%gemini? lists every option
                      (-c/--continue, --chain NAME, --from N, -m MODEL, --tools a,b, --schema X,
-                      --attach X, -o VAR, --background, --no-stream, --dry-run, ...)
-%gemini history [--chain NAME]   the turns of a chain (* marks the head)
-%gemini chains                   every chain in this kernel
-%gemini use NAME                 make NAME the current chain
-%gemini reset [NAME | --all]     forget the current chain, NAME, or all chains
-%gemini show N [--chain NAME]    show turn N again
-%gemini usage                    tokens per chain and model
-%gemini wait [ID]                wait for a background turn and show its answer
-%gemini cancel [ID]              cancel a background turn
-%gemini backend [live | offline [--fixtures FILE] [--cassette FILE] | http://127.0.0.1:4010]
-Configure defaults with %config GeminiMagics.model = "..." (see %config GeminiMagics)."""
+                      --attach X, -o VAR, --background, --no-stream, --dry-run, ...)"""
 
-LATER = {
-    "timeline": "the live view and timeline",
-    "export": "export and replay",
-    "save": "export and replay",
-    "load": "export and replay",
+COMMANDS: dict[str, tuple[str, str]] = {
+    "help": ("", "this help (also `%gemini` alone)"),
+    "history": ("[--chain NAME]", "the turns of a chain (* marks the head)"),
+    "chains": ("", "every chain in this kernel"),
+    "use": ("NAME", "make NAME the current chain"),
+    "reset": ("[NAME | --all]", "forget the current chain, NAME, or all chains"),
+    "show": ("N [--chain NAME]", "show turn N again"),
+    "usage": ("", "tokens per chain and model"),
+    "wait": ("[ID]", "wait for a background turn and show its answer"),
+    "cancel": ("[ID]", "cancel a background turn"),
+    "backend": (
+        "[live | offline [--fixtures FILE] [--cassette FILE] | http://127.0.0.1:4010]",
+        "where cells go",
+    ),
 }
+"""Every ``%gemini`` command: (arguments, what it does). The one list that help, the
+unknown-command message and the dispatcher are built from, so a new command is added here."""
+
+
+def help_text() -> str:
+    lines = [CELL_HELP]
+    for name, (arguments, summary) in COMMANDS.items():
+        usage = f"%gemini {name} {arguments}".rstrip()
+        lines.append(f"{usage:<33}{summary}" if len(usage) < 33 else f"{usage}\n{'':<33}{summary}")
+    lines.append(
+        'Configure defaults with %config GeminiMagics.model = "..." (see %config GeminiMagics).'
+    )
+    return "\n".join(lines)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, str]:
@@ -60,16 +72,7 @@ class LineCommands:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.commands: dict[str, Callable[[list[str]], None]] = {
-            "help": self.help,
-            "history": self.history,
-            "chains": self.chains,
-            "use": self.use,
-            "reset": self.reset,
-            "show": self.show,
-            "usage": self.usage,
-            "wait": self.wait,
-            "cancel": self.cancel,
-            "backend": lambda args: self.backend_line(shlex.join(args)),
+            name: getattr(self, name) for name in COMMANDS
         }
 
     def run(self, line: str) -> None:
@@ -81,13 +84,9 @@ class LineCommands:
             self.help([])
             return
         name, args = words[0], words[1:]
-        if name in LATER:
-            raise MagicUsageError(
-                f"`%gemini {name}` is not available yet: it comes with {LATER[name]}."
-            )
         command = self.commands.get(name)
         if command is None:
-            known = ", ".join(sorted([*self.commands, *LATER]))
+            known = ", ".join(COMMANDS)
             raise MagicUsageError(
                 f"Unknown command `%gemini {name}`. Commands: {known}. `%gemini` alone shows help."
             )
@@ -124,7 +123,7 @@ class LineCommands:
     # --- commands ---------------------------------------------------------------------------------
 
     def help(self, args: list[str]) -> None:
-        print(HELP)
+        print(help_text())
 
     def history(self, args: list[str]) -> None:
         chain, rest = self._chain_option("history", args)
@@ -209,7 +208,7 @@ class LineCommands:
         except ValueError:
             raise MagicUsageError(f"{rest[0]!r} is not a turn number.") from None
         turn = self._turn(chain, number)
-        AnswerView().on_end(turn)
+        self.session.answer_view(turn).on_end(turn)
 
     def usage(self, args: list[str]) -> None:
         self._no_args("usage", args)
@@ -284,12 +283,16 @@ class LineCommands:
             view.render(turn)
         print(f"Turn {turn.number} of chain {chain.name!r} is {turn.status}.")
 
+    def backend(self, args: list[str]) -> None:
+        self.backend_line(shlex.join(args))
+
     def backend_line(self, rest: str) -> None:
         session = self.session
         if not rest:
             print(f"Backend: {session.backend.describe()}")
             return
         session.set_backend(parse_backend(rest))
+        session.magics.backend = session.backend.spec()  # so `%config GeminiMagics` agrees
         print(f"Backend: {session.backend.describe()}")
 
     @staticmethod

@@ -19,12 +19,14 @@ from ..chain import Chain, ChainRegistry, ChainUsageError, TurnFailedError, atta
 from ..chain._schema import response_schema
 from ..chain._tools import BUILTIN_TOOLS, function_tool
 from ..render import AnswerView, BackgroundView
+from ..render._answer_view import asked_for_thoughts
 from ._backend import (
     NO_KEY_MESSAGE,
     NO_KEY_SWITCH_MESSAGE,
     Backend,
     check_reachable,
     make_client,
+    parse_backend,
 )
 from ._errors import MagicUsageError
 from ._failure import failure_message
@@ -99,7 +101,7 @@ class Session:
     def __init__(self, magics: GeminiMagics) -> None:
         self.magics = magics
         self.registry = ChainRegistry()
-        self.backend = Backend(magics.backend) if magics.backend == "offline" else Backend()
+        self.backend = parse_backend(magics.backend)
         self.server: Any = None
         self._client: Client | None = None
         self.pollers: list[Poller] = []
@@ -169,7 +171,9 @@ class Session:
         ``base_url`` is the live API's and ``api_version`` a remote server's; the in-process
         server is kept (with the interactions it stores) unless the backend itself changes."""
         if setting == "backend":
-            self.backend = Backend(self.magics.backend)
+            if self.magics.backend == self.backend.spec():
+                return  # `%gemini backend` set it, and has built the client already
+            self.backend = parse_backend(self.magics.backend)
         elif self.backend.kind == "offline" or (
             setting == "base_url" and self.backend.kind != "live"
         ):
@@ -180,10 +184,34 @@ class Session:
         self.registry.client = None
 
     def close(self) -> None:
-        for poller in self.pollers:
-            poller.stop.set()
+        self.detach()
         if self._client is not None:
             self._client.close()
+
+    def detach(self) -> None:
+        """The magics are unloaded: stop polling (``attach`` resumes it)."""
+        for poller in self.pollers:
+            poller.stop.set()
+        self.pollers.clear()
+
+    def attach(self, magics: GeminiMagics) -> str:
+        """Serve newly loaded magics (``%reload_ext``); what was kept, in words."""
+        self.magics = magics
+        running = self.registry.running()
+        for chain, turn in running:
+            view = self.views.get(turn.id or "")
+            if view is not None:
+                self._poll(chain, turn, view)
+        names = [
+            chain.name + (" (current)" if chain.name == self.registry.current_name else "")
+            for chain in self.registry
+        ]
+        if not names:
+            return ""
+        text = ("the chain " if len(names) == 1 else "the chains ") + ", ".join(names)
+        if running:
+            text += f", whose {len(running)} background turn(s) are still followed"
+        return text
 
     # --- a cell ----------------------------------------------------------------------------------
 
@@ -205,7 +233,8 @@ class Session:
             if chain.client is None:
                 chain.client = self.dry_run_client()
             request = chain.build_request(prompt, new=new, from_turn=opts.from_turn, **send_options)
-            print(json.dumps(abbreviate_data(request), indent=2, ensure_ascii=False))
+            shown = {"backend": self.backend.describe(), **abbreviate_data(request)}
+            print(json.dumps(shown, indent=2, ensure_ascii=False))
             return
         client = self.client()
         chain.client = client
@@ -252,6 +281,10 @@ class Session:
         if turn.parse_error:
             _say(f"The answer could not be read as the schema: {turn.parse_error}")
 
+    def answer_view(self, turn: Turn) -> AnswerView:
+        """A view to show a finished turn again, with thoughts only if the turn asked for them."""
+        return AnswerView(terminal=self._terminal(), show_thoughts=asked_for_thoughts(turn))
+
     def _terminal(self) -> bool:
         return type(self.magics.shell).__module__.startswith("IPython.terminal")
 
@@ -281,6 +314,9 @@ class Session:
         view.render(turn)
         self.views[turn.id or ""] = view
         self.outs[id(turn)] = out
+        self._poll(chain, turn, view)
+
+    def _poll(self, chain: Chain, turn: Turn, view: BackgroundView) -> None:
         interval = self.magics.poll_interval
         if interval > 0:
             poller = Poller(chain, turn, view, interval, self.finished)

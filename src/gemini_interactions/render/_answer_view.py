@@ -40,6 +40,11 @@ def tool_line(run: ToolRun) -> str:
     return f"🔧 `{run.name}({call})` {mark} `{_short(run.result)}`"
 
 
+def asked_for_thoughts(turn: Turn) -> bool:
+    """Whether the turn was sent with ``thoughts`` (``--thoughts``): only then are they shown."""
+    return bool(turn.options.get("thoughts"))
+
+
 def status_line(turn: Turn, elapsed: float | None = None) -> str:
     parts = [f"{turn.chain} · turn {turn.number}"]
     if turn.parent is not None and turn.parent != turn.number - 1:
