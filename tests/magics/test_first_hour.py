@@ -157,3 +157,23 @@ def test_help_and_unknown_command_list_only_real_commands(kernel: Kernel) -> Non
         # every listed command runs (no "not available yet")
         out = kernel.line(f"{name} --bogus-arg")
         assert "Unknown command" not in out.stderr and "not available" not in out.stderr
+
+
+# --- f. a schema answer is a highlighted, pretty-printed JSON block ---------------------------
+
+
+def test_schema_answer_displays_as_a_json_block(kernel: Kernel) -> None:
+    from pydantic import BaseModel
+
+    class City(BaseModel):
+        name: str
+        population: int
+
+    kernel.ns["City"] = City
+    out = kernel.cell("--schema City", "A big city")
+    city = kernel.ns["_gemini"]
+    markdown, plain = final(out).data["text/markdown"], final(out).data["text/plain"]
+    pretty = json.dumps(city.model_dump(), indent=2, ensure_ascii=False)
+    assert f"```json\n{pretty}\n```" in markdown
+    assert pretty in plain
+    assert "```json" not in final(kernel.cell("", "A big city")).data["text/markdown"]
