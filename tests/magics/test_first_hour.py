@@ -122,8 +122,8 @@ def test_reload_ext_resumes_polling_a_background_turn(kernel: Kernel) -> None:
     kernel.cell("--background -o report", "Research TPUs")
     kernel.shell.run_line_magic("reload_ext", "gemini_interactions")
     session = kernel.magics.session
-    assert session.pollers, "the reloaded magics poll the running turn again"
-    session.pollers[-1].thread.join(timeout=30)
+    assert session.background.pollers, "the reloaded magics poll the running turn again"
+    session.background.pollers[-1].thread.join(timeout=30)
     assert kernel.ns["report"].status == "completed"
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..chain import Chain, ChainUsageError, Turn
-from ..render import AnswerView, display_bundle
+from ..render import display_bundle
 from ._backend import parse_backend
 from ._errors import MagicUsageError
 
@@ -181,6 +181,7 @@ class LineCommands:
         registry = self.session.registry
         if args == ["--all"]:
             registry.clear()
+            self.session.background.drop_removed()
             print("Forgot every chain.")
             return
         if len(args) > 1 or (args and args[0].startswith("-")):
@@ -195,6 +196,7 @@ class LineCommands:
         else:
             raise MagicUsageError("There is no current chain to reset; name one or use --all.")
         registry.remove(name)
+        self.session.background.drop_removed()
         print(f"Forgot chain {name!r}.")
 
     def show(self, args: list[str]) -> None:
@@ -251,7 +253,7 @@ class LineCommands:
 
     def wait(self, args: list[str]) -> None:
         chain, turn = self._background(args, "wait")
-        view = self.session.views.get(turn.id or "")
+        background = self.session.background
         try:
             chain.wait(turn)
         except KeyboardInterrupt:
@@ -265,11 +267,19 @@ class LineCommands:
             if isinstance(exc, GeminiError):
                 raise MagicUsageError(f"Waiting failed: {exc}") from None
             raise
-        if view is not None:
-            view.render(turn)
-        AnswerView().on_end(turn)
-        self.session.finished(turn)
-        self.session.namespace["_gemini"] = turn.result
+        with background.lock:
+            view = background.view(turn)
+            if view is not None:
+                view.render(turn)
+            background.finished(turn)
+        if view is None:  # not started by a cell of this kernel: nothing shows it yet
+            self.session.answer_view(turn).on_end(turn)
+            return
+        # The answer is in the display of the cell that started the turn (updated just now).
+        print(
+            f"Turn {turn.number} of chain {chain.name!r} is {turn.status}; its answer is shown "
+            f"in the cell that started it; {background.where(turn)}."
+        )
 
     def cancel(self, args: list[str]) -> None:
         chain, turn = self._background(args, "cancel")
@@ -277,10 +287,12 @@ class LineCommands:
             chain.cancel(turn)
         except ChainUsageError as exc:
             raise MagicUsageError(str(exc)) from None
-        self.session.finished(turn)
-        view = self.session.views.get(turn.id or "")
-        if view is not None:
-            view.render(turn)
+        background = self.session.background
+        with background.lock:
+            background.finished(turn)
+            view = background.view(turn)
+            if view is not None:
+                view.render(turn)
         print(f"Turn {turn.number} of chain {chain.name!r} is {turn.status}.")
 
     def backend(self, args: list[str]) -> None:

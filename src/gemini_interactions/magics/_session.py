@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..api._errors import ConfigurationError
 from ..chain import Chain, ChainRegistry, ChainUsageError, TurnFailedError, attachment_content
 from ..chain._schema import response_schema
 from ..chain._tools import BUILTIN_TOOLS, function_tool
-from ..render import AnswerView, BackgroundView
+from ..render import AnswerView
 from ..render._answer_view import asked_for_thoughts
 from ._backend import (
     NO_KEY_MESSAGE,
@@ -28,6 +26,7 @@ from ._backend import (
     make_client,
     parse_backend,
 )
+from ._background import Background
 from ._errors import MagicUsageError
 from ._failure import failure_message
 from ._interpolate import _PATH, interpolate, lookup
@@ -70,33 +69,6 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-class Poller:
-    """Polls a background turn in a daemon thread and updates its status display."""
-
-    def __init__(
-        self,
-        chain: Chain,
-        turn: Turn,
-        view: BackgroundView,
-        interval: float,
-        on_done: Callable[[Turn], None],
-    ):
-        self.chain, self.turn, self.view, self.interval = chain, turn, view, interval
-        self.on_done = on_done
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="gemini-poll", daemon=True)
-
-    def _run(self) -> None:
-        while not self.stop.wait(self.interval) and self.turn.status == "running":
-            try:
-                self.chain.refresh(self.turn)
-                self.view.render(self.turn)
-                if self.turn.status != "running":
-                    self.on_done(self.turn)
-            except Exception:  # the next %gemini wait reports errors; a poller never crashes
-                return
-
-
 class Session:
     def __init__(self, magics: GeminiMagics) -> None:
         self.magics = magics
@@ -104,10 +76,9 @@ class Session:
         self.backend = parse_backend(magics.backend)
         self.server: Any = None
         self._client: Client | None = None
-        self.pollers: list[Poller] = []
-        self.views: dict[str, BackgroundView] = {}
-        self.outs: dict[int, str | None] = {}
-        """``-o VAR`` of each background turn still running (by ``id(turn)``): set when done."""
+        self._retired: list[Client] = []
+        """Clients of earlier backends that background turns still poll through."""
+        self.background = Background(lambda: self.namespace, self._registered)
 
     @property
     def namespace(self) -> dict[str, Any]:
@@ -160,8 +131,7 @@ class Session:
         if backend.kind == "url" and backend.url:
             check_reachable(backend.url)
         client, server = self._make(backend, switching=True)  # fails before anything changes
-        if self._client is not None:
-            self._client.close()
+        self._retire_client()
         self.backend, self._client, self.server = backend, client, server
         self.registry.client = client
 
@@ -178,30 +148,33 @@ class Session:
             setting == "base_url" and self.backend.kind != "live"
         ):
             return
-        if self._client is not None:
-            self._client.close()
+        self._retire_client()
         self._client, self.server = None, None
         self.registry.client = None
 
+    def _retire_client(self) -> None:
+        """The backend changes: close its client, unless a background turn still polls it."""
+        if self._client is None:
+            return
+        if self.registry.running():
+            self._retired.append(self._client)
+        else:
+            self._client.close()
+
     def close(self) -> None:
         self.detach()
-        if self._client is not None:
-            self._client.close()
+        for client in [*self._retired, *([self._client] if self._client else [])]:
+            client.close()
+        self._retired.clear()
 
     def detach(self) -> None:
         """The magics are unloaded: stop polling (``attach`` resumes it)."""
-        for poller in self.pollers:
-            poller.stop.set()
-        self.pollers.clear()
+        self.background.stop()
 
     def attach(self, magics: GeminiMagics) -> str:
         """Serve newly loaded magics (``%reload_ext``); what was kept, in words."""
         self.magics = magics
-        running = self.registry.running()
-        for chain, turn in running:
-            view = self.views.get(turn.id or "")
-            if view is not None:
-                self._poll(chain, turn, view)
+        running = self.background.resume(magics.poll_interval)
         names = [
             chain.name + (" (current)" if chain.name == self.registry.current_name else "")
             for chain in self.registry
@@ -210,7 +183,7 @@ class Session:
             return ""
         text = ("the chain " if len(names) == 1 else "the chains ") + ", ".join(names)
         if running:
-            text += f", whose {len(running)} background turn(s) are still followed"
+            text += f", whose {running} background turn(s) are still followed"
         return text
 
     # --- a cell ----------------------------------------------------------------------------------
@@ -267,7 +240,14 @@ class Session:
         self._register(chain, registered)
         self._publish(turn, opts.out)
         if turn.status == "running":
-            self._watch(chain, turn, opts.out)
+            self.background.watch(
+                chain,
+                turn,
+                out=opts.out,
+                snapshot=turn.result,
+                handle=view.handle,
+                interval=self.magics.poll_interval,
+            )
         if opts.no_store:
             way = (
                 "start the next cell without --continue"
@@ -300,28 +280,8 @@ class Session:
         if out:
             self.namespace[out] = result
 
-    def finished(self, turn: Turn) -> None:
-        """A background turn ended (seen by `%gemini wait` or the poller): its result replaces
-        the running snapshot in ``_gemini`` and in its ``-o VAR``, once."""
-        if id(turn) not in self.outs or turn.status == "running":
-            return
-        out = self.outs.pop(id(turn))
-        if turn.joined:
-            self._publish(turn, out)
-
-    def _watch(self, chain: Chain, turn: Turn, out: str | None) -> None:
-        view = BackgroundView()
-        view.render(turn)
-        self.views[turn.id or ""] = view
-        self.outs[id(turn)] = out
-        self._poll(chain, turn, view)
-
-    def _poll(self, chain: Chain, turn: Turn, view: BackgroundView) -> None:
-        interval = self.magics.poll_interval
-        if interval > 0:
-            poller = Poller(chain, turn, view, interval, self.finished)
-            self.pollers.append(poller)
-            poller.thread.start()
+    def _registered(self, chain: Chain) -> bool:
+        return self.registry.chains.get(chain.name) is chain
 
     # --- resolving names and options ----------------------------------------------------------
 

@@ -259,8 +259,9 @@ class AnswerView(TurnObserver):
 class BackgroundView:
     """A status display for a background turn, updated by polling until it ends."""
 
-    def __init__(self, *, show_thoughts: bool = True) -> None:
-        self.handle: Any = None
+    def __init__(self, *, show_thoughts: bool = True, handle: Any = None) -> None:
+        self.handle: Any = handle
+        """The cell's display (the streamed view's, taken over so the cell has one output)."""
         self.show_thoughts = show_thoughts
         self.started = time.monotonic()
 
@@ -284,7 +285,17 @@ class BackgroundView:
         return data, {METADATA_KEY: turn.provenance()}
 
     def render(self, turn: Turn) -> None:
-        data, metadata = self.bundle(turn)
+        self._show(*self.bundle(turn))
+
+    def dropped(self, turn: Turn) -> None:
+        """The turn's chain was removed: say it is no longer followed (not "running" for ever)."""
+        line = (
+            f"⏹ Background turn {turn.number} of {turn.chain} is no longer followed: its chain "
+            f"was reset, so its result is not kept · {turn.id}"
+        )
+        self._show({"text/plain": line, "text/markdown": line}, {METADATA_KEY: turn.provenance()})
+
+    def _show(self, data: dict[str, str], metadata: dict[str, Any]) -> None:
         if self.handle is None:
             self.handle = display_bundle(data, metadata=metadata, display_id=True)
         else:
