@@ -90,12 +90,15 @@ class Background:
         snapshot: Any,
         handle: Any,
         interval: float,
+        terminal: bool = False,
     ) -> BackgroundView:
         """Follow ``turn`` in the display ``handle`` (the cell's own, so it ends as the answer
         alone) and poll it every ``interval`` seconds (0: only `%gemini wait` does)."""
         from ..render._answer_view import asked_for_thoughts
 
-        view = BackgroundView(show_thoughts=asked_for_thoughts(turn), handle=handle)
+        view = BackgroundView(
+            show_thoughts=asked_for_thoughts(turn), handle=handle, terminal=terminal
+        )
         view.render(turn)
         watched = Watched(chain, turn, out, snapshot)
         with self.lock:

@@ -276,9 +276,10 @@ class LineCommands:
             self.session.answer_view(turn).on_end(turn)
             return
         # The answer is in the display of the cell that started the turn (updated just now).
+        place = "above" if view.terminal else "in the cell that started it"
         print(
             f"Turn {turn.number} of chain {chain.name!r} is {turn.status}; its answer is shown "
-            f"in the cell that started it; {background.where(turn)}."
+            f"{place}; {background.where(turn)}."
         )
 
     def cancel(self, args: list[str]) -> None:

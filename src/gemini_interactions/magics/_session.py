@@ -247,6 +247,7 @@ class Session:
                 snapshot=turn.result,
                 handle=view.handle,
                 interval=self.magics.poll_interval,
+                terminal=view.terminal,
             )
         if opts.no_store:
             way = (

@@ -247,6 +247,8 @@ class AnswerView(TurnObserver):
         if self.terminal:
             self._print(turn)
             self._end_thought()
+            if turn.status == "running":
+                return  # a background turn: its BackgroundView says so, once
             if turn.output_text and not turn.text:
                 print(turn.output_text)  # a non-streamed answer
             print(f"\n[{status_line(turn)}]")
@@ -257,12 +259,20 @@ class AnswerView(TurnObserver):
 
 
 class BackgroundView:
-    """A status display for a background turn, updated by polling until it ends."""
+    """A status display for a background turn, updated by polling until it ends.
 
-    def __init__(self, *, show_thoughts: bool = True, handle: Any = None) -> None:
+    In a terminal, which cannot update what it printed, it prints the status once and the answer
+    once, when the turn ends."""
+
+    def __init__(
+        self, *, show_thoughts: bool = True, handle: Any = None, terminal: bool = False
+    ) -> None:
         self.handle: Any = handle
         """The cell's display (the streamed view's, taken over so the cell has one output)."""
         self.show_thoughts = show_thoughts
+        self.terminal = terminal
+        self.printed: str | None = None
+        """In a terminal: the last status printed (running, or the final one)."""
         self.started = time.monotonic()
 
     def bundle(self, turn: Turn) -> tuple[dict[str, str], dict[str, Any]]:
@@ -296,6 +306,12 @@ class BackgroundView:
         self._show({"text/plain": line, "text/markdown": line}, {METADATA_KEY: turn.provenance()})
 
     def _show(self, data: dict[str, str], metadata: dict[str, Any]) -> None:
+        if self.terminal:
+            state = "running" if metadata[METADATA_KEY]["status"] == "running" else "ended"
+            if self.printed != state:
+                self.printed = state
+                print(data["text/plain"])
+            return
         if self.handle is None:
             self.handle = display_bundle(data, metadata=metadata, display_id=True)
         else:
