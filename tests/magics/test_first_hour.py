@@ -50,6 +50,19 @@ def test_dry_run_on_the_live_backend_names_it(kernel: Kernel, monkeypatch) -> No
     assert request["headers"]["x-goog-api-key"] == "***"
 
 
+def test_dry_run_on_a_local_url_shows_the_placeholder_it_sends(kernel: Kernel, monkeypatch) -> None:
+    from gemini_interactions.server import LocalServer, serve_in_thread
+
+    monkeypatch.setenv("GEMINI_API_KEY", "AIza-dry-run-key-0003")
+    with serve_in_thread(LocalServer()) as url:
+        kernel.line(f"backend {url}")
+        request = json.loads(kernel.cell("--dry-run", "hello").stdout)
+        kernel.line("backend offline")
+    assert request["url"].startswith(url) and "a running server" in request["backend"]
+    assert request["headers"]["x-goog-api-key"] == "local-server"  # never the real key
+    assert "AIza-dry-run-key-0003" not in json.dumps(request)
+
+
 # --- b. %config and %gemini backend agree --------------------------------------------------------
 
 

@@ -61,6 +61,12 @@ class Backend:
             return redact_url(self.url or "")
         return "live"
 
+    @property
+    def placeholder_key(self) -> str | None:
+        """What a server on this machine gets instead of the real key (it needs none)."""
+        host = urlsplit(self.url or "").hostname or ""
+        return LOCAL_KEY if self.kind == "url" and host in LOOPBACK else None
+
     def describe(self) -> str:
         if self.kind == "offline":
             extra = "".join(f" --fixtures {f}" for f in self.fixtures)
@@ -199,8 +205,6 @@ def make_client(
         )
         return client, server
     if backend.kind == "url":
-        host = urlsplit(backend.url or "").hostname or ""
         # A loopback server needs no key and never gets the real one; a remote proxy does.
-        key = LOCAL_KEY if host in LOOPBACK else None
-        return Client(key, base_url=backend.url, api_version=version), None
+        return Client(backend.placeholder_key, base_url=backend.url, api_version=version), None
     return Client(base_url=base_url or None, api_version=version), None

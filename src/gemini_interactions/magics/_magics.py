@@ -200,9 +200,9 @@ class GeminiMagics(Magics):
 
     @_line_magic_named("gemini")
     def gemini_line(self, line: str) -> None:
-        """%gemini COMMAND: history, chains, use, reset, show, usage, wait, cancel, backend.
+        """%gemini COMMAND [ARGS]: a line command (history, chains, show, wait, backend, ...).
 
-        `%gemini` alone prints a short help.
+        `%gemini` alone lists every command with a short help.
         """
 
         def run() -> None:

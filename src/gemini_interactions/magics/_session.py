@@ -207,6 +207,9 @@ class Session:
                 chain.client = self.dry_run_client()
             request = chain.build_request(prompt, new=new, from_turn=opts.from_turn, **send_options)
             shown = {"backend": self.backend.describe(), **abbreviate_data(request)}
+            placeholder = self.backend.placeholder_key
+            if placeholder and shown["headers"].get("x-goog-api-key") == "***":
+                shown["headers"]["x-goog-api-key"] = placeholder  # not a secret: shown as sent
             print(json.dumps(shown, indent=2, ensure_ascii=False))
             return
         client = self.client()
