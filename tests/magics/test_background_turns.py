@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from gemini_interactions.api import Interaction
 
 from .conftest import Kernel
@@ -75,7 +77,8 @@ def test_cancel_after_a_backend_switch_reaches_the_turn(kernel: Kernel) -> None:
     assert "is cancelled" in out.stdout and not out.stderr
 
 
-def test_a_turn_of_a_removed_chain_is_dropped(kernel: Kernel, monkeypatch) -> None:
+@pytest.mark.parametrize("reset", ["reset --all", "reset", "reset chat1"])
+def test_a_turn_of_a_removed_chain_is_dropped(kernel: Kernel, monkeypatch, reset: str) -> None:
     no_sleep(kernel, monkeypatch)
     kernel.magics.poll_interval = 0.05
     out = kernel.cell("--background -o report", "Research TPUs")
@@ -84,7 +87,7 @@ def test_a_turn_of_a_removed_chain_is_dropped(kernel: Kernel, monkeypatch) -> No
     assert chain is not None
     turn = chain.turns[-1]
     poller = kernel.magics.session.background.pollers[-1]
-    reset = kernel.line("reset --all")
+    done = kernel.line(reset)
     poller.thread.join(timeout=5)
     assert not poller.thread.is_alive(), "its poller stopped"
     kernel.ns["_gemini"] = "mine"
@@ -92,7 +95,7 @@ def test_a_turn_of_a_removed_chain_is_dropped(kernel: Kernel, monkeypatch) -> No
     kernel.magics.session.background.finished(turn)
     assert kernel.ns["report"] is running and kernel.ns["_gemini"] == "mine"
     assert not kernel.magics.session.background.watched
-    shown = reset.outputs[-1]  # the cell's display says it is no longer followed
+    shown = done.outputs[-1]  # the cell's display says it is no longer followed
     assert shown.transient["display_id"] in display_ids(out)
     assert "no longer followed" in shown.data["text/plain"]
     assert "No background turn is running" in kernel.line("wait").stderr

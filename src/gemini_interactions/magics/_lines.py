@@ -179,9 +179,11 @@ class LineCommands:
 
     def reset(self, args: list[str]) -> None:
         registry = self.session.registry
+        background = self.session.background
         if args == ["--all"]:
-            registry.clear()
-            self.session.background.drop_removed()
+            with background.lock:  # no poller writes between the removal and the drop
+                registry.clear()
+                background.drop_removed()
             print("Forgot every chain.")
             return
         if len(args) > 1 or (args and args[0].startswith("-")):
@@ -195,8 +197,9 @@ class LineCommands:
             name = registry.current_name
         else:
             raise MagicUsageError("There is no current chain to reset; name one or use --all.")
-        registry.remove(name)
-        self.session.background.drop_removed()
+        with background.lock:
+            registry.remove(name)
+            background.drop_removed()
         print(f"Forgot chain {name!r}.")
 
     def show(self, args: list[str]) -> None:

@@ -280,9 +280,10 @@ class Session:
 
     def _publish(self, turn: Turn, out: str | None) -> None:
         result = turn.result
-        self.namespace["_gemini"] = result
-        if out:
-            self.namespace[out] = result
+        with self.background.lock:  # a background turn ending now sees this cell's result
+            self.namespace["_gemini"] = result
+            if out:
+                self.namespace[out] = result
 
     def _registered(self, chain: Chain) -> bool:
         return self.registry.chains.get(chain.name) is chain
