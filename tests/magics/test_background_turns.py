@@ -38,15 +38,20 @@ def test_a_background_cell_has_one_display_that_ends_as_the_answer(
     assert "shown in the cell that started it" in waited.stdout and "_gemini" in waited.stdout
 
 
+@pytest.mark.parametrize("switch", ["line", "config"])
 def test_backend_switch_during_a_background_turn_and_a_later_cell(
-    kernel: Kernel, monkeypatch
+    kernel: Kernel, monkeypatch, switch: str
 ) -> None:
     no_sleep(kernel, monkeypatch)
     kernel.cell("--background -o report", "Research TPUs")
     started_on = kernel.magics.session.server
-    kernel.line("backend offline")  # a new in-process server, which never heard of the turn
-    assert kernel.magics.session.server is not started_on
+    # a new in-process server, which never heard of the turn
+    if switch == "line":
+        kernel.line("backend offline")
+    else:
+        kernel.shell.run_line_magic("config", 'GeminiMagics.backend = "offline"')
     kernel.cell("", "meanwhile")
+    assert kernel.magics.session.server is not started_on
     meanwhile = kernel.ns["_gemini"]
     assert meanwhile.status == "completed"
     waited = kernel.line("wait")
