@@ -82,15 +82,17 @@ def test_cancel_after_a_backend_switch_reaches_the_turn(kernel: Kernel) -> None:
     assert "is cancelled" in out.stdout and not out.stderr
 
 
-@pytest.mark.parametrize("reset", ["reset --all", "reset", "reset chat1"])
-def test_a_turn_of_a_removed_chain_is_dropped(kernel: Kernel, monkeypatch, reset: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "reset"), [("", "reset --all"), ("", "reset"), ("--chain bg", "reset bg")]
+)
+def test_a_turn_of_a_removed_chain_is_dropped(
+    kernel: Kernel, monkeypatch, where: str, reset: str
+) -> None:
     no_sleep(kernel, monkeypatch)
     kernel.magics.poll_interval = 0.05
-    out = kernel.cell("--background -o report", "Research TPUs")
+    out = kernel.cell(f"{where} --background -o report", "Research TPUs")
     running = kernel.ns["report"]
-    chain = kernel.magics.session.registry.current
-    assert chain is not None
-    turn = chain.turns[-1]
+    ((chain, turn),) = kernel.magics.session.registry.running()
     poller = kernel.magics.session.background.pollers[-1]
     done = kernel.line(reset)
     poller.thread.join(timeout=5)

@@ -112,16 +112,16 @@ def test_reload_ext_keeps_backend_and_chains_and_says_so(kernel: Kernel) -> None
     from IPython.utils.capture import capture_output
 
     kernel.line("backend offline")
-    kernel.cell("", "My name is Ann.")
+    kernel.cell("--chain ann", "My name is Ann.")
     kernel.magics.model = "gemini-kept"
     with capture_output() as out:
         kernel.shell.run_line_magic("reload_ext", "gemini_interactions")
-    assert "kept the backend offline" in out.stdout and "chat1 (current)" in out.stdout
+    assert "kept the backend offline" in out.stdout and "the chain ann" in out.stdout
     assert "model" in out.stdout
     assert "offline" in kernel.line("backend").stdout
     assert config(kernel, "GeminiMagics.backend") == "offline"
     assert config(kernel, "GeminiMagics.model") == "gemini-kept"
-    kernel.cell("-c", "What is my name?")  # the chain goes on, on the same offline server
+    kernel.cell("--chain ann -c", "What is my name?")  # goes on, on the same offline server
     answer = kernel.ns["_gemini"]
     assert answer.status == "completed" and "Ann" in answer.output_text
     assert kernel.posts()[-1]["model"] == "gemini-kept"

@@ -81,6 +81,8 @@ class GeminiMagics(Magics):
     def _check_backend(self, proposal: Any) -> str:
         """A backend `%gemini backend` would take; another value is refused with one paragraph
         and the backend stays (never an error at `%load_ext` from a stale config value)."""
+        import sys
+
         from ._backend import parse_backend
         from ._errors import MagicUsageError
 
