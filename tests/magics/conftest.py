@@ -69,6 +69,14 @@ def _shell() -> InteractiveShell:
     return InteractiveShell.instance()
 
 
+def said(shell: InteractiveShell, source: str) -> str:
+    """Everything a cell shows as text (its output, and its error paragraph if it fails), run
+    the way a notebook runs it."""
+    with capture_output() as captured:
+        shell.run_cell(source, store_history=False)
+    return captured.stdout + captured.stderr
+
+
 def forget_kept(shell: InteractiveShell) -> None:
     """Close what an earlier ``%unload_ext`` kept for a later load, so each test starts clean."""
     kept = getattr(shell, "_gemini_interactions_kept", None)

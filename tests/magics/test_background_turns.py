@@ -8,7 +8,7 @@ import pytest
 
 from gemini_interactions.api import Interaction
 
-from .conftest import Kernel
+from .conftest import Kernel, said
 
 
 def display_ids(captured: Any) -> set[str]:
@@ -105,4 +105,4 @@ def test_a_turn_of_a_removed_chain_is_dropped(
     shown = done.outputs[-1]  # the cell's display says it is no longer followed
     assert shown.transient["display_id"] in display_ids(out)
     assert "no longer followed" in shown.data["text/plain"]
-    assert "No background turn is running" in kernel.line("wait").stderr
+    assert "No background turn is running" in said(kernel.shell, "%gemini wait")

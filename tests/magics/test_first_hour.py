@@ -7,7 +7,7 @@ from typing import Any
 
 from gemini_interactions.magics._lines import COMMANDS
 
-from .conftest import FIXTURES, Kernel, forget_kept
+from .conftest import FIXTURES, Kernel, forget_kept, said
 
 
 def final(captured: Any) -> Any:
@@ -93,8 +93,8 @@ def test_setting_the_backend_line_command_keeps_its_server(kernel: Kernel) -> No
 def test_config_backend_takes_the_line_commands_words(kernel: Kernel) -> None:
     kernel.shell.run_line_magic("config", f'GeminiMagics.backend = "offline --fixtures {FIXTURES}"')
     assert "--fixtures" in kernel.line("backend").stdout
-    out = kernel.cell("", "please fail")  # a fixture answers, so the fixtures were loaded
-    assert "too hot" in out.stderr
+    # a fixture answers, so the fixtures were loaded
+    assert "too hot" in said(kernel.shell, "%%gemini\nplease fail")
     before = config(kernel, "GeminiMagics.backend")
     from IPython.utils.capture import capture_output
 
@@ -162,14 +162,15 @@ def test_show_displays_thoughts_only_for_a_turn_that_asked(kernel: Kernel) -> No
 
 def test_help_and_unknown_command_list_only_real_commands(kernel: Kernel) -> None:
     help_text = kernel.line("").stdout
-    unknown = kernel.line("frobnicate").stderr
+    unknown = said(kernel.shell, "%gemini frobnicate")
+    assert "Unknown command `%gemini frobnicate`" in unknown
     for stub in ("timeline", "export", "save", "load"):
         assert stub not in help_text and stub not in unknown
     for name in COMMANDS:
         assert f"%gemini {name}" in help_text and name in unknown
         # every listed command runs (no "not available yet")
-        out = kernel.line(f"{name} --bogus-arg")
-        assert "Unknown command" not in out.stderr and "not available" not in out.stderr
+        answer = said(kernel.shell, f"%gemini {name} --bogus-arg")
+        assert "Unknown command" not in answer and "not available" not in answer
 
 
 # --- f. a schema answer is a highlighted, pretty-printed JSON block ---------------------------
