@@ -35,6 +35,7 @@ from ._errors import (
     ConflictError,
     GeminiError,
     InternalServerError,
+    MissingAPIKeyError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -81,7 +82,8 @@ from ._steps import (
     UserInputStep,
 )
 from ._stream import AsyncStream, Stream
-from ._translate_legacy import LEGACY_REVISION, STEPS_REVISION, LegacyEventTranslator
+from ._translate_legacy import LegacyEventTranslator
+from ._wire import LEGACY_REVISION, STEPS_REVISION, CreateParams
 
 __all__ = [
     "LEGACY_REVISION",
@@ -104,6 +106,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "Content",
+    "CreateParams",
     "Delta",
     "DocumentContent",
     "ErrorEvent",
@@ -124,6 +127,7 @@ __all__ = [
     "Interactions",
     "InternalServerError",
     "LegacyEventTranslator",
+    "MissingAPIKeyError",
     "ModelOutputStep",
     "NotFoundError",
     "PermissionDeniedError",

@@ -3,7 +3,8 @@
 ::
 
     GeminiError                       anything this package raises on purpose
-    ├── ConfigurationError            no API key, bad Vertex settings, bad arguments to create()
+    ├── ConfigurationError            bad Vertex settings, bad arguments to create()
+    │   └── MissingAPIKeyError        no API key (or other credentials) was found
     ├── WaitTimeoutError              wait() gave up before the interaction finished
     └── APIError                      the API (or the way to it) failed; .message, .interaction
         ├── APIConnectionError        could not connect, or the connection broke
@@ -41,6 +42,10 @@ class GeminiError(Exception):
 
 class ConfigurationError(GeminiError):
     """The client cannot be used as configured (missing key, contradictory arguments, ...)."""
+
+
+class MissingAPIKeyError(ConfigurationError):
+    """No API key was passed or found in the environment (and no other credentials)."""
 
 
 class WaitTimeoutError(GeminiError):

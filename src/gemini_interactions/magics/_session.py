@@ -12,7 +12,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ..api._errors import ConfigurationError
+from ..api._errors import ConfigurationError, MissingAPIKeyError
 from ..chain import Chain, ChainRegistry, ChainUsageError, TurnFailedError, attachment_content
 from ..chain._schema import response_schema
 from ..chain._tools import BUILTIN_TOOLS, function_tool
@@ -104,11 +104,11 @@ class Session:
             return make_client(
                 backend, api_version=self.magics.api_version, base_url=self.magics.base_url
             )
+        except MissingAPIKeyError:
+            if switching:
+                raise MagicUsageError(NO_KEY_SWITCH_MESSAGE.format(self.backend.kind)) from None
+            raise MagicUsageError(NO_KEY_MESSAGE) from None
         except ConfigurationError as exc:
-            if "API key" in str(exc):
-                if switching:
-                    raise MagicUsageError(NO_KEY_SWITCH_MESSAGE.format(self.backend.kind)) from None
-                raise MagicUsageError(NO_KEY_MESSAGE) from None
             raise MagicUsageError(f"The client cannot be configured: {exc}") from None
 
     def dry_run_client(self) -> Client:
