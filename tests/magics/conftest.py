@@ -101,14 +101,33 @@ def _shell() -> InteractiveShell:
     return InteractiveShell.instance()
 
 
+def said(shell: InteractiveShell, source: str) -> str:
+    """Everything a cell shows as text (its output, and its error paragraph if it fails), run
+    the way a notebook runs it."""
+    with capture_output() as captured:
+        shell.run_cell(source, store_history=False)
+    return captured.stdout + captured.stderr
+
+
+def forget_kept(shell: InteractiveShell) -> None:
+    """Close what an earlier ``%unload_ext`` kept for a later load, so each test starts clean."""
+    kept = getattr(shell, "_gemini_interactions_kept", None)
+    if kept is not None:
+        kept.close()
+        shell._gemini_interactions_kept = None  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def kernel(_shell: InteractiveShell) -> Iterator[Kernel]:
+    forget_kept(_shell)
+    _shell.config.pop("GeminiMagics", None)  # what an earlier test's %config left
     _shell.run_line_magic("load_ext", "gemini_interactions")
     k = Kernel(_shell)
     k.magics.poll_interval = 0  # tests poll by hand
     k.line(f"backend offline --fixtures {FIXTURES}")
     yield k
     _shell.run_line_magic("unload_ext", "gemini_interactions")
+    forget_kept(_shell)
     for name in list(_shell.user_ns):
         if not name.startswith("_") and name not in ("In", "Out", "exit", "quit", "get_ipython"):
             del _shell.user_ns[name]

@@ -129,8 +129,8 @@ LINE_MISTAKES: list[tuple[str, str]] = [
     ("cancel v1_nope", "No turn of any chain has the interaction id"),
     ("reset nochain", "no chain named"),
     ("reset --bogus", "reset --all"),
-    ("export out.ipynb", "not available yet"),
-    ("timeline", "not available yet"),
+    ("export out.ipynb", "Unknown command `%gemini export`"),
+    ("frobnicate", "Unknown command `%gemini frobnicate`"),
     ("use 'unclosed", "Cannot read"),
 ]
 

@@ -53,7 +53,7 @@ def test_background_out_var_gets_the_final_result(kernel: Kernel, monkeypatch) -
 def test_background_out_var_is_set_by_the_poller(kernel: Kernel) -> None:
     kernel.magics.poll_interval = 0.05
     kernel.cell("--background -o report", "Research TPUs")
-    poller = kernel.magics.session.pollers[-1]
+    poller = kernel.magics.session.background.pollers[-1]
     poller.thread.join(timeout=30)
     assert kernel.ns["report"].status == "completed"
     assert kernel.ns["_gemini"] is kernel.ns["report"]
@@ -63,4 +63,4 @@ def test_cancelled_background_turn_leaves_out_var_alone(kernel: Kernel) -> None:
     kernel.cell("--background -o report", "Research TPUs")
     running = kernel.ns["report"]
     kernel.line("cancel")
-    assert kernel.ns["report"] is running and not kernel.magics.session.outs
+    assert kernel.ns["report"] is running and not kernel.magics.session.background.watched

@@ -309,9 +309,9 @@ def test_background_wait_and_cancel(kernel: Kernel, monkeypatch) -> None:
 def test_background_poller_updates_the_display(kernel: Kernel) -> None:
     kernel.magics.poll_interval = 0.05
     kernel.cell("--background", "Research TPUs")
-    poller = kernel.magics.session.pollers[-1]
+    poller = kernel.magics.session.background.pollers[-1]
     poller.thread.join(timeout=30)
-    assert poller.turn.status == "completed"
+    assert poller.watched.turn.status == "completed"
 
 
 def test_line_commands(kernel: Kernel) -> None:

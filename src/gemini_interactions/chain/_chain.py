@@ -54,8 +54,9 @@ class Chain:
         self.defaults: dict[str, Any] = defaults
         self.turns: list[Turn] = []
         self._head: int | None = None
-        # Background turns still running: (the head when they were sent, their schema).
-        self._pending: dict[int, tuple[int | None, Any]] = {}
+        # Background turns still running: (the head when they were sent, their schema, and the
+        # client they were sent with: polls go where the turn is, whatever the chain uses now).
+        self._pending: dict[int, tuple[int | None, Any, Client]] = {}
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
@@ -245,7 +246,7 @@ class Chain:
             watcher.on_end(turn)
             raise
         if turn.status == "running":
-            self._pending[turn.number] = (head_at_send, prepared.schema)
+            self._pending[turn.number] = (head_at_send, prepared.schema, client)
         else:
             self._settle(turn, prepared.schema, head_at_send)
         watcher.on_end(turn)
@@ -300,7 +301,7 @@ class Chain:
                 from ._runner import _failure_message
 
                 turn.error = _failure_message(interaction)
-            head_at_send, schema = self._pending.pop(turn.number, (None, None))
+            head_at_send, schema, _ = self._pending.pop(turn.number, (None, None, None))
             self._settle(turn, schema, head_at_send)
         return turn
 
@@ -308,7 +309,7 @@ class Chain:
         """Poll a background turn once."""
         target = self._background_turn(turn)
         if target.status == "running" and target.id:
-            self.finish(target, self._client().interactions.get(target.id))
+            self.finish(target, self._client_of(target).interactions.get(target.id))
         return target
 
     def wait(
@@ -328,7 +329,8 @@ class Chain:
             if on_progress is not None:
                 on_progress(snapshot)
 
-        final = self._client().interactions.wait(target.id, timeout=timeout, on_progress=progress)
+        client = self._client_of(target)
+        final = client.interactions.wait(target.id, timeout=timeout, on_progress=progress)
         return self.finish(target, final)
 
     def cancel(self, turn: Turn | int | None = None) -> Turn:
@@ -339,7 +341,7 @@ class Chain:
                 f"Turn {target.number} of chain {self.name!r} is {target.status}, not running; "
                 "only a running background turn can be cancelled."
             )
-        return self.finish(target, self._client().interactions.cancel(target.id))
+        return self.finish(target, self._client_of(target).interactions.cancel(target.id))
 
     def reset(self) -> None:
         """Forget every turn."""
@@ -347,6 +349,11 @@ class Chain:
             self.turns.clear()
             self._head = None
             self._pending.clear()
+
+    def _client_of(self, turn: Turn) -> Client:
+        """The client a background turn was sent with (its server knows its id)."""
+        pending = self._pending.get(turn.number)
+        return pending[2] if pending is not None else self._client()
 
     def _client(self) -> Client:
         if self.client is None:

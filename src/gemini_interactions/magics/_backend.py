@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 LOCAL_KEY = "local-server"
 """What a loopback server gets instead of the real key: it needs none, and must never see it."""
+OFFLINE_URL = "http://offline.invalid"
+"""The base URL of the in-process server: a dry run shows where a cell really goes, and a
+``.invalid`` host (RFC 6761) never resolves, so nothing could reach the network through it."""
 
 NO_KEY_MESSAGE = (
     "No Gemini API key is configured, so this cell was not sent. Set GEMINI_API_KEY in the "
@@ -44,6 +47,26 @@ class Backend:
     fixtures: list[str] = field(default_factory=list)
     cassette: str | None = None
 
+    def spec(self) -> str:
+        """The backend as ``%gemini backend`` takes it, and ``%config GeminiMagics`` shows it
+        (a URL without any credentials it carries)."""
+        if self.kind == "offline":
+            words = ["offline"]
+            for path in self.fixtures:
+                words += ["--fixtures", path]
+            if self.cassette:
+                words += ["--cassette", self.cassette]
+            return shlex.join(words)
+        if self.kind == "url":
+            return redact_url(self.url or "")
+        return "live"
+
+    @property
+    def placeholder_key(self) -> str | None:
+        """What a server on this machine gets instead of the real key (it needs none)."""
+        host = urlsplit(self.url or "").hostname or ""
+        return LOCAL_KEY if self.kind == "url" and host in LOOPBACK else None
+
     def describe(self) -> str:
         if self.kind == "offline":
             extra = "".join(f" --fixtures {f}" for f in self.fixtures)
@@ -67,6 +90,8 @@ def parse_backend(line: str) -> Backend:
     if not words:
         raise MagicUsageError(f"Which backend? {usage}")
     kind, rest = words[0], words[1:]
+    if "://" not in kind:
+        kind = kind.lower()
     if kind == "live":
         if rest:
             raise MagicUsageError(f"`backend live` takes no arguments. {usage}")
@@ -169,12 +194,17 @@ def make_client(
                 f"The offline server could not load its files: {exc}. Fix the fixture or "
                 "cassette file, or run `%gemini backend offline` without files."
             ) from None
-        # The in-process server needs no key and never gets the real one.
-        client = Client(LOCAL_KEY, transport=server.transport(), api_version=version)
+        # The in-process server needs no key and never gets the real one: no key is sent, and
+        # the environment (which may hold one) is not read.
+        client = Client(
+            transport=server.transport(),
+            base_url=OFFLINE_URL,
+            api_version=version,
+            vertex=False,
+            environ={},
+        )
         return client, server
     if backend.kind == "url":
-        host = urlsplit(backend.url or "").hostname or ""
         # A loopback server needs no key and never gets the real one; a remote proxy does.
-        key = LOCAL_KEY if host in LOOPBACK else None
-        return Client(key, base_url=backend.url, api_version=version), None
+        return Client(backend.placeholder_key, base_url=backend.url, api_version=version), None
     return Client(base_url=base_url or None, api_version=version), None

@@ -1,4 +1,4 @@
-"""``%gemini <command>``: history, chains, use, reset, show, usage, wait, cancel, backend."""
+"""``%gemini <command>``: the line commands (``COMMANDS`` lists them) and the help built from it."""
 
 from __future__ import annotations
 
@@ -7,34 +7,46 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..chain import Chain, ChainUsageError, Turn
-from ..render import AnswerView, display_bundle
+from ..render import display_bundle
 from ._backend import parse_backend
 from ._errors import MagicUsageError
 
 if TYPE_CHECKING:
     from ._session import Session
 
-HELP = """\
+CELL_HELP = """\
 %%gemini [options]   the cell is the prompt; %%gemini? lists every option
                      (-c/--continue, --chain NAME, --from N, -m MODEL, --tools a,b, --schema X,
-                      --attach X, -o VAR, --background, --no-stream, --dry-run, ...)
-%gemini history [--chain NAME]   the turns of a chain (* marks the head)
-%gemini chains                   every chain in this kernel
-%gemini use NAME                 make NAME the current chain
-%gemini reset [NAME | --all]     forget the current chain, NAME, or all chains
-%gemini show N [--chain NAME]    show turn N again
-%gemini usage                    tokens per chain and model
-%gemini wait [ID]                wait for a background turn and show its answer
-%gemini cancel [ID]              cancel a background turn
-%gemini backend [live | offline [--fixtures FILE] [--cassette FILE] | http://127.0.0.1:4010]
-Configure defaults with %config GeminiMagics.model = "..." (see %config GeminiMagics)."""
+                      --attach X, -o VAR, --background, --no-stream, --dry-run, ...)"""
 
-LATER = {
-    "timeline": "the live view and timeline",
-    "export": "export and replay",
-    "save": "export and replay",
-    "load": "export and replay",
+COMMANDS: dict[str, tuple[str, str]] = {
+    "help": ("", "this help (also `%gemini` alone)"),
+    "history": ("[--chain NAME]", "the turns of a chain (* marks the head)"),
+    "chains": ("", "every chain in this kernel"),
+    "use": ("NAME", "make NAME the current chain"),
+    "reset": ("[NAME | --all]", "forget the current chain, NAME, or all chains"),
+    "show": ("N [--chain NAME]", "show turn N again"),
+    "usage": ("", "tokens per chain and model"),
+    "wait": ("[ID]", "wait for a background turn and show its answer"),
+    "cancel": ("[ID]", "cancel a background turn"),
+    "backend": (
+        "[live | offline [--fixtures FILE] [--cassette FILE] | http://127.0.0.1:4010]",
+        "where cells go",
+    ),
 }
+"""Every ``%gemini`` command: (arguments, what it does). The one list that help, the
+unknown-command message and the dispatcher are built from, so a new command is added here."""
+
+
+def help_text() -> str:
+    lines = [CELL_HELP]
+    for name, (arguments, summary) in COMMANDS.items():
+        usage = f"%gemini {name} {arguments}".rstrip()
+        lines.append(f"{usage:<33}{summary}" if len(usage) < 33 else f"{usage}\n{'':<33}{summary}")
+    lines.append(
+        'Configure defaults with %config GeminiMagics.model = "..." (see %config GeminiMagics).'
+    )
+    return "\n".join(lines)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, str]:
@@ -60,16 +72,7 @@ class LineCommands:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.commands: dict[str, Callable[[list[str]], None]] = {
-            "help": self.help,
-            "history": self.history,
-            "chains": self.chains,
-            "use": self.use,
-            "reset": self.reset,
-            "show": self.show,
-            "usage": self.usage,
-            "wait": self.wait,
-            "cancel": self.cancel,
-            "backend": lambda args: self.backend_line(shlex.join(args)),
+            name: getattr(self, name) for name in COMMANDS
         }
 
     def run(self, line: str) -> None:
@@ -81,13 +84,9 @@ class LineCommands:
             self.help([])
             return
         name, args = words[0], words[1:]
-        if name in LATER:
-            raise MagicUsageError(
-                f"`%gemini {name}` is not available yet: it comes with {LATER[name]}."
-            )
         command = self.commands.get(name)
         if command is None:
-            known = ", ".join(sorted([*self.commands, *LATER]))
+            known = ", ".join(COMMANDS)
             raise MagicUsageError(
                 f"Unknown command `%gemini {name}`. Commands: {known}. `%gemini` alone shows help."
             )
@@ -124,7 +123,7 @@ class LineCommands:
     # --- commands ---------------------------------------------------------------------------------
 
     def help(self, args: list[str]) -> None:
-        print(HELP)
+        print(help_text())
 
     def history(self, args: list[str]) -> None:
         """The chain's turns in the order run, each with the turn it came from (``new``: it
@@ -181,8 +180,11 @@ class LineCommands:
 
     def reset(self, args: list[str]) -> None:
         registry = self.session.registry
+        background = self.session.background
         if args == ["--all"]:
-            registry.clear()
+            with background.lock:  # no poller writes between the removal and the drop
+                registry.clear()
+                background.drop_removed()
             print("Forgot every chain.")
             return
         if len(args) > 1 or (args and args[0].startswith("-")):
@@ -196,7 +198,9 @@ class LineCommands:
             name = registry.current_name
         else:
             raise MagicUsageError("There is no current chain to reset; name one or use --all.")
-        registry.remove(name)
+        with background.lock:
+            registry.remove(name)
+            background.drop_removed()
         print(f"Forgot chain {name!r}.")
 
     def show(self, args: list[str]) -> None:
@@ -210,7 +214,7 @@ class LineCommands:
         except ValueError:
             raise MagicUsageError(f"{rest[0]!r} is not a turn number.") from None
         turn = self._turn(chain, number)
-        AnswerView().on_end(turn)
+        self.session.answer_view(turn).on_end(turn)
 
     def usage(self, args: list[str]) -> None:
         self._no_args("usage", args)
@@ -253,7 +257,7 @@ class LineCommands:
 
     def wait(self, args: list[str]) -> None:
         chain, turn = self._background(args, "wait")
-        view = self.session.views.get(turn.id or "")
+        background = self.session.background
         try:
             chain.wait(turn)
         except KeyboardInterrupt:
@@ -267,11 +271,20 @@ class LineCommands:
             if isinstance(exc, GeminiError):
                 raise MagicUsageError(f"Waiting failed: {exc}") from None
             raise
-        if view is not None:
-            view.render(turn)
-        AnswerView().on_end(turn)
-        self.session.finished(turn)
-        self.session.namespace["_gemini"] = turn.result
+        with background.lock:
+            view = background.view(turn)
+            if view is not None:
+                view.render(turn)
+            background.finished(turn)
+        if view is None:  # not started by a cell of this kernel: nothing shows it yet
+            self.session.answer_view(turn).on_end(turn)
+            return
+        # The answer is in the display of the cell that started the turn (updated just now).
+        place = "above" if view.terminal else "in the cell that started it"
+        print(
+            f"Turn {turn.number} of chain {chain.name!r} is {turn.status}; its answer is shown "
+            f"{place}; {background.where(turn)}."
+        )
 
     def cancel(self, args: list[str]) -> None:
         chain, turn = self._background(args, "cancel")
@@ -279,11 +292,16 @@ class LineCommands:
             chain.cancel(turn)
         except ChainUsageError as exc:
             raise MagicUsageError(str(exc)) from None
-        self.session.finished(turn)
-        view = self.session.views.get(turn.id or "")
-        if view is not None:
-            view.render(turn)
+        background = self.session.background
+        with background.lock:
+            background.finished(turn)
+            view = background.view(turn)
+            if view is not None:
+                view.render(turn)
         print(f"Turn {turn.number} of chain {chain.name!r} is {turn.status}.")
+
+    def backend(self, args: list[str]) -> None:
+        self.backend_line(shlex.join(args))
 
     def backend_line(self, rest: str) -> None:
         session = self.session
@@ -291,6 +309,7 @@ class LineCommands:
             print(f"Backend: {session.backend.describe()}")
             return
         session.set_backend(parse_backend(rest))
+        session.magics.backend = session.backend.spec()  # so `%config GeminiMagics` agrees
         print(f"Backend: {session.backend.describe()}")
 
     @staticmethod

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from traitlets import Bool, CaselessStrEnum, Float, Int, List, Unicode, observe
+from traitlets import Bool, Float, Int, List, Unicode, observe, validate
 
 from ._ipython import argument, magic_arguments, parse_argstring
 
@@ -47,8 +47,10 @@ class GeminiMagics(Magics):
     base_url = Unicode("", help="Base URL of the live API (default: the public endpoint).").tag(
         config=True
     )
-    backend = CaselessStrEnum(
-        ["live", "offline"], "live", help="The backend until `%gemini backend` changes it."
+    backend = Unicode(
+        "live",
+        help="Where cells go: live, offline [--fixtures FILE] [--cassette FILE], or a server URL "
+        "(the same words as `%gemini backend`, which sets it too).",
     ).tag(config=True)
     stream = Bool(True, help="Stream answers (--no-stream turns it off per cell).").tag(config=True)
     update_interval = Float(
@@ -57,6 +59,9 @@ class GeminiMagics(Magics):
     poll_interval = Float(
         1.0, help="Seconds between two polls of a background turn's status display; 0: no polling."
     ).tag(config=True)
+
+    _good_backend = "live"
+    """The last valid ``backend``, what a refused value leaves in place."""
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -70,6 +75,25 @@ class GeminiMagics(Magics):
 
             self._session = Session(self)
         return self._session
+
+    @validate("backend")
+    def _check_backend(self, proposal: Any) -> str:
+        """A backend `%gemini backend` would take; another value is refused with one paragraph
+        and the backend stays (never an error at `%load_ext` from a stale config value)."""
+        import sys
+
+        from ._backend import parse_backend
+        from ._errors import MagicUsageError
+
+        value = str(proposal["value"]).strip()
+        try:
+            parse_backend(value)
+        except MagicUsageError as exc:
+            # Not the trait's current value: within %config that is already the new one.
+            print(f"GeminiMagics.backend stays {self._good_backend!r}: {exc}", file=sys.stderr)
+            return self._good_backend
+        self._good_backend = value
+        return value
 
     @observe("backend", "base_url", "api_version")
     def _reconfigure(self, change: Any) -> None:
@@ -195,9 +219,9 @@ class GeminiMagics(Magics):
 
     @_line_magic_named("gemini")
     def gemini_line(self, line: str) -> None:
-        """%gemini COMMAND: history, chains, use, reset, show, usage, wait, cancel, backend.
+        """%gemini COMMAND [ARGS]: a line command (history, chains, show, wait, backend, ...).
 
-        `%gemini` alone prints a short help.
+        `%gemini` alone lists every command with a short help.
         """
 
         def run() -> None:
@@ -210,3 +234,28 @@ class GeminiMagics(Magics):
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
+
+    def detach(self) -> None:
+        """Unloaded: stop polling, keep the chains, backend and client for a later load."""
+        if self._session is not None:
+            self._session.detach()
+
+    def take_over(self, old: GeminiMagics) -> str:
+        """Continue where ``old`` (unloaded) was: its settings and its session; says what."""
+        changed = [
+            name
+            for name, value in old.trait_values(config=True).items()
+            if value != getattr(self, name)
+        ]
+        for name in changed:
+            setattr(self, name, getattr(old, name))  # no session yet: nothing is rebuilt
+        kept = [f"the backend {old.backend}"]
+        session, old._session = old._session, None
+        if session is not None:
+            kept[0] = f"the backend {session.backend.describe()}"
+            self._session = session
+            kept.append(session.attach(self))
+        settings = sorted(set(changed) - {"backend"})
+        if settings:
+            kept.append("the settings " + ", ".join(settings))
+        return "gemini_interactions reloaded; kept " + "; ".join(k for k in kept if k) + "."

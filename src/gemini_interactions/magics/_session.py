@@ -10,21 +10,22 @@ from __future__ import annotations
 import json
 import re
 import sys
-import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..api._errors import ConfigurationError, MissingAPIKeyError
 from ..chain import Chain, ChainRegistry, ChainUsageError, SendOptions, TurnFailedError
 from ..chain._tools import BUILTIN_TOOLS, function_tool
-from ..render import AnswerView, BackgroundView
+from ..render import AnswerView
+from ..render._answer_view import asked_for_thoughts
 from ._backend import (
     NO_KEY_MESSAGE,
     NO_KEY_SWITCH_MESSAGE,
     Backend,
     check_reachable,
     make_client,
+    parse_backend,
 )
+from ._background import Background
 from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
 from ._failure import failure_message, usage_message
 from ._interpolate import _PATH, interpolate, lookup
@@ -71,44 +72,16 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-class Poller:
-    """Polls a background turn in a daemon thread and updates its status display."""
-
-    def __init__(
-        self,
-        chain: Chain,
-        turn: Turn,
-        view: BackgroundView,
-        interval: float,
-        on_done: Callable[[Turn], None],
-    ):
-        self.chain, self.turn, self.view, self.interval = chain, turn, view, interval
-        self.on_done = on_done
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="gemini-poll", daemon=True)
-
-    def _run(self) -> None:
-        while not self.stop.wait(self.interval) and self.turn.status == "running":
-            try:
-                self.chain.refresh(self.turn)
-                self.view.render(self.turn)
-                if self.turn.status != "running":
-                    self.on_done(self.turn)
-            except Exception:  # the next %gemini wait reports errors; a poller never crashes
-                return
-
-
 class Session:
     def __init__(self, magics: GeminiMagics) -> None:
         self.magics = magics
         self.registry = ChainRegistry()
-        self.backend = Backend(magics.backend) if magics.backend == "offline" else Backend()
+        self.backend = parse_backend(magics.backend)
         self.server: Any = None
         self._client: Client | None = None
-        self.pollers: list[Poller] = []
-        self.views: dict[str, BackgroundView] = {}
-        self.outs: dict[int, str | None] = {}
-        """``-o VAR`` of each background turn still running (by ``id(turn)``): set when done."""
+        self._retired: list[Client] = []
+        """Clients of earlier backends that background turns still poll through."""
+        self.background = Background(lambda: self.namespace, self._registered)
 
     @property
     def namespace(self) -> dict[str, Any]:
@@ -161,8 +134,7 @@ class Session:
         if backend.kind == "url" and backend.url:
             check_reachable(backend.url)
         client, server = self._make(backend, switching=True)  # fails before anything changes
-        if self._client is not None:
-            self._client.close()
+        self._retire_client()
         self.backend, self._client, self.server = backend, client, server
         self.registry.client = client
 
@@ -172,21 +144,50 @@ class Session:
         ``base_url`` is the live API's and ``api_version`` a remote server's; the in-process
         server is kept (with the interactions it stores) unless the backend itself changes."""
         if setting == "backend":
-            self.backend = Backend(self.magics.backend)
+            if self.magics.backend == self.backend.spec():
+                return  # `%gemini backend` set it, and has built the client already
+            self.backend = parse_backend(self.magics.backend)
         elif self.backend.kind == "offline" or (
             setting == "base_url" and self.backend.kind != "live"
         ):
             return
-        if self._client is not None:
-            self._client.close()
+        self._retire_client()
         self._client, self.server = None, None
         self.registry.client = None
 
-    def close(self) -> None:
-        for poller in self.pollers:
-            poller.stop.set()
-        if self._client is not None:
+    def _retire_client(self) -> None:
+        """The backend changes: close its client, unless a background turn still polls it."""
+        if self._client is None:
+            return
+        if self.registry.running():
+            self._retired.append(self._client)
+        else:
             self._client.close()
+
+    def close(self) -> None:
+        self.detach()
+        for client in [*self._retired, *([self._client] if self._client else [])]:
+            client.close()
+        self._retired.clear()
+
+    def detach(self) -> None:
+        """The magics are unloaded: stop polling (``attach`` resumes it)."""
+        self.background.stop()
+
+    def attach(self, magics: GeminiMagics) -> str:
+        """Serve newly loaded magics (``%reload_ext``); what was kept, in words."""
+        self.magics = magics
+        running = self.background.resume(magics.poll_interval)
+        names = [
+            chain.name + (" (current)" if chain.name == self.registry.current_name else "")
+            for chain in self.registry
+        ]
+        if not names:
+            return ""
+        text = ("the chain " if len(names) == 1 else "the chains ") + ", ".join(names)
+        if running:
+            text += f", whose {running} background turn(s) are still followed"
+        return text
 
     # --- a cell ----------------------------------------------------------------------------------
 
@@ -213,7 +214,11 @@ class Session:
                 )
             except ChainUsageError as exc:
                 raise MagicUsageError(usage_message(exc, opts.schema_name)) from None
-            print(json.dumps(abbreviate_data(request), indent=2, ensure_ascii=False))
+            shown = {"backend": self.backend.describe(), **abbreviate_data(request)}
+            placeholder = self.backend.placeholder_key
+            if placeholder and shown["headers"].get("x-goog-api-key") == "***":
+                shown["headers"]["x-goog-api-key"] = placeholder  # not a secret: shown as sent
+            print(json.dumps(shown, indent=2, ensure_ascii=False))
             return
         client = self.client()
         chain.client = client
@@ -253,7 +258,15 @@ class Session:
             )
         self._publish(turn, opts.out)
         if turn.status == "running":
-            self._watch(chain, turn, opts.out)
+            self.background.watch(
+                chain,
+                turn,
+                out=opts.out,
+                snapshot=turn.result,
+                handle=view.handle,
+                interval=self.magics.poll_interval,
+                terminal=view.terminal,
+            )
         if opts.no_store:
             way = (
                 "start the next cell without --continue"
@@ -264,6 +277,10 @@ class Session:
                 f"Note: turn {turn.number} was sent with --no-store, so it cannot be continued "
                 f"(--continue from it will refuse); {way}."
             )
+
+    def answer_view(self, turn: Turn) -> AnswerView:
+        """A view to show a finished turn again, with thoughts only if the turn asked for them."""
+        return AnswerView(terminal=self._terminal(), show_thoughts=asked_for_thoughts(turn))
 
     def _terminal(self) -> bool:
         return type(self.magics.shell).__module__.startswith("IPython.terminal")
@@ -278,29 +295,13 @@ class Session:
 
     def _publish(self, turn: Turn, out: str | None) -> None:
         result = turn.result
-        self.namespace["_gemini"] = result
-        if out:
-            self.namespace[out] = result
+        with self.background.lock:  # a background turn ending now sees this cell's result
+            self.namespace["_gemini"] = result
+            if out:
+                self.namespace[out] = result
 
-    def finished(self, turn: Turn) -> None:
-        """A background turn ended (seen by `%gemini wait` or the poller): its result replaces
-        the running snapshot in ``_gemini`` and in its ``-o VAR``, once."""
-        if id(turn) not in self.outs or turn.status == "running":
-            return
-        out = self.outs.pop(id(turn))
-        if turn.joined:
-            self._publish(turn, out)
-
-    def _watch(self, chain: Chain, turn: Turn, out: str | None) -> None:
-        view = BackgroundView()
-        view.render(turn)
-        self.views[turn.id or ""] = view
-        self.outs[id(turn)] = out
-        interval = self.magics.poll_interval
-        if interval > 0:
-            poller = Poller(chain, turn, view, interval, self.finished)
-            self.pollers.append(poller)
-            poller.thread.start()
+    def _registered(self, chain: Chain) -> bool:
+        return self.registry.chains.get(chain.name) is chain
 
     # --- resolving names and options ----------------------------------------------------------
 

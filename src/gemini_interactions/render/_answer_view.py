@@ -8,6 +8,7 @@ notebook keeps exactly the final state. In terminal IPython the deltas are print
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -40,6 +41,33 @@ def tool_line(run: ToolRun) -> str:
     return f"🔧 `{run.name}({call})` {mark} `{_short(run.result)}`"
 
 
+def asked_for_thoughts(turn: Turn) -> bool:
+    """Whether the turn was sent with ``thoughts`` (``--thoughts``): only then are they shown."""
+    return bool(turn.options.get("thoughts"))
+
+
+def structured(turn: Turn) -> bool:
+    """The turn asked for an answer in a schema (``--schema``): its text is JSON."""
+    return "schema" in turn.options or "response_format" in (turn.request or {})
+
+
+def pretty_json(text: str) -> str:
+    """``text`` indented when it is whole JSON; as it is otherwise (still streaming)."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def json_block(text: str) -> str:
+    """A fenced ``json`` block (highlighted by every Markdown renderer), pretty-printed."""
+    body = pretty_json(text)
+    fence = "```"
+    while fence in body:
+        fence += "`"
+    return f"{fence}json\n{body}\n{fence}"
+
+
 def status_line(turn: Turn, elapsed: float | None = None) -> str:
     parts = [f"{turn.chain} · turn {turn.number}"]
     if turn.parent is not None and turn.parent != turn.number - 1:
@@ -68,7 +96,7 @@ def answer_markdown(turn: Turn, *, thoughts: bool = True, elapsed: float | None 
         blocks.append("  \n".join(tool_line(run) for run in turn.tool_runs))
     text = turn.output_text if turn.status not in ("streaming", "pending") else turn.text
     if text:
-        blocks.append(text)
+        blocks.append(json_block(text) if structured(turn) else text)
     elif turn.status in ("streaming", "pending", "running"):
         blocks.append("*…*")
     if turn.parse_error:
@@ -86,7 +114,7 @@ def answer_plain(turn: Turn, elapsed: float | None = None) -> str:
     lines = [tool_line(run) for run in turn.tool_runs]
     text = turn.output_text if turn.status not in ("streaming", "pending") else turn.text
     if text:
-        lines.append(text)
+        lines.append(pretty_json(text) if structured(turn) else text)
     if turn.error and turn.status not in ("completed", "running"):
         lines.append(f"[{turn.status}] {turn.error}")
     lines.append(f"[{status_line(turn, elapsed)}]")
@@ -98,6 +126,11 @@ def display_bundle(data: dict[str, str], **kwargs: Any) -> Any:
     from IPython.display import display as _display
 
     return cast(Any, _display)(data, raw=True, **kwargs)
+
+
+def _colour(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 class AnswerView(TurnObserver):
@@ -122,7 +155,10 @@ class AnswerView(TurnObserver):
         self._started = clock()
         self._last = float("-inf")
         self._shown_text = 0
+        self._shown_thoughts = 0
         self._shown_runs = 0
+        self._line_start = True  # the terminal cursor is at the start of a line
+        self._thinking = False  # the terminal is printing thoughts (dimmed)
         self._first_token_shown = False
 
     # --- what is shown ---------------------------------------------------------------------------
@@ -150,15 +186,46 @@ class AnswerView(TurnObserver):
             self.handle.update(data, raw=True, metadata=metadata)
 
     def _print(self, turn: Turn) -> None:
-        for run in turn.tool_runs[self._shown_runs :]:
-            if run.result is not None or run.is_error:
-                print(tool_line(run))
-                self._shown_runs += 1
+        thought = turn.thoughts[self._shown_thoughts :] if self.show_thoughts else ""
+        if thought:
+            self._print_thought(thought)
+            self._shown_thoughts = len(turn.thoughts)
+        runs = [r for r in turn.tool_runs[self._shown_runs :] if r.result is not None or r.is_error]
         new = turn.text[self._shown_text :]
+        if runs or new:
+            self._end_thought()
+        for run in runs:
+            self._write(tool_line(run) + "\n")
+            self._shown_runs += 1
         if new:
-            sys.stdout.write(new)
-            sys.stdout.flush()
+            self._write(new)
             self._shown_text = len(turn.text)
+
+    def _write(self, text: str, *, line_start: bool | None = None) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        self._line_start = text.endswith("\n") if line_start is None else line_start
+
+    def _print_thought(self, text: str) -> None:
+        """Thoughts as they stream, each line marked 💭 (and dimmed on a colour terminal), so
+        the screen is not blank while the model thinks and they never pass for the answer."""
+        out = ""
+        if not self._thinking:
+            self._thinking = True
+            if not self._line_start:
+                out, self._line_start = "\n", True
+            out += "\x1b[2m" if _colour(sys.stdout) else ""
+        line_start = self._line_start
+        for piece in text.splitlines(keepends=True):
+            out += ("💭 " if line_start else "") + piece
+            line_start = piece.endswith("\n")
+        self._write(out, line_start=line_start)
+
+    def _end_thought(self) -> None:
+        if self._thinking:
+            self._thinking = False
+            reset = "\x1b[22m" if _colour(sys.stdout) else ""
+            self._write(("" if self._line_start else "\n") + reset + "\n")
 
     # --- observer --------------------------------------------------------------------------------
 
@@ -179,6 +246,9 @@ class AnswerView(TurnObserver):
     def on_end(self, turn: Turn) -> None:
         if self.terminal:
             self._print(turn)
+            self._end_thought()
+            if turn.status == "running":
+                return  # a background turn: its BackgroundView says so, once
             if turn.output_text and not turn.text:
                 print(turn.output_text)  # a non-streamed answer
             print(f"\n[{status_line(turn)}]")
@@ -189,11 +259,20 @@ class AnswerView(TurnObserver):
 
 
 class BackgroundView:
-    """A status display for a background turn, updated by polling until it ends."""
+    """A status display for a background turn, updated by polling until it ends.
 
-    def __init__(self, *, show_thoughts: bool = True) -> None:
-        self.handle: Any = None
+    In a terminal, which cannot update what it printed, it prints the status once and the answer
+    once, when the turn ends."""
+
+    def __init__(
+        self, *, show_thoughts: bool = True, handle: Any = None, terminal: bool = False
+    ) -> None:
+        self.handle: Any = handle
+        """The cell's display (the streamed view's, taken over so the cell has one output)."""
         self.show_thoughts = show_thoughts
+        self.terminal = terminal
+        self.printed: str | None = None
+        """In a terminal: the last status printed (running, or the final one)."""
         self.started = time.monotonic()
 
     def bundle(self, turn: Turn) -> tuple[dict[str, str], dict[str, Any]]:
@@ -216,7 +295,23 @@ class BackgroundView:
         return data, {METADATA_KEY: turn.provenance()}
 
     def render(self, turn: Turn) -> None:
-        data, metadata = self.bundle(turn)
+        self._show(*self.bundle(turn))
+
+    def dropped(self, turn: Turn) -> None:
+        """The turn's chain was removed: say it is no longer followed (not "running" for ever)."""
+        line = (
+            f"⏹ Background turn {turn.number} of {turn.chain} is no longer followed: its chain "
+            f"was reset, so its result is not kept · {turn.id}"
+        )
+        self._show({"text/plain": line, "text/markdown": line}, {METADATA_KEY: turn.provenance()})
+
+    def _show(self, data: dict[str, str], metadata: dict[str, Any]) -> None:
+        if self.terminal:
+            state = "running" if metadata[METADATA_KEY]["status"] == "running" else "ended"
+            if self.printed != state:
+                self.printed = state
+                print(data["text/plain"])
+            return
         if self.handle is None:
             self.handle = display_bundle(data, metadata=metadata, display_id=True)
         else:
