@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from ._base import WireModel
 from ._client import AsyncClient, Client
-from ._config import Secret
 from ._content import (
     Annotation,
     AudioContent,
@@ -64,6 +63,7 @@ from ._fold import Fold, fold_events
 from ._interaction import ErrorInfo, Interaction, Usage
 from ._resource import AsyncInteractions, Interactions, to_interaction
 from ._retry import RetryPolicy
+from ._secret import Secret
 from ._sse import SSEParser
 from ._steps import (
     CodeExecutionCallStep,

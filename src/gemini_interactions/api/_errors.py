@@ -4,6 +4,7 @@
 
     GeminiError                       anything this package raises on purpose
     ├── ConfigurationError            no API key, bad Vertex settings, bad arguments to create()
+    │   └── InvalidAPIKeyError        the key has a line break, space or invisible character
     ├── WaitTimeoutError              wait() gave up before the interaction finished
     └── APIError                      the API (or the way to it) failed; .message, .interaction
         ├── APIConnectionError        could not connect, or the connection broke
@@ -41,6 +42,17 @@ class GeminiError(Exception):
 
 class ConfigurationError(GeminiError):
     """The client cannot be used as configured (missing key, contradictory arguments, ...)."""
+
+
+class InvalidAPIKeyError(ConfigurationError):
+    """The configured key cannot be a key (a line break, a space, an invisible character).
+
+    IPython shows it as one line, without a traceback in any ``%xmode``: the message says all a
+    user needs, and no frame is shown that could hold the key.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
 
 
 class WaitTimeoutError(GeminiError):

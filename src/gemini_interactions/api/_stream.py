@@ -145,6 +145,14 @@ class _StreamCore:
 
     def next_request(self, error: BaseException | None) -> RequestSpec | None:
         fold = self.fold
+        stalled = _stall_seconds(error)
+        if stalled is not None and not self._new_events and self.resumes:
+            # A resume that stalled before bringing anything: the server is stuck, not slow.
+            raise StreamDroppedError(
+                f"The server sent nothing for {stalled:g} s (the client's stall_timeout), "
+                "also after resuming, so the stream was given up.",
+                interaction=self.interaction(),
+            )
         if fold.terminal:
             status = fold.meta.get("status")
             token = fold.meta.get("continuation_token")
@@ -175,6 +183,8 @@ class _StreamCore:
         if checkpoint is not None:
             return checkpoint
         why = f" ({type(error).__name__}: {error})" if error is not None else ""
+        if stalled is not None:
+            why = f": the server sent nothing for {stalled:g} s (the client's stall_timeout)"
         raise StreamDroppedError(
             f"The stream ended before the interaction finished{why}.",
             interaction=self.interaction(),
@@ -187,6 +197,17 @@ class _StreamCore:
 
 
 _DROPS = (httpx.TransportError,)
+
+
+def _stall_seconds(error: BaseException | None) -> float | None:
+    """The stall timeout that ``error`` is, or None when it is another failure."""
+    if not isinstance(error, httpx.ReadTimeout):
+        return None
+    try:
+        seconds = error.request.extensions.get("timeout", {}).get("read")
+    except RuntimeError:  # an error raised without a request
+        return None
+    return float(seconds) if isinstance(seconds, (int, float)) else None
 
 
 def _content_type(response: httpx.Response) -> str:

@@ -14,7 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..api._errors import ConfigurationError
+from ..api._errors import ConfigurationError, InvalidAPIKeyError
+from ..api._secret import Secret
 from ..chain import Chain, ChainRegistry, ChainUsageError, TurnFailedError, attachment_content
 from ..chain._schema import response_schema
 from ..chain._tools import BUILTIN_TOOLS, function_tool
@@ -39,12 +40,14 @@ if TYPE_CHECKING:
     from ._magics import GeminiMagics
 
 
-def env_secrets() -> tuple[str, ...]:
-    """The API keys in the environment (what a prompt or output must never carry)."""
+def env_secrets() -> tuple[Secret, ...]:
+    """The API keys in the environment (what a prompt or output must never carry), held so no
+    traceback of a failing interpolation can show them."""
     import os
 
-    values = (os.environ.get(name, "").strip() for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"))
-    return tuple(v for v in values if len(v) >= 8)
+    names = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    held = (Secret(os.environ.get(name, "").strip()) for name in names)
+    return tuple(s for s in held if len(s.get()) >= 8)
 
 
 def abbreviate_data(value: Any, limit: int = 200) -> Any:
@@ -131,6 +134,8 @@ class Session:
             return make_client(
                 backend, api_version=self.magics.api_version, base_url=self.magics.base_url
             )
+        except InvalidAPIKeyError as exc:
+            raise MagicUsageError(f"{exc} Nothing was sent.") from None
         except ConfigurationError as exc:
             if "API key" in str(exc):
                 if switching:
