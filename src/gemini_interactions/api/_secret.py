@@ -114,7 +114,7 @@ class _Scrubber:
         grams = {w[i : i + FRAGMENT] for w in self.whole for i in range(len(w) - FRAGMENT + 1)}
         self.pattern = re.compile("|".join(re.escape(g) for g in sorted(grams))) if grams else None
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, mask: str = MASK) -> str:
         if self.pattern is None or len(text) < FRAGMENT:
             return text
         match = self.pattern.search(text)
@@ -128,7 +128,7 @@ class _Scrubber:
             while end < len(text) and any(text[start : end + 1] in w for w in self.whole):
                 end += 1
             out.append(text[pos:start])
-            out.append(MASK)
+            out.append(mask)
             pos = end
             match = self.pattern.search(text, pos)
         out.append(text[pos:])
@@ -139,7 +139,7 @@ _cache: dict[frozenset[str], _Scrubber] = {}
 _cache_lock = threading.Lock()
 
 
-def scrub(text: str, secrets: Iterable[str | Secret]) -> str:
+def scrub(text: str, secrets: Iterable[str | Secret], mask: str = MASK) -> str:
     """``text`` with every secret, and every echoed piece of ``FRAGMENT``+ characters of one
     (in any escaped form), replaced by ``***``."""
     values = frozenset(s.get() if isinstance(s, Secret) else s for s in secrets)
@@ -152,7 +152,7 @@ def scrub(text: str, secrets: Iterable[str | Secret]) -> str:
             if len(_cache) > 64:
                 _cache.clear()
             scrubber = _cache[values] = _Scrubber(values)
-    return scrubber(text)
+    return scrubber(text, mask)
 
 
 def scrub_data(value: object, secrets: Iterable[str | Secret]) -> object:

@@ -124,6 +124,8 @@ class AnswerView(TurnObserver):
         self._shown_text = 0
         self._shown_runs = 0
         self._first_token_shown = False
+        self._retry: str | None = None
+        """The retry being waited for, shown until the next event."""
 
     # --- what is shown ---------------------------------------------------------------------------
 
@@ -133,6 +135,9 @@ class AnswerView(TurnObserver):
             "text/plain": answer_plain(turn, elapsed),
             "text/markdown": answer_markdown(turn, thoughts=self.show_thoughts, elapsed=elapsed),
         }
+        notes = [*turn.notices, *([f"⏳ {self._retry}"] if self._retry else [])]
+        if notes:
+            data = {k: v + "\n\n" + "  \n".join(notes) for k, v in data.items()}
         metadata = {METADATA_KEY: {**turn.provenance(), **self.extra_metadata}}
         return data, metadata
 
@@ -166,7 +171,21 @@ class AnswerView(TurnObserver):
         if not self.terminal:
             self.render(turn)
 
+    def on_retry(self, turn: Turn, notice: Any) -> None:
+        if self.terminal:
+            print(f"⏳ {notice}", file=sys.stderr)
+            return
+        self._retry = str(notice)
+        self.render(turn)
+
+    def on_notice(self, turn: Turn, notice: str) -> None:
+        if self.terminal:
+            print(notice, file=sys.stderr)
+        elif self.handle is not None:
+            self.render(turn)
+
     def on_event(self, turn: Turn, event: Any) -> None:
+        self._retry = None
         if not self._first_token_shown and (turn.text or turn.thoughts):
             self._first_token_shown = True
             self.render(turn)  # the first token shows at once
@@ -177,6 +196,7 @@ class AnswerView(TurnObserver):
         self.render(turn)
 
     def on_end(self, turn: Turn) -> None:
+        self._retry = None
         if self.terminal:
             self._print(turn)
             if turn.output_text and not turn.text:

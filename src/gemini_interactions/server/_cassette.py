@@ -133,7 +133,7 @@ class Cassette:
             },
             "response": {
                 "status": status,
-                "headers": [[k, v] for k, v in redact_headers(headers).items()],
+                "headers": [[k, v] for k, v in redact_headers(headers, secrets).items()],
                 **_body_fields(raw, secrets),
             },
         }
