@@ -99,8 +99,11 @@ class Cleaned:
         return f"Note: in {what}, {' and '.join(parts)}." if parts else None
 
 
-def clean(value: Any) -> Cleaned:
-    """A copy of a JSON-like value that ``encode_body`` accepts, and what had to change."""
+def clean(value: Any, *, numbers: bool = True) -> Cleaned:
+    """A copy of a JSON-like value that ``encode_body`` accepts, and what had to change.
+
+    ``numbers=False`` leaves NaN and infinities alone (for the caller's own options, where one
+    is a mistake to refuse, not data to pass on)."""
     result = Cleaned(None)
 
     def text(item: str) -> str:
@@ -111,7 +114,7 @@ def clean(value: Any) -> Cleaned:
     def walk(item: Any) -> Any:
         if isinstance(item, str):
             return text(item)
-        if isinstance(item, float) and not math.isfinite(item):
+        if numbers and isinstance(item, float) and not math.isfinite(item):
             result.nonfinite += 1
             return _nonfinite_name(item)
         if isinstance(item, dict):

@@ -97,8 +97,9 @@ def notify(turn: Turn, observer: TurnObserver, notice: str | None) -> None:
 def _sendable(
     params: dict[str, Any], turn: Turn, observer: TurnObserver, what: str
 ) -> dict[str, Any]:
-    """``params`` with what cannot be sent replaced, said in one line when anything was."""
-    cleaned = clean(params)
+    """``params`` with text that cannot be sent replaced, said in one line when anything was.
+    A NaN in the options is left for the client to refuse: it is a mistake, not data."""
+    cleaned = clean(params, numbers=False)
     notify(turn, observer, cleaned.notice(what))
     value: dict[str, Any] = cleaned.value
     return value
