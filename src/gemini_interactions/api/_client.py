@@ -185,8 +185,12 @@ class _BaseClient:
         secrets = self._settings.secrets
         return {scrub(k, secrets): scrub(v, secrets) for k, v in response.headers.items()}
 
-    def _status_error(self, response: httpx.Response, raw: bytes) -> APIStatusError:
-        text = self.redact(raw.decode("utf-8", "replace"))
+    def _error_text(self, raw: bytes) -> str:
+        """An error body as text, scrubbed at once: a server may echo the key in it, and a
+        frame holding the raw bytes would show it in a verbose traceback."""
+        return self.redact(raw.decode("utf-8", "replace"))
+
+    def _status_error(self, response: httpx.Response, text: str) -> APIStatusError:
         try:
             # Scrubbed again once parsed: a JSON escape (\u0041...) hides a key from the raw pass.
             body: Any = scrub_data(json.loads(text), self._settings.secrets)
@@ -213,7 +217,7 @@ class _BaseClient:
         spent: float = 0.0,
         error: httpx.TransportError | None = None,
         response: httpx.Response | None = None,
-        raw: bytes = b"",
+        text: str = "",
     ) -> float:
         """How long to wait before retrying a failed attempt, or raise when it must not be.
 
@@ -225,14 +229,14 @@ class _BaseClient:
             if attempt >= policy.max_retries or not policy.should_retry_status(
                 response.status_code
             ):
-                raise self._status_error(response, raw)
+                raise self._status_error(response, text)
             wait = policy.delay(attempt + 1, response.headers)
             why = reason(response.status_code)
             asked = retry_after(response.headers)
             if asked is not None and asked <= wait:
                 asked = None
             if spent + wait > policy.max_total_wait:
-                raise self._status_error(response, raw)
+                raise self._status_error(response, text)
         else:
             assert error is not None
             if attempt >= policy.max_retries or self._refused_on_this_machine(error):
@@ -375,10 +379,10 @@ class Client(_BaseClient):
                         response.read()
                         response.close()
                     return response
-                raw = response.read()
+                text = self._error_text(response.read())
                 response.close()
                 wait = self._next_wait(
-                    spec, attempt, on_retry, spent=spent, response=response, raw=raw
+                    spec, attempt, on_retry, spent=spent, response=response, text=text
                 )
             attempt += 1
             waited += wait
@@ -478,10 +482,10 @@ class AsyncClient(_BaseClient):
                         await response.aread()
                         await response.aclose()
                     return response
-                raw = await response.aread()
+                text = self._error_text(await response.aread())
                 await response.aclose()
                 wait = self._next_wait(
-                    spec, attempt, on_retry, spent=spent, response=response, raw=raw
+                    spec, attempt, on_retry, spent=spent, response=response, text=text
                 )
             attempt += 1
             waited += wait

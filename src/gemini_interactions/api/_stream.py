@@ -101,6 +101,7 @@ class _StreamCore:
             data = None
         if not isinstance(data, dict):
             text = self.redact(raw.decode("utf-8", "replace"))
+            del raw, data  # what a verbose traceback would show of this frame: scrubbed only
             kind = response.headers.get("content-type") or "no content type"
             error = APIStatusError(
                 f"HTTP {response.status_code}: expected an event stream but the server answered "
