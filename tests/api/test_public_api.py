@@ -47,12 +47,14 @@ PINNED = {
     "InteractionStatusUpdateEvent",
     "Interactions",
     "InternalServerError",
+    "InvalidAPIKeyError",
     "LegacyEventTranslator",
     "ModelOutputStep",
     "NotFoundError",
     "PermissionDeniedError",
     "PlaceCitation",
     "RateLimitError",
+    "RetryNotice",
     "RetryPolicy",
     "SSEParser",
     "Secret",
@@ -85,6 +87,7 @@ PINNED = {
     "WordInfo",
     "fold_events",
     "parse_event",
+    "retry_notices",
     "to_interaction",
 }
 

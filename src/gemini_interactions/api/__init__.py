@@ -34,6 +34,7 @@ from ._errors import (
     ConflictError,
     GeminiError,
     InternalServerError,
+    InvalidAPIKeyError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -62,7 +63,7 @@ from ._events import (
 from ._fold import Fold, fold_events
 from ._interaction import ErrorInfo, Interaction, Usage
 from ._resource import AsyncInteractions, Interactions, to_interaction
-from ._retry import RetryPolicy
+from ._retry import RetryNotice, RetryPolicy, retry_notices
 from ._secret import Secret
 from ._sse import SSEParser
 from ._steps import (
@@ -123,12 +124,14 @@ __all__ = [
     "InteractionStatusUpdateEvent",
     "Interactions",
     "InternalServerError",
+    "InvalidAPIKeyError",
     "LegacyEventTranslator",
     "ModelOutputStep",
     "NotFoundError",
     "PermissionDeniedError",
     "PlaceCitation",
     "RateLimitError",
+    "RetryNotice",
     "RetryPolicy",
     "SSEParser",
     "Secret",
@@ -161,5 +164,6 @@ __all__ = [
     "WordInfo",
     "fold_events",
     "parse_event",
+    "retry_notices",
     "to_interaction",
 ]
