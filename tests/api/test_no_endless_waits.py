@@ -148,3 +148,21 @@ def test_a_requests_total_retry_time_is_bounded() -> None:
         assert len(server.seen) == 3
     assert sleeps == [60.0, 60.0]
     assert sum(sleeps) <= RetryPolicy().max_total_wait
+
+
+def test_the_async_client_gives_up_a_stalled_stream_too() -> None:
+    import asyncio
+
+    from gemini_interactions.api import AsyncClient
+
+    async def run(url: str) -> float:
+        async with AsyncClient("k" * 12, base_url=url, stall_timeout=STALL) as client:
+            started = time.monotonic()
+            stream = await client.interactions.create(model="m", input="hi", stream=True)
+            with pytest.raises(StreamDroppedError, match="stall_timeout"):
+                await stream.until_done()
+            return time.monotonic() - started
+
+    with scripted_server(_stall) as server:
+        took = asyncio.run(run(server.url))
+    assert took < 2 * STALL + 2.0, took

@@ -97,22 +97,39 @@ def check_key(value: str | Secret, source: str) -> Secret:
     return Secret(stripped) if stripped != raw or not isinstance(value, Secret) else value
 
 
+def _units(secret: str) -> list[list[str]]:
+    """Each way a secret may be written back, as one unit per character: as is, JSON- or
+    repr-escaped, ``\\u``-escaped, percent-encoded."""
+    return [
+        list(secret),
+        [json.dumps(c)[1:-1] for c in secret],
+        [repr(c)[1:-1] for c in secret],
+        [f"\\u{ord(c):04x}" for c in secret],
+        [f"\\u{ord(c):04X}" for c in secret],
+        [quote(c, safe="") for c in secret],
+    ]
+
+
 def forms(secret: str) -> set[str]:
-    """The ways a secret may be written back: as is, JSON- or repr-escaped, percent-encoded."""
-    out = {secret, quote(secret, safe=""), quote(secret), repr(secret)[1:-1]}
-    out.add(json.dumps(secret)[1:-1])
-    out.add("".join(f"\\u{ord(c):04x}" for c in secret))
-    out.add(json.dumps(secret, ensure_ascii=True)[1:-1].replace("/", "\\/"))
-    return {f for f in out if len(f) >= FRAGMENT}
+    """Every whole written form of ``secret`` (see ``_units``)."""
+    return {"".join(units) for units in _units(secret)}
 
 
 class _Scrubber:
-    """Removes every run of ``FRAGMENT`` or more characters of any of the given strings."""
+    """Removes every run of ``FRAGMENT`` or more characters of any of the given strings, in
+    any of their written forms (a run of 8 key characters is 48 characters ``\\u``-escaped)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self.whole = sorted({f for s in secrets if s for f in forms(s)}, key=len, reverse=True)
-        grams = {w[i : i + FRAGMENT] for w in self.whole for i in range(len(w) - FRAGMENT + 1)}
-        self.pattern = re.compile("|".join(re.escape(g) for g in sorted(grams))) if grams else None
+        secrets = [s for s in secrets if s]
+        self.whole = sorted({f for s in secrets for f in forms(s)}, key=len, reverse=True)
+        grams: set[str] = set()
+        for secret in secrets:
+            for units in _units(secret):
+                for i in range(len(units) - FRAGMENT + 1):
+                    grams.add("".join(units[i : i + FRAGMENT]))
+        # Longest first, so an escaped run is matched whole rather than by a shorter piece.
+        ordered = sorted(grams, key=len, reverse=True)
+        self.pattern = re.compile("|".join(re.escape(g) for g in ordered)) if grams else None
 
     def __call__(self, text: str, mask: str = MASK) -> str:
         if self.pattern is None or len(text) < FRAGMENT:
