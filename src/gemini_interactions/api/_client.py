@@ -26,7 +26,7 @@ from ._errors import (
 )
 from ._fold import Fold
 from ._request import RequestSpec
-from ._retry import RetryNotice, RetryPolicy, announce, reason, retry_after
+from ._retry import RetryNotice, RetryPolicy, announce, reason, retry_after, waited_in_scope
 from ._secret import Secret, hold, register, scrub, scrub_data
 from ._sse import DONE, SSEParser
 from ._text import encode_body
@@ -222,8 +222,9 @@ class _BaseClient:
         """How long to wait before retrying a failed attempt, or raise when it must not be.
 
         ``spent``: what this request's earlier attempts and waits took; a retry that would take
-        it past ``max_total_wait`` is not made."""
+        it (or the ``retry_notices`` block it is in) past ``max_total_wait`` is not made."""
         policy = self.retry_policy
+        spent = max(spent, waited_in_scope())  # the turn's earlier requests' waits count too
         asked: float | None = None
         if response is not None:
             if attempt >= policy.max_retries or not policy.should_retry_status(

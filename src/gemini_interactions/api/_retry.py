@@ -58,25 +58,43 @@ def reason(status_code: int | None = None, error: BaseException | None = None) -
     return f"{what} ({name})"
 
 
-_listener: contextvars.ContextVar[Callable[[RetryNotice], None] | None] = contextvars.ContextVar(
-    "gemini_retry_listener", default=None
+@dataclass
+class _Scope:
+    callback: Callable[[RetryNotice], None] | None
+    waited: float = 0.0
+    """Seconds of retry waits already taken in this scope, over all its requests."""
+
+
+_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
+    "gemini_retry_scope", default=None
 )
 
 
 @contextlib.contextmanager
-def retry_notices(callback: Callable[[RetryNotice], None]) -> Iterator[None]:
-    """Within the block (this thread or task), every retry wait is announced to ``callback``."""
-    token = _listener.set(callback)
+def retry_notices(callback: Callable[[RetryNotice], None] | None) -> Iterator[None]:
+    """Within the block (this thread or task), every retry wait is announced to ``callback``,
+    and the waits of all the block's requests together stay within ``max_total_wait`` (a chain
+    turn is one block: its stream, resumes and tool rounds share one budget)."""
+    token = _scope.set(_Scope(callback))
     try:
         yield
     finally:
-        _listener.reset(token)
+        _scope.reset(token)
+
+
+def waited_in_scope() -> float:
+    """Retry waits already taken in the current ``retry_notices`` block (0 outside one)."""
+    scope = _scope.get()
+    return scope.waited if scope is not None else 0.0
 
 
 def announce(notice: RetryNotice) -> None:
-    listener = _listener.get()
-    if listener is not None:
-        listener(notice)
+    """Count the wait against the current block's budget and tell its listener."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.waited += notice.wait
+        if scope.callback is not None:
+            scope.callback(notice)
 
 
 def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
