@@ -155,3 +155,37 @@ def test_a_recorded_cassette_of_an_echoing_server_holds_no_piece_of_the_key(
     assert not leaks(text), leaks(text)
     assert not leaks(json.dumps(info.value.body)) and not leaks(json.dumps(info.value.headers))
     assert not leaks(caplog.text), leaks(caplog.text)
+
+
+def _locals_dump(error: BaseException) -> str:
+    """Every frame of the traceback with its locals, as a frame-dumping tool prints them."""
+    import traceback
+
+    # from the first frame below the test's own (which holds the key it was given)
+    tb = error.__traceback__.tb_next if error.__traceback__ is not None else None
+    exc = traceback.TracebackException(type(error), error, tb, capture_locals=True)
+    return "".join(exc.format())
+
+
+@pytest.mark.parametrize("bad", [NEWLINE_KEY, ZWSP_KEY])
+def test_no_frame_of_a_bad_key_error_holds_the_key(
+    bad: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", bad)
+    with pytest.raises(InvalidAPIKeyError) as info:
+        Client(base_url="http://127.0.0.1:9")
+    dump = _locals_dump(info.value)
+    assert "check_key" in dump and "<environment>" in dump  # the frames are there, masked
+    whole = bad.replace("\n", "").replace("\u200b", "")
+    for text in (dump, dump.replace("\\n", "")):
+        assert not leaks(text, whole), leaks(text, whole)
+
+
+def test_no_frame_of_an_echoed_error_holds_the_key() -> None:
+    with scripted_server(_echo) as server:
+        client = Client(KEY, base_url=server.url, max_retries=0)
+        with pytest.raises(APIStatusError) as info:
+            client.interactions.create(model="m", input="hi")
+    dump = _locals_dump(info.value)
+    assert "_next_wait" in dump and "API key not valid" in dump
+    assert not leaks(dump), leaks(dump)

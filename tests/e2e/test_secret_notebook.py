@@ -85,6 +85,8 @@ def _notebook(echo_url: str, closed_url: str) -> Any:
         f"%config GeminiMagics.base_url = {echo_url!r}",
         "%gemini backend live",
         "%%gemini\nHello",
+        # a mistake found while reading the environment: its frames hold the environment
+        "Client(project='p')",
     ]
     return v4.new_notebook(cells=[v4.new_code_cell(c) for c in cells])
 
@@ -122,6 +124,7 @@ def test_bad_and_echoed_keys_never_reach_the_saved_notebook(
     assert "API key not valid" in outputs[11]  # the echo came back, scrubbed
     assert GOOD in sent  # the echoing server really had the key to echo
     assert "RuntimeError" in outputs[13]  # a verbose traceback through the interpolation
+    assert "ConfigurationError" in outputs[17]
 
     leaked = {
         name: sorted(f for f in fragments(key) if f in saved)

@@ -114,6 +114,8 @@ class _BaseClient:
         return str(url.copy_with(username=None, password=None, query=None, fragment=None))
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_settings"):  # shown by a frame dump while __init__ failed
+            return f"{type(self).__name__}(not configured)"
         s = self._settings
         auth = (
             "own-header"

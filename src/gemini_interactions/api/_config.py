@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,28 @@ def vertex_host(location: str) -> str:
     return f"https://{location}-aiplatform.googleapis.com"
 
 
+class _Masked(Mapping[str, str]):
+    """The environment, read as usual but shown as ``<environment>``: a frame dump of the
+    config path (``%xmode Verbose``) would otherwise print every variable, the key included."""
+
+    __slots__ = ("_env",)
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def __getitem__(self, name: str) -> str:
+        return self._env[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._env)
+
+    def __len__(self) -> int:
+        return len(self._env)
+
+    def __repr__(self) -> str:
+        return "<environment>"
+
+
 def _env(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
@@ -40,7 +62,7 @@ def _env_key(environ: Mapping[str, str], name: str) -> Secret | None:
     """A key from the environment, held in a ``Secret`` from the first moment."""
     if not environ.get(name, "").strip():
         return None
-    return check_key(environ[name], name)
+    return check_key(Secret(environ[name]), name)
 
 
 def _key(api_key: str | Secret | None, environ: Mapping[str, str]) -> Secret | None:
@@ -157,7 +179,7 @@ def resolve(
 ) -> Settings:
     """``external_auth``: the caller sends its own ``Authorization`` or ``x-goog-api-key``
     header, so no key or Application Default Credentials are looked for."""
-    env = os.environ if environ is None else environ
+    env = _Masked(os.environ if environ is None else environ)
     if vertex is None:
         flag = _env(env, "GOOGLE_GENAI_USE_ENTERPRISE") or _env(env, "GOOGLE_GENAI_USE_VERTEXAI")
         vertex = (flag or "").lower() in _TRUE

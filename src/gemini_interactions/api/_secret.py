@@ -88,9 +88,11 @@ def check_key(value: str | Secret, source: str) -> Secret:
     stripped = raw.strip(" \t\r\n")
     for index, char in enumerate(stripped):
         if not "!" <= char <= "~":
+            size = len(stripped)
+            del raw, stripped, value  # a frame dump of this frame must not show the key
             raise InvalidAPIKeyError(
                 f"The API key in {source} contains {_describe(char)} at character {index + 1} "
-                f"of {len(stripped)}, so it cannot be used. This usually comes "
+                f"of {size}, so it cannot be used. This usually comes "
                 "from copying the key with a line break or an invisible character: copy it "
                 "again from Google AI Studio and set it once more."
             )

@@ -108,7 +108,7 @@ class _StreamCore:
                 f"with {kind}: {readable_text(text, 200) or '(empty)'}",
                 status_code=response.status_code,
                 body=text[:500],
-                headers=dict(response.headers),
+                headers={self.redact(k): self.redact(v) for k, v in response.headers.items()},
             )
             error.interaction = self.interaction()
             raise error
@@ -187,7 +187,7 @@ class _StreamCore:
         if stalled is not None:
             why = f": the server sent nothing for {stalled:g} s (the client's stall_timeout)"
         raise StreamDroppedError(
-            f"The stream ended before the interaction finished{why}.",
+            self.redact(f"The stream ended before the interaction finished{why}."),
             interaction=self.interaction(),
         )
 
