@@ -166,3 +166,22 @@ def test_the_async_client_gives_up_a_stalled_stream_too() -> None:
     with scripted_server(_stall) as server:
         took = asyncio.run(run(server.url))
     assert took < 2 * STALL + 2.0, took
+
+
+def test_a_poll_to_a_server_that_never_answers_times_out_and_is_announced() -> None:
+    from gemini_interactions.api import APITimeoutError
+
+    def silent(exchange: Exchange) -> None:
+        exchange.handler.server.release.wait(10)  # type: ignore[attr-defined]
+
+    heard: list[RetryNotice] = []
+    with scripted_server(silent) as server:
+        policy = RetryPolicy(max_retries=1, sleep=lambda s: None)
+        client = Client("k" * 12, base_url=server.url, stall_timeout=STALL, retry_policy=policy)
+        client.on_retry = heard.append
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError):
+            client.interactions.get("v1_any")
+        took = time.monotonic() - started
+    assert took < 2 * STALL + 2.0, took
+    assert [str(n).split(",")[0] for n in heard] == ["no response (ReadTimeout)"]

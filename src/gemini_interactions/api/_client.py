@@ -137,8 +137,12 @@ class _BaseClient:
         return scrub(text, self._settings.secrets)
 
     def _timeouts(self, spec: RequestSpec) -> dict[str, float | None]:
+        """A stream, a poll, a cancel or a delete that sends no byte for ``stall_timeout`` has
+        stalled; only a non-streamed create may be silent for long (it answers when done). An
+        explicit read timeout (``timeout=httpx.Timeout(..., read=30)``) wins."""
         timeouts = self._timeout.as_dict()
-        if spec.stream and self.stall_timeout is not None:
+        quiet_is_normal = spec.method == "POST" and not spec.stream and spec.path == "/interactions"
+        if timeouts["read"] is None and self.stall_timeout is not None and not quiet_is_normal:
             timeouts["read"] = self.stall_timeout
         return timeouts
 
