@@ -189,3 +189,32 @@ def test_no_frame_of_an_echoed_error_holds_the_key() -> None:
     dump = _locals_dump(info.value)
     assert "_next_wait" in dump and "API key not valid" in dump
     assert not leaks(dump), leaks(dump)
+
+
+def test_an_error_event_echoing_the_key_mid_stream_is_scrubbed() -> None:
+    from scripted_http import sse
+
+    def script(exchange: Exchange) -> None:
+        key = exchange.headers.get("x-goog-api-key", "")
+        events = [
+            {
+                "event_type": "interaction.created",
+                "interaction": {"id": "v1_e", "status": "in_progress"},
+            },
+            {"event_type": "error", "error": {"code": "bad_key", "message": f"key {key[:20]} no"}},
+            {
+                "event_type": "interaction.completed",
+                "interaction": {"id": "v1_e", "status": "failed", "error": {"message": key[-12:]}},
+            },
+        ]
+        body = b"".join(sse(e) for e in events)
+        exchange.send(200, {"content-type": "text/event-stream"}, body)
+
+    with scripted_server(script) as server:
+        client = Client(KEY, base_url=server.url, max_retries=0)
+        stream = client.interactions.create(model="m", input="hi", stream=True)
+        events = list(stream)
+    interaction = stream.interaction
+    assert interaction.status == "failed"
+    assert not leaks(interaction.model_dump_json()), leaks(interaction.model_dump_json())
+    assert not any(leaks(repr(e)) for e in events)

@@ -74,6 +74,10 @@ class _StreamCore:
         if self._skip:  # a replay from the start, of events without ids: seen already
             self._skip -= 1
             return None
+        kind = payload.get("event_type")
+        if not (isinstance(kind, str) and kind in _DELTAS):
+            # Errors and status events may echo the key back; deltas (the hot path) are content.
+            payload = _scrubbed(payload, self.redact)
         event = self.translator.translate(payload)
         if not self.fold.feed(event):
             return None
@@ -198,6 +202,17 @@ class _StreamCore:
 
 
 _DROPS = (httpx.TransportError,)
+_DELTAS = frozenset({"step.delta", "content.delta"})
+
+
+def _scrubbed(value: Any, redact: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, redact) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, redact) for v in value]
+    return value
 
 
 def _stall_seconds(error: BaseException | None) -> float | None:
