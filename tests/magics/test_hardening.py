@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from scripted_http import Exchange, scripted_server, sse
 
 from .conftest import Kernel
@@ -84,3 +86,18 @@ def test_the_terminal_says_when_it_waits_to_retry(kernel: Kernel, monkeypatch) -
         captured = kernel.cell("", "Hello")
     assert "⏳ rate limited (429), retrying in 1.0 s, try 2 of 5" in captured.stderr
     assert "Done." in captured.stdout
+
+
+def test_a_bad_key_is_one_clear_paragraph_that_never_shows_it(
+    kernel: Kernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "AIzaSyQ7vTbXw3LmN9pRk2HsD5fJ8gUcZ1eYoAa\u200b"
+    kernel.cell("", "hello")
+    before = kernel.state()
+    monkeypatch.setenv("GEMINI_API_KEY", key)
+    out = kernel.line("backend live")
+    message = out.stderr.strip()
+    assert "GEMINI_API_KEY contains an invisible" in message and "stays offline" in message
+    assert "Traceback" not in message and "\n\n" not in message
+    assert not any(key[i : i + 8] in message for i in range(len(key) - 8))
+    assert kernel.state() == before

@@ -135,7 +135,8 @@ class Session:
                 backend, api_version=self.magics.api_version, base_url=self.magics.base_url
             )
         except InvalidAPIKeyError as exc:
-            raise MagicUsageError(f"{exc} Nothing was sent.") from None
+            after = f"The backend stays {self.backend.kind}." if switching else "Nothing was sent."
+            raise MagicUsageError(f"{exc} {after}") from None
         except ConfigurationError as exc:
             if "API key" in str(exc):
                 if switching:
