@@ -85,6 +85,7 @@ class _BaseClient:
         for value in own_auth:
             bare = Secret(value.get().removeprefix("Bearer ").strip())
             self._settings.secrets.extend([value, bare])
+            register(value)
             register(bare)
         self.stall_timeout = stall_timeout
         """Seconds a stream may send nothing before it is resumed or fails (None: forever)."""

@@ -64,7 +64,14 @@ class Secret:
     def __bool__(self) -> bool:
         return bool(self._value)
 
+    def __copy__(self) -> Secret:
+        return self  # immutable
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Secret:
+        return self
+
     def __reduce__(self) -> str:
+        # A pickle (%store, joblib, a saved session) would write the key to disk in clear.
         raise TypeError("a Secret cannot be pickled")
 
 
