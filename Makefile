@@ -1,11 +1,12 @@
 # Every target installs what it needs into .venv from scratch; nothing is assumed on the machine
-# beyond python3 (>= 3.11). Node (for the aimock peer) is used when present.
+# beyond python3 (>= 3.11). Node (for the aimock peer) is used when present: `make test` installs
+# aimock from the npm registry into .venv/aimock.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,7 @@ demo: $(STAMP)
 	$(PY) -m gemini_interactions.demo
 
 test: $(STAMP)
+	$(PY) tests/peers/aimock.py install
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
@@ -29,6 +31,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
+
+# Build the wheel and sdist, install the wheel into a fresh venv, import it, %load_ext it.
+wheel-check: $(STAMP)
+	PY=$(PY) PYTHON=$(PYTHON) bash .ci/check_wheel.sh
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

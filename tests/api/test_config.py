@@ -10,7 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from gemini_interactions.api import APIConnectionError, Client, ConfigurationError
+from gemini_interactions.api import (
+    APIConnectionError,
+    Client,
+    ConfigurationError,
+    MissingAPIKeyError,
+)
 
 from .helpers import KEY, Recorder, json_response
 
@@ -39,7 +44,7 @@ def url_of(client: Client) -> tuple[str, dict[str, str]]:
 def test_key_from_environment_gemini(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GEMINI_API_KEY", KEY)
     url, headers = url_of(Client())
-    assert url.startswith("https://generativelanguage.googleapis.com/v1beta/interactions/i")
+    assert url.startswith("https://generativelanguage.googleapis.com/v1/interactions/i")
     assert headers["x-goog-api-key"] == KEY
 
 
@@ -58,27 +63,42 @@ def test_argument_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GEMINI_API_KEY", "env-key")
     monkeypatch.setenv("GEMINI_BASE_URL", "http://127.0.0.1:9")
     url, headers = url_of(Client("arg-key", base_url="http://127.0.0.1:4010/"))
-    assert url.startswith("http://127.0.0.1:4010/v1beta/interactions/i")
+    assert url.startswith("http://127.0.0.1:4010/v1/interactions/i")
     assert headers["x-goog-api-key"] == "arg-key"
 
 
 def test_base_url_from_either_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", "http://127.0.0.1:5000")
     url, _ = url_of(Client(KEY))
-    assert url.startswith("http://127.0.0.1:5000/v1beta/")
+    assert url.startswith("http://127.0.0.1:5000/v1/")
 
 
 def test_api_version_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert url_of(Client(KEY, api_version="v1"))[0].startswith(
+    # v1 by default since GA; v1beta is one setting away (argument or environment).
+    assert url_of(Client(KEY))[0].startswith(
         "https://generativelanguage.googleapis.com/v1/interactions"
     )
+    assert url_of(Client(KEY, api_version="v1beta"))[0].startswith(
+        "https://generativelanguage.googleapis.com/v1beta/interactions"
+    )
+    monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", "beta")
+    assert "/v1beta/interactions" in url_of(Client(KEY))[0]
     monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", "v1alpha")
     assert "/v1alpha/" in url_of(Client(KEY))[0]
 
 
-def test_missing_key_is_a_clear_error() -> None:
-    with pytest.raises(ConfigurationError, match="GEMINI_API_KEY"):
+def test_missing_key_is_a_clear_typed_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+    with pytest.raises(MissingAPIKeyError, match="GEMINI_API_KEY") as caught:
         Client()
+    assert isinstance(caught.value, ConfigurationError)
+    with pytest.raises(MissingAPIKeyError):
+        Client(vertex=True)
+    # A bad argument is a ConfigurationError but not a missing key.
+    with pytest.raises(ConfigurationError) as other:
+        Client(KEY, project="p")
+    assert not isinstance(other.value, MissingAPIKeyError)
 
 
 def test_vertex_project_location_oauth() -> None:

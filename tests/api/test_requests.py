@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from gemini_interactions.api import Client, ConfigurationError
+from gemini_interactions.api import STEPS_REVISION, Client, ConfigurationError
 
 from .helpers import KEY, Recorder, json_response
 
@@ -24,9 +24,10 @@ def test_plain_string_create_path_and_headers() -> None:
     rec, body = send(model="gemini-3-flash-preview", input="What is the capital of France?")
     req = rec.requests[0]
     assert req.method == "POST"
-    assert str(req.url) == "https://generativelanguage.googleapis.com/v1beta/interactions"
+    # Since GA: the v1 path and no Api-Revision header, as the official SDK 3.x sends.
+    assert str(req.url) == "https://generativelanguage.googleapis.com/v1/interactions"
     assert req.headers["x-goog-api-key"] == KEY
-    assert req.headers["api-revision"] == "2026-05-20"
+    assert "api-revision" not in req.headers
     assert req.headers["accept"] == "application/json"
     assert req.headers["content-type"] == "application/json"
     assert req.headers["user-agent"].startswith("gemini-interactions/")
@@ -161,7 +162,7 @@ def test_get_cancel_delete_paths() -> None:
     client.interactions.cancel("v1_x")
     client.interactions.delete("v1_x")
     urls = [(r.method, str(r.url)) for r in rec.requests]
-    base = "https://generativelanguage.googleapis.com/v1beta/interactions/v1_x"
+    base = "https://generativelanguage.googleapis.com/v1/interactions/v1_x"
     assert urls == [
         ("GET", base + "?stream=false"),
         ("GET", base + "?include_input=true&stream=false"),
@@ -194,7 +195,8 @@ def test_build_request_is_exact_and_redacted() -> None:
     client = Client(KEY)
     req = client.interactions.build_request(model="m", input="hi", tools=[{"type": "url_context"}])
     assert req["method"] == "POST"
-    assert req["url"].endswith("/v1beta/interactions")
+    assert req["url"].endswith("/v1/interactions")
+    assert "api-revision" not in req["headers"]
     assert req["json"] == {"model": "m", "input": "hi", "tools": [{"type": "url_context"}]}
     assert req["headers"]["x-goog-api-key"] == "***"
     assert KEY not in repr(req)
@@ -217,6 +219,21 @@ def test_legacy_revision_header_is_configurable() -> None:
     assert rec.requests[0].headers["api-revision"] == "2026-05-07"
     assert it.output_text == "hi"
     assert it.revision == "2026-05-07"
+
+
+def test_steps_revision_header_is_sent_when_asked_and_answers_read_as_steps() -> None:
+    rec = Recorder(lambda r: json_response(DONE))
+    sent = Client(KEY, transport=rec.transport, api_revision=STEPS_REVISION)
+    assert sent.interactions.create(model="m", input="x").revision == STEPS_REVISION
+    assert rec.requests[0].headers["api-revision"] == STEPS_REVISION
+    # Without the header the API speaks steps, and the interaction says so.
+    unsent = Client(KEY, transport=rec.transport).interactions.create(model="m", input="x")
+    assert "api-revision" not in rec.requests[1].headers
+    assert unsent.revision == STEPS_REVISION
+    assert (
+        "api-revision"
+        not in Client(KEY).interactions.build_request(model="m", input="x")["headers"]
+    )
 
 
 def test_non_stream_create_answered_with_a_stream_is_folded() -> None:

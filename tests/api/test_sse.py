@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+import itertools
+import re
+from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from gemini_interactions.api import SSEParser
-from gemini_interactions.api._sse import DONE
+from gemini_interactions.api._sse import DONE, _LineSplitter
 
 
 def parse(raw: bytes) -> list[Any]:
@@ -73,3 +80,51 @@ def test_a_cut_event_is_dropped_at_the_end_but_a_whole_one_is_kept() -> None:
 def test_invalid_utf8_does_not_crash() -> None:
     out = parse(b'data: {"event_type": "a", "t": "\xff"}\n\n')
     assert out[0]["event_type"] == "a" and out[0]["t"] == "\ufffd"
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "data: x", "", "é", "\r", "\n", "\r\n", ":c", "{}"]), max_size=30
+    ),
+    st.lists(st.integers(min_value=0, max_value=200), max_size=10),
+)
+def test_lines_split_the_same_wherever_the_chunks_are_cut(
+    parts: list[str], cuts: list[int]
+) -> None:
+    text = "".join(parts)
+    expected = _LINE_END.split(text)
+    if expected[-1] == "":
+        expected.pop()  # a text ending in a line break has no partial last line
+    bounds = sorted({min(c, len(text)) for c in cuts} | {0, len(text)})
+    splitter = _LineSplitter()
+    got: list[str] = []
+    for start, end in itertools.pairwise(bounds):
+        got += splitter.split(text[start:end])
+    got += splitter.flush()
+    assert got == expected
+
+
+def test_no_module_imports_a_private_module_of_a_dependency() -> None:
+    # httpx_sse._decoders once was: a dependency with no upper pin may move it any day.
+    import gemini_interactions
+
+    offences = []
+    for path in Path(gemini_interactions.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            for name in names:
+                if not name.startswith("gemini_interactions") and any(
+                    part.startswith("_") for part in name.split(".")[1:]
+                ):
+                    offences.append(f"{path.name}: {name}")
+    assert offences == []

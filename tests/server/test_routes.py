@@ -57,7 +57,8 @@ def test_health_needs_no_key(server: LocalServer) -> None:
         assert bare.get("/health").json() == {"status": "ok"}
 
 
-def test_auth_accepts_key_header_query_or_bearer(server: LocalServer) -> None:
+def test_auth_accepts_key_header_query_or_bearer() -> None:
+    server = LocalServer(require_auth=True)  # the in-process transport asks for none by default
     with httpx.Client(transport=server.transport(), base_url=BASE) as bare:
         body = {**M, "input": "hi"}
         assert google_error(bare.post(PREFIX, json=body), 401)["status"] == "UNAUTHENTICATED"

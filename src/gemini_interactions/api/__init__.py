@@ -35,6 +35,7 @@ from ._errors import (
     GeminiError,
     InternalServerError,
     InvalidAPIKeyError,
+    MissingAPIKeyError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -82,7 +83,8 @@ from ._steps import (
     UserInputStep,
 )
 from ._stream import AsyncStream, Stream
-from ._translate_legacy import LEGACY_REVISION, STEPS_REVISION, LegacyEventTranslator
+from ._translate_legacy import LegacyEventTranslator
+from ._wire import LEGACY_REVISION, STEPS_REVISION, CreateParams
 
 __all__ = [
     "LEGACY_REVISION",
@@ -105,6 +107,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "Content",
+    "CreateParams",
     "Delta",
     "DocumentContent",
     "ErrorEvent",
@@ -126,6 +129,7 @@ __all__ = [
     "InternalServerError",
     "InvalidAPIKeyError",
     "LegacyEventTranslator",
+    "MissingAPIKeyError",
     "ModelOutputStep",
     "NotFoundError",
     "PermissionDeniedError",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
-from typing import Annotated, Any, TypeVar, Union
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar, Union, get_args
 
 from pydantic import (
     AliasChoices,
@@ -12,10 +12,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Discriminator,
+    GetCoreSchemaHandler,
     Tag,
     ValidationError,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import core_schema
 
 T = TypeVar("T")
 _MAX_REPAIRS = 50
@@ -46,23 +48,38 @@ class WireModel(BaseModel):
         return self.model_dump(mode="json", exclude_unset=True, by_alias=True)
 
 
-def tolerant_union(
-    members: Mapping[str, type[BaseModel]], fallback: type[BaseModel], key: str = "type"
-) -> Any:
-    """A union discriminated on ``key`` whose unknown (or missing) tags fall back to ``fallback``.
+class Tolerant:
+    """``Annotated[A | B | ... | Unknown, Tolerant()]``: a union discriminated on ``key`` whose
+    unknown (or missing) tags fall back to its last member.
 
-    pydantic's plain ``Field(discriminator=...)`` rejects unknown tags; the API is in beta, so an
-    unknown step, content, delta or event type must be kept, not refused.
+    Written as a plain union, so type checkers see the real members; pydantic's own
+    ``Field(discriminator=...)`` would reject unknown tags, but the API grows, so an unknown
+    step, content, delta or event type must be kept, not refused.
     """
-    known = frozenset(members)
 
-    def pick(value: Any) -> str:
-        tag = value.get(key) if isinstance(value, dict) else getattr(value, key, None)
-        return tag if isinstance(tag, str) and tag in known else UNKNOWN
+    def __init__(self, key: str = "type") -> None:
+        self.key = key
 
-    tagged = [Annotated[cls, Tag(tag)] for tag, cls in members.items()]
-    tagged.append(Annotated[fallback, Tag(UNKNOWN)])
-    return Annotated[Union[tuple(tagged)], Discriminator(pick)]  # noqa: UP007
+    def members(self, union: Any) -> dict[str, type[BaseModel]]:
+        """Each known member by its tag (the default of its ``key`` field); not the fallback."""
+        *known, _ = get_args(union)
+        return {cls.model_fields[self.key].default: cls for cls in known}
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        members = self.members(source)
+        fallback = get_args(source)[-1]
+        key = self.key
+
+        def pick(value: Any) -> str:
+            tag = value.get(key) if isinstance(value, dict) else getattr(value, key, None)
+            return tag if isinstance(tag, str) and tag in members else UNKNOWN
+
+        tagged = [Annotated[cls, Tag(tag)] for tag, cls in members.items()]
+        tagged.append(Annotated[fallback, Tag(UNKNOWN)])
+        union: Any = Annotated[Union[tuple(tagged)], Discriminator(pick)]  # noqa: UP007
+        return handler.generate_schema(union)
 
 
 def _drop_at(data: Any, loc: tuple[int | str, ...], doomed: list[tuple[Any, Any]]) -> None:

@@ -30,7 +30,8 @@ from ._retry import RetryNotice, RetryPolicy, announce, reason, retry_after, wai
 from ._secret import Secret, hold, register, scrub, scrub_data
 from ._sse import DONE, SSEParser
 from ._text import encode_body
-from ._translate_legacy import STEPS_REVISION, LegacyEventTranslator
+from ._translate_legacy import LegacyEventTranslator
+from ._wire import STEPS_REVISION
 
 logger = logging.getLogger("gemini_interactions.api")
 
@@ -49,7 +50,7 @@ class _BaseClient:
         *,
         base_url: str | None,
         api_version: str | None,
-        api_revision: str,
+        api_revision: str | None,
         vertex: bool | None,
         project: str | None,
         location: str | None,
@@ -109,6 +110,12 @@ class _BaseClient:
         }
 
     @property
+    def revision(self) -> str:
+        """The revision answers are read in unless they show otherwise: ``api_revision`` when
+        one is sent, else the steps revision (what the API speaks without the header)."""
+        return self.api_revision or STEPS_REVISION
+
+    @property
     def base_url(self) -> str:
         """Where requests go, without any user, password or query a URL may carry."""
         url = httpx.URL(self._settings.base_url + self._settings.prefix)
@@ -147,6 +154,14 @@ class _BaseClient:
             timeouts["read"] = self.stall_timeout
         return timeouts
 
+    def _base_headers(self) -> dict[str, str]:
+        headers = dict(self._default_headers)
+        if self.api_revision:
+            # Only on request: since GA the API speaks steps without it, and the header is not
+            # CORS-safe in browsers (the official SDK stopped sending it for that reason).
+            headers["api-revision"] = self.api_revision
+        return headers
+
     def _request(self, spec: RequestSpec) -> httpx.Request:
         # The body first: a body that cannot be sent is refused before any header exists.
         content: bytes | None = None
@@ -154,8 +169,7 @@ class _BaseClient:
             content = encode_body(spec.json)
         elif spec.method == "POST":
             content = b""
-        headers = dict(self._default_headers)
-        headers["api-revision"] = self.api_revision
+        headers = self._base_headers()
         headers["accept"] = "text/event-stream" if spec.stream else "application/json"
         if spec.json is not None:
             headers["content-type"] = "application/json"
@@ -171,8 +185,7 @@ class _BaseClient:
 
     def describe(self, spec: RequestSpec) -> dict[str, Any]:
         """What would be sent, credentials redacted (for dry runs and logs)."""
-        headers = dict(self._default_headers)
-        headers["api-revision"] = self.api_revision
+        headers = self._base_headers()
         headers["accept"] = "text/event-stream" if spec.stream else "application/json"
         if spec.json is not None:
             headers["content-type"] = "application/json"
@@ -316,8 +329,14 @@ class Client(_BaseClient):
 
     Client()                                   # GEMINI_API_KEY / GOOGLE_API_KEY
     Client(base_url="http://127.0.0.1:4010")   # a local server
-    Client(transport=LocalServer().transport())  # in-process, no socket
+    Client(transport=LocalServer().transport())  # in-process, no socket, no key
     Client(vertex=True, project="p", location="us-central1")  # Vertex AI, ADC credentials
+
+    Requests go to the ``v1`` path, as the API is generally available (``api_version="v1beta"``
+    or ``GOOGLE_GENAI_API_VERSION=beta`` for the beta path), with no ``Api-Revision`` header
+    unless ``api_revision`` is given (``LEGACY_REVISION`` asks for the old ``outputs`` schema).
+    Without an API key (argument or environment) the live API is refused at once with
+    ``MissingAPIKeyError``; a ``transport``, ``http_client`` or ``base_url`` may need none.
     """
 
     def __init__(
@@ -326,7 +345,7 @@ class Client(_BaseClient):
         *,
         base_url: str | None = None,
         api_version: str | None = None,
-        api_revision: str = STEPS_REVISION,
+        api_revision: str | None = None,
         vertex: bool | None = None,
         project: str | None = None,
         location: str | None = None,
@@ -425,7 +444,7 @@ class AsyncClient(_BaseClient):
         *,
         base_url: str | None = None,
         api_version: str | None = None,
-        api_revision: str = STEPS_REVISION,
+        api_revision: str | None = None,
         vertex: bool | None = None,
         project: str | None = None,
         location: str | None = None,

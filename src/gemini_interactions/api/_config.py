@@ -1,4 +1,4 @@
-"""Where requests go and how they authenticate (spec section 2): Developer API or Vertex.
+"""Where requests go and how they authenticate: Developer API or Vertex.
 
 Arguments beat the environment. The key and token live in ``Secret`` so no repr, log or error
 message can show them.
@@ -12,13 +12,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import APIConnectionError, ConfigurationError
+from ._errors import APIConnectionError, ConfigurationError, MissingAPIKeyError
 from ._secret import Secret, check_key, register
+from ._wire import BETA_API_VERSION, DEFAULT_API_VERSION, DEFAULT_VERTEX_API_VERSION
 
 DEVELOPER_HOST = "https://generativelanguage.googleapis.com"
 VERTEX_GLOBAL_HOST = "https://aiplatform.googleapis.com"
-DEFAULT_API_VERSION = "v1beta"
-DEFAULT_VERTEX_API_VERSION = "v1beta1"
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 
@@ -164,6 +163,14 @@ def _default_credentials() -> Any:
     return credentials
 
 
+def _version(from_env: str | None, default: str, beta: str) -> str:
+    """``GOOGLE_GENAI_API_VERSION``: unset is the default, ``beta`` the beta path, any other
+    value is used verbatim (as the official SDK reads it)."""
+    if from_env is None:
+        return default
+    return beta if from_env == "beta" else from_env
+
+
 def resolve(
     *,
     api_key: str | Secret | None,
@@ -191,16 +198,14 @@ def resolve(
         key = _key(api_key, env) if api_key is None or api_key else None
         base = base_url or _env(env, "GEMINI_BASE_URL") or _env(env, "GOOGLE_GEMINI_BASE_URL")
         if not key and require_key and not base and not external_auth:
-            raise ConfigurationError(
+            raise MissingAPIKeyError(
                 "No API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or pass api_key=."
             )
-        version = api_version or (
-            DEFAULT_API_VERSION if version_env in (None, "beta") else version_env
-        )
+        version = api_version or _version(version_env, DEFAULT_API_VERSION, BETA_API_VERSION)
         return _settings(key, base_url=(base or DEVELOPER_HOST).rstrip("/"), prefix=f"/{version}")
 
-    version = api_version or (
-        DEFAULT_VERTEX_API_VERSION if version_env in (None, "beta") else version_env
+    version = api_version or _version(
+        version_env, DEFAULT_VERTEX_API_VERSION, DEFAULT_VERTEX_API_VERSION
     )
     base = base_url or _env(env, "GOOGLE_VERTEX_BASE_URL")
     # An explicit key beats env project/location; env project/location beat an env key.
@@ -228,7 +233,7 @@ def resolve(
                 vertex=True,
                 credentials=credentials,
             )
-        raise ConfigurationError(
+        raise MissingAPIKeyError(
             "Vertex AI needs a project (GOOGLE_CLOUD_PROJECT or project=) or, for express "
             "mode, an API key."
         )

@@ -1,10 +1,10 @@
-"""Content blocks and text annotations (spec sections 3.7 and 5.3)."""
+"""Content blocks and text annotations."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 
-from ._base import WireModel, tolerant_union
+from ._base import Tolerant, WireModel
 
 # --- annotations (on text blocks; indices are UTF-8 byte offsets, end exclusive) ----------------
 
@@ -61,19 +61,10 @@ class UnknownAnnotation(WireModel):
     type: str | None = None
 
 
-if TYPE_CHECKING:
-    Annotation: TypeAlias = Any
-else:
-    Annotation = tolerant_union(
-        {
-            "url_citation": UrlCitation,
-            "file_citation": FileCitation,
-            "place_citation": PlaceCitation,
-            "speech_metadata": SpeechMetadata,
-            "word_info": WordInfo,
-        },
-        UnknownAnnotation,
-    )
+Annotation: TypeAlias = Annotated[
+    UrlCitation | FileCitation | PlaceCitation | SpeechMetadata | WordInfo | UnknownAnnotation,
+    Tolerant(),
+]
 
 # --- content blocks ---------------------------------------------------------------------------
 
@@ -117,16 +108,8 @@ class UnknownContent(WireModel):
     type: str | None = None
 
 
-if TYPE_CHECKING:
-    Content: TypeAlias = Any
-else:
-    Content = tolerant_union(
-        {
-            "text": TextContent,
-            "image": ImageContent,
-            "audio": AudioContent,
-            "document": DocumentContent,
-            "video": VideoContent,
-        },
-        UnknownContent,
-    )
+Content: TypeAlias = Annotated[
+    TextContent | ImageContent | AudioContent | DocumentContent | VideoContent | UnknownContent,
+    Tolerant(),
+]
+"""A content block: one of the known types, or ``UnknownContent`` holding every field."""

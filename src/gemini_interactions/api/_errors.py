@@ -3,7 +3,8 @@
 ::
 
     GeminiError                       anything this package raises on purpose
-    ├── ConfigurationError            no API key, bad Vertex settings, bad arguments to create()
+    ├── ConfigurationError            bad Vertex settings, bad arguments to create()
+    │   ├── MissingAPIKeyError        no API key (or other credentials) was found
     │   └── InvalidAPIKeyError        the key has a line break, space or invisible character
     ├── WaitTimeoutError              wait() gave up before the interaction finished
     └── APIError                      the API (or the way to it) failed; .message, .interaction
@@ -42,6 +43,10 @@ class GeminiError(Exception):
 
 class ConfigurationError(GeminiError):
     """The client cannot be used as configured (missing key, contradictory arguments, ...)."""
+
+
+class MissingAPIKeyError(ConfigurationError):
+    """No API key was passed or found in the environment (and no other credentials)."""
 
 
 class InvalidAPIKeyError(ConfigurationError):

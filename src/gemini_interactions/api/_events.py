@@ -1,4 +1,4 @@
-"""Stream deltas and events (spec sections 6.2 and 6.3), as a user of a stream sees them.
+"""Stream deltas and events, as a user of a stream sees them.
 
 Legacy-revision events are translated to these before anyone sees them, so there is one event
 vocabulary. Unknown event and delta types are kept as ``UnknownEvent`` / ``UnknownDelta``.
@@ -6,11 +6,11 @@ vocabulary. Unknown event and delta types are kept as ``UnknownEvent`` / ``Unkno
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from ._base import WireModel, lenient, tolerant_union
+from ._base import Tolerant, WireModel, lenient
 from ._content import Annotation, Content
 from ._interaction import ErrorInfo, Interaction, Usage
 from ._steps import Step
@@ -165,43 +165,38 @@ class UnknownDelta(WireModel):
     type: str | None = None
 
 
-DELTA_TYPES: dict[str, type[WireModel]] = {
-    cls.model_fields["type"].default: cls
-    for cls in (
-        TextDelta,
-        ImageDelta,
-        AudioDelta,
-        DocumentDelta,
-        VideoDelta,
-        TextAnnotationDelta,
-        ThoughtSummaryDelta,
-        ThoughtSignatureDelta,
-        ArgumentsDelta,
-        FunctionCallDelta,
-        CodeExecutionCallDelta,
-        CodeExecutionResultDelta,
-        UrlContextCallDelta,
-        UrlContextResultDelta,
-        GoogleSearchCallDelta,
-        GoogleSearchResultDelta,
-        GoogleMapsCallDelta,
-        GoogleMapsResultDelta,
-        FileSearchCallDelta,
-        FileSearchResultDelta,
-        McpServerToolCallDelta,
-        McpServerToolResultDelta,
-        FunctionResultDelta,
-        RetrievalCallDelta,
-        RetrievalResultDelta,
-        ProcessingCallDelta,
-        ProcessingResultDelta,
-    )
-}
-
-if TYPE_CHECKING:
-    Delta: TypeAlias = Any
-else:
-    Delta = tolerant_union(DELTA_TYPES, UnknownDelta)
+Delta: TypeAlias = Annotated[
+    TextDelta
+    | ImageDelta
+    | AudioDelta
+    | DocumentDelta
+    | VideoDelta
+    | TextAnnotationDelta
+    | ThoughtSummaryDelta
+    | ThoughtSignatureDelta
+    | ArgumentsDelta
+    | FunctionCallDelta
+    | CodeExecutionCallDelta
+    | CodeExecutionResultDelta
+    | UrlContextCallDelta
+    | UrlContextResultDelta
+    | GoogleSearchCallDelta
+    | GoogleSearchResultDelta
+    | GoogleMapsCallDelta
+    | GoogleMapsResultDelta
+    | FileSearchCallDelta
+    | FileSearchResultDelta
+    | McpServerToolCallDelta
+    | McpServerToolResultDelta
+    | FunctionResultDelta
+    | RetrievalCallDelta
+    | RetrievalResultDelta
+    | ProcessingCallDelta
+    | ProcessingResultDelta
+    | UnknownDelta,
+    Tolerant(),
+]
+"""A ``step.delta`` payload: one of the known types, or ``UnknownDelta`` holding every field."""
 
 # --- events -----------------------------------------------------------------------------------
 
@@ -262,22 +257,20 @@ class UnknownEvent(_Event):
     event_type: str | None = None
 
 
-EVENT_TYPES: dict[str, type[_Event]] = {
-    "interaction.created": InteractionCreatedEvent,
-    "interaction.status_update": InteractionStatusUpdateEvent,
-    "step.start": StepStartEvent,
-    "step.delta": StepDeltaEvent,
-    "step.stop": StepStopEvent,
-    "interaction.completed": InteractionCompletedEvent,
-    "error": ErrorEvent,
-}
+Event: TypeAlias = Annotated[
+    InteractionCreatedEvent
+    | InteractionStatusUpdateEvent
+    | StepStartEvent
+    | StepDeltaEvent
+    | StepStopEvent
+    | InteractionCompletedEvent
+    | ErrorEvent
+    | UnknownEvent,
+    Tolerant(key="event_type"),
+]
+"""A stream event: one of the known types, or ``UnknownEvent`` holding every field."""
 
-if TYPE_CHECKING:
-    Event: TypeAlias = Any
-else:
-    Event = tolerant_union(EVENT_TYPES, UnknownEvent, key="event_type")
-
-_EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
 _DELTA_EVENT_KEYS = frozenset({"event_type", "index", "delta", "event_id"})
@@ -287,6 +280,7 @@ _HOT_DELTAS: dict[Any, tuple[type[WireModel], str, frozenset[str]]] = {
     "arguments_delta": (ArgumentsDelta, "arguments", frozenset({"type", "arguments"})),
 }
 _DEFAULTS: dict[type[WireModel], dict[str, Any]] = {}
+_M = TypeVar("_M", bound=WireModel)
 
 
 # pydantic models keep their state in four slots; writing them through the slot descriptors is
@@ -297,7 +291,7 @@ _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
-def _trusted(cls: type[WireModel], values: dict[str, Any]) -> Any:
+def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
     """An instance from values already checked to be exactly what validation would produce."""
     defaults = _DEFAULTS.get(cls)
     if defaults is None:
@@ -312,7 +306,7 @@ def _trusted(cls: type[WireModel], values: dict[str, Any]) -> Any:
     return obj
 
 
-def parse_event(payload: dict[str, Any]) -> Any:
+def parse_event(payload: dict[str, Any]) -> Event:
     """Validate one steps-revision event payload into its typed event (unknown types kept).
 
     Text and argument deltas are nearly all of a stream; when one has exactly the expected

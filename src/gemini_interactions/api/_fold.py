@@ -1,4 +1,4 @@
-"""The pure fold of steps-revision events into an interaction snapshot (spec section 6.4).
+"""The pure fold of steps-revision events into an interaction snapshot.
 
 No I/O, no display. It works on plain dicts because a stream can carry hundreds of thousands of
 events: text deltas are buffered per step as a list of parts and joined only when a snapshot is

@@ -1,4 +1,4 @@
-"""The Interaction resource, its usage and error records (spec section 4, 11)."""
+"""The Interaction resource, its usage and error records."""
 
 from __future__ import annotations
 
@@ -9,11 +9,6 @@ from pydantic import Field, ModelWrapValidatorHandler, ValidationError, model_va
 from ._base import WireModel, lenient
 from ._content import AudioContent, ImageContent, TextContent, VideoContent
 from ._steps import ModelOutputStep, Step, ThoughtStep, UserInputStep
-
-TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "incomplete", "budget_exceeded"})
-"""Statuses after which nothing more happens to an interaction."""
-
-RUNNING_STATUSES = frozenset({"queued", "in_progress"})
 
 
 class ModalityTokens(WireModel):
@@ -104,12 +99,8 @@ class Interaction(WireModel):
             return lenient(handler, data)
 
     @property
-    def is_terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
-
-    @property
     def output_text(self) -> str:
-        """The answer's text, derived exactly as the official SDK does (spec 11.2)."""
+        """The answer's text, derived exactly as the official SDK does."""
         collected: list[str] = []
         started = False
         for step in reversed(self.steps):

@@ -1,38 +1,16 @@
-"""Building create bodies and the other requests, and merging continuation hops (spec 3, 8)."""
+"""Building create bodies and the other requests, and merging continuation hops."""
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
 from ._errors import ConfigurationError
-
-CREATE_FIELDS = (
-    "model",
-    "agent",
-    "agent_config",
-    "input",
-    "previous_interaction_id",
-    "system_instruction",
-    "tools",
-    "generation_config",
-    "response_format",
-    "response_mime_type",
-    "response_modalities",
-    "safety_settings",
-    "stream",
-    "background",
-    "store",
-    "continuation_token",
-    "service_tier",
-    "labels",
-    "webhook_config",
-    "environment",
-    "cached_content",
-)
+from ._wire import CREATE_FIELDS
 
 # Pairs the official SDK refuses client-side: a model interaction and an agent one do not mix.
 _EXCLUSIVE = (
@@ -66,7 +44,7 @@ def _normalise_input(value: Any) -> Any:
 
 
 def build_create_body(
-    params: dict[str, Any], extra_body: dict[str, Any] | None = None
+    params: Mapping[str, Any], extra_body: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """The JSON body of ``POST /interactions`` from create()'s keyword arguments."""
     unknown = sorted(set(params) - set(CREATE_FIELDS))

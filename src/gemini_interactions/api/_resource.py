@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal, overload
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from ._errors import WaitTimeoutError
-from ._interaction import RUNNING_STATUSES, Interaction
+from ._events import Event, parse_event
+from ._interaction import Interaction
 from ._request import (
     RequestSpec,
     build_create_body,
@@ -15,7 +16,8 @@ from ._request import (
     merge_hops,
 )
 from ._stream import AsyncStream, Stream, _StreamCore
-from ._translate_legacy import LEGACY_REVISION, is_legacy_resource, resource_to_steps
+from ._translate_legacy import is_legacy_resource, resource_to_steps
+from ._wire import LEGACY_REVISION, RUNNING_STATUSES, CreateParams
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client, _BaseClient
@@ -34,8 +36,10 @@ def to_interaction(data: Any, revision: str) -> Interaction:
     return Interaction.model_validate(data)
 
 
-def _create_spec(params: dict[str, Any], extra_body: dict[str, Any] | None) -> RequestSpec:
-    body = build_create_body(params, extra_body)
+def _create_spec(
+    params: Mapping[str, Any], stream: bool | None, extra_body: Mapping[str, Any] | None
+) -> RequestSpec:
+    body = build_create_body({**params, "stream": stream or None}, extra_body)
     return RequestSpec("POST", "/interactions", json=body, stream=bool(body.get("stream")))
 
 
@@ -69,15 +73,20 @@ class _Common:
 
     _client: _BaseClient
 
-    def build_request(self, **params: Any) -> dict[str, Any]:
-        """The request ``create(**params)`` would send, credentials redacted; sends nothing."""
-        extra = params.pop("extra_body", None)
-        return self._client.describe(_create_spec(params, extra))
+    def build_request(
+        self,
+        *,
+        stream: bool | None = False,
+        extra_body: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> dict[str, Any]:
+        """The request ``create(...)`` would send, credentials redacted; sends nothing."""
+        return self._client.describe(_create_spec(params, stream, extra_body))
 
     def _stream_core(self, spec: RequestSpec) -> _StreamCore:
         return _StreamCore(
             spec,
-            revision=self._client.api_revision,
+            revision=self._client.revision,
             auto_continue=self._client.auto_continue,
             auto_resume=self._client.auto_resume,
             redact=self._client.redact,
@@ -91,32 +100,56 @@ class Interactions(_Common):
         self._client = client
 
     @overload
-    def create(self, *, stream: Literal[True], **params: Any) -> Stream: ...
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> Stream[Event]: ...
     @overload
-    def create(self, *, stream: Literal[False] = False, **params: Any) -> Interaction: ...
+    def create(
+        self,
+        *,
+        stream: Literal[False] | None = False,
+        extra_body: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> Interaction: ...
     @overload
-    def create(self, *, stream: bool, **params: Any) -> Interaction | Stream: ...
+    def create(
+        self,
+        *,
+        stream: bool | None,
+        extra_body: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> Interaction | Stream[Event]: ...
 
-    def create(self, *, stream: bool = False, **params: Any) -> Interaction | Stream:
-        """Create an interaction. Keyword arguments are the body fields of the API (``model`` or
-        ``agent``, ``input``, ``previous_interaction_id``, ``system_instruction``, ``tools``,
-        ``generation_config``, ``response_format``, ``background``, ``store``, ...); pydantic
-        models are accepted anywhere a JSON object is; ``extra_body`` adds fields verbatim.
+    def create(
+        self,
+        *,
+        stream: bool | None = False,
+        extra_body: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> Interaction | Stream[Event]:
+        """Create an interaction. The keyword arguments are the body fields of the API
+        (``CreateParams``: ``model`` or ``agent``, ``input``, ``previous_interaction_id``,
+        ``system_instruction``, ``tools``, ``generation_config``, ``response_format``,
+        ``background``, ``store``, ...; ``None`` leaves a field out); pydantic models are
+        accepted anywhere a JSON object is; ``extra_body`` adds fields verbatim.
 
-        With ``stream=True`` the answer is a ``Stream`` of typed events whose ``interaction`` is
-        the live folded snapshot. ``requires_continuation`` hops are followed automatically
-        unless the client was made with ``auto_continue=False``.
+        With ``stream=True`` the answer is a ``Stream[Event]`` whose ``interaction`` is the live
+        folded snapshot. ``requires_continuation`` hops are followed automatically unless the
+        client was made with ``auto_continue=False``.
         """
-        extra = params.pop("extra_body", None)
-        spec = _create_spec({**params, "stream": stream or None}, extra)
+        spec = _create_spec(params, stream, extra_body)
         client = self._client
         if stream:
             core = self._stream_core(spec)
-            return Stream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)))
+            return Stream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)), parse_event)
         hops = [_hop_data(client.request_json(spec))]
         while (hop := _next_hop(client, spec, hops)) is not None:
             hops.append(_hop_data(client.request_json(hop)))
-        return to_interaction(merge_hops(hops), client.api_revision)
+        return to_interaction(merge_hops(hops), client.revision)
 
     @overload
     def get(
@@ -134,7 +167,7 @@ class Interactions(_Common):
         stream: Literal[True],
         last_event_id: str | None = None,
         include_input: bool | None = None,
-    ) -> Stream: ...
+    ) -> Stream[Event]: ...
 
     def get(
         self,
@@ -143,7 +176,7 @@ class Interactions(_Common):
         stream: bool = False,
         last_event_id: str | None = None,
         include_input: bool | None = None,
-    ) -> Interaction | Stream:
+    ) -> Interaction | Stream[Event]:
         """Fetch an interaction; with ``stream=True`` its events (after ``last_event_id``)."""
         spec = get_spec(
             interaction_id, stream=stream, last_event_id=last_event_id, include_input=include_input
@@ -151,14 +184,14 @@ class Interactions(_Common):
         client = self._client
         if stream:
             core = self._stream_core(spec)
-            return Stream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)))
-        return to_interaction(client.request_json(spec), client.api_revision)
+            return Stream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)), parse_event)
+        return to_interaction(client.request_json(spec), client.revision)
 
     def cancel(self, interaction_id: str) -> Interaction:
         """Cancel a running background interaction; a finished one comes back unchanged."""
         get_spec(interaction_id)  # validates the id
         spec = RequestSpec("POST", f"/interactions/{interaction_id}/cancel")
-        return to_interaction(self._client.request_json(spec), self._client.api_revision)
+        return to_interaction(self._client.request_json(spec), self._client.revision)
 
     def delete(self, interaction_id: str) -> None:
         """Delete a stored interaction; whatever the server answers with on success is fine."""
@@ -206,18 +239,69 @@ class AsyncInteractions(_Common):
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
-    async def create(self, *, stream: bool = False, **params: Any) -> Any:
-        """See ``Interactions.create``; returns an ``Interaction`` or an ``AsyncStream``."""
-        extra = params.pop("extra_body", None)
-        spec = _create_spec({**params, "stream": stream or None}, extra)
+    @overload
+    async def create(
+        self,
+        *,
+        stream: Literal[True],
+        extra_body: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> AsyncStream[Event]: ...
+    @overload
+    async def create(
+        self,
+        *,
+        stream: Literal[False] | None = False,
+        extra_body: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> Interaction: ...
+    @overload
+    async def create(
+        self,
+        *,
+        stream: bool | None,
+        extra_body: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> Interaction | AsyncStream[Event]: ...
+
+    async def create(
+        self,
+        *,
+        stream: bool | None = False,
+        extra_body: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> Interaction | AsyncStream[Event]:
+        """See ``Interactions.create``; an ``Interaction``, or with ``stream=True`` an
+        ``AsyncStream[Event]``."""
+        spec = _create_spec(params, stream, extra_body)
         client = self._client
         if stream:
             core = self._stream_core(spec)
-            return AsyncStream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)))
+            return AsyncStream(
+                core, lambda s: client.send(s, on_retry=lambda: _bump(core)), parse_event
+            )
         hops = [_hop_data(await client.request_json(spec))]
         while (hop := _next_hop(client, spec, hops)) is not None:
             hops.append(_hop_data(await client.request_json(hop)))
-        return to_interaction(merge_hops(hops), client.api_revision)
+        return to_interaction(merge_hops(hops), client.revision)
+
+    @overload
+    async def get(
+        self,
+        interaction_id: str,
+        *,
+        stream: Literal[False] = False,
+        include_input: bool | None = None,
+    ) -> Interaction: ...
+    @overload
+    async def get(
+        self,
+        interaction_id: str,
+        *,
+        stream: Literal[True],
+        last_event_id: str | None = None,
+        include_input: bool | None = None,
+    ) -> AsyncStream[Event]: ...
 
     async def get(
         self,
@@ -226,20 +310,23 @@ class AsyncInteractions(_Common):
         stream: bool = False,
         last_event_id: str | None = None,
         include_input: bool | None = None,
-    ) -> Any:
+    ) -> Interaction | AsyncStream[Event]:
+        """See ``Interactions.get``."""
         spec = get_spec(
             interaction_id, stream=stream, last_event_id=last_event_id, include_input=include_input
         )
         client = self._client
         if stream:
             core = self._stream_core(spec)
-            return AsyncStream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)))
-        return to_interaction(await client.request_json(spec), client.api_revision)
+            return AsyncStream(
+                core, lambda s: client.send(s, on_retry=lambda: _bump(core)), parse_event
+            )
+        return to_interaction(await client.request_json(spec), client.revision)
 
     async def cancel(self, interaction_id: str) -> Interaction:
         get_spec(interaction_id)
         spec = RequestSpec("POST", f"/interactions/{interaction_id}/cancel")
-        return to_interaction(await self._client.request_json(spec), self._client.api_revision)
+        return to_interaction(await self._client.request_json(spec), self._client.revision)
 
     async def delete(self, interaction_id: str) -> None:
         get_spec(interaction_id)
@@ -258,7 +345,7 @@ class AsyncInteractions(_Common):
         deadline = None if timeout is None else client.clock() + timeout
         interval = poll_interval
         while True:
-            interaction: Interaction = await self.get(interaction_id)
+            interaction = await self.get(interaction_id)
             if on_progress is not None:
                 result = on_progress(interaction)
                 if isinstance(result, Awaitable):

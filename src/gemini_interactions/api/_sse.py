@@ -1,12 +1,12 @@
-"""Bytes of a text/event-stream to JSON event payloads (spec 6.1).
+"""Bytes of a text/event-stream to JSON event payloads.
 
-Lines are split by httpx-sse's line decoder (CR, LF and CRLF, across chunk boundaries). We feed it
-ourselves rather than through ``EventSource`` so that arbitrary byte chunks can be pushed in (the
-property tests split streams anywhere) and so that a UTF-8 BOM at the start is stripped: with a
-BOM the first field name would be unrecognised and, in data-only framing, the first event lost.
-The fields of each line are read here, by the same rules as httpx-sse's ``SSEDecoder`` (WHATWG
-event-stream interpretation) but without building an object per line: at tens of thousands of
-events a second that object was the largest cost of a stream.
+Arbitrary byte chunks can be pushed in (the property tests split streams anywhere); lines end at
+CRLF, LF or CR, also when a chunk boundary falls between the CR and the LF, and a UTF-8 BOM at the
+start is stripped (with a BOM the first field name would be unrecognised and, in data-only
+framing, the first event lost). The fields of each line are read by the WHATWG event-stream rules
+without building an object per line: at tens of thousands of events a second that object was the
+largest cost of a stream. The line splitter is our own, so nothing here leans on a dependency's
+private module.
 """
 
 from __future__ import annotations
@@ -14,11 +14,53 @@ from __future__ import annotations
 import codecs
 from typing import Any
 
-from httpx_sse._decoders import SSELineDecoder
 from pydantic_core import from_json
 
 DONE = object()
 """Returned for a ``data: [DONE]`` sentinel: the stream ends there."""
+
+
+class _LineSplitter:
+    """Text to complete lines, across chunk boundaries."""
+
+    __slots__ = ("_after_cr", "_partial")
+
+    def __init__(self) -> None:
+        self._partial: list[str] = []
+        self._after_cr = False
+
+    def split(self, text: str) -> list[str]:
+        if self._after_cr:
+            # The last chunk ended with a CR, which already ended its line: an LF opening this
+            # chunk is the second half of a CRLF, not an empty line.
+            self._after_cr = False
+            if text[:1] == "\n":
+                text = text[1:]
+        if "\r" in text:
+            self._after_cr = text[-1] == "\r"
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\n" not in text:
+            if text:
+                self._partial.append(text)
+            return []
+        lines = text.split("\n")
+        if self._partial:
+            self._partial.append(lines[0])
+            lines[0] = "".join(self._partial)
+            self._partial = []
+        tail = lines.pop()
+        if tail:
+            self._partial.append(tail)
+        return lines
+
+    def flush(self) -> list[str]:
+        """The last line, when the text ended without a line break."""
+        self._after_cr = False
+        if not self._partial:
+            return []
+        line = "".join(self._partial)
+        self._partial = []
+        return [line]
 
 
 class SSEParser:
@@ -28,7 +70,7 @@ class SSEParser:
 
     def __init__(self) -> None:
         self._text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
-        self._lines = SSELineDecoder()
+        self._lines = _LineSplitter()
         self._data: list[str] = []
         self._event = ""
         self._id = ""
@@ -38,13 +80,13 @@ class SSEParser:
         text = self._text.decode(chunk)
         if not text:
             return []
-        return self._decode_lines(self._lines.decode(text))
+        return self._decode_lines(self._lines.split(text))
 
     def close(self) -> list[Any]:
         """At the end of the body: an event not closed by a blank line is delivered only when its
         data is a whole JSON object; a fragment cut by a dropped connection is discarded (a
         resumed stream sends it again)."""
-        lines = self._lines.decode(self._text.decode(b"", final=True) or "\n")
+        lines = self._lines.split(self._text.decode(b"", final=True))
         lines += self._lines.flush()
         lines.append("")
         return [p for p in self._decode_lines(lines) if p is DONE or "raw" not in p]

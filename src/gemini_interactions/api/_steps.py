@@ -1,4 +1,4 @@
-"""Steps: the typed timeline of an interaction (spec section 5.1).
+"""Steps: the typed timeline of an interaction.
 
 Every field is optional: the server may omit what the SDK marks required, and a partial step seen
 mid-stream must still validate. Unknown step types become ``UnknownStep`` with all fields kept.
@@ -6,9 +6,9 @@ mid-stream must still validate. Unknown step types become ``UnknownStep`` with a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 
-from ._base import WireModel, tolerant_union
+from ._base import Tolerant, WireModel
 from ._content import Content
 
 
@@ -135,34 +135,29 @@ class UnknownStep(WireModel):
     type: str | None = None
 
 
-STEP_TYPES: dict[str, type[WireModel]] = {
-    cls.model_fields["type"].default: cls
-    for cls in (
-        UserInputStep,
-        ModelOutputStep,
-        ThoughtStep,
-        FunctionCallStep,
-        FunctionResultStep,
-        CodeExecutionCallStep,
-        CodeExecutionResultStep,
-        UrlContextCallStep,
-        UrlContextResultStep,
-        GoogleSearchCallStep,
-        GoogleSearchResultStep,
-        FileSearchCallStep,
-        FileSearchResultStep,
-        GoogleMapsCallStep,
-        GoogleMapsResultStep,
-        McpServerToolCallStep,
-        McpServerToolResultStep,
-        RetrievalCallStep,
-        RetrievalResultStep,
-        ProcessingCallStep,
-        ProcessingResultStep,
-    )
-}
-
-if TYPE_CHECKING:
-    Step: TypeAlias = Any
-else:
-    Step = tolerant_union(STEP_TYPES, UnknownStep)
+Step: TypeAlias = Annotated[
+    UserInputStep
+    | ModelOutputStep
+    | ThoughtStep
+    | FunctionCallStep
+    | FunctionResultStep
+    | CodeExecutionCallStep
+    | CodeExecutionResultStep
+    | UrlContextCallStep
+    | UrlContextResultStep
+    | GoogleSearchCallStep
+    | GoogleSearchResultStep
+    | FileSearchCallStep
+    | FileSearchResultStep
+    | GoogleMapsCallStep
+    | GoogleMapsResultStep
+    | McpServerToolCallStep
+    | McpServerToolResultStep
+    | RetrievalCallStep
+    | RetrievalResultStep
+    | ProcessingCallStep
+    | ProcessingResultStep
+    | UnknownStep,
+    Tolerant(),
+]
+"""A step of the timeline: one of the known types, or ``UnknownStep`` holding every field."""

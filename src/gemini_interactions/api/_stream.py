@@ -12,21 +12,23 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from ._errors import APIError, APIStatusError, StreamDroppedError, readable_text
-from ._events import parse_event
 from ._fold import Fold
 from ._interaction import Interaction
 from ._request import RequestSpec, continuation_body, get_spec, merge_hops
 from ._sse import DONE, SSEParser
 from ._translate_legacy import LegacyEventTranslator, is_legacy_resource, resource_to_steps
+from ._wire import LEGACY_REVISION
 
 MAX_IDLE_RESUMES = 3
 """Resumes in a row that bring no new event before we give up."""
 MAX_CHECKPOINT_RECONNECTS = 3
+EventT = TypeVar("EventT")
+"""What a stream yields: ``Event`` for every stream the client opens."""
 
 
 class _StreamCore:
@@ -69,8 +71,8 @@ class _StreamCore:
             self._hop_events = 0
         self._new_events = 0
 
-    def on_payload(self, payload: dict[str, Any]) -> Any:
-        """Fold one payload; the typed event to yield, or None for a replayed one."""
+    def on_payload(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """Fold one payload; the (translated) event to yield, or None for a replayed one."""
         if self._skip:  # a replay from the start, of events without ids: seen already
             self._skip -= 1
             return None
@@ -83,19 +85,21 @@ class _StreamCore:
             return None
         self._new_events += 1
         self._hop_events += 1
-        return parse_event(event)
+        return event
 
-    def events(self, payloads: list[Any]) -> Iterator[Any]:
-        """The typed events of a batch of payloads, folded one by one as they are taken."""
+    def events(
+        self, payloads: list[Any], parse: Callable[[dict[str, Any]], EventT]
+    ) -> Iterator[EventT]:
+        """The new events of a batch of payloads, folded one by one as they are taken."""
         for payload in payloads:
             if payload is DONE:  # the server says this is the end
                 self.fold.terminal = True
                 return
             event = self.on_payload(payload)
             if event is not None:
-                yield event
+                yield parse(event)
 
-    def on_json_body(self, raw: bytes, response: httpx.Response) -> Any:
+    def on_json_body(self, raw: bytes, response: httpx.Response) -> dict[str, Any] | None:
         """A server that answered a stream request with a body that is not an event stream:
         a JSON resource is folded as a completion; anything else (a proxy's HTML page) is an
         ``APIStatusError`` that says what came, carrying the interaction folded so far."""
@@ -197,7 +201,7 @@ class _StreamCore:
 
     def interaction(self) -> Interaction:
         data = merge_hops([*self.hops, self.fold.snapshot()])
-        data["revision"] = "2026-05-07" if self.translator.saw_legacy else self.revision
+        data["revision"] = LEGACY_REVISION if self.translator.saw_legacy else self.revision
         return Interaction.model_validate(data)
 
 
@@ -257,23 +261,30 @@ class _Counters:
         return self._core.continuations
 
 
-class Stream(_Counters):
-    """An iterator of typed events; ``interaction`` is the live folded snapshot.
+class Stream(_Counters, Generic[EventT]):
+    """An iterator of typed events (``Stream[Event]``); ``interaction`` is the live folded
+    snapshot.
 
     Use it as a context manager (or call ``close()``) so the connection is released early.
     """
 
-    def __init__(self, core: _StreamCore, open_: Callable[[RequestSpec], httpx.Response]) -> None:
+    def __init__(
+        self,
+        core: _StreamCore,
+        open_: Callable[[RequestSpec], httpx.Response],
+        parse: Callable[[dict[str, Any]], EventT],
+    ) -> None:
         self._core = core
         self._open = open_
+        self._parse = parse
         self._response: httpx.Response | None = None
         self._iterator = self._run()
         self._closed = False
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[EventT]:
         return self
 
-    def __next__(self) -> Any:
+    def __next__(self) -> EventT:
         return next(self._iterator)
 
     def until_done(self) -> Interaction:
@@ -282,7 +293,7 @@ class Stream(_Counters):
             pass
         return self.interaction
 
-    def _run(self) -> Generator[Any, None, None]:
+    def _run(self) -> Generator[EventT, None, None]:
         core = self._core
         spec: RequestSpec | None = core.first
         while spec is not None:
@@ -300,15 +311,15 @@ class Stream(_Counters):
                 if _content_type(response) != "text/event-stream":
                     event = core.on_json_body(response.read(), response)
                     if event is not None:
-                        yield event
+                        yield self._parse(event)
                 else:
                     parser = SSEParser()
                     for chunk in response.iter_bytes():
-                        yield from core.events(parser.feed(chunk))
+                        yield from core.events(parser.feed(chunk), self._parse)
                         if core.fold.terminal:
                             break
                     else:
-                        yield from core.events(parser.close())
+                        yield from core.events(parser.close(), self._parse)
             except _DROPS as exc:
                 error = exc
             finally:
@@ -323,7 +334,7 @@ class Stream(_Counters):
             if self._response is not None:
                 self._response.close()
 
-    def __enter__(self) -> Stream:
+    def __enter__(self) -> Stream[EventT]:
         return self
 
     def __exit__(
@@ -335,22 +346,26 @@ class Stream(_Counters):
         self.close()
 
 
-class AsyncStream(_Counters):
+class AsyncStream(_Counters, Generic[EventT]):
     """The async twin of ``Stream``: ``async for event in stream``."""
 
     def __init__(
-        self, core: _StreamCore, open_: Callable[[RequestSpec], Awaitable[httpx.Response]]
+        self,
+        core: _StreamCore,
+        open_: Callable[[RequestSpec], Awaitable[httpx.Response]],
+        parse: Callable[[dict[str, Any]], EventT],
     ) -> None:
         self._core = core
         self._open = open_
+        self._parse = parse
         self._response: httpx.Response | None = None
         self._iterator = self._run()
         self._closed = False
 
-    def __aiter__(self) -> AsyncIterator[Any]:
+    def __aiter__(self) -> AsyncIterator[EventT]:
         return self
 
-    async def __anext__(self) -> Any:
+    async def __anext__(self) -> EventT:
         return await self._iterator.__anext__()
 
     async def until_done(self) -> Interaction:
@@ -358,7 +373,7 @@ class AsyncStream(_Counters):
             pass
         return self.interaction
 
-    async def _run(self) -> AsyncGenerator[Any, None]:
+    async def _run(self) -> AsyncGenerator[EventT, None]:
         core = self._core
         spec: RequestSpec | None = core.first
         while spec is not None:
@@ -376,17 +391,17 @@ class AsyncStream(_Counters):
                 if _content_type(response) != "text/event-stream":
                     event = core.on_json_body(await response.aread(), response)
                     if event is not None:
-                        yield event
+                        yield self._parse(event)
                 else:
                     parser = SSEParser()
                     async for chunk in response.aiter_bytes():
-                        for event in core.events(parser.feed(chunk)):
-                            yield event
+                        for typed in core.events(parser.feed(chunk), self._parse):
+                            yield typed
                         if core.fold.terminal:
                             break
                     else:
-                        for event in core.events(parser.close()):
-                            yield event
+                        for typed in core.events(parser.close(), self._parse):
+                            yield typed
             except _DROPS as exc:
                 error = exc
             finally:
@@ -401,7 +416,7 @@ class AsyncStream(_Counters):
             if self._response is not None:
                 await self._response.aclose()
 
-    async def __aenter__(self) -> AsyncStream:
+    async def __aenter__(self) -> AsyncStream[EventT]:
         return self
 
     async def __aexit__(

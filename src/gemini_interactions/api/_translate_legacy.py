@@ -1,7 +1,7 @@
 """The one place that knows the legacy ``outputs`` revision (``Api-Revision: 2026-05-07``).
 
 Legacy resources and ``content.*`` events are translated here to the steps vocabulary, so the fold,
-the models and everything above them see a single timeline model (spec section 10.5). Events that
+the models and everything above them see a single timeline model. Events that
 are already in the steps vocabulary pass through untouched, so the translator can sit in front of
 every stream.
 """
@@ -11,9 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from ._fold import coerce_index
-
-LEGACY_REVISION = "2026-05-07"
-STEPS_REVISION = "2026-05-20"
 
 _MEDIA = frozenset({"text", "image", "audio", "video", "document"})
 _LEGACY_EVENTS = frozenset(
@@ -59,15 +56,6 @@ def block_to_step(block: dict[str, Any]) -> dict[str, Any]:
         stub = block.get("type") == "text" and "text" not in block
         return {"type": "model_output", "content": [] if stub else [block]}
     return block
-
-
-def turn_to_step(turn: dict[str, Any]) -> dict[str, Any]:
-    """A legacy role-based turn (``content`` or aimock's ``parts``) to a user/model step."""
-    content = turn.get("content", turn.get("parts", []))
-    if isinstance(content, str):
-        content = [{"type": "text", "text": content}]
-    kind = "model_output" if turn.get("role") == "model" else "user_input"
-    return {"type": kind, "content": [_convert_block(dict(c)) for c in content]}
 
 
 def resource_to_steps(data: dict[str, Any]) -> dict[str, Any]:

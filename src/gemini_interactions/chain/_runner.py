@@ -24,7 +24,7 @@ from ._tools import run_call
 from ._turn import Turn, TurnObserver
 
 if TYPE_CHECKING:
-    from ..api import Client, Interaction
+    from ..api import Client, Event, Interaction, Stream
 
 
 def _failure_message(interaction: Interaction) -> str:
@@ -62,7 +62,7 @@ class _Round:
         self.observer.on_event(self.turn, event)
 
     def stream(self, params: dict[str, Any]) -> Interaction:
-        stream = self.client.interactions.create(stream=True, **params)
+        stream: Stream[Event] = self.client.interactions.create(stream=True, **params)
         try:
             for event in stream:
                 self._on_event(event)
@@ -84,7 +84,8 @@ class _Round:
             stream.close()
 
     def send(self, params: dict[str, Any]) -> Interaction:
-        return self.client.interactions.create(stream=False, **params)
+        interaction: Interaction = self.client.interactions.create(stream=False, **params)
+        return interaction
 
 
 def notify(turn: Turn, observer: TurnObserver, notice: str | None) -> None:

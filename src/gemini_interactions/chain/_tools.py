@@ -128,10 +128,6 @@ class FunctionTool:
         decl["parameters"] = self.parameters
         return decl
 
-    @property
-    def is_async(self) -> bool:
-        return inspect.iscoroutinefunction(self.func)
-
 
 def function_tool(func: Callable[..., Any], name: str | None = None) -> FunctionTool:
     """The ``FunctionTool`` of a callable (a function, a bound method, an async function)."""

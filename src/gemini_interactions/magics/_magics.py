@@ -44,7 +44,7 @@ class GeminiMagics(Magics):
         Unicode(), help="Names of functions in the notebook that every cell offers as tools."
     ).tag(config=True)
     max_tool_rounds = Int(10, help="Default for --max-tool-rounds.").tag(config=True)
-    api_version = Unicode("", help="API version path segment (default v1beta).").tag(config=True)
+    api_version = Unicode("", help="API version path segment (default v1).").tag(config=True)
     base_url = Unicode("", help="Base URL of the live API (default: the public endpoint).").tag(
         config=True
     )

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..api._errors import ConfigurationError, InvalidAPIKeyError
+from ..api._errors import ConfigurationError, InvalidAPIKeyError, MissingAPIKeyError
 from ..api._secret import Secret
 from ..chain import Chain, ChainRegistry, ChainUsageError, TurnFailedError, attachment_content
 from ..chain._schema import response_schema
@@ -134,14 +134,14 @@ class Session:
             return make_client(
                 backend, api_version=self.magics.api_version, base_url=self.magics.base_url
             )
+        except MissingAPIKeyError:
+            if switching:
+                raise MagicUsageError(NO_KEY_SWITCH_MESSAGE.format(self.backend.kind)) from None
+            raise MagicUsageError(NO_KEY_MESSAGE) from None
         except InvalidAPIKeyError as exc:
             after = f"The backend stays {self.backend.kind}." if switching else "Nothing was sent."
             raise MagicUsageError(f"{exc} {after}") from None
         except ConfigurationError as exc:
-            if "API key" in str(exc):
-                if switching:
-                    raise MagicUsageError(NO_KEY_SWITCH_MESSAGE.format(self.backend.kind)) from None
-                raise MagicUsageError(NO_KEY_MESSAGE) from None
             raise MagicUsageError(f"The client cannot be configured: {exc}") from None
 
     def dry_run_client(self) -> Client:

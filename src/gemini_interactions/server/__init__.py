@@ -15,13 +15,13 @@ This package never imports IPython, the magics, the chain or the renderers.
 
 from __future__ import annotations
 
+from ..api._wire import LEGACY_REVISION, STEPS_REVISION
 from ._cassette import Cassette
 from ._clock import Clock, FakeClock, SystemClock
 from ._engine import RecordedRequest
 from ._exchange import EngineRequest, EngineResponse
 from ._faults import FaultPlan
 from ._fixtures import Fixture, load_fixtures
-from ._legacy import LEGACY_REVISION, STEPS_REVISION
 from ._local import LocalServer
 from ._offline_model import OFFLINE_MODEL, OfflineModel
 from ._serve import serve, serve_in_thread

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..api._wire import API_VERSIONS
 from ._cassette import Cassette, Recorder
 from ._clock import Clock
 from ._errors import ApiError, bad_request, not_found
@@ -29,7 +30,7 @@ from ._state import InteractionRecord, Store, Timing
 from ._validate import check_auth, validate_create
 
 _ROUTE = re.compile(
-    r"^/(?P<ver>v1|v1beta|v1alpha|v1beta1)(?:/projects/[^/]+/locations/[^/]+)?/interactions"
+    rf"^/(?P<ver>{'|'.join(API_VERSIONS)})(?:/projects/[^/]+/locations/[^/]+)?/interactions"
     r"(?:/(?P<id>[^/:]+)(?P<cancel>/cancel|:cancel)?)?/?$"
 )
 logger = logging.getLogger("gemini_interactions.server")
@@ -87,7 +88,7 @@ class Engine:
         cassette: Cassette | None = None,
         recorder: Recorder | None = None,
         faults: FaultPlan | None = None,
-        require_auth: bool = True,
+        require_auth: bool | None = True,
         data_only_framing: bool = False,
         queue_seconds: float = 0.0,
         strict_cassette: bool = False,
@@ -145,7 +146,7 @@ class Engine:
             route = _ROUTE.match(request.path)
             if route is None:
                 raise not_found(f"Method not found: {request.method} {request.path}")
-            if self.require_auth:
+            if self.require_auth or (self.require_auth is None and not request.in_process):
                 check_auth(request.headers, request.param("key"))
             if self.faults is not None and (error := self.faults.take_http_error()):
                 raise error

@@ -82,6 +82,8 @@ class EngineRequest:
     query: list[tuple[str, str]] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    in_process: bool = False
+    """It came through the in-process transport, so from this very process, not a socket."""
 
     def param(self, name: str) -> str | None:
         for key, value in self.query:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api._wire import STEPS_REVISION
 from ._events import chunks
-
-LEGACY_REVISION = "2026-05-07"
-STEPS_REVISION = "2026-05-20"
 
 Payload = dict[str, Any]
 
 
 def is_legacy(header: str | None) -> bool:
-    """Dates before 2026-05-20 select the legacy schema; absent or later dates select steps."""
+    """Dates before 2026-05-20 select the legacy schema; absent or later dates select steps
+    (what the API speaks without the header since general availability)."""
     value = (header or "").strip()
     return bool(value) and value < STEPS_REVISION
 

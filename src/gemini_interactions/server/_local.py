@@ -29,7 +29,10 @@ class LocalServer:
     """A faithful local Interactions API, answered from fixtures, a cassette or the offline model.
 
     Serve it in-process (``transport()`` / ``async_transport()`` for ``httpx`` and our client) or
-    over HTTP (``asgi_app()``, or ``serve()`` / the ``gemini-interactions serve`` command).
+    over HTTP (``asgi_app()``, or ``serve()`` / the ``gemini-interactions serve`` command). It
+    answers on the ``v1``, ``v1beta``, ``v1alpha`` and ``v1beta1`` paths; ``Api-Revision:
+    2026-05-07`` (or an earlier date) asks for the legacy ``outputs`` revision, and no header (what
+    clients send since general availability) or a later date for the steps revision.
 
     - ``fixtures``: ``Fixture`` objects or paths of fixture files (JSON, or YAML).
     - ``cassette``: a ``Cassette`` or a cassette file to replay.
@@ -37,7 +40,10 @@ class LocalServer:
       exchanges are written to the ``record`` file with credentials redacted.
     - ``faults``: a ``FaultPlan`` applied to every request and stream.
     - ``clock``/``seed``: time and ids (``FakeClock`` makes background runs instant).
-    - ``require_auth``: answer 401 to requests without an API key or bearer token.
+    - ``require_auth``: answer 401 to requests without an API key or bearer token. By default
+      (``None``) only requests over HTTP must carry one, as the real API's would: the in-process
+      transport is reachable from this process alone, so ``Client(transport=...)`` needs no key.
+      ``True`` asks it of the in-process transport too; ``False`` of neither.
     - ``data_only_framing``: SSE without ``event:`` lines (the legacy revision always is).
     - ``queue_seconds``: background interactions start ``queued`` for this long.
     - ``strict_cassette``: a create the cassette did not record is a 400 saying which fields
@@ -55,7 +61,7 @@ class LocalServer:
         faults: FaultPlan | None = None,
         clock: Clock | None = None,
         seed: int = 0,
-        require_auth: bool = True,
+        require_auth: bool | None = None,
         data_only_framing: bool = False,
         queue_seconds: float = 0.0,
         strict_cassette: bool = False,

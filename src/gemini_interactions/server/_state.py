@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..api._wire import SETTLED_STATUSES
 from ._clock import iso
 from ._errors import not_found
 from ._events import step_events
@@ -21,9 +22,6 @@ from ._ids import event_id
 from ._legacy import block_events, outputs
 
 Payload = dict[str, Any]
-TERMINAL = frozenset(
-    {"completed", "failed", "cancelled", "incomplete", "requires_action", "requires_continuation"}
-)
 # Request fields the real API echoes on the resource.
 ECHOED = (
     "system_instruction",
@@ -133,7 +131,7 @@ class InteractionRecord:
     def cancel(self, now: float) -> None:
         """Cut the log at ``now``: close an open step and end with status ``cancelled``."""
         with self.lock:
-            if self.status_at(now) in TERMINAL:
+            if self.status_at(now) in SETTLED_STATUSES:
                 return
             keep = [e for e in self.log if e.due <= now]
             del self.log[len(keep) :]
@@ -218,7 +216,7 @@ class InteractionRecord:
                 res["outputs"] = outputs(done_steps)
             else:
                 res["steps"] = (self.input_steps if timeline else []) + done_steps
-            if status in TERMINAL:
+            if status in SETTLED_STATUSES:
                 res["usage"] = self.usage
                 if status == "requires_continuation" and self.continuation_token:
                     res["continuation_token"] = self.continuation_token

@@ -19,6 +19,7 @@ def _request(request: httpx.Request, body: bytes) -> EngineRequest:
         query=list(request.url.params.multi_items()),
         headers={k.lower(): v for k, v in request.headers.items()},
         body=body,
+        in_process=True,
     )
 
 

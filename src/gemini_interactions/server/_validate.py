@@ -5,33 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..api._wire import CREATE_FIELDS
 from ._errors import ApiError, bad_request
 
-KNOWN_FIELDS = frozenset(
-    {
-        "model",
-        "agent",
-        "agent_config",
-        "input",
-        "previous_interaction_id",
-        "system_instruction",
-        "tools",
-        "generation_config",
-        "response_format",
-        "response_mime_type",
-        "response_modalities",
-        "safety_settings",
-        "stream",
-        "background",
-        "store",
-        "continuation_token",
-        "service_tier",
-        "labels",
-        "webhook_config",
-        "environment",
-        "cached_content",
-    }
-)
+KNOWN_FIELDS = frozenset(CREATE_FIELDS)
 AUTH_MESSAGE = (
     "Method doesn't allow unregistered callers (callers without established identity). "
     "Please use API Key or other form of API consumer identity to call this API."

@@ -1,0 +1,31 @@
+"""A missing key is told apart from other configuration problems by its type, not its wording."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gemini_interactions.magics._backend import Backend
+from gemini_interactions.magics._errors import MagicUsageError
+
+from .conftest import Kernel
+
+
+def test_no_key_for_the_live_api_says_so(kernel: Kernel) -> None:
+    with pytest.raises(MagicUsageError, match="No Gemini API key"):
+        kernel.magics.session._make(Backend("live"))
+
+
+def test_vertex_without_credentials_is_not_called_a_missing_key(
+    kernel: Kernel, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # google-auth's own message mentions "an API key"; it is still not a missing key.
+    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "proj")
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "absent.json"))
+    with pytest.raises(MagicUsageError) as caught:
+        kernel.magics.session._make(Backend("live"))
+    message = str(caught.value)
+    assert "Application Default Credentials" in message
+    assert "No Gemini API key" not in message
