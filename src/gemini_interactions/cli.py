@@ -30,6 +30,14 @@ fault options (--fault NAME=VALUE, repeatable, applied to every request):
   trickle=SECONDS trickle_bytes=B                       send streams slowly, in B-byte pieces
   error_after_events=N  malformed_after_events=N  unknown_event_after=N
   unknown_step  unknown_fields  done_sentinel           (flags: no value needed)
+
+limits (each refusal is a JSON error in the API's shape, never a crash):
+  a body over --max-body-mb is answered 413 while it is read (never buffered whole); JSON nested
+  deeper than --max-json-depth, a body that is not UTF-8, or an input item of an unknown type is
+  a 400; a schema asking the offline model for a huge value (minItems: 100000000) is a 400 naming
+  the field. Beyond --max-stored interactions or --max-stored-mb the oldest are evicted (a GET of
+  an evicted id is a 404 that says so); the request log keeps the newest --max-logged requests
+  within --max-logged-mb. So memory stays flat however long the server runs.
 """
 
 
@@ -124,7 +132,77 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--seed", type=int, default=0, help="seed for deterministic ids (default: 0)"
     )
+    _add_limits(serve)
     serve.set_defaults(run=_run_serve)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too small (at least 1)")
+    return value
+
+
+def _megabytes(text: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of MB") from None
+    if not 0 < value < 1e9:
+        raise argparse.ArgumentTypeError(f"{text} MB is not a usable size")
+    return max(int(value * 1024 * 1024), 1)
+
+
+def _add_limits(serve: argparse.ArgumentParser) -> None:
+    from gemini_interactions.server._limits import MB, Limits
+
+    d = Limits()
+    group = serve.add_argument_group("limits")
+    group.add_argument(
+        "--max-body-mb",
+        type=_megabytes,
+        default=d.max_body_bytes,
+        metavar="MB",
+        help=f"largest request body; bigger is a 413 (default: {d.max_body_bytes // MB})",
+    )
+    group.add_argument(
+        "--max-json-depth",
+        type=_count,
+        default=d.max_json_depth,
+        metavar="N",
+        help=f"deepest JSON nesting; deeper is a 400 (default: {d.max_json_depth})",
+    )
+    group.add_argument(
+        "--max-stored",
+        type=_count,
+        default=d.max_stored,
+        metavar="N",
+        help=f"interactions kept; the oldest are evicted (default: {d.max_stored})",
+    )
+    group.add_argument(
+        "--max-stored-mb",
+        type=_megabytes,
+        default=d.max_stored_bytes,
+        metavar="MB",
+        help=f"memory for stored interactions (default: {d.max_stored_bytes // MB})",
+    )
+    group.add_argument(
+        "--max-logged",
+        type=_count,
+        default=d.max_logged,
+        metavar="N",
+        help=f"requests kept in the request log (default: {d.max_logged})",
+    )
+    group.add_argument(
+        "--max-logged-mb",
+        type=_megabytes,
+        default=d.max_logged_bytes,
+        metavar="MB",
+        help=f"memory for the request log (default: {d.max_logged_bytes // MB})",
+    )
 
 
 def _fail(message: str) -> int:
@@ -134,7 +212,7 @@ def _fail(message: str) -> int:
 
 def _run_serve(args: argparse.Namespace) -> int:
     try:
-        from gemini_interactions.server import FaultPlan, LocalServer, serve
+        from gemini_interactions.server import FaultPlan, Limits, LocalServer, serve
     except ImportError as error:  # pragma: no cover - the server extra is missing
         return _fail(
             f"needs the 'server' extra (pip install 'gemini-interactions[server]'): {error}"
@@ -158,6 +236,14 @@ def _run_serve(args: argparse.Namespace) -> int:
             seed=args.seed,
             queue_seconds=args.queue_seconds,
             strict_cassette=args.strict_cassette,
+            limits=Limits(
+                max_body_bytes=args.max_body_mb,
+                max_json_depth=args.max_json_depth,
+                max_stored=args.max_stored,
+                max_stored_bytes=args.max_stored_mb,
+                max_logged=args.max_logged,
+                max_logged_bytes=args.max_logged_mb,
+            ),
         )
     except (OSError, ValueError) as error:
         return _fail(str(error))

@@ -105,6 +105,7 @@ def test_pil_like_images_are_png() -> None:
     [
         (b"??????", "Cannot tell what kind of data"),
         ("/no/such/file.png", "no such file"),
+        ("/etc", "/etc is a directory, not a file"),
         (3.5, "Cannot attach"),
         ("https://example.com/noext", "MIME type"),
     ],

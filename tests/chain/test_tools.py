@@ -264,3 +264,21 @@ def test_partial_and_callable_object_tools() -> None:
     assert double.parameters["properties"]["a"]["type"] == "integer"
     adder = function_tool(Adder(), name="adder")
     assert adder.parameters["required"] == ["x"] and adder.description == "Add y to x."
+
+
+def test_the_offline_model_calls_a_real_tool_the_prompt_asks_about(chain: Chain) -> None:
+    cities: list[str] = []
+
+    def get_weather(city: str) -> str:
+        """The current weather in a city."""
+        cities.append(city)
+        return f"sunny in {city}"
+
+    chain.send("My name is Ada.")
+    turn = chain.send(
+        "What is my name, and what is the weather in Paris and Rome?",
+        tools=[get_weather],
+    )
+    assert cities == ["Paris", "Rome"]
+    assert "sunny in Paris" in turn.output_text and "sunny in Rome" in turn.output_text
+    assert "Your name is **Ada**" in turn.output_text and "Offline demo" in turn.output_text

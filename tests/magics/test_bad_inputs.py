@@ -72,6 +72,7 @@ CELL_MISTAKES: list[tuple[str, str, str]] = [
     ("--schema bad_props", "hi", "not valid JSON Schema at properties"),
     ("--attach page_url", "hi", "'mime_type': ...} instead."),
     ("--attach /no/such/file.png", "hi", "no such file"),
+    ("--attach /etc", "hi", "/etc is a directory, not a file"),
     ("--attach blob", "hi", "Cannot tell what kind of data"),
     ("--attach odd", "hi", "Cannot tell what kind of file"),
     ("-o 1abc", "hi", "not a valid Python variable name"),

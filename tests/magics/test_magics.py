@@ -506,3 +506,21 @@ def test_lambda_partial_and_callable_object_as_tools(kernel: Kernel) -> None:
     assert not out.stderr, out.stderr
     names = [t["name"] for t in kernel.posts()[0]["tools"]]
     assert names == ["twice", "double", "shout"]  # the notebook names
+
+
+def test_the_readme_tool_example_works_offline(kernel: Kernel) -> None:
+    calls: list[str] = []
+
+    def get_weather(city: str) -> str:
+        calls.append(city)
+        return f"sunny in {city}"
+
+    kernel.ns["get_weather"] = get_weather
+    kernel.cell("--thoughts", "My name is Ada. In two sentences, what is recursion?")
+    out = kernel.cell(
+        "--continue --tools get_weather", "What is my name, and what is the weather in Paris?"
+    )
+    assert calls == ["Paris"]
+    text = final(out).data["text/markdown"]
+    assert "get_weather(city=Paris)" in text and "sunny in Paris" in text
+    assert "Your name is **Ada**" in text and "Offline demo model" in text

@@ -174,3 +174,60 @@ def test_help_explains_sources_faults_and_examples(capsys: pytest.CaptureFixture
 def test_strict_cassette_needs_a_cassette(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = run(capsys, "--port", "0", "--strict-cassette")
     assert code == 2 and "--cassette" in one_line(err)
+
+
+@pytest.mark.parametrize(
+    ("option", "needle"),
+    [
+        ("drop_after_events=-2", "drop_after_events=-2: must be 0 or more"),
+        ("trickle=-1", "trickle=-1.0: must be 0 or more"),
+        ("trickle=inf", "trickle=inf: must be 0 or more"),
+        ("trickle_bytes=0", "trickle_bytes=0: must be a positive number"),
+        ("fail_first=-1", "fail_first=-1: must be 0 or more"),
+        ("http_status=200", "must be an HTTP error (400-599)"),
+    ],
+)
+def test_out_of_range_fault_values_are_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], option: str, needle: str
+) -> None:
+    code, err = run(capsys, "--port", "0", "--fault", option)
+    assert code == 2 and needle in one_line(err)
+
+
+def test_help_documents_every_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for needle in (
+        "--max-body-mb MB",
+        "answered 413 while it is read",
+        "--max-json-depth N",
+        "not UTF-8",
+        "unknown type",
+        "minItems: 100000000",
+        "--max-stored N",
+        "--max-stored-mb MB",
+        "evicted id is a 404",
+        "--max-logged N",
+        "--max-logged-mb MB",
+    ):
+        assert needle in text, needle
+
+
+def test_limits_from_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[LocalServer] = []
+    monkeypatch.setattr("gemini_interactions.server.serve", lambda s, *a, **k: served.append(s))
+    args = ["serve", "--port", "0", "--max-body-mb", "0.5", "--max-json-depth", "20"]
+    args += ["--max-stored", "7", "--max-stored-mb", "2", "--max-logged", "9"]
+    assert cli.main(args) == 0
+    limits = served[0].engine.limits
+    assert (limits.max_body_bytes, limits.max_json_depth) == (512 * 1024, 20)
+    assert (limits.max_stored, limits.max_stored_bytes, limits.max_logged) == (7, 2 * 1024**2, 9)
+    assert served[0].engine.store.max_count == 7
+
+
+@pytest.mark.parametrize("option", ["--max-body-mb=0", "--max-stored=-1", "--max-json-depth=x"])
+def test_bad_limits_are_refused(capsys: pytest.CaptureFixture[str], option: str) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["serve", option])
+    assert option.split("=")[0] in capsys.readouterr().err

@@ -294,3 +294,212 @@ def test_a_model_made_elsewhere_shares_the_servers_id_sequence() -> None:
         if step["type"] == "function_call"
     ]
     assert len(call_ids) == 2 and len(set(call_ids)) == 2
+
+
+CITY_WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "The weather in a city.",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+    },
+}
+LOCAL_TIME = {
+    "type": "function",
+    "name": "local_time",
+    "description": "The local time in a city.",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+    },
+}
+ADD = {
+    "type": "function",
+    "name": "add",
+    "description": "Add two numbers.",
+    "parameters": {
+        "type": "object",
+        "properties": {"a": {"type": "number"}, "b": {"type": "integer"}},
+        "required": ["a", "b"],
+    },
+}
+
+
+def calls_for(http: httpx.Client, prompt: str, tools: list[dict[str, Any]]) -> list[Any]:
+    posted = create(http, {"model": "m", "input": prompt, "tools": tools}).json()
+    return [(s["name"], s["arguments"]) for s in posted["steps"] if s["type"] == "function_call"]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        # The README's example: the tool is not named, its subject is.
+        (
+            "What is my name, and what is the weather in Paris?",
+            [("get_weather", {"city": "Paris"})],
+        ),
+        (
+            "Weather for Paris and Rome, please",
+            [("get_weather", {"city": "Paris"}), ("get_weather", {"city": "Rome"})],
+        ),
+        (
+            "What's the weather in New York and the time in Tokyo?",
+            [("get_weather", {"city": "New York"}), ("local_time", {"city": "Tokyo"})],
+        ),
+        ("Please add 3.5 and 4", [("add", {"a": 3.5, "b": 4})]),
+        ("Hello, how are you?", []),
+    ],
+)
+def test_calls_the_tools_the_prompt_asks_for(
+    http: httpx.Client, prompt: str, expected: list[Any]
+) -> None:
+    assert calls_for(http, prompt, [CITY_WEATHER, LOCAL_TIME, ADD]) == expected
+
+
+def test_a_matched_call_is_answered_from_the_results_and_says_it_is_offline(
+    http: httpx.Client,
+) -> None:
+    first = create(http, {"model": "m", "input": "My name is Ada."}).json()
+    prompt = "What is my name, and what is the weather in Paris?"
+    body = {"model": "m", "input": prompt, "tools": [CITY_WEATHER]}
+    asked = create(http, {**body, "previous_interaction_id": first["id"]}).json()
+    call = asked["steps"][-1]
+    result = {"type": "function_result", "call_id": call["id"], "result": "sunny, 21 C"}
+    follow = {"model": "m", "tools": [CITY_WEATHER], "input": [result]}
+    answered = create(http, {**follow, "previous_interaction_id": asked["id"]}).json()
+    text = answer_text(answered)
+    assert "Offline demo model" in text and "sunny, 21 C" in text
+    assert "Your name is **Ada**" in text
+
+
+def _tool(parameters: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "function", "name": "tag_it", "parameters": parameters}
+
+
+def _answer(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "text", "mime_type": "application/json", "schema": schema}
+
+
+HUGE = [
+    (
+        {"tools": [_tool({"properties": {"tags": {"type": "array", "minItems": 100_000_000}}})]},
+        "tools[0].parameters.properties.tags.minItems is 100000000",
+    ),
+    (
+        {"response_format": _answer({"properties": {"note": {"minLength": 500_000_000}}})},
+        "response_format.schema.properties.note.minLength is 500000000",
+    ),
+    (
+        {
+            "response_format": [
+                _answer(
+                    {
+                        "type": "array",
+                        "minItems": 1000,
+                        "items": {"type": "array", "minItems": 1000, "items": {"type": "integer"}},
+                    }
+                )
+            ]
+        },
+        "response_format[0].schema.items.items: an example of this schema would exceed",
+    ),
+    (
+        {"tools": [_tool({"properties": {"n": {"type": "array", "minItems": "lots"}}})]},
+        "tools[0].parameters.properties.n.minItems must be a non-negative integer",
+    ),
+    (
+        {"tools": [_tool({"properties": {"n": {"type": "number", "minimum": "low"}}})]},
+        "tools[0].parameters.properties.n.minimum must be a finite number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), HUGE)
+def test_schemas_asking_for_huge_values_are_refused_quickly(
+    http: httpx.Client, extra: dict[str, Any], message: str
+) -> None:
+    import time
+
+    started = time.monotonic()
+    answered = create(http, {"model": "m", "input": "Please tag_it for Paris", **extra})
+    assert time.monotonic() - started < 1.0
+    assert answered.status_code == 400
+    error = answered.json()["error"]
+    assert error["status"] == "INVALID_ARGUMENT" and message in error["message"]
+
+
+def test_large_but_bounded_schemas_still_get_valid_examples(http: httpx.Client) -> None:
+    schema = {"type": "array", "minItems": 500, "items": {"type": "string", "minLength": 50}}
+    posted = create(http, {"model": "m", "input": "x", "response_format": _answer(schema)})
+    value = json.loads(answer_text(posted.json()))
+    jsonschema.validate(value, schema)
+
+
+def _json_values() -> Any:
+    from hypothesis import strategies as st
+
+    keys = st.sampled_from(
+        [
+            "type",
+            "properties",
+            "items",
+            "required",
+            "enum",
+            "const",
+            "minItems",
+            "maxItems",
+            "minLength",
+            "maxLength",
+            "minimum",
+            "maximum",
+            "anyOf",
+            "allOf",
+            "$ref",
+            "city",
+            "n",
+        ]
+    )
+    scalars = st.none() | st.booleans() | st.integers(-5, 10**9) | st.floats() | st.text(max_size=8)
+    types = st.sampled_from(["object", "array", "string", "integer", "number", "boolean", "null"])
+    return st.recursive(
+        scalars | types | st.just("#") | st.just("#/properties/city"),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=5),
+        max_leaves=25,
+    )
+
+
+def test_any_schema_gives_a_value_or_a_clear_refusal() -> None:
+    from hypothesis import given, settings
+
+    from gemini_interactions.server._schema_values import SchemaRefused
+    from gemini_interactions.server._tool_calls import plan_calls
+
+    @settings(max_examples=300, deadline=None)
+    @given(_json_values())
+    def check(schema: Any) -> None:
+        tool = {"type": "function", "name": "get_weather", "parameters": schema}
+        try:
+            plan_calls([tool], "weather in Paris and Rome for 3 days", lambda n, s: "x")
+        except SchemaRefused as refused:
+            assert str(refused).startswith("tools[0].parameters")
+
+    check()
+
+
+def test_the_readme_prompt_calls_get_weather_over_real_http() -> None:
+    from gemini_interactions.api import Client
+    from gemini_interactions.server import serve_in_thread
+
+    with serve_in_thread(LocalServer()) as url:
+        client = Client(api_key="any-key", base_url=url, max_retries=0)
+        asked = client.interactions.create(
+            model="m",
+            input="What is my name, and what is the weather in Paris?",
+            tools=[CITY_WEATHER],
+        )
+        assert asked.status == "requires_action"
+        calls = [s for s in asked.steps if s.type == "function_call"]
+        assert [(c.name, c.arguments) for c in calls] == [("get_weather", {"city": "Paris"})]

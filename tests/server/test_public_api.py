@@ -18,6 +18,7 @@ def test_all_is_pinned() -> None:
         "FaultPlan",
         "Fixture",
         "LEGACY_REVISION",
+        "Limits",
         "LocalServer",
         "OFFLINE_MODEL",
         "OfflineModel",

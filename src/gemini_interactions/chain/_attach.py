@@ -68,6 +68,11 @@ def _block(data: bytes, mime: str) -> dict[str, Any]:
 
 
 def _from_path(path: Path, label: str) -> dict[str, Any]:
+    if path.is_dir():
+        raise ChainUsageError(
+            f"Cannot attach {label}: {path} is a directory, not a file. Attach the files "
+            "inside it instead."
+        )
     if not path.is_file():
         raise ChainUsageError(
             f"Cannot attach {label}: no such file ({path}). Give a file path or the name of a "

@@ -22,6 +22,7 @@ from ._engine import RecordedRequest
 from ._exchange import EngineRequest, EngineResponse
 from ._faults import FaultPlan
 from ._fixtures import Fixture, load_fixtures
+from ._limits import Limits
 from ._local import LocalServer
 from ._offline_model import OFFLINE_MODEL, OfflineModel
 from ._serve import serve, serve_in_thread
@@ -37,6 +38,7 @@ __all__ = [
     "FakeClock",
     "FaultPlan",
     "Fixture",
+    "Limits",
     "LocalServer",
     "OfflineModel",
     "RecordedRequest",

@@ -17,6 +17,9 @@ from ._exchange import BodyStream, DroppedConnection, EngineRequest
 
 METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH"]
 DROP_MESSAGE = "ASGI callable returned without completing response."
+# How much of an over-limit body is read (and thrown away) so the client gets its 413.
+DRAIN = 64 * 1024 * 1024
+WORKERS = 4
 
 
 class _StreamResponse(Response):
@@ -66,16 +69,53 @@ def quiet_injected_drops() -> None:
         logger.addFilter(_QuietDrops())
 
 
+async def _read_body(request: Request, limit: int, keep: bool) -> tuple[bytes, int]:
+    """The body (if ``keep`` and within ``limit``) and its size, read without ever holding more
+    than ``limit`` bytes. Past the limit the rest is drained unkept, up to ``DRAIN`` bytes, so
+    the client reads a clean 413 instead of a broken pipe; beyond that the connection closes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        if int(declared) > limit + DRAIN:
+            return b"", int(declared)  # not worth reading: answer now, the connection closes
+        keep = False
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if keep and size <= limit:
+            chunks.append(chunk)
+        elif chunks:
+            chunks.clear()
+        if size > limit + DRAIN:
+            break
+    if declared.isdigit() and not keep:
+        size = max(size, int(declared))
+    return b"".join(chunks), size
+
+
 def create_app(engine: Engine) -> Starlette:
+    # A few worker threads are enough (the engine never waits, it computes) and keep the
+    # allocator from spreading big bodies over many per-thread arenas (RSS that never returns).
+    workers = anyio.CapacityLimiter(WORKERS)
+
     async def endpoint(request: Request) -> Response:
+        path = request.url.path
+        keep = engine.takes_body(path)
+        body, size = await _read_body(request, engine.limits.max_body_bytes, keep)
         incoming = EngineRequest(
             method=request.method,
-            path=request.url.path,
+            path=path,
             query=list(request.query_params.multi_items()),
             headers={k.lower(): v for k, v in request.headers.items()},
-            body=await request.body(),
+            body=body,
+            body_bytes=None if len(body) == size else size,
         )
-        response = await engine.handle_async(incoming)
+        # The engine's work (parsing, the offline model, building the event log) runs in a
+        # worker thread: one big request must not stall /health or the other clients.
+        if engine.recorder is not None:
+            response = await engine.handle_async(incoming)  # proxying waits, it does not compute
+        else:
+            response = await anyio.to_thread.run_sync(engine.handle, incoming, limiter=workers)
         if response.not_before is not None:
             while (left := response.not_before - engine.clock.now()) > 0:
                 await engine.clock.asleep(left)

@@ -6,7 +6,6 @@ the HTTP server and the in-process transports are thin adapters around ``Engine.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -19,13 +18,15 @@ from ._cassette import Cassette, Recorder
 from ._clock import Clock
 from ._errors import ApiError, bad_request, not_found
 from ._events import frame
-from ._exchange import DROP, Action, ActionStream, EngineRequest, EngineResponse, Wait
+from ._exchange import DROP, Action, ActionStream, EngineRequest, EngineResponse, Wait, dumps
 from ._faults import MALFORMED, UNKNOWN_EVENT, UNKNOWN_FIELD, UNKNOWN_STEP, FaultPlan
 from ._ids import IdFactory
 from ._inputs import normalise_input
 from ._legacy import is_legacy
-from ._redact import redact_headers, redact_json, redact_query, redact_text
+from ._limits import Limits, parse_json_body, too_large
+from ._redact import redact_text
 from ._reply import Reply, Responder, Turn, usage_for
+from ._request_log import UNPARSED, RecordedRequest, RequestLog
 from ._state import InteractionRecord, Store, Timing
 from ._validate import check_auth, validate_create
 
@@ -34,21 +35,10 @@ _ROUTE = re.compile(
     r"(?:/(?P<id>[^/:]+)(?P<cancel>/cancel|:cancel)?)?/?$"
 )
 logger = logging.getLogger("gemini_interactions.server")
-MAX_RECORDED = 10_000
+__all__ = ["Engine", "RecordedRequest"]
 # A live stream waits for its next event in slices this long, so a cancel is noticed quickly.
 WAIT_SLICE = 0.05
 SSE_HEADERS = [("content-type", "text/event-stream"), ("cache-control", "no-cache")]
-
-
-@dataclass
-class RecordedRequest:
-    """A request as the server received it, credentials redacted (for assertions in tests)."""
-
-    method: str
-    path: str
-    query: list[tuple[str, str]]
-    headers: dict[str, str]
-    json: Any = None
 
 
 @dataclass
@@ -92,7 +82,9 @@ class Engine:
         data_only_framing: bool = False,
         queue_seconds: float = 0.0,
         strict_cassette: bool = False,
+        limits: Limits | None = None,
     ) -> None:
+        self.limits = limits = limits or Limits()
         self.responders = responders
         self.strict_cassette = strict_cassette
         self.clock = clock
@@ -103,43 +95,51 @@ class Engine:
         self.require_auth = require_auth
         self.data_only_framing = data_only_framing
         self.queue_seconds = queue_seconds
-        self.store = Store()
-        self.requests: list[RecordedRequest] = []
+        self.store = Store(limits.max_stored, limits.max_stored_bytes)
+        self.request_log = RequestLog(limits.max_logged, limits.max_logged_bytes)
         self._tokens: dict[str, _Pending] = {}
         self._lock = threading.RLock()
 
     # ----------------------------------------------------------------- entry points
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self.request_log.entries
+
+    def takes_body(self, path: str) -> bool:
+        """Whether a request to ``path`` has a body worth reading (the HTTP face drains others)."""
+        return self.recorder is not None or _ROUTE.match(path) is not None
+
     def handle(self, request: EngineRequest) -> EngineResponse:
-        self._remember(request)
+        body, refused = self._intake(request)
+        if refused is not None:
+            return refused.response()
         if self.recorder is not None and request.path != "/health":
             return self.recorder.forward_sync(request)
-        return self._dispatch(request)
+        return self._dispatch(request, body)
 
     async def handle_async(self, request: EngineRequest) -> EngineResponse:
-        self._remember(request)
+        body, refused = self._intake(request)
+        if refused is not None:
+            return refused.response()
         if self.recorder is not None and request.path != "/health":
             return await self.recorder.forward_async(request)
-        return self._dispatch(request)
+        return self._dispatch(request, body)
 
-    def _remember(self, request: EngineRequest) -> None:
-        try:
-            body = json.loads(request.body) if request.body else None
-        except ValueError:
-            body = request.body.decode("utf-8", "replace")
-        if len(self.requests) >= MAX_RECORDED:
-            # A long-running server keeps the most recent requests only.
-            del self.requests[: MAX_RECORDED // 2]
-        self.requests.append(
-            RecordedRequest(
-                request.method,
-                request.path,
-                redact_query(request.query),
-                redact_headers(request.headers),
-                redact_json(body),
-            )
-        )
+    def _intake(self, request: EngineRequest) -> tuple[Any, ApiError | None]:
+        """The parsed body, or the 4xx that refuses it; either way the request is logged."""
+        body: Any = None
+        refused: ApiError | None = None
+        if request.size > self.limits.max_body_bytes:
+            body, refused = UNPARSED, too_large(request.size, self.limits.max_body_bytes)
+        elif request.body:
+            try:
+                body = parse_json_body(request.body, self.limits.max_json_depth)
+            except ApiError as error:
+                body, refused = UNPARSED, error
+        self.request_log.add(request, body)
+        return body, refused
 
-    def _dispatch(self, request: EngineRequest) -> EngineResponse:
+    def _dispatch(self, request: EngineRequest, body: Any) -> EngineResponse:
         if request.path == "/health":
             return EngineResponse.json(200, {"status": "ok"})
         try:
@@ -152,7 +152,7 @@ class Engine:
                 raise error
             iid, cancel, method = route["id"], route["cancel"], request.method
             if iid is None and method == "POST":
-                return self._create(request)
+                return self._create(request, body)
             if iid is not None and cancel and method == "POST":
                 return self._local_or_cassette(request, iid, self._cancel)
             if iid is not None and not cancel and method == "GET":
@@ -177,11 +177,7 @@ class Engine:
         return result
 
     # ----------------------------------------------------------------- create
-    def _create(self, request: EngineRequest) -> EngineResponse:
-        try:
-            body = json.loads(request.body or b"null")
-        except ValueError:
-            raise bad_request("Invalid JSON payload received.") from None
+    def _create(self, request: EngineRequest, body: Any) -> EngineResponse:
         legacy = is_legacy(request.headers.get("api-revision"))
         if not isinstance(body, dict):
             raise bad_request("Invalid JSON payload received. Expected an object.")
@@ -192,6 +188,12 @@ class Engine:
                 return replay
         validate_create(body)
         prev = self.store.get(prev_id) if prev_id else None
+        if prev is not None and prev.chain_bytes() + request.size > self.limits.max_stored_bytes:
+            raise bad_request(
+                "The conversation is longer than the local server keeps "
+                f"({self.limits.max_stored_bytes // (1024 * 1024)} MB, --max-stored-mb): "
+                "start a new one (no previous_interaction_id)."
+            )
         if body.get("continuation_token"):
             return self._continue(body, prev)
         input_steps = normalise_input(body.get("input"), legacy=legacy)
@@ -217,7 +219,9 @@ class Engine:
         if reply.faults is not None and (error := reply.faults.take_http_error()):
             raise error
         hops = split_hops(reply.steps, reply.hops) if reply.hops > 1 else [reply.steps]
-        record = self._record(turn, reply, hops[0], prev_id, len(hops) > 1, reply.hints)
+        record = self._record(
+            turn, reply, hops[0], prev_id, len(hops) > 1, reply.hints, request.size
+        )
         if len(hops) > 1:
             self._register(record, turn, reply, hops[1:])
         return self._respond_created(record, body, reply)
@@ -261,6 +265,7 @@ class Engine:
         prev_id: str | None,
         more_hops: bool,
         hints: dict[int, list[str]],
+        size: int,
     ) -> InteractionRecord:
         body = turn.body
         plans = self._plans(reply)
@@ -297,8 +302,11 @@ class Engine:
         timing = Timing(reply.chunk_size, reply.latency, reply.step_delay, queue, hints)
         record.faults = plans
         record.build(timing, error_after)
+        record.request_bytes = size
+        prev = self.store.get(prev_id) if prev_id and prev_id in self.store else None
+        record.history_bytes = prev.chain_bytes() if prev is not None else 0
         if record.store:
-            self.store.put(record)
+            self.store.put(record, self.clock.now())
         return record
 
     def _plans(self, reply: Reply) -> list[FaultPlan]:
@@ -324,6 +332,8 @@ class Engine:
         with self._lock:
             self._tokens[record.continuation_token] = pending
             self._tokens[record.checkpoint_token] = pending
+            while len(self._tokens) > 2 * self.limits.max_stored:
+                del self._tokens[next(iter(self._tokens))]
 
     def _continue(self, body: dict[str, Any], prev: InteractionRecord | None) -> EngineResponse:
         token = str(body["continuation_token"])
@@ -358,7 +368,7 @@ class Engine:
             model=reply.model,
             source=reply.source,
         )
-        record = self._record(turn, reply, steps, pending.owner, bool(rest), {})
+        record = self._record(turn, reply, steps, pending.owner, bool(rest), {}, len(dumps(body)))
         if rest:
             self._register(record, turn, reply, rest)
         return self._respond_created(record, body, reply)

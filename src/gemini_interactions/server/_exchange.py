@@ -84,6 +84,12 @@ class EngineRequest:
     body: bytes = b""
     in_process: bool = False
     """It came through the in-process transport, so from this very process, not a socket."""
+    body_bytes: int | None = None
+    """The body's size when the HTTP face did not keep it (too large, or a route without one)."""
+
+    @property
+    def size(self) -> int:
+        return len(self.body) if self.body_bytes is None else self.body_bytes
 
     def param(self, name: str) -> str | None:
         for key, value in self.query:

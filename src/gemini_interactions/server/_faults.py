@@ -7,6 +7,7 @@ reached this plan.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -50,6 +51,20 @@ class FaultPlan:
     _lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
+
+    def __post_init__(self) -> None:
+        # A negative count or delay would silently mean "never" (or crash mid-stream): refuse it.
+        for name, low in _LOWEST.items():
+            value = getattr(self, name)
+            if value is None or isinstance(value, bool):
+                continue
+            if not math.isfinite(value) or value < low:
+                wanted = "a positive number" if low > 0 else "0 or more"
+                raise ValueError(f"fault option {name}={value!r}: must be {wanted}")
+        if self.http_status is not None and not 400 <= self.http_status <= 599:
+            raise ValueError(
+                f"fault option http_status={self.http_status!r}: must be an HTTP error (400-599)"
+            )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaultPlan:
@@ -118,6 +133,20 @@ class FaultPlan:
     def counters(self) -> dict[str, int]:
         """Faults actually injected so far: HTTP errors answered, streams cut."""
         return {"http_errors": self._failed, "drops": self._dropped}
+
+
+# The smallest value each numeric option accepts.
+_LOWEST: dict[str, float] = {
+    "fail_first": 0,
+    "retry_after": 0,
+    "drop_after_events": 0,
+    "drops": 0,
+    "trickle": 0,
+    "trickle_bytes": 1,
+    "error_after_events": 0,
+    "malformed_after_events": 0,
+    "unknown_event_after": 0,
+}
 
 
 def _fits(value: Any, kind: str) -> bool:

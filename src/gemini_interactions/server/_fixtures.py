@@ -28,6 +28,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -296,11 +297,15 @@ class FixtureSet:
     def __init__(self, fixtures: list[Fixture], ids: IdFactory) -> None:
         self.fixtures = fixtures
         self._ids = ids
+        # The HTTP face answers requests in worker threads: a fixture with ``times`` must not
+        # be used twice by two requests matching at once.
+        self._lock = threading.Lock()
 
     def respond(self, turn: Turn) -> Reply | None:
-        for fixture in self.fixtures:
-            if fixture.matches(turn):
-                return fixture.reply(self._ids)
+        with self._lock:
+            for fixture in self.fixtures:
+                if fixture.matches(turn):
+                    return fixture.reply(self._ids)
         return None
 
 

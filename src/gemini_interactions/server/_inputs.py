@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._errors import bad_request
+from ._faults import UNKNOWN_STEP
 
 CONTENT_TYPES = frozenset({"text", "image", "audio", "document", "video"})
 # Blocks that were content in the legacy revision but are steps in the current one.
@@ -28,16 +29,39 @@ LEGACY_STEP_BLOCKS = frozenset(
     }
 )
 
+# Every step type of the steps revision, plus the one this server's own fault injection emits
+# (a client echoing it back in stateless history must not be refused).
+STEP_TYPES = LEGACY_STEP_BLOCKS | {
+    "user_input",
+    "model_output",
+    "retrieval_call",
+    "retrieval_result",
+    "processing_call",
+    "processing_result",
+    str(UNKNOWN_STEP["type"]),
+}
+
 Step = dict[str, Any]
 
 
-def _content(block: Any) -> dict[str, Any]:
+def _unknown_type(where: str, kind: object, known: frozenset[str]) -> Exception:
+    listed = ", ".join(sorted(known))
+    return bad_request(
+        f"Invalid value at '{where}.type' ({kind!r}): not a known type; expected one of {listed}."
+    )
+
+
+def _content(block: Any, where: str = "input", legacy: bool = False) -> dict[str, Any]:
     if isinstance(block, str):
         return {"type": "text", "text": block}
     if not isinstance(block, dict):
-        raise bad_request(f"Invalid content block: {block!r}")
+        raise bad_request(f"Invalid content block at '{where}': {str(block)[:80]!r}")
     if "type" not in block and "text" in block:
         return {"type": "text", **block}
+    # The legacy revision carried calls and results as content blocks.
+    known = CONTENT_TYPES | LEGACY_STEP_BLOCKS if legacy else CONTENT_TYPES
+    if block.get("type") not in known:
+        raise _unknown_type(where, block.get("type"), known)
     return dict(block)
 
 
@@ -57,7 +81,8 @@ def normalise_input(value: Any, *, legacy: bool) -> list[Step]:
     if value is None:
         return []
     if isinstance(value, str):
-        return [_user([{"type": "text", "text": value}])]
+        # Like an empty list: there is nothing to answer (the caller's 400 says so).
+        return [_user([{"type": "text", "text": value}])] if value else []
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
@@ -66,15 +91,16 @@ def normalise_input(value: Any, *, legacy: bool) -> list[Step]:
         return [_user([_content(item) for item in value])]
     steps: list[Step] = []
     pending: list[dict[str, Any]] = []
-    for item in value:
+    for position, item in enumerate(value):
+        where = f"input[{position}]"
         if _is_content(item):
-            pending.append(_content(item))
+            pending.append(_content(item, where))
             continue
         if pending:
             steps.append(_user(pending))
             pending = []
         if not isinstance(item, dict):
-            raise bad_request(f"Invalid value in 'input': {item!r}")
+            raise bad_request(f"Invalid value at '{where}': {str(item)[:80]!r}")
         if "role" in item and "type" not in item:
             if not legacy:
                 raise bad_request(
@@ -91,7 +117,10 @@ def normalise_input(value: Any, *, legacy: bool) -> list[Step]:
                     f"Invalid value at 'input': a {item['type']} step's 'content' is a list of "
                     'content blocks, e.g. [{"type": "text", "text": "..."}].'
                 )
-            steps.append({**item, "content": [_content(block) for block in content]})
+            blocks = [_content(b, f"{where}.content[{i}]", legacy) for i, b in enumerate(content)]
+            steps.append({**item, "content": blocks})
+        elif item["type"] not in STEP_TYPES:
+            raise _unknown_type(where, item["type"], STEP_TYPES | CONTENT_TYPES)
         else:
             steps.append(dict(item))
     if pending:
@@ -107,7 +136,7 @@ def _legacy_turn(turn: dict[str, Any]) -> list[Step]:
     plain: list[dict[str, Any]] = []
     kind = "model_output" if role == "model" else "user_input"
     for block in blocks:
-        content = _content(block)
+        content = _content(block, "input", legacy=True)
         if content.get("type") in LEGACY_STEP_BLOCKS:
             if plain:
                 steps.append({"type": kind, "content": plain})

@@ -15,6 +15,7 @@ from ._exchange import EngineRequest, EngineResponse
 from ._faults import FaultPlan
 from ._fixtures import Fixture, FixtureSet, load_fixtures
 from ._ids import IdFactory
+from ._limits import Limits
 from ._offline_model import OfflineModel
 from ._reply import Responder
 from ._transport import AsyncLocalTransport, LocalTransport
@@ -48,6 +49,8 @@ class LocalServer:
     - ``queue_seconds``: background interactions start ``queued`` for this long.
     - ``strict_cassette``: a create the cassette did not record is a 400 saying which fields
       differ, instead of an answer from the offline model (for exact replays of old work).
+    - ``limits``: body size, JSON nesting, and how many interactions and logged requests are
+      kept (``Limits``); the defaults keep a long-running server's memory flat.
     """
 
     def __init__(
@@ -65,6 +68,7 @@ class LocalServer:
         data_only_framing: bool = False,
         queue_seconds: float = 0.0,
         strict_cassette: bool = False,
+        limits: Limits | None = None,
     ) -> None:
         if (record is None) != (upstream is None):
             raise ValueError("record mode needs both 'record' (a file) and 'upstream' (a URL)")
@@ -99,11 +103,13 @@ class LocalServer:
             data_only_framing=data_only_framing,
             queue_seconds=queue_seconds,
             strict_cassette=strict_cassette,
+            limits=limits,
         )
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received, credentials redacted, oldest first."""
+        """The requests received (the newest, within ``Limits``), credentials redacted, oldest
+        first."""
         return self.engine.requests
 
     def handle(self, request: EngineRequest) -> EngineResponse:

@@ -15,12 +15,15 @@ import operator
 import re
 from typing import Any
 
+from ._errors import bad_request
 from ._ids import IdFactory
 from ._inputs import texts_of
 from ._reply import Reply, Step, Turn
-from ._schema_values import Schema, example_value
+from ._schema_values import Schema, SchemaRefused, example_value
+from ._tool_calls import PLACE_NAMES, QUERY_NAMES, plan_calls
 
 OFFLINE_MODEL = "offline-demo"
+PROMPT_SCAN = 20_000
 BANNER = "**Offline demo model** — this answer was made up locally; no Gemini model was called."
 
 _ARITHMETIC = re.compile(r"\d+(?:\.\d+)?(?:\s*[-+*/×x]\s*\d+(?:\.\d+)?)+")
@@ -37,8 +40,6 @@ _OPS = {
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
 }
-PLACE_NAMES = frozenset({"location", "city", "place", "address", "country", "region", "where"})
-QUERY_NAMES = frozenset({"query", "q", "topic", "search", "term", "text", "prompt", "subject"})
 
 
 def _evaluate(expression: str) -> float | None:
@@ -72,8 +73,21 @@ def subject_of(prompt: str) -> str:
     return " ".join(words[-4:]) if words else "your question"
 
 
+def _earlier_texts(turn: Turn) -> list[str]:
+    """Earlier user turns: stored history and, in stateless chains, earlier steps of this input."""
+    users = [s for s in turn.conversation if s.get("type") == "user_input"]
+    return [" ".join(t)[:PROMPT_SCAN] for t in (texts_of(s) for s in users[:-1]) if t]
+
+
+def _recall(earlier: list[str], prompt: str) -> list[str]:
+    name = next((m.group(1) for t in earlier if (m := _NAME.search(t))), None)
+    if name and "name" in prompt.lower():
+        return [f"Your name is **{name}** (you told me earlier).", ""]
+    return []
+
+
 def _short(text: str, limit: int = 160) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(text[: limit * 8].split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -137,17 +151,23 @@ _SUMMARISE = re.compile(r"^\s*(?:summari[sz]e|tl;?dr)\b[^:]*:\s*(?P<text>.+)", r
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
-def _json_schema(body: dict[str, Any]) -> Schema | None:
-    """The schema of a JSON answer request: ``response_format`` (either revision), else None."""
+def _json_schema(body: dict[str, Any]) -> tuple[Schema, str] | None:
+    """The schema of a JSON answer request and where it is: ``response_format`` (either
+    revision), else None."""
     formats = body.get("response_format")
     items = formats if isinstance(formats, list) else [formats] if formats else []
-    for item in items:
+    for position, item in enumerate(items):
         if isinstance(item, dict) and item.get("mime_type") == "application/json":
             schema = item.get("schema")
-            return schema if isinstance(schema, dict) else {"type": "object"}
+            where = (
+                f"response_format[{position}].schema"
+                if isinstance(formats, list)
+                else ("response_format.schema")
+            )
+            return (schema if isinstance(schema, dict) else {"type": "object"}), where
     if body.get("response_mime_type") == "application/json":
         raw = body.get("response_format")
-        return raw if isinstance(raw, dict) else {"type": "object"}
+        return (raw if isinstance(raw, dict) else {"type": "object"}), "response_format"
     return None
 
 
@@ -173,7 +193,8 @@ class OfflineModel:
 
     # ------------------------------------------------------------------ entry point
     def respond(self, turn: Turn) -> Reply:
-        prompt = turn.user_text
+        # Only the start of a huge prompt is read: the answer stays quick and small whatever comes.
+        prompt = turn.user_text[:PROMPT_SCAN]
         summaries = (turn.body.get("generation_config") or {}).get("thinking_summaries", "auto")
         summaries = (turn.body.get("agent_config") or {}).get("thinking_summaries", summaries)
         show = summaries != "none"
@@ -194,9 +215,10 @@ class OfflineModel:
         steps = [self._thought(f"Answering offline: {_short(prompt, 80)}", show)]
         notes: list[str] = []
         steps += self._tools(turn, prompt, notes)
-        schema = _json_schema(turn.body)
-        if schema is not None:
-            text = json.dumps(self.json_answer(schema, prompt), ensure_ascii=False, indent=2)
+        wanted = _json_schema(turn.body)
+        if wanted is not None:
+            value = self.json_answer(wanted[0], prompt, wanted[1])
+            text = json.dumps(value, ensure_ascii=False, indent=2)
         else:
             text = self._answer(turn, prompt, notes)
         steps.append({"type": "model_output", "content": [{"type": "text", "text": text}]})
@@ -228,25 +250,21 @@ class OfflineModel:
         return pick
 
     def _calls(self, turn: Turn, prompt: str) -> list[Step]:
-        low = prompt.lower()
-        calls: list[Step] = []
-        for tool in turn.function_tools:
-            name = str(tool["name"])
-            spoken = name.replace("_", " ").lower()
-            if name.lower() in low or spoken in low:
-                schema = tool.get("parameters") or tool.get("parameters_json_schema") or {}
-                arguments = example_value(schema, "", self._string_for(prompt))
-                calls.append(
-                    {
-                        "type": "function_call",
-                        "id": self.ids.call("fc"),
-                        "name": name,
-                        "arguments": arguments if isinstance(arguments, dict) else {},
-                    }
-                )
-        return calls
+        try:
+            planned = plan_calls(turn.tools, prompt, self._string_for(prompt))
+        except SchemaRefused as refused:
+            raise bad_request(str(refused)) from None
+        return [
+            {
+                "type": "function_call",
+                "id": self.ids.call("fc"),
+                "name": call.name,
+                "arguments": call.arguments,
+            }
+            for call in planned
+        ]
 
-    def json_answer(self, schema: Schema, prompt: str) -> Any:
+    def json_answer(self, schema: Schema, prompt: str, where: str = "schema") -> Any:
         """A JSON value valid against ``schema``, filled from the prompt where names allow."""
         subject = subject_of(prompt)
 
@@ -258,7 +276,10 @@ class OfflineModel:
                 return f"Offline demo answer about {subject}."
             return f"offline {name}" if name else "offline"
 
-        return example_value(schema, "", pick)
+        try:
+            return example_value(schema, "", pick, where=where)
+        except SchemaRefused as refused:
+            raise bad_request(str(refused)) from None
 
     def _tools(self, turn: Turn, prompt: str, notes: list[str]) -> list[Step]:
         enabled = turn.tool_names
@@ -347,13 +368,9 @@ class OfflineModel:
                 f"**Summary** (offline: the first sentence of your {count} words): {_short(first)}",
                 "",
             ]
-        # Earlier user turns: stored history and, in stateless chains, earlier steps of this input.
-        users = [s for s in turn.conversation if s.get("type") == "user_input"]
-        earlier_text = [" ".join(t) for t in (texts_of(s) for s in users[:-1]) if t]
+        earlier_text = _earlier_texts(turn)
         if earlier_text:
-            name = next((m.group(1) for t in earlier_text if (m := _NAME.search(t))), None)
-            if name and "name" in prompt.lower():
-                lines += [f"Your name is **{name}** (you told me earlier).", ""]
+            lines += _recall(earlier_text, prompt)
             lines += [
                 f"This is turn {turn.turn_number} of our conversation; you began with: "
                 f"*{_short(earlier_text[0], 80)}*",
@@ -364,7 +381,11 @@ class OfflineModel:
             lines += ["Key words I noticed:", *[f"- `{w}`" for w in words], ""]
         if turn.function_tools:
             names = ", ".join(f"`{t['name']}`" for t in turn.function_tools)
-            lines += [f"Tools you declared: {names} (name one in your prompt to see a call).", ""]
+            lines += [
+                f"Tools you declared: {names} (none matches this prompt; ask for what one "
+                "does, or name it, to see a call).",
+                "",
+            ]
         lines += notes
         return "\n".join(lines).rstrip() + "\n"
 
@@ -374,8 +395,9 @@ class OfflineModel:
             shown = json.dumps(result.get("result"), ensure_ascii=False)
             flag = " (reported an error)" if result.get("is_error") else ""
             lines.append(f"- `{result.get('name') or result.get('call_id')}`{flag}: `{shown}`")
-        question = _short(turn.user_text, 100)
-        lines += ["", f"So, for *{question}*: the answer is in the tool results above."]
+        question = _short(turn.user_text[:PROMPT_SCAN], 100)
+        lines += ["", *_recall(_earlier_texts(turn), question)]
+        lines += [f"So, for *{question}*: the answer is in the tool results above."]
         return {"type": "model_output", "content": [{"type": "text", "text": "\n".join(lines)}]}
 
     def _background(self, turn: Turn, prompt: str, show: bool, reply: Reply) -> Reply:

@@ -15,8 +15,9 @@ from typing import Any
 
 from ..api._wire import SETTLED_STATUSES
 from ._clock import iso
-from ._errors import not_found
+from ._errors import ApiError, not_found
 from ._events import step_events
+from ._exchange import dumps
 from ._faults import FaultPlan
 from ._ids import event_id
 from ._legacy import block_events, outputs
@@ -37,6 +38,10 @@ ECHOED = (
     "agent_config",
     "environment",
 )
+
+
+# Measured with tracemalloc: a logged event costs about this much beyond its JSON text.
+EVENT_OVERHEAD = 600
 
 
 @dataclass
@@ -81,6 +86,8 @@ class InteractionRecord:
     step_done: list[float] = field(default_factory=list)
     finished: float = 0.0
     cancelled: bool = False
+    request_bytes: int = 0
+    history_bytes: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # ----------------------------------------------------------------- building the log
@@ -229,6 +236,18 @@ class InteractionRecord:
                 res["input"] = self.request["input"]
             return res
 
+    def chain_bytes(self) -> int:
+        """Roughly the size of the conversation up to and including this interaction."""
+        return self.history_bytes + self.request_bytes + len(dumps(self.steps))
+
+    def estimated_size(self) -> int:
+        """Roughly what keeping this record costs: its request, output, event log and the
+        history it holds on to (counted again for each record of a chain, which errs safe)."""
+        with self.lock:
+            # Each logged event is a small dict whose overhead dwarfs its JSON.
+            events = sum(EVENT_OVERHEAD + len(dumps(e.payload)) for e in self.log)
+            return self.chain_bytes() + events
+
     def conversation(self) -> list[Payload]:
         """The chain so far, for a turn that names this interaction as its previous one."""
         with self.lock:
@@ -245,27 +264,66 @@ class InteractionRecord:
 
 
 class Store:
-    """Stored interactions by id; deleted ids stay known so they answer 404, not "unknown"."""
+    """Stored interactions by id, bounded: beyond ``max_count`` records or ``max_bytes`` (their
+    estimated size) the oldest are evicted, finished ones first. Evicted and deleted ids stay
+    known for a while, so they answer a 404 that says what happened."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_count: int = 1000, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_count = max_count
+        self.max_bytes = max_bytes
         self._items: dict[str, InteractionRecord] = {}
+        self._sizes: dict[str, int] = {}
+        self._bytes = 0
+        self._gone: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def put(self, record: InteractionRecord) -> None:
+    def put(self, record: InteractionRecord, now: float) -> None:
+        size = record.estimated_size()
         with self._lock:
+            self._drop(record.id)
             self._items[record.id] = record
+            self._sizes[record.id] = size
+            self._bytes += size
+            while len(self._items) > 1 and (
+                len(self._items) > self.max_count or self._bytes > self.max_bytes
+            ):
+                oldest = next((r for r in self._items.values() if r.done(now)), None)
+                victim = oldest.id if oldest is not None else next(iter(self._items))
+                self._drop(victim)
+                self._forget(victim, "evicted")
+
+    def _drop(self, interaction_id: str) -> InteractionRecord | None:
+        record = self._items.pop(interaction_id, None)
+        self._bytes -= self._sizes.pop(interaction_id, 0)
+        return record
+
+    def _forget(self, interaction_id: str, how: str) -> None:
+        self._gone[interaction_id] = how
+        # Remembering what is gone must not grow without bound either.
+        while len(self._gone) > 10 * self.max_count:
+            del self._gone[next(iter(self._gone))]
+
+    def _missing(self, interaction_id: str) -> ApiError:
+        if self._gone.get(interaction_id) == "evicted":
+            return not_found(
+                f"Interaction {interaction_id!r} was not found: the local server evicted it to "
+                f"stay within its limits (it keeps the newest {self.max_count} interactions, "
+                f"{self.max_bytes // (1024 * 1024)} MB; raise --max-stored / --max-stored-mb)."
+            )
+        return not_found(f"Interaction {interaction_id!r} was not found.")
 
     def get(self, interaction_id: str) -> InteractionRecord:
         with self._lock:
             record = self._items.get(interaction_id)
-        if record is None:
-            raise not_found(f"Interaction {interaction_id!r} was not found.")
+            if record is None:
+                raise self._missing(interaction_id)
         return record
 
     def delete(self, interaction_id: str) -> None:
         with self._lock:
-            if self._items.pop(interaction_id, None) is None:
-                raise not_found(f"Interaction {interaction_id!r} was not found.")
+            if self._drop(interaction_id) is None:
+                raise self._missing(interaction_id)
+            self._forget(interaction_id, "deleted")
 
     def __contains__(self, interaction_id: object) -> bool:
         with self._lock:
@@ -274,3 +332,8 @@ class Store:
     def __len__(self) -> int:
         with self._lock:
             return len(self._items)
+
+    @property
+    def estimated_bytes(self) -> int:
+        with self._lock:
+            return self._bytes
