@@ -359,7 +359,7 @@ def test_secrets_never_leak(caplog: pytest.LogCaptureFixture) -> None:
     assert KEY not in repr(client)
     assert KEY not in repr(client._settings)
     assert all(KEY not in r.getMessage() for r in caplog.records)
-    assert any("retry 1" in r.getMessage() for r in caplog.records)
+    assert any("try 2 of 5" in r.getMessage() for r in caplog.records)
 
 
 def test_continuation_stops_when_a_hop_makes_no_progress() -> None:

@@ -48,6 +48,7 @@ PINNED = {
     "InteractionStatusUpdateEvent",
     "Interactions",
     "InternalServerError",
+    "InvalidAPIKeyError",
     "LegacyEventTranslator",
     "MissingAPIKeyError",
     "ModelOutputStep",
@@ -55,6 +56,7 @@ PINNED = {
     "PermissionDeniedError",
     "PlaceCitation",
     "RateLimitError",
+    "RetryNotice",
     "RetryPolicy",
     "SSEParser",
     "Secret",
@@ -87,6 +89,7 @@ PINNED = {
     "WordInfo",
     "fold_events",
     "parse_event",
+    "retry_notices",
     "to_interaction",
 }
 

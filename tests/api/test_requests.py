@@ -249,9 +249,11 @@ def test_timeouts_default_to_no_read_timeout_and_are_configurable() -> None:
     import httpx
 
     rec = Recorder(lambda r: json_response(DONE))
-    Client(KEY, transport=rec.transport).interactions.get("v1_x")
+    Client(KEY, transport=rec.transport).interactions.create(model="m", input="x")
     default = rec.requests[-1].extensions["timeout"]
-    assert default["connect"] == 10.0 and default["read"] is None
+    assert default["connect"] == 10.0 and default["read"] is None  # a create answers when done
+    Client(KEY, transport=rec.transport).interactions.get("v1_x")
+    assert rec.requests[-1].extensions["timeout"]["read"] == 60.0  # a poll may stall: bounded
     Client(KEY, transport=rec.transport, timeout=3.0).interactions.get("v1_x")
     assert rec.requests[-1].extensions["timeout"]["connect"] == 3.0
     custom = httpx.Timeout(1.0, read=30.0)

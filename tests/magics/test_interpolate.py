@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gemini_interactions.api import Secret
 from gemini_interactions.magics._errors import MagicUsageError
 from gemini_interactions.magics._interpolate import interpolate
 
@@ -34,8 +35,8 @@ def test_a_value_holding_the_api_key_is_refused() -> None:
     ns = {"key": "AIzaSECRET-123456", "cfg": {"k": "x AIzaSECRET-123456"}}
     for text in ("{key}", "{cfg[k]}", "{{{key}}}"):
         with pytest.raises(MagicUsageError, match="holds your API key"):
-            interpolate(text, ns, secrets=("AIzaSECRET-123456",))
-    assert interpolate("{{key}}", ns, secrets=("AIzaSECRET-123456",)) == "{key}"
+            interpolate(text, ns, secrets=(Secret("AIzaSECRET-123456"),))
+    assert interpolate("{{key}}", ns, secrets=(Secret("AIzaSECRET-123456"),)) == "{key}"
 
 
 def test_cell_keeps_templates_and_never_sends_the_key(kernel: Kernel, monkeypatch) -> None:

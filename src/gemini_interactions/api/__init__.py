@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from ._base import WireModel
 from ._client import AsyncClient, Client
-from ._config import Secret
 from ._content import (
     Annotation,
     AudioContent,
@@ -35,6 +34,7 @@ from ._errors import (
     ConflictError,
     GeminiError,
     InternalServerError,
+    InvalidAPIKeyError,
     MissingAPIKeyError,
     NotFoundError,
     PermissionDeniedError,
@@ -64,7 +64,8 @@ from ._events import (
 from ._fold import Fold, fold_events
 from ._interaction import ErrorInfo, Interaction, Usage
 from ._resource import AsyncInteractions, Interactions, to_interaction
-from ._retry import RetryPolicy
+from ._retry import RetryNotice, RetryPolicy, retry_notices
+from ._secret import Secret
 from ._sse import SSEParser
 from ._steps import (
     CodeExecutionCallStep,
@@ -126,6 +127,7 @@ __all__ = [
     "InteractionStatusUpdateEvent",
     "Interactions",
     "InternalServerError",
+    "InvalidAPIKeyError",
     "LegacyEventTranslator",
     "MissingAPIKeyError",
     "ModelOutputStep",
@@ -133,6 +135,7 @@ __all__ = [
     "PermissionDeniedError",
     "PlaceCitation",
     "RateLimitError",
+    "RetryNotice",
     "RetryPolicy",
     "SSEParser",
     "Secret",
@@ -165,5 +168,6 @@ __all__ = [
     "WordInfo",
     "fold_events",
     "parse_event",
+    "retry_notices",
     "to_interaction",
 ]

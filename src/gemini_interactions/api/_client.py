@@ -26,8 +26,10 @@ from ._errors import (
 )
 from ._fold import Fold
 from ._request import RequestSpec
-from ._retry import RetryPolicy
+from ._retry import RetryNotice, RetryPolicy, announce, reason, retry_after, waited_in_scope
+from ._secret import Secret, hold, register, scrub, scrub_data
 from ._sse import DONE, SSEParser
+from ._text import encode_body
 from ._translate_legacy import LegacyEventTranslator
 from ._wire import STEPS_REVISION
 
@@ -36,13 +38,15 @@ logger = logging.getLogger("gemini_interactions.api")
 _AUTH_HEADERS = frozenset({"authorization", "x-goog-api-key"})
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=None, write=60.0, pool=30.0)
-"""No read timeout: streams and background polls can legitimately take minutes."""
+"""No read timeout: a non-streamed create or a background poll can legitimately take minutes."""
+DEFAULT_STALL_TIMEOUT = 60.0
+"""A stream that sends no byte for this long has stalled: it is resumed or fails, never hangs."""
 
 
 class _BaseClient:
     def __init__(
         self,
-        api_key: str | None,
+        api_key: Secret | None,
         *,
         base_url: str | None,
         api_version: str | None,
@@ -60,10 +64,11 @@ class _BaseClient:
         has_transport: bool,
         clock: Callable[[], float] | None,
         environ: Mapping[str, str] | None,
+        stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
     ) -> None:
-        own_auth = {
-            k.lower(): v for k, v in (default_headers or {}).items() if k.lower() in _AUTH_HEADERS
-        }
+        own_auth = [
+            Secret(v) for k, v in (default_headers or {}).items() if k.lower() in _AUTH_HEADERS
+        ]
         self._settings: Settings = resolve(
             api_key=api_key,
             base_url=base_url,
@@ -78,8 +83,15 @@ class _BaseClient:
         )
         self._own_auth = bool(own_auth)
         """The caller's own auth header wins and suppresses the managed one (spec 2.3)."""
-        for value in own_auth.values():
-            self._settings.secrets.extend([value, value.removeprefix("Bearer ").strip()])
+        for value in own_auth:
+            bare = Secret(value.get().removeprefix("Bearer ").strip())
+            self._settings.secrets.extend([value, bare])
+            register(value)
+            register(bare)
+        self.stall_timeout = stall_timeout
+        """Seconds a stream may send nothing before it is resumed or fails (None: forever)."""
+        self.on_retry: Callable[[RetryNotice], None] | None = None
+        """Called with a ``RetryNotice`` before every retry wait (also ``retry_notices``)."""
         self.api_revision = api_revision
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self.auto_continue = auto_continue
@@ -110,6 +122,8 @@ class _BaseClient:
         return str(url.copy_with(username=None, password=None, query=None, fragment=None))
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_settings"):  # shown by a frame dump while __init__ failed
+            return f"{type(self).__name__}(not configured)"
         s = self._settings
         auth = (
             "own-header"
@@ -126,11 +140,19 @@ class _BaseClient:
         )
 
     def redact(self, text: str) -> str:
-        """``text`` with every credential this client knows replaced by ``***``."""
-        for secret in self._settings.secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        """``text`` with every credential this client knows, and any echoed piece of 8 or more
+        characters of one (escaped forms included), replaced by ``***``."""
+        return scrub(text, self._settings.secrets)
+
+    def _timeouts(self, spec: RequestSpec) -> dict[str, float | None]:
+        """A stream, a poll, a cancel or a delete that sends no byte for ``stall_timeout`` has
+        stalled; only a non-streamed create may be silent for long (it answers when done). An
+        explicit read timeout (``timeout=httpx.Timeout(..., read=30)``) wins."""
+        timeouts = self._timeout.as_dict()
+        quiet_is_normal = spec.method == "POST" and not spec.stream and spec.path == "/interactions"
+        if timeouts["read"] is None and self.stall_timeout is not None and not quiet_is_normal:
+            timeouts["read"] = self.stall_timeout
+        return timeouts
 
     def _base_headers(self) -> dict[str, str]:
         headers = dict(self._default_headers)
@@ -141,23 +163,24 @@ class _BaseClient:
         return headers
 
     def _request(self, spec: RequestSpec) -> httpx.Request:
-        headers = self._base_headers()
-        headers["accept"] = "text/event-stream" if spec.stream else "application/json"
+        # The body first: a body that cannot be sent is refused before any header exists.
         content: bytes | None = None
         if spec.json is not None:
-            headers["content-type"] = "application/json"
-            content = json.dumps(spec.json, ensure_ascii=False).encode()
+            content = encode_body(spec.json)
         elif spec.method == "POST":
             content = b""
-        if not self._own_auth:
-            headers.update(self._settings.auth_headers())
+        headers = self._base_headers()
+        headers["accept"] = "text/event-stream" if spec.stream else "application/json"
+        if spec.json is not None:
+            headers["content-type"] = "application/json"
+        # The key is revealed only inside this expression, never held in a local of ours.
         return httpx.Request(
             spec.method,
             self._settings.url(spec.path),
             params=spec.params or None,
-            headers=headers,
+            headers=headers if self._own_auth else {**headers, **self._settings.auth_headers()},
             content=content,
-            extensions={"timeout": self._timeout.as_dict()},
+            extensions={"timeout": self._timeouts(spec)},
         )
 
     def describe(self, spec: RequestSpec) -> dict[str, Any]:
@@ -178,13 +201,22 @@ class _BaseClient:
         url = httpx.URL(self._settings.url(spec.path), params=spec.params or None)
         return {"method": spec.method, "url": str(url), "headers": headers, "json": spec.json}
 
-    def _status_error(self, response: httpx.Response, raw: bytes) -> APIStatusError:
-        text = self.redact(raw.decode("utf-8", "replace"))
+    def _headers(self, response: httpx.Response) -> dict[str, str]:
+        secrets = self._settings.secrets
+        return {scrub(k, secrets): scrub(v, secrets) for k, v in response.headers.items()}
+
+    def _error_text(self, raw: bytes) -> str:
+        """An error body as text, scrubbed at once: a server may echo the key in it, and a
+        frame holding the raw bytes would show it in a verbose traceback."""
+        return self.redact(raw.decode("utf-8", "replace"))
+
+    def _status_error(self, response: httpx.Response, text: str) -> APIStatusError:
         try:
-            body: Any = json.loads(text)
+            # Scrubbed again once parsed: a JSON escape (\u0041...) hides a key from the raw pass.
+            body: Any = scrub_data(json.loads(text), self._settings.secrets)
         except ValueError:
             body = text
-        return status_error(response.status_code, body, dict(response.headers), self.redact)
+        return status_error(response.status_code, body, self._headers(response), self.redact)
 
     def _connection_error(self, exc: httpx.TransportError) -> APIConnectionError:
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
@@ -202,34 +234,54 @@ class _BaseClient:
         attempt: int,
         on_retry: Callable[[], None] | None,
         *,
+        spent: float = 0.0,
         error: httpx.TransportError | None = None,
         response: httpx.Response | None = None,
-        raw: bytes = b"",
+        text: str = "",
     ) -> float:
-        """How long to wait before retrying a failed attempt, or raise when it must not be."""
+        """How long to wait before retrying a failed attempt, or raise when it must not be.
+
+        ``spent``: what this request's earlier attempts and waits took; a retry that would take
+        it (or the ``retry_notices`` block it is in) past ``max_total_wait`` is not made."""
         policy = self.retry_policy
+        spent = max(spent, waited_in_scope())  # the turn's earlier requests' waits count too
+        asked: float | None = None
         if response is not None:
             if attempt >= policy.max_retries or not policy.should_retry_status(
                 response.status_code
             ):
-                raise self._status_error(response, raw)
-            wait, why = policy.delay(attempt + 1, response.headers), f"HTTP {response.status_code}"
+                raise self._status_error(response, text)
+            wait = policy.delay(attempt + 1, response.headers)
+            why = reason(response.status_code)
+            asked = retry_after(response.headers)
+            if asked is not None and asked <= wait:
+                asked = None
+            if spent + wait > policy.max_total_wait:
+                raise self._status_error(response, text)
         else:
             assert error is not None
             if attempt >= policy.max_retries or self._refused_on_this_machine(error):
                 raise self._connection_error(error) from None
-            wait, why = policy.delay(attempt + 1), type(error).__name__
-        logger.info(
-            "%s %s failed (%s); retry %d of %d in %.2fs",
-            spec.method,
-            spec.path,
+            wait, why = policy.delay(attempt + 1), reason(error=error)
+            if spent + wait > policy.max_total_wait:
+                raise self._connection_error(error) from None
+        notice = RetryNotice(
             why,
-            attempt + 1,
-            policy.max_retries,
             wait,
+            attempt + 2,
+            policy.max_retries + 1,
+            asked=asked,
+            status_code=response.status_code if response is not None else None,
         )
+        logger.info("%s %s: %s", spec.method, spec.path, notice)
         if on_retry is not None:
             on_retry()
+        for listener in (self.on_retry, announce):
+            if listener is not None:
+                try:
+                    listener(notice)
+                except Exception:  # a listener's bug must not turn a retry into a failure
+                    logger.exception("a retry listener failed")
         return wait
 
     def _parse_json(self, response: httpx.Response, raw: bytes) -> dict[str, Any]:
@@ -255,7 +307,7 @@ class _BaseClient:
             f"with {what}: {readable_text(text, 200)}",
             status_code=response.status_code,
             body=text[:500],
-            headers=dict(response.headers),
+            headers=self._headers(response),
         )
 
 
@@ -289,7 +341,7 @@ class Client(_BaseClient):
 
     def __init__(
         self,
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         *,
         base_url: str | None = None,
         api_version: str | None = None,
@@ -308,7 +360,9 @@ class Client(_BaseClient):
         http_client: httpx.Client | None = None,
         clock: Callable[[], float] | None = None,
         environ: Mapping[str, str] | None = None,
+        stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
     ) -> None:
+        api_key = hold(api_key)  # from here on only the holder: no frame dump shows the key
         super().__init__(
             api_key,
             base_url=base_url,
@@ -327,6 +381,7 @@ class Client(_BaseClient):
             has_transport=transport is not None or http_client is not None,
             clock=clock,
             environ=environ,
+            stall_timeout=stall_timeout,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(transport=transport, timeout=self._timeout)
@@ -336,22 +391,28 @@ class Client(_BaseClient):
 
     def send(self, spec: RequestSpec, on_retry: Callable[[], None] | None = None) -> httpx.Response:
         """Send with retries; the response is open (stream) or read, and always a success."""
-        attempt = 0
+        attempt, waited, started = 0, 0.0, time.monotonic()
         while True:
+            # Fake sleeps (tests) count what they were asked; real time counts slow attempts.
+            spent = max(waited, time.monotonic() - started)
             try:
                 response = self._http.send(self._request(spec), stream=True)
             except httpx.TransportError as exc:
-                wait = self._next_wait(spec, attempt, on_retry, error=exc)
+                spent = max(waited, time.monotonic() - started)
+                wait = self._next_wait(spec, attempt, on_retry, spent=spent, error=exc)
             else:
                 if response.status_code < 400:
                     if not spec.stream:
                         response.read()
                         response.close()
                     return response
-                raw = response.read()
+                text = self._error_text(response.read())
                 response.close()
-                wait = self._next_wait(spec, attempt, on_retry, response=response, raw=raw)
+                wait = self._next_wait(
+                    spec, attempt, on_retry, spent=spent, response=response, text=text
+                )
             attempt += 1
+            waited += wait
             self.retry_policy.sleep(wait)
 
     def request_json(self, spec: RequestSpec) -> dict[str, Any]:
@@ -379,7 +440,7 @@ class AsyncClient(_BaseClient):
 
     def __init__(
         self,
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         *,
         base_url: str | None = None,
         api_version: str | None = None,
@@ -399,7 +460,9 @@ class AsyncClient(_BaseClient):
         clock: Callable[[], float] | None = None,
         environ: Mapping[str, str] | None = None,
         sleep: Callable[[float], Any] | None = None,
+        stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
     ) -> None:
+        api_key = hold(api_key)  # from here on only the holder: no frame dump shows the key
         super().__init__(
             api_key,
             base_url=base_url,
@@ -418,6 +481,7 @@ class AsyncClient(_BaseClient):
             has_transport=transport is not None or http_client is not None,
             clock=clock,
             environ=environ,
+            stall_timeout=stall_timeout,
         )
         import asyncio
 
@@ -431,22 +495,27 @@ class AsyncClient(_BaseClient):
     async def send(
         self, spec: RequestSpec, on_retry: Callable[[], None] | None = None
     ) -> httpx.Response:
-        attempt = 0
+        attempt, waited, started = 0, 0.0, time.monotonic()
         while True:
+            spent = max(waited, time.monotonic() - started)
             try:
                 response = await self._http.send(self._request(spec), stream=True)
             except httpx.TransportError as exc:
-                wait = self._next_wait(spec, attempt, on_retry, error=exc)
+                spent = max(waited, time.monotonic() - started)
+                wait = self._next_wait(spec, attempt, on_retry, spent=spent, error=exc)
             else:
                 if response.status_code < 400:
                     if not spec.stream:
                         await response.aread()
                         await response.aclose()
                     return response
-                raw = await response.aread()
+                text = self._error_text(await response.aread())
                 await response.aclose()
-                wait = self._next_wait(spec, attempt, on_retry, response=response, raw=raw)
+                wait = self._next_wait(
+                    spec, attempt, on_retry, spent=spent, response=response, text=text
+                )
             attempt += 1
+            waited += wait
             await self._sleep(wait)
 
     async def request_json(self, spec: RequestSpec) -> dict[str, Any]:

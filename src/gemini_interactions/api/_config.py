@@ -8,34 +8,18 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import APIConnectionError, ConfigurationError, MissingAPIKeyError
+from ._secret import Secret, check_key, register
 from ._wire import BETA_API_VERSION, DEFAULT_API_VERSION, DEFAULT_VERTEX_API_VERSION
 
 DEVELOPER_HOST = "https://generativelanguage.googleapis.com"
 VERTEX_GLOBAL_HOST = "https://aiplatform.googleapis.com"
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
-
-
-class Secret:
-    """A string that never shows itself in a repr or str."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def get(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
 
 
 def vertex_host(location: str) -> str:
@@ -46,9 +30,57 @@ def vertex_host(location: str) -> str:
     return f"https://{location}-aiplatform.googleapis.com"
 
 
+class _Masked(Mapping[str, str]):
+    """The environment, read as usual but shown as ``<environment>``: a frame dump of the
+    config path (``%xmode Verbose``) would otherwise print every variable, the key included."""
+
+    __slots__ = ("_env",)
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def __getitem__(self, name: str) -> str:
+        return self._env[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._env)
+
+    def __len__(self) -> int:
+        return len(self._env)
+
+    def __repr__(self) -> str:
+        return "<environment>"
+
+
 def _env(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
+
+
+def _env_key(environ: Mapping[str, str], name: str) -> Secret | None:
+    """A key from the environment, held in a ``Secret`` from the first moment."""
+    if not environ.get(name, "").strip():
+        return None
+    return check_key(Secret(environ[name]), name)
+
+
+def _key(api_key: str | Secret | None, environ: Mapping[str, str]) -> Secret | None:
+    """The key to use, checked once: the argument, else GOOGLE_API_KEY, else GEMINI_API_KEY."""
+    if api_key is not None and (api_key.get() if isinstance(api_key, Secret) else api_key):
+        return check_key(api_key, "api_key=")
+    google, gemini = _env_key(environ, "GOOGLE_API_KEY"), _env_key(environ, "GEMINI_API_KEY")
+    if google and gemini and google != gemini:
+        warnings.warn(
+            "Both GOOGLE_API_KEY and GEMINI_API_KEY are set; using GOOGLE_API_KEY.",
+            stacklevel=4,
+        )
+    return google or gemini
+
+
+def _settings(key: Secret | None, **fields: Any) -> Settings:
+    if key is not None:
+        register(key)
+    return Settings(api_key=key, secrets=[key] if key else [], **fields)
 
 
 @dataclass
@@ -61,7 +93,7 @@ class Settings:
     api_key: Secret | None = None
     credentials: Any = field(default=None, repr=False)
     """google-auth credentials (Vertex with project/location); refreshed before each attempt."""
-    secrets: list[str] = field(default_factory=list, repr=False)
+    secrets: list[Secret] = field(default_factory=list, repr=False)
     """Every credential string known to this client, for redaction."""
 
     def url(self, path: str) -> str:
@@ -75,10 +107,11 @@ class Settings:
         creds = self.credentials
         if not getattr(creds, "valid", False) or getattr(creds, "expired", False):
             _refresh(creds)
-        token = str(creds.token)
+        token = Secret(str(creds.token))
         if token not in self.secrets:
             self.secrets.append(token)
-        headers = {"authorization": f"Bearer {token}"}
+            register(token)
+        headers = {"authorization": f"Bearer {token.get()}"}
         quota = getattr(creds, "quota_project_id", None)
         if quota:
             headers["x-goog-user-project"] = str(quota)
@@ -140,7 +173,7 @@ def _version(from_env: str | None, default: str, beta: str) -> str:
 
 def resolve(
     *,
-    api_key: str | None,
+    api_key: str | Secret | None,
     base_url: str | None,
     api_version: str | None,
     vertex: bool | None,
@@ -153,7 +186,7 @@ def resolve(
 ) -> Settings:
     """``external_auth``: the caller sends its own ``Authorization`` or ``x-goog-api-key``
     header, so no key or Application Default Credentials are looked for."""
-    env = os.environ if environ is None else environ
+    env = _Masked(os.environ if environ is None else environ)
     if vertex is None:
         flag = _env(env, "GOOGLE_GENAI_USE_ENTERPRISE") or _env(env, "GOOGLE_GENAI_USE_VERTEXAI")
         vertex = (flag or "").lower() in _TRUE
@@ -162,28 +195,14 @@ def resolve(
     if not vertex:
         if project or location:
             raise ConfigurationError("project and location are for Vertex AI: pass vertex=True.")
-        key = api_key
-        if key is None:
-            google_key, gemini_key = _env(env, "GOOGLE_API_KEY"), _env(env, "GEMINI_API_KEY")
-            if google_key and gemini_key and google_key != gemini_key:
-                warnings.warn(
-                    "Both GOOGLE_API_KEY and GEMINI_API_KEY are set; using GOOGLE_API_KEY.",
-                    stacklevel=3,
-                )
-            key = google_key or gemini_key
-        key = key.strip() if key else None
+        key = _key(api_key, env) if api_key is None or api_key else None
         base = base_url or _env(env, "GEMINI_BASE_URL") or _env(env, "GOOGLE_GEMINI_BASE_URL")
         if not key and require_key and not base and not external_auth:
             raise MissingAPIKeyError(
                 "No API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or pass api_key=."
             )
         version = api_version or _version(version_env, DEFAULT_API_VERSION, BETA_API_VERSION)
-        return Settings(
-            base_url=(base or DEVELOPER_HOST).rstrip("/"),
-            prefix=f"/{version}",
-            api_key=Secret(key) if key else None,
-            secrets=[key] if key else [],
-        )
+        return _settings(key, base_url=(base or DEVELOPER_HOST).rstrip("/"), prefix=f"/{version}")
 
     version = api_version or _version(
         version_env, DEFAULT_VERTEX_API_VERSION, DEFAULT_VERTEX_API_VERSION
@@ -205,7 +224,7 @@ def resolve(
             vertex=True,
             credentials=creds,
         )
-    key = api_key or _env(env, "GOOGLE_API_KEY") or _env(env, "GEMINI_API_KEY")
+    key = _key(api_key, env)
     if not key:
         if (credentials is not None or external_auth) and base:
             return Settings(
@@ -218,12 +237,7 @@ def resolve(
             "Vertex AI needs a project (GOOGLE_CLOUD_PROJECT or project=) or, for express "
             "mode, an API key."
         )
-    key = key.strip()
     # Express mode: Vertex with an API key and no project/location segment.
-    return Settings(
-        base_url=(base or VERTEX_GLOBAL_HOST).rstrip("/"),
-        prefix=f"/{version}",
-        vertex=True,
-        api_key=Secret(key),
-        secrets=[key],
+    return _settings(
+        key, base_url=(base or VERTEX_GLOBAL_HOST).rstrip("/"), prefix=f"/{version}", vertex=True
     )

@@ -4,7 +4,8 @@
 
     GeminiError                       anything this package raises on purpose
     ├── ConfigurationError            bad Vertex settings, bad arguments to create()
-    │   └── MissingAPIKeyError        no API key (or other credentials) was found
+    │   ├── MissingAPIKeyError        no API key (or other credentials) was found
+    │   └── InvalidAPIKeyError        the key has a line break, space or invisible character
     ├── WaitTimeoutError              wait() gave up before the interaction finished
     └── APIError                      the API (or the way to it) failed; .message, .interaction
         ├── APIConnectionError        could not connect, or the connection broke
@@ -46,6 +47,17 @@ class ConfigurationError(GeminiError):
 
 class MissingAPIKeyError(ConfigurationError):
     """No API key was passed or found in the environment (and no other credentials)."""
+
+
+class InvalidAPIKeyError(ConfigurationError):
+    """The configured key cannot be a key (a line break, a space, an invisible character).
+
+    IPython shows it as one line, without a traceback in any ``%xmode``: the message says all a
+    user needs, and no frame is shown that could hold the key.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
 
 
 class WaitTimeoutError(GeminiError):

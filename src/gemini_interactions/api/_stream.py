@@ -76,6 +76,10 @@ class _StreamCore:
         if self._skip:  # a replay from the start, of events without ids: seen already
             self._skip -= 1
             return None
+        kind = payload.get("event_type")
+        if not (isinstance(kind, str) and kind in _DELTAS):
+            # Errors and status events may echo the key back; deltas (the hot path) are content.
+            payload = _scrubbed(payload, self.redact)
         event = self.translator.translate(payload)
         if not self.fold.feed(event):
             return None
@@ -105,13 +109,14 @@ class _StreamCore:
             data = None
         if not isinstance(data, dict):
             text = self.redact(raw.decode("utf-8", "replace"))
+            del raw, data  # what a verbose traceback would show of this frame: scrubbed only
             kind = response.headers.get("content-type") or "no content type"
             error = APIStatusError(
                 f"HTTP {response.status_code}: expected an event stream but the server answered "
                 f"with {kind}: {readable_text(text, 200) or '(empty)'}",
                 status_code=response.status_code,
                 body=text[:500],
-                headers=dict(response.headers),
+                headers={self.redact(k): self.redact(v) for k, v in response.headers.items()},
             )
             error.interaction = self.interaction()
             raise error
@@ -149,6 +154,14 @@ class _StreamCore:
 
     def next_request(self, error: BaseException | None) -> RequestSpec | None:
         fold = self.fold
+        stalled = _stall_seconds(error)
+        if stalled is not None and not self._new_events and self.resumes:
+            # A resume that stalled before bringing anything: the server is stuck, not slow.
+            raise StreamDroppedError(
+                f"The server sent nothing for {stalled:g} s (the client's stall_timeout), "
+                "also after resuming, so the stream was given up.",
+                interaction=self.interaction(),
+            )
         if fold.terminal:
             status = fold.meta.get("status")
             token = fold.meta.get("continuation_token")
@@ -179,8 +192,10 @@ class _StreamCore:
         if checkpoint is not None:
             return checkpoint
         why = f" ({type(error).__name__}: {error})" if error is not None else ""
+        if stalled is not None:
+            why = f": the server sent nothing for {stalled:g} s (the client's stall_timeout)"
         raise StreamDroppedError(
-            f"The stream ended before the interaction finished{why}.",
+            self.redact(f"The stream ended before the interaction finished{why}."),
             interaction=self.interaction(),
         )
 
@@ -191,6 +206,28 @@ class _StreamCore:
 
 
 _DROPS = (httpx.TransportError,)
+_DELTAS = frozenset({"step.delta", "content.delta"})
+
+
+def _scrubbed(value: Any, redact: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, redact) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, redact) for v in value]
+    return value
+
+
+def _stall_seconds(error: BaseException | None) -> float | None:
+    """The stall timeout that ``error`` is, or None when it is another failure."""
+    if not isinstance(error, httpx.ReadTimeout):
+        return None
+    try:
+        seconds = error.request.extensions.get("timeout", {}).get("read")
+    except RuntimeError:  # an error raised without a request
+        return None
+    return float(seconds) if isinstance(seconds, (int, float)) else None
 
 
 def _content_type(response: httpx.Response) -> str:

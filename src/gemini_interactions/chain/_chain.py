@@ -245,6 +245,11 @@ class Chain:
         except KeyboardInterrupt:
             watcher.on_end(turn)
             raise
+        except Exception as exc:
+            # Anything else (a body that cannot be sent, a bug in an observer) still ends the
+            # turn as failed with one message; the cause stays attached for debugging.
+            watcher.on_end(turn)
+            raise TurnFailedError(turn.error or str(exc), turn, exc) from exc
         if turn.status == "running":
             self._pending[turn.number] = (head_at_send, prepared.schema, client)
         else:

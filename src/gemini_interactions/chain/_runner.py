@@ -3,6 +3,11 @@
 Everything is recorded on the ``Turn`` as it happens (each request body before it is sent, each
 interaction when its round ends, partial ones on failure), so a turn that fails or is interrupted
 still tells the truth about what was sent and received.
+
+Whatever goes wrong inside a turn (the server, the stream, a body that cannot be encoded, a bug
+in an observer) ends it as ``failed`` or ``interrupted``: no turn is left "streaming". Text that
+cannot be sent (lone surrogates) and numbers JSON cannot carry (NaN, Infinity) are replaced
+before sending, and the turn says so in one line (``Turn.notices`` and ``on_notice``).
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..api._errors import APIError, StreamDroppedError
+from ..api._errors import APIError, GeminiError, StreamDroppedError
 from ..api._events import StepDeltaEvent, TextDelta, ThoughtSummaryDelta
+from ..api._retry import RetryNotice, retry_notices
+from ..api._text import clean
 from ._options import PreparedTurn
 from ._tools import run_call
 from ._turn import Turn, TurnObserver
@@ -68,7 +75,7 @@ class _Round:
             if exc.interaction is not None:
                 self.turn.interactions.append(exc.interaction)
             raise
-        except APIError:
+        except Exception:
             partial = stream.interaction
             if partial.id or partial.steps:
                 self.turn.interactions.append(partial)
@@ -81,60 +88,40 @@ class _Round:
         return interaction
 
 
+def notify(turn: Turn, observer: TurnObserver, notice: str | None) -> None:
+    """Record a one-line notice on the turn and pass it to the observer."""
+    if notice:
+        turn.notices.append(notice)
+        observer.on_notice(turn, notice)
+
+
+def _sendable(
+    params: dict[str, Any], turn: Turn, observer: TurnObserver, what: str
+) -> dict[str, Any]:
+    """``params`` with text that cannot be sent replaced, said in one line when anything was.
+    A NaN in the options is left for the client to refuse: it is a mistake, not data."""
+    cleaned = clean(params, numbers=False)
+    notify(turn, observer, cleaned.notice(what))
+    value: dict[str, Any] = cleaned.value
+    return value
+
+
+def _unexpected(exc: BaseException) -> str:
+    if isinstance(exc, GeminiError):
+        return str(exc)
+    return f"The turn failed on this side before it ended: {type(exc).__name__}: {exc}"
+
+
 def run_turn(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnObserver) -> None:
     """Run ``turn`` to its end, recording everything; raises what interrupted or failed it
-    (``KeyboardInterrupt``, ``APIError``) after setting the turn's status."""
-    base = prepared.base_params()
-    streaming = prepared.options.stream and not prepared.background
-    params: dict[str, Any] = {**base, "input": prepared.first_input(turn.prompt)}
-    if turn.previous_interaction_id:
-        params["previous_interaction_id"] = turn.previous_interaction_id
-    history: list[Any] = []
-    max_rounds = prepared.options.max_tool_rounds
-    round_no = 0
-    turn.status = "streaming" if streaming else "running"
+    (``KeyboardInterrupt``, ``APIError``, anything else) after setting the turn's status."""
+
+    def on_retry(notice: RetryNotice) -> None:
+        observer.on_retry(turn, notice)
+
     try:
-        while True:
-            turn.requests.append(
-                client.interactions.build_request(stream=streaming or None, **params)["json"]
-            )
-            if round_no == 0:
-                observer.on_start(turn)
-            runner = _Round(client, turn, observer)
-            interaction = runner.stream(params) if streaming else runner.send(params)
-            turn.interactions.append(interaction)
-            observer.on_round(turn, interaction)
-            calls = interaction.function_calls
-            if interaction.status != "requires_action" or not calls or prepared.background:
-                break
-            if round_no >= max_rounds:
-                turn.status = "requires_action"
-                turn.error = f"The model still asked for tools after {max_rounds} tool round(s)."
-                return
-            round_no += 1
-            results = []
-            for call in calls:
-                observer.on_tool_call(turn, _pending_run(call, round_no))
-                run = run_call(call, prepared.functions, round_no)
-                turn.tool_runs.append(run)
-                observer.on_tool_result(turn, run)
-                results.append(run.result_step())
-            if prepared.options.store:
-                params = {**base, "input": results, "previous_interaction_id": interaction.id}
-            else:
-                # Nothing is stored server-side: resend the whole exchange (stateless mode).
-                if not history:
-                    history = [{"type": "user_input", "content": _as_content(params["input"])}]
-                steps = [s.to_dict() for s in interaction.steps if s.type != "user_input"]
-                history = [*history, *steps, *results]
-                params = {**base, "input": history}
-        turn.status = interaction.status or ("completed" if interaction.id else "failed")
-        if prepared.background and turn.status in ("queued", "in_progress"):
-            turn.status = "running"
-        elif turn.status == "failed":
-            turn.error = _failure_message(interaction)
-        elif turn.status not in ("completed", "incomplete", "requires_action"):
-            turn.error = turn.error or _failure_message(interaction)
+        with retry_notices(on_retry):
+            _run(client, turn, prepared, observer)
     except KeyboardInterrupt:
         turn.status = "interrupted"
         turn.error = "Interrupted by the user; the partial answer is kept."
@@ -143,9 +130,73 @@ def run_turn(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnO
         turn.status = "failed"
         turn.error = str(exc)
         raise
+    except BaseException as exc:
+        turn.status = "failed"
+        turn.error = _unexpected(exc)
+        raise
     finally:
         if turn.status != "running":
             turn.ended_at = time.time()
+
+
+def _run(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnObserver) -> None:
+    cleaned_prompt = clean(turn.prompt)
+    turn.prompt = cleaned_prompt.value
+    base = _sendable(prepared.base_params(), turn, observer, "the options")
+    streaming = prepared.options.stream and not prepared.background
+    params: dict[str, Any] = {**base, "input": prepared.first_input(turn.prompt)}
+    params = _sendable(params, turn, observer, "the prompt")
+    if cleaned_prompt.replaced:
+        notify(turn, observer, cleaned_prompt.notice("the prompt"))
+    if turn.previous_interaction_id:
+        params["previous_interaction_id"] = turn.previous_interaction_id
+    history: list[Any] = []
+    max_rounds = prepared.options.max_tool_rounds
+    round_no = 0
+    turn.status = "streaming" if streaming else "running"
+    while True:
+        turn.requests.append(
+            client.interactions.build_request(stream=streaming or None, **params)["json"]
+        )
+        if round_no == 0:
+            observer.on_start(turn)
+        runner = _Round(client, turn, observer)
+        interaction = runner.stream(params) if streaming else runner.send(params)
+        turn.interactions.append(interaction)
+        observer.on_round(turn, interaction)
+        calls = interaction.function_calls
+        if interaction.status != "requires_action" or not calls or prepared.background:
+            break
+        if round_no >= max_rounds:
+            turn.status = "requires_action"
+            turn.error = f"The model still asked for tools after {max_rounds} tool round(s)."
+            return
+        round_no += 1
+        results = []
+        for call in calls:
+            observer.on_tool_call(turn, _pending_run(call, round_no))
+            run = run_call(call, prepared.functions, round_no)
+            turn.tool_runs.append(run)
+            notify(turn, observer, run.notice)
+            observer.on_tool_result(turn, run)
+            results.append(run.result_step())
+        if prepared.options.store:
+            params = {**base, "input": results, "previous_interaction_id": interaction.id}
+        else:
+            # Nothing is stored server-side: resend the whole exchange (stateless mode).
+            if not history:
+                history = [{"type": "user_input", "content": _as_content(params["input"])}]
+            steps = [s.to_dict() for s in interaction.steps if s.type != "user_input"]
+            history = [*history, *steps, *results]
+            params = {**base, "input": history}
+        params = _sendable(params, turn, observer, "the tool results")
+    turn.status = interaction.status or ("completed" if interaction.id else "failed")
+    if prepared.background and turn.status in ("queued", "in_progress"):
+        turn.status = "running"
+    elif turn.status == "failed":
+        turn.error = _failure_message(interaction)
+    elif turn.status not in ("completed", "incomplete", "requires_action"):
+        turn.error = turn.error or _failure_message(interaction)
 
 
 def _pending_run(call: Any, round_no: int) -> Any:

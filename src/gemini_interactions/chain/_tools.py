@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import to_jsonable_python
 
+from ..api._text import clean
 from ._errors import ChainUsageError
 
 BUILTIN_TOOLS = ("google_search", "code_execution", "url_context")
@@ -246,6 +247,8 @@ class ToolRun:
     is_error: bool = False
     duration: float = 0.0
     started_at: float = field(default_factory=time.time)
+    notice: str | None = None
+    """What had to change in the result to send it (lone surrogates, NaN), in one line."""
 
     def result_step(self) -> dict[str, Any]:
         """The ``function_result`` step that answers this call."""
@@ -301,6 +304,13 @@ def _wire_result(value: Any) -> Any:
     return data if isinstance(data, dict) else {"result": data}
 
 
+def _strict(run: ToolRun) -> None:
+    """The result as strict JSON in valid text (the API refuses NaN; UTF-8 has no surrogates)."""
+    cleaned = clean(run.result)
+    run.result = cleaned.value
+    run.notice = cleaned.notice(f"the result of tool {run.name!r}")
+
+
 def _arguments(call: Any) -> Any:
     args = getattr(call, "arguments", None)
     return {} if args is None else args
@@ -333,5 +343,6 @@ def run_call(call: Any, tools: Mapping[str, FunctionTool], round_: int) -> ToolR
         # A tool calling sys.exit() must not end the kernel's cell mid-turn: it is a failed tool.
         run.result = f"{type(exc).__name__}: {exc}"
         run.is_error = True
+    _strict(run)
     run.duration = time.perf_counter() - started
     return run

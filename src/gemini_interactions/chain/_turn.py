@@ -15,6 +15,7 @@ from ._tools import ToolRun
 
 if TYPE_CHECKING:
     from ..api import Interaction
+    from ..api._retry import RetryNotice
 
 JOINED_STATUSES = frozenset({"completed", "incomplete"})
 """Statuses of a turn that may become the head: the server answered and stored something."""
@@ -88,6 +89,8 @@ class Turn:
     """The answer parsed into the schema's type (with ``schema=``)."""
     parse_error: str | None = None
     store: bool = True
+    notices: list[str] = field(default_factory=list)
+    """One-line notes on what was changed to send the turn (e.g. characters replaced)."""
 
     @property
     def text(self) -> str:
@@ -205,6 +208,7 @@ class Turn:
             "interactions": [i.to_dict() for i in self.interactions],
             "tool_runs": [run.to_dict() for run in self.tool_runs],
             "error": self.error,
+            "notices": self.notices,
             "store": self.store,
             "text": self.output_text,
         }
@@ -235,6 +239,13 @@ class TurnObserver:
 
     def on_tool_result(self, turn: Turn, run: ToolRun) -> None:
         """A function tool ran."""
+
+    def on_retry(self, turn: Turn, notice: RetryNotice) -> None:
+        """A request failed and will be retried after ``notice.wait`` seconds (``str(notice)``
+        reads "rate limited (429), retrying in 12 s, try 2 of 5")."""
+
+    def on_notice(self, turn: Turn, notice: str) -> None:
+        """A one-line note about the turn (also in ``turn.notices``), e.g. replaced characters."""
 
     def on_end(self, turn: Turn) -> None:
         """The turn ended (in any status, interrupted included)."""

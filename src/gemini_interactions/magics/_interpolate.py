@@ -18,6 +18,7 @@ import re
 from collections.abc import Container, Mapping
 from typing import Any
 
+from ..api._secret import Secret
 from ._errors import MagicUsageError
 
 _PATH = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\[\]{}\n]*\])*"
@@ -73,7 +74,7 @@ def interpolate(
     namespace: Mapping[str, Any],
     *,
     hidden: Container[str] = (),
-    secrets: tuple[str, ...] = (),
+    secrets: tuple[Secret, ...] = (),
 ) -> str:
     """``text`` with its placeholders filled from ``namespace`` (see the module docstring).
 
@@ -91,7 +92,7 @@ def interpolate(
 
     def fill(path: str) -> str:
         value = str(lookup(path, namespace))
-        if any(secret and secret in value for secret in secrets):
+        if any(secret and secret.get() in value for secret in secrets):
             raise MagicUsageError(
                 f"{{{path}}} holds your API key, so it is not put into the prompt (prompts are "
                 "sent, shown and saved). Remove it from the prompt, or add --raw to keep the "

@@ -12,7 +12,8 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ..api._errors import ConfigurationError, MissingAPIKeyError
+from ..api._errors import ConfigurationError, InvalidAPIKeyError, MissingAPIKeyError
+from ..api._secret import Secret
 from ..chain import Chain, ChainRegistry, ChainUsageError, SendOptions, TurnFailedError
 from ..chain._tools import BUILTIN_TOOLS, function_tool
 from ..render import AnswerView
@@ -43,12 +44,14 @@ DEFAULT_CHAIN = "chat"
 """The current chain of a kernel until `%gemini use` picks another."""
 
 
-def env_secrets() -> tuple[str, ...]:
-    """The API keys in the environment (what a prompt or output must never carry)."""
+def env_secrets() -> tuple[Secret, ...]:
+    """The API keys in the environment (what a prompt or output must never carry), held so no
+    traceback of a failing interpolation can show them."""
     import os
 
-    values = (os.environ.get(name, "").strip() for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"))
-    return tuple(v for v in values if len(v) >= 8)
+    names = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    held = (Secret(os.environ.get(name, "").strip()) for name in names)
+    return tuple(s for s in held if len(s.get()) >= 8)
 
 
 def abbreviate_data(value: Any, limit: int = 200) -> Any:
@@ -111,6 +114,9 @@ class Session:
             if switching:
                 raise MagicUsageError(NO_KEY_SWITCH_MESSAGE.format(self.backend.kind)) from None
             raise MagicUsageError(NO_KEY_MESSAGE) from None
+        except InvalidAPIKeyError as exc:
+            after = f"The backend stays {self.backend.kind}." if switching else "Nothing was sent."
+            raise MagicUsageError(f"{exc} {after}") from None
         except ConfigurationError as exc:
             raise MagicUsageError(f"The client cannot be configured: {exc}") from None
 

@@ -160,6 +160,8 @@ class AnswerView(TurnObserver):
         self._line_start = True  # the terminal cursor is at the start of a line
         self._thinking = False  # the terminal is printing thoughts (dimmed)
         self._first_token_shown = False
+        self._retry: str | None = None
+        """The retry being waited for, shown until the next event."""
 
     # --- what is shown ---------------------------------------------------------------------------
 
@@ -169,6 +171,9 @@ class AnswerView(TurnObserver):
             "text/plain": answer_plain(turn, elapsed),
             "text/markdown": answer_markdown(turn, thoughts=self.show_thoughts, elapsed=elapsed),
         }
+        notes = [*turn.notices, *([f"⏳ {self._retry}"] if self._retry else [])]
+        if notes:
+            data = {k: v + "\n\n" + "  \n".join(notes) for k, v in data.items()}
         metadata = {METADATA_KEY: {**turn.provenance(), **self.extra_metadata}}
         return data, metadata
 
@@ -233,7 +238,21 @@ class AnswerView(TurnObserver):
         if not self.terminal:
             self.render(turn)
 
+    def on_retry(self, turn: Turn, notice: Any) -> None:
+        if self.terminal:
+            print(f"⏳ {notice}", file=sys.stderr)
+            return
+        self._retry = str(notice)
+        self.render(turn)
+
+    def on_notice(self, turn: Turn, notice: str) -> None:
+        if self.terminal:
+            print(notice, file=sys.stderr)
+        elif self.handle is not None:
+            self.render(turn)
+
     def on_event(self, turn: Turn, event: Any) -> None:
+        self._retry = None
         if not self._first_token_shown and (turn.text or turn.thoughts):
             self._first_token_shown = True
             self.render(turn)  # the first token shows at once
@@ -244,6 +263,7 @@ class AnswerView(TurnObserver):
         self.render(turn)
 
     def on_end(self, turn: Turn) -> None:
+        self._retry = None
         if self.terminal:
             self._print(turn)
             self._end_thought()

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from ..api._secret import Secret, register
 from ._errors import ApiError
 from ._exchange import DroppedConnection, EngineRequest, EngineResponse
 from ._legacy import is_legacy
@@ -133,7 +134,7 @@ class Cassette:
             },
             "response": {
                 "status": status,
-                "headers": [[k, v] for k, v in redact_headers(headers).items()],
+                "headers": [[k, v] for k, v in redact_headers(headers, secrets).items()],
                 **_body_fields(raw, secrets),
             },
         }
@@ -230,8 +231,16 @@ class Recorder:
         self._timeout = httpx.Timeout(10.0, read=None)
         self._sync: httpx.Client | None = None
         self._async: httpx.AsyncClient | None = None
+        self._held: set[str] = set()
+        self._holders: list[Secret] = []
 
     def _request(self, request: EngineRequest) -> tuple[str, dict[str, str], list[Any]]:
+        # The HTTP loggers of this process (httpcore DEBUG prints response headers, an echoing
+        # upstream's copy of the key included) scrub the credentials that pass through.
+        for value in secrets_in(request.headers, request.query, None) - self._held:
+            self._held.add(value)
+            self._holders.append(Secret(value))
+            register(self._holders[-1])
         headers = {k: v for k, v in request.headers.items() if k not in HOP_BY_HOP}
         headers["accept-encoding"] = "identity"
         return self.upstream + request.path, headers, list(request.query)

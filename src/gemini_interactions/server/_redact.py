@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..api._secret import scrub as scrub_fragments
+
 REDACTED = "REDACTED"
 SECRET_HEADERS = frozenset(
     {
@@ -43,10 +45,16 @@ def redact_text(text: str) -> str:
     return _KEY_PATTERN.sub(REDACTED, text)
 
 
-def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+def redact_headers(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]], secrets: Iterable[str] = ()
+) -> dict[str, str]:
+    """Secret-named headers masked; in the others, key-shaped strings and any echoed piece of
+    ``secrets`` (a server that copies the key into a header of its answer)."""
+    known = set(secrets)
     items = headers.items() if isinstance(headers, Mapping) else headers
     return {
-        k.lower(): (REDACTED if k.lower() in SECRET_HEADERS else redact_text(v)) for k, v in items
+        scrub(k.lower(), known): (REDACTED if k.lower() in SECRET_HEADERS else scrub(v, known))
+        for k, v in items
     }
 
 
@@ -98,7 +106,8 @@ def secrets_in(headers: Mapping[str, str], query: Iterable[tuple[str, str]], bod
 
 
 def scrub(text: str, secrets: set[str]) -> str:
-    """``text`` with every known secret value (longest first) and key-shaped string masked."""
+    """``text`` with every known secret value (longest first), any echoed piece of 8 or more
+    characters of one (JSON-escaped or percent-encoded too), and key-shaped strings masked."""
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
-    return redact_text(text)
+    return redact_text(scrub_fragments(text, secrets, REDACTED))
