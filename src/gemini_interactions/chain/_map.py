@@ -208,10 +208,15 @@ class _Pool:
         now = time.monotonic()
         with self.lock:
             self.pause_until = max(self.pause_until, now + wait)
-            recent = [t for t in self.finished if t > now - 2.0]
-            measured = max(1.0, len(recent) / 2.0)
-            self.cap = measured if self.cap is None else min(self.cap * 0.9, measured)
-            self.progress.notice = f"rate limited: pool slowed to {self.cap:.0f}/s"
+            # The rate the server was accepting over the last two seconds is what it allows;
+            # with less history than that, the pause alone slows the pool.
+            if now - self.progress.started >= 2.0:
+                recent = sum(1 for t in self.finished if t > now - 2.0)
+                measured = max(1.0, recent / 2.0)
+                self.cap = measured if self.cap is None else min(self.cap, measured)
+                self.progress.notice = f"rate limited: pool slowed to {self.cap:.0f}/s"
+            else:
+                self.progress.notice = "rate limited: pool paused"
 
 
 class _ItemObserver(TurnObserver):
