@@ -34,3 +34,14 @@ def test_map_mistakes_fail_the_cell_and_change_nothing(kernel: Kernel) -> None:
     kernel.cell("--map nothing_here", "x {item}", fails=True)
     kernel.cell("--map n --service-tier cheap", "x", fails=True)
     assert kernel.state() == before
+
+
+def test_context_describes_variables_within_the_budget(kernel: Kernel) -> None:
+    kernel.ns["df"] = pd.DataFrame({"x": range(1000), "name": ["n"] * 1000})
+    kernel.ns["notes"] = "A very long string. " * 500
+    ran = kernel.cell("--context df,notes --context-chars 900 --dry-run", "What is in df?")
+    assert "shape (1000, 2)" in ran.stdout and "x: int64" in ran.stdout
+    assert "str of 10000 characters" in ran.stdout
+    kernel.cell("--context df,notes --context-chars 900", "What is in df?")
+    sent = kernel.posts()[-1]["input"]
+    assert sent.startswith("What is in df?") and len(sent) <= len("What is in df?") + 2 + 900

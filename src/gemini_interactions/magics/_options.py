@@ -51,6 +51,16 @@ class CellOptions(BaseModel):
     concurrency: int = Field(4, ge=1, le=256)
     rpm: float | None = Field(None, gt=0)
     service_tier: str | None = None
+    context: list[str] = Field(default_factory=list)
+    context_chars: int = Field(4000, ge=100)
+
+    @field_validator("context", mode="before")
+    @classmethod
+    def _split_context(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        items = value if isinstance(value, list) else [value]
+        return [n.strip() for item in items for n in str(item).split(",") if n.strip()]
 
     @field_validator("service_tier")
     @classmethod

@@ -208,6 +208,14 @@ class Session:
             # With --map, {item} and {i} are the element's, filled in per element.
             hidden = self.hidden_names | ({"item", "i"} if opts.map else set())
             prompt = interpolate(prompt, self.namespace, hidden=hidden, secrets=env_secrets())
+        if opts.context:
+            from ..chain._context import context_block
+
+            described = {
+                name: self._lookup(name, "--context variable", "Define it first.")
+                for name in opts.context
+            }
+            prompt = f"{prompt}\n\n{context_block(described, opts.context_chars)}"
         options = self._send_options(opts, line)
         chain, registered = self._pick_chain(opts)
         if opts.map is not None:
