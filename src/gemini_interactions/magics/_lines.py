@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "usage": ("", "tokens per chain and model"),
     "wait": ("[ID]", "wait for a background turn and show its answer"),
     "cancel": ("[ID]", "cancel a background turn"),
+    "fix": ("[--apply]", "explain the last error; --apply puts the corrected cell next"),
     "backend": (
         "[live | offline [--fixtures FILE] [--cassette FILE] | http://127.0.0.1:4010]",
         "where cells go",
@@ -299,6 +300,11 @@ class LineCommands:
             if view is not None:
                 view.render(turn)
         print(f"Turn {turn.number} of chain {chain.name!r} is {turn.status}.")
+
+    def fix(self, args: list[str]) -> None:
+        from ._fix import run_fix
+
+        run_fix(self.session, args)
 
     def backend(self, args: list[str]) -> None:
         self.backend_line(shlex.join(args))
