@@ -9,6 +9,7 @@ resumed run re-sends 0 finished items.
 from __future__ import annotations
 
 import collections
+import contextlib
 import gc
 import sys
 import threading
@@ -76,10 +77,8 @@ def resumed() -> bool:
         # An interrupt arrives in the main thread, as Ctrl-C / the kernel's interrupt does.
         timer = threading.Timer(0.6, lambda: __import__("_thread").interrupt_main())
         timer.start()
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             run_map(chain, "Echo {item}.", items, concurrency=8)
-        except KeyboardInterrupt:
-            pass
         time.sleep(0.5)  # abandoned in-flight requests land
         first = dict(seen)
         result = run_map(chain, "Echo {item}.", items, concurrency=8)
@@ -98,10 +97,20 @@ def resumed() -> bool:
 def main() -> int:
     gc.collect()
     results = [
-        scenario("latency 100 ms, no limit, concurrency 16", FaultPlan(latency=0.1), 16,
-                 N * 0.1 / 16, 1.2),
-        scenario("latency 100 ms, 3000 rpm limit, concurrency 32",
-                 FaultPlan(latency=0.1, rpm=3000), 32, N / 50.0, 1.25),
+        scenario(
+            "latency 100 ms, no limit, concurrency 16",
+            FaultPlan(latency=0.1),
+            16,
+            N * 0.1 / 16,
+            1.2,
+        ),
+        scenario(
+            "latency 100 ms, 3000 rpm limit, concurrency 32",
+            FaultPlan(latency=0.1, rpm=3000),
+            32,
+            N / 50.0,
+            1.25,
+        ),
         resumed(),
     ]
     return 0 if all(results) else 1

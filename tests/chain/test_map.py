@@ -28,7 +28,7 @@ def test_fill_takes_item_fields_and_position_and_leaves_other_braces() -> None:
     row = pd.Series({"title": "Cats", "year": 2020})
     text = fill("{i}: {item.title} ({item[year]}) {json} {{x}}", row, 3)
     assert text == "3: Cats (2020) {json} {{x}}"
-    with pytest.raises(ValueError, match="item.nope"):
+    with pytest.raises(ValueError, match=r"item\.nope"):
         fill("{item.nope}", row, 0)
 
 

@@ -14,9 +14,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_a_50_row_map_survives_a_429_burst_and_a_dropped_stream() -> None:
-    faults = FaultPlan(
-        http_status=429, fail_first=6, retry_after=0.2, drop_after_events=2, drops=1
-    )
+    faults = FaultPlan(http_status=429, fail_first=6, retry_after=0.2, drop_after_events=2, drops=1)
     server = LocalServer(faults=faults)
     with serve_in_thread(server) as url:
         v4 = nbformat.v4

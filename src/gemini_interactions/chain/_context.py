@@ -6,6 +6,7 @@ Duck-typed: pandas and numpy are never imported here; a DataFrame is anything wi
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 DEFAULT_CONTEXT_CHARS = 4000
@@ -14,29 +15,26 @@ DEFAULT_CONTEXT_CHARS = 4000
 def _frame(value: Any) -> str:
     dtypes = ", ".join(f"{c}: {t}" for c, t in value.dtypes.items())
     parts = [f"DataFrame, shape {tuple(value.shape)}", f"dtypes: {dtypes}"]
-    try:
+    # A frame that cannot print its head or describe itself still has a shape and dtypes.
+    with contextlib.suppress(Exception):
         parts.append("head():\n" + value.head().to_string())
-    except Exception:  # a frame that cannot print its head still has a shape
-        pass
-    try:
+    with contextlib.suppress(Exception):
         parts.append("describe():\n" + value.describe().to_string())
-    except Exception:  # no numeric columns, or an odd frame
-        pass
     return "\n".join(parts)
 
 
 def _array(value: Any) -> str:
     text = f"array, shape {tuple(value.shape)}, dtype {value.dtype}"
-    try:
+    with contextlib.suppress(Exception):  # empty or not orderable: no range
         text += f", range {value.min()} to {value.max()}"
-    except Exception:  # empty or not orderable
-        pass
     return text
 
 
 def _collection(value: Any) -> str:
     items = list(value.items())[:5] if isinstance(value, dict) else list(value)[:5]
-    kinds = sorted({type(v).__name__ for v in (value.values() if isinstance(value, dict) else value)})
+    kinds = sorted(
+        {type(v).__name__ for v in (value.values() if isinstance(value, dict) else value)}
+    )
     return (
         f"{type(value).__name__} of length {len(value)}, types {', '.join(kinds) or '-'}; "
         f"first items: {items!r}"

@@ -25,7 +25,6 @@ from ._runner import run_turn
 from ._turn import Turn, TurnObserver
 
 if TYPE_CHECKING:
-    from ..api import Client
     from ..api._retry import RetryNotice
     from ._chain import Chain
 
@@ -147,7 +146,7 @@ class MapResult(Sequence[Any]):
 
     def __init__(self, items: list[MapItem], index: Any = None, turn: int | None = None):
         self.items = items
-        self.index = index
+        self.input_index = index
         self.turn = turn
 
     def __len__(self) -> int:
@@ -190,7 +189,7 @@ class MapResult(Sequence[Any]):
         """A DataFrame (one row per element, the input's index for pandas input)."""
         import pandas as pd
 
-        index = self.index if self.index is not None else [i.label for i in self.items]
+        index = self.input_index if self.input_index is not None else [i.label for i in self.items]
         return pd.DataFrame(self.rows(), index=index)
 
 

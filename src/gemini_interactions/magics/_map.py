@@ -37,7 +37,7 @@ class _Progress:
 
         bundle = {"text/plain": line, "text/html": f"<code>{html.escape(line)}</code>"}
         if self.handle is None:
-            self.handle = display(bundle, raw=True, display_id=True)
+            self.handle = display(bundle, raw=True, display_id=True)  # type: ignore[no-untyped-call]
         else:
             self.handle.update(bundle, raw=True)
 
@@ -56,7 +56,7 @@ class _Progress:
         elif self.handle is None:
             from IPython.display import display
 
-            display(bundle, raw=True)
+            display(bundle, raw=True)  # type: ignore[no-untyped-call]
         else:
             self.handle.update(bundle, raw=True)
 
@@ -72,7 +72,7 @@ def run_map_cell(
     name = opts.map or ""
     data = session._lookup(name, "--map variable", "Define the list or DataFrame first.")
     try:
-        labels, values = elements(data)
+        _, values = elements(data)
         first = fill(prompt, values[0], 0) if values else None
     except (TypeError, ValueError) as exc:
         raise MagicUsageError(f"{exc}.".replace("..", ".")) from None

@@ -24,7 +24,9 @@ def fix_answer(prompt: str, banner: str) -> str | None:
     if 1 <= number <= len(lines):
         bad = lines[number - 1]
         indent = bad[: len(bad) - len(bad.lstrip())]
-        lines[number - 1] = f"{indent}# {bad.lstrip()}  # raised {what.split(':')[0]}: fix this line"
+        lines[number - 1] = (
+            f"{indent}# {bad.lstrip()}  # raised {what.split(':')[0]}: fix this line"
+        )
     where = f"line {number}" if number else "the cell"
     return "\n".join(
         [

@@ -15,10 +15,10 @@ import operator
 import re
 from typing import Any
 
-from ._offline_fix import fix_answer
 from ._errors import bad_request
 from ._ids import IdFactory
 from ._inputs import texts_of
+from ._offline_fix import fix_answer
 from ._reply import Reply, Step, Turn
 from ._schema_values import Schema, SchemaRefused, example_value
 from ._tool_calls import PLACE_NAMES, QUERY_NAMES, plan_calls
