@@ -52,7 +52,7 @@ def test_the_peers_are_the_repositorys_own() -> None:
 
 
 def test_docs_cite_no_spec_sections_outside_the_repository() -> None:
-    # "spec 6.3" pointed a reader at a file a clone does not have.
+    # Section numbers of a spec pointed a reader at a file a clone does not have.
     root = HERE.parents[1]
     files = [root / "README.md", *(root / "src").rglob("*.py"), *(root / "tests").rglob("*.py")]
     cite = re.compile(r"\bspec(?:s)? \d+(?:\.\d+)*\b")
