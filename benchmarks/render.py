@@ -29,7 +29,8 @@ SETUP = textwrap.dedent(
             n += 1
             parts.append(f"Paragraph {n} explains a point in some detail, " * 6 + "done.\\n\\n")
             if n % 5 == 0:
-                parts.append("```python\\n" + "".join(f"x{i} = {i}\\n\\n" for i in range(8)) + "```\\n\\n")
+                code = "".join(f"x{i} = {i}\\n\\n" for i in range(8))
+                parts.append("```python\\n" + code + "```\\n\\n")
             if n % 7 == 0:
                 parts.append("| a | b |\\n|---|---|\\n" + "| 1 | 2 |\\n" * 6 + "\\n")
             if n % 3 == 0:
