@@ -124,11 +124,13 @@ def test_quickstart_notebook_runs_offline() -> None:
         nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     ).execute()
     answers = [
-        o.data["text/markdown"]
+        "\n".join(
+            o.data["text/plain"]
+            for o in cell.outputs
+            if o.output_type == "display_data" and "gemini_interactions" in o.get("metadata", {})
+        )
         for cell in nb.cells
-        if cell.cell_type == "code"
-        for o in cell.outputs
-        if o.output_type == "display_data" and "gemini_interactions" in o.get("metadata", {})
+        if cell.cell_type == "code" and cell.source.startswith("%%gemini")
     ]
     assert len(answers) == 3
     assert "Ada" in answers[1] and "get_weather" in answers[2]
