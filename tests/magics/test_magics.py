@@ -179,7 +179,7 @@ def test_tools_round_trip(kernel: Kernel) -> None:
     assert first["tools"][0]["name"] == "get_weather" and second["tools"] == first["tools"]
     assert second["input"][0]["type"] == "function_result"
     shown = final(out).data
-    assert 'get_weather({"city": "Paris"}) [done' in shown["text/plain"]
+    assert "get_weather(city=Paris) [done" in shown["text/plain"]
     assert '→ {"temp": 21}' in shown["text/plain"]
     assert "<code>get_weather</code>" in shown["text/html"] and "temp" in shown["text/html"]
     kernel.cell("--tools get_weather,slow_lookup -c", "Call slow_lookup for Rome")
@@ -545,5 +545,5 @@ def test_the_readme_tool_example_works_offline(kernel: Kernel) -> None:
     )
     assert calls == ["Paris"]
     text = final(out).data["text/plain"]
-    assert 'get_weather({"city": "Paris"})' in text and "sunny in Paris" in text
+    assert "get_weather(city=Paris)" in text and "sunny in Paris" in text
     assert "Your name is **Ada**" in text and "Offline demo model" in text

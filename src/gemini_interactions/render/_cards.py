@@ -278,7 +278,13 @@ def step_card_text(
     head = f"{_ICONS.get(kind, '▪️')} "
     lines: list[str] = []
     if kind == "function_call":
-        lines.append(f"{head}{_field(step, 'name')}({short(_field(step, 'arguments'), 100)})")
+        args = _field(step, "arguments")
+        shown = (
+            ", ".join(f"{k}={short(v, 40)}" for k, v in args.items())
+            if isinstance(args, dict)
+            else short(args, 100)
+        )
+        lines.append(f"{head}{_field(step, 'name')}({shown})")
         if result is not None:
             lines.append(f"   → {short(_field(result, 'result'), 200)}")
     elif kind == "google_search_call":
