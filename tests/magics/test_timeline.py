@@ -57,3 +57,14 @@ def test_timeline_of_an_unknown_turn_fails_the_cell(kernel: Kernel) -> None:
     kernel.cell("", "hello there")
     ran = kernel.line("timeline 9", fails=True)
     ran.check_one_paragraph()
+
+
+def test_a_function_calls_card_shows_its_result(kernel: Kernel) -> None:
+    kernel.line("backend offline")
+    kernel.shell.run_cell(
+        'def get_weather(city: str) -> dict:\n    """Weather in a city."""\n'
+        '    return {"sky": "sunny"}'
+    )
+    kernel.cell("--tools get_weather", "get_weather in Paris")
+    html = _html(kernel.line("timeline 1"))
+    assert "sunny" in html and "running" not in html

@@ -33,7 +33,22 @@ def _steps(turn: Turn) -> list[Any]:
 
 
 def _cards(turn: Turn) -> list[StepCard]:
-    return pair_steps(_steps(turn))
+    """Cards of every round; a function call's result is sent in the *next* request, so it is
+    paired from the turn's tool runs (with the run's duration)."""
+    cards = pair_steps(_steps(turn))
+    runs = {run.call_id: run for run in turn.tool_runs if run.call_id}
+    for card in cards:
+        run = runs.get(getattr(card.step, "id", None) or "")
+        if getattr(card.step, "type", None) == "function_call" and run and card.result is None:
+            card.result = {
+                "type": "function_result",
+                "call_id": run.call_id,
+                "name": run.name,
+                "result": run.result,
+                "is_error": run.is_error,
+            }
+            card.duration = run.duration
+    return cards
 
 
 def _usage(turn: Turn) -> str:
