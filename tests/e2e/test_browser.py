@@ -138,7 +138,8 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
                 expect(
                     panel.locator(".jp-OutputArea-output", has_text="Timeline").first
                 ).to_be_visible(timeout=60_000)
-                time.sleep(1.0)
+                _kernel_ready(base, token)  # the widget manager has restored (or failed to)
+                time.sleep(2.0)
                 text = _visible_text(page)
                 for wanted in EXPECTED:
                     assert wanted in text, (app, "after reload", wanted)

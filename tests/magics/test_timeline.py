@@ -16,7 +16,7 @@ def _html(ran: Any) -> str:
 
 
 def test_timeline_is_in_help() -> None:
-    assert "%gemini timeline [N] [--chain NAME]" in help_text()
+    assert "%gemini timeline [N] [--chain NAME] [--controls]" in help_text()
 
 
 def test_timeline_shows_a_turns_steps_and_the_chain_tree(kernel: Kernel) -> None:
@@ -41,7 +41,7 @@ def test_timeline_controls_update_the_static_output(kernel: Kernel) -> None:
     kernel.cell("--search --code", "Compute 2*3 about Rome")
     chain = kernel.magics.session.registry.current
     assert chain is not None
-    view = TimelineView(chain, None)
+    view = TimelineView(chain, None, widgets=True)
     shown: list[dict[str, str]] = []
     view.handle.update = lambda obj: shown.append(obj._repr_mimebundle_())  # type: ignore[method-assign]
     view.kind.value = "code_execution_call"

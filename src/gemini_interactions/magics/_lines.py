@@ -27,8 +27,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reset": ("[NAME | --all]", "forget the current chain, NAME, or all chains"),
     "show": ("N [--chain NAME]", "show turn N again"),
     "timeline": (
-        "[N] [--chain NAME]",
-        "the steps of turn N, or the chain as a tree of turns (filter, expand, pick a branch)",
+        "[N] [--chain NAME] [--controls]",
+        "the steps of turn N, or the chain as a tree of turns; --controls: filter, expand, "
+        "pick a branch",
     ),
     "usage": ("", "tokens per chain and model"),
     "wait": ("[ID]", "wait for a background turn and show its answer"),
@@ -224,8 +225,10 @@ class LineCommands:
         from ..render._timeline_view import TimelineView
 
         chain, rest = self._chain_option("timeline", args)
-        if len(rest) > 1:
-            raise MagicUsageError("Use `%gemini timeline [N] [--chain NAME]`.")
+        controls = "--controls" in rest
+        rest = [a for a in rest if a != "--controls"]
+        if len(rest) > 1 or any(a.startswith("-") for a in rest):
+            raise MagicUsageError("Use `%gemini timeline [N] [--chain NAME] [--controls]`.")
         number: int | None = None
         if rest:
             try:
@@ -241,7 +244,7 @@ class LineCommands:
 
             print(timeline_bundle(chain, number)["text/plain"])
             return
-        TimelineView(chain, number)
+        TimelineView(chain, number, widgets=controls)
 
     def usage(self, args: list[str]) -> None:
         self._no_args("usage", args)

@@ -7,8 +7,11 @@ the saved notebook holds the static HTML, whatever happens to the widgets.
 The controls are a separate output. JupyterLab's and Notebook 7's widget renderer
 (jupyterlab_widgets) hides an output whose view was disposed and sets its ``model_id`` to
 ``""``, which is then saved, and a saved empty ``model_id`` is rendered hidden on reload. So
-closing the controls (the "done" button, or the kernel exiting) leaves nothing broken behind,
-where a widget as the only copy would show "Error displaying widget: model not found".
+closing the controls (the "done" button, or the kernel exiting) leaves nothing broken behind.
+Controls still open when the notebook is saved are saved with their ``model_id``: after a
+reload without that kernel they show "Error displaying widget: model not found" (checked in
+JupyterLab 4.6 in a browser). That is why the controls are opt-in (``--controls``) and the
+default timeline is the static output alone, which never shows a widget error.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def timeline_bundle(
 class TimelineView:
     """The durable static output and, in a kernel with widgets, controls that update it."""
 
-    def __init__(self, chain: Chain, number: int | None = None, *, widgets: bool = True) -> None:
+    def __init__(self, chain: Chain, number: int | None = None, *, widgets: bool = False) -> None:
         self.chain = chain
         self.number = number
         self.handle = display(  # type: ignore[no-untyped-call]
