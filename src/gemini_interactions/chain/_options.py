@@ -1,7 +1,7 @@
 """What one ``send`` asks for, checked, and turned into the request parameters of each round.
 
 Tools, system instruction and configuration are turn-scoped in the Interactions API: they are
-re-sent on every request, tool rounds included (spec 3.2).
+re-sent on every request, tool rounds included.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ class FaultPlan:
     - ``malformed_after_events`` / ``unknown_event_after``: insert a non-JSON ``data:`` line or an
       event of an unknown type (without ``event_id``) after that many events of each stream.
     - ``unknown_step``: the output starts with a step of an unknown type.
-    - ``unknown_fields``: every streamed event carries a field no client knows (spec 12.13).
+    - ``unknown_fields``: every streamed event carries a field no client knows.
     - ``done_sentinel``: end streams with ``data: [DONE]``.
     """
 
