@@ -37,6 +37,35 @@ class Ran:
         assert self.stdout.count(text) == 1, self.stdout  # shown once, where a traceback goes
 
 
+class Saved:
+    """A cell's outputs as the saved notebook holds them (updates applied by display id),
+    joined per MIME type; the metadata is the last output's."""
+
+    def __init__(self, outputs: list[Any]) -> None:
+        kept: list[Any] = []
+        where: dict[str, int] = {}
+        for out in outputs:
+            display_id = (getattr(out, "transient", None) or {}).get("display_id")
+            if getattr(out, "update", False) and display_id in where:
+                kept[where[display_id]] = out
+                continue
+            if display_id:
+                where[display_id] = len(kept)
+            kept.append(out)
+        self.outputs = kept
+        self.data: dict[str, str] = {}
+        for out in kept:
+            for mime, value in out.data.items():
+                if isinstance(value, str):
+                    sep = "\n\n" if mime in self.data else ""
+                    self.data[mime] = self.data.get(mime, "") + sep + value
+        self.metadata = kept[-1].metadata if kept else {}
+
+
+def saved(captured: Any) -> Saved:
+    return Saved(captured.outputs)
+
+
 class Kernel:
     """A real InteractiveShell with the extension loaded, and helpers to run magics."""
 

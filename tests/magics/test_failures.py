@@ -47,7 +47,9 @@ def test_error_mid_stream_keeps_the_partial_answer(kernel: Kernel) -> None:
     assert "resource_exhausted" in text and "Resource has been exhausted" in text
     chain = kernel.magics.session.registry.current
     assert chain is not None and chain.turns[-1].text.startswith("Partial answer")
-    saved = out.outputs[-1]
+    from .conftest import saved as _saved
+
+    saved = _saved(out)
     assert "Partial answer" in saved.data["text/markdown"]
     assert saved.metadata["gemini_interactions"]["status"] == "failed"
 

@@ -11,7 +11,9 @@ from .conftest import FIXTURES, Kernel, forget_kept, said
 
 
 def final(captured: Any) -> Any:
-    return captured.outputs[-1]
+    from .conftest import saved
+
+    return saved(captured)
 
 
 def config(kernel: Kernel, line: str) -> str:

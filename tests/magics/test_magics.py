@@ -21,7 +21,9 @@ from .conftest import Kernel
 
 def final(captured: Any) -> Any:
     """The last display of a cell: the final state saved in the notebook."""
-    return captured.outputs[-1]
+    from .conftest import saved
+
+    return saved(captured)
 
 
 def test_public_api_is_pinned() -> None:
@@ -43,7 +45,7 @@ def test_a_cell_streams_markdown_with_provenance(kernel: Kernel) -> None:
     out = kernel.cell("", "Explain recursion")
     assert not out.stderr
     last = final(out)
-    assert set(last.data) == {"text/plain", "text/markdown"}
+    assert set(last.data) == {"text/plain", "text/markdown", "text/html"}
     assert "Explain recursion" in last.data["text/markdown"]
     meta = last.metadata["gemini_interactions"]
     turn = kernel.magics.session.registry.current.head  # type: ignore[union-attr]
@@ -176,7 +178,10 @@ def test_tools_round_trip(kernel: Kernel) -> None:
     first, second = kernel.posts()
     assert first["tools"][0]["name"] == "get_weather" and second["tools"] == first["tools"]
     assert second["input"][0]["type"] == "function_result"
-    assert '🔧 `get_weather(city=Paris)` → `{"temp": 21}`' in final(out).data["text/markdown"]
+    shown = final(out).data
+    assert 'get_weather({"city": "Paris"}) [done' in shown["text/plain"]
+    assert '→ {"temp": 21}' in shown["text/plain"]
+    assert "<code>get_weather</code>" in shown["text/html"] and "temp" in shown["text/html"]
     kernel.cell("--tools get_weather,slow_lookup -c", "Call slow_lookup for Rome")
     assert kernel.posts()[-1]["input"][0]["result"] == "Rome!"
     # the continued turn names the previous turn's final interaction (after its tool round)
@@ -373,14 +378,14 @@ def test_failed_turn_shows_status_and_message(kernel: Kernel) -> None:
 
 
 def test_interrupt_keeps_partial_answer(kernel: Kernel, monkeypatch) -> None:
-    from gemini_interactions.render import _answer_view as _render
+    from gemini_interactions.render import _live as _render
 
     kernel.cell("", "hello")
     chain = kernel.magics.session.registry.current
     assert chain is not None
     head = chain.head
     seen = {"n": 0}
-    original = _render.AnswerView.on_event
+    original = _render.LiveView.on_event
 
     def interrupting(self: Any, turn: Any, event: Any) -> None:
         original(self, turn, event)
@@ -389,7 +394,7 @@ def test_interrupt_keeps_partial_answer(kernel: Kernel, monkeypatch) -> None:
             if seen["n"] == 3:
                 raise KeyboardInterrupt
 
-    monkeypatch.setattr(_render.AnswerView, "on_event", interrupting)
+    monkeypatch.setattr(_render.LiveView, "on_event", interrupting)
     out = kernel.cell("-c", "Tell me a long story", fails=True)
     turn = chain.turns[-1]
     assert turn.status == "interrupted" and turn.text and "streamed." not in turn.text
@@ -539,6 +544,6 @@ def test_the_readme_tool_example_works_offline(kernel: Kernel) -> None:
         "--continue --tools get_weather", "What is my name, and what is the weather in Paris?"
     )
     assert calls == ["Paris"]
-    text = final(out).data["text/markdown"]
-    assert "get_weather(city=Paris)" in text and "sunny in Paris" in text
+    text = final(out).data["text/plain"]
+    assert 'get_weather({"city": "Paris"})' in text and "sunny in Paris" in text
     assert "Your name is **Ada**" in text and "Offline demo model" in text

@@ -46,6 +46,10 @@ def test_render_public_api_is_pinned() -> None:
         "METADATA_KEY",
         "AnswerView",
         "BackgroundView",
+        "LiveView",
         "display_bundle",
+        "static_outputs",
+        "step_card_html",
+        "step_card_text",
         "timeline_text",
     }

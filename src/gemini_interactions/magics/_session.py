@@ -16,7 +16,7 @@ from ..api._errors import ConfigurationError, InvalidAPIKeyError, MissingAPIKeyE
 from ..api._secret import Secret
 from ..chain import Chain, ChainRegistry, ChainUsageError, SendOptions, TurnFailedError
 from ..chain._tools import BUILTIN_TOOLS, function_tool
-from ..render import AnswerView
+from ..render import AnswerView, LiveView
 from ..render._answer_view import asked_for_thoughts
 from ._backend import (
     NO_KEY_MESSAGE,
@@ -228,12 +228,20 @@ class Session:
             return
         client = self.client()
         chain.client = client
-        view = AnswerView(
-            interval=self.magics.update_interval,
-            terminal=self._terminal(),
-            show_thoughts=options.thoughts,
-            extra_metadata={"magic": line.strip()},
-        )
+        view: AnswerView | LiveView
+        if self._terminal():
+            view = AnswerView(
+                interval=self.magics.update_interval,
+                terminal=True,
+                show_thoughts=options.thoughts,
+                extra_metadata={"magic": line.strip()},
+            )
+        else:
+            view = LiveView(
+                interval=self.magics.update_interval,
+                show_thoughts=options.thoughts,
+                extra_metadata={"magic": line.strip()},
+            )
         before = len(chain.turns)
         try:
             turn = chain.send(
@@ -271,7 +279,7 @@ class Session:
                 snapshot=turn.result,
                 handle=view.handle,
                 interval=self.magics.poll_interval,
-                terminal=view.terminal,
+                terminal=isinstance(view, AnswerView),
             )
         if opts.no_store:
             way = (
@@ -284,9 +292,11 @@ class Session:
                 f"(--continue from it will refuse); {way}."
             )
 
-    def answer_view(self, turn: Turn) -> AnswerView:
+    def answer_view(self, turn: Turn) -> AnswerView | LiveView:
         """A view to show a finished turn again, with thoughts only if the turn asked for them."""
-        return AnswerView(terminal=self._terminal(), show_thoughts=asked_for_thoughts(turn))
+        if self._terminal():
+            return AnswerView(terminal=True, show_thoughts=asked_for_thoughts(turn))
+        return LiveView(show_thoughts=asked_for_thoughts(turn))
 
     def _terminal(self) -> bool:
         return type(self.magics.shell).__module__.startswith("IPython.terminal")

@@ -1,12 +1,40 @@
-"""Rendering interactions for people: the streamed answer of a cell and a text timeline.
+"""Rendering interactions for people: the live view of a cell, step cards, a text timeline.
 
-The live view and the timeline widget of the roadmap belong here too. This layer reads the api
-models and chains; it never talks HTTP.
+This layer reads the api models and chains; it never talks HTTP.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._answer_view import METADATA_KEY, AnswerView, BackgroundView, display_bundle
+from ._cards import step_card_html, step_card_text
+from ._live import LiveView
 from ._timeline_text import timeline_text
 
-__all__ = ["METADATA_KEY", "AnswerView", "BackgroundView", "display_bundle", "timeline_text"]
+if TYPE_CHECKING:
+    from ..chain import Turn
+
+__all__ = [
+    "METADATA_KEY",
+    "AnswerView",
+    "BackgroundView",
+    "LiveView",
+    "display_bundle",
+    "static_outputs",
+    "step_card_html",
+    "step_card_text",
+    "timeline_text",
+]
+
+
+def static_outputs(
+    turn: Turn, *, extra_metadata: dict[str, Any] | None = None
+) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    """A finished turn's outputs as a saved notebook holds them: (MIME bundle, metadata) each,
+    in order (thoughts if the turn asked for them, step cards, the answer, the status line)."""
+    from ._answer_view import asked_for_thoughts
+    from ._live import answer_outputs
+
+    metadata = {METADATA_KEY: {**turn.provenance(), **(extra_metadata or {})}}
+    return answer_outputs(turn, metadata, show_thoughts=asked_for_thoughts(turn))
