@@ -69,3 +69,27 @@ def test_terminal_background_turn_prints_its_status_once_and_its_answer_once(
     assert out.count("⏳ Background turn 1") == 1, out  # polls do not reprint it
     assert out.count("# Offline report: Research TPUs") == 1, out  # wait does not repeat it
     assert "its answer is shown above" in out
+
+
+def test_terminal_ends_a_turn_with_tools_with_a_text_timeline(kernel, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from gemini_interactions.magics._session import Session
+
+    monkeypatch.setattr(Session, "_terminal", lambda self: True)
+
+    def get_weather(city: str) -> str:
+        """Weather."""
+        return f"sunny in {city}"
+
+    kernel.ns["get_weather"] = get_weather
+    out = kernel.cell("--tools get_weather", "Use get_weather for Paris")
+    assert ". call     get_weather(" in out.stdout  # the text timeline, one line a step
+
+
+def test_background_answer_ends_with_static_html(kernel) -> None:  # type: ignore[no-untyped-def]
+    from gemini_interactions.chain import Turn
+    from gemini_interactions.render import BackgroundView
+
+    turn = Turn(number=1, chain="c", prompt="p", parent=None, previous_interaction_id=None)
+    turn.status, turn.text = "completed", "Done <b>now</b>."
+    data, _ = BackgroundView().bundle(turn)
+    assert "Done &lt;b&gt;now&lt;/b&gt;." in data["text/html"] and "Done" in data["text/plain"]

@@ -50,3 +50,11 @@ def test_fed_a_character_at_a_time_each_block_is_its_own_and_the_fence_whole() -
             blocks.append(finished)
     assert len(blocks) == 5
     assert blocks[2] == "```python\nx = 1\n\n\ny = 2\n```\n"
+
+
+def test_a_step_between_forces_the_whole_text_out_but_not_an_open_fence() -> None:
+    splitter = BlockSplitter()
+    text = "one\n\ntwo"
+    assert splitter.force(text) == text and splitter.tail(text) == ""
+    text += "\n\n```\ncode\n\nmore"
+    assert splitter.force(text) == "" and splitter.tail(text) == "\n\n```\ncode\n\nmore"

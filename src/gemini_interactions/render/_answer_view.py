@@ -271,6 +271,12 @@ class AnswerView(TurnObserver):
                 return  # a background turn: its BackgroundView says so, once
             if turn.output_text and not turn.text:
                 print(turn.output_text)  # a non-streamed answer
+            plain = {"user_input", "model_output", "thought"}
+            for interaction in turn.interactions:  # what the model did, round by round
+                if any(step.type not in plain for step in interaction.steps):
+                    from ._timeline_text import timeline_text
+
+                    print("\n" + timeline_text(interaction))
             print(f"\n[{status_line(turn)}]")
             if turn.error and turn.status not in ("completed", "running"):
                 print(f"[{turn.status}] {turn.error}")
@@ -306,11 +312,17 @@ class BackgroundView:
                 f"{elapsed:.0f} s, {steps} step(s) so far · {turn.id}. "
                 "`%gemini wait` blocks until it is done."
             )
-            data = {"text/plain": line, "text/markdown": line}
+            from html import escape
+
+            data = {"text/plain": line, "text/markdown": line, "text/html": escape(line)}
         else:
+            from ._live import answer_outputs
+
+            parts = [d for d, _ in answer_outputs(turn, {}, show_thoughts=self.show_thoughts)]
             data = {
-                "text/plain": answer_plain(turn),
+                "text/plain": "\n\n".join(p["text/plain"] for p in parts),
                 "text/markdown": answer_markdown(turn, thoughts=self.show_thoughts),
+                "text/html": "".join(p["text/html"] for p in parts),
             }
         return data, {METADATA_KEY: turn.provenance()}
 

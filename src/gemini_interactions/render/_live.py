@@ -116,8 +116,9 @@ def _server_cards(steps: list[dict[str, Any]], prefix: str) -> list[tuple[str, d
     """(key, bundle) of each server-side step (search, code, URL, unknown) in ``steps``."""
     cards: list[tuple[str, dict[str, str]]] = []
     calls: dict[str, int] = {}
+    seen: dict[str, int] = {}
     raw: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
-    for index, step in enumerate(steps):
+    for step in steps:
         kind = str(step.get("type") or "unknown")
         if kind in _HIDDEN_STEPS:
             continue
@@ -128,7 +129,10 @@ def _server_cards(steps: list[dict[str, Any]], prefix: str) -> list[tuple[str, d
             continue
         if kind.endswith("_call") and isinstance(step.get("id"), str):
             calls[str(step["id"])] = len(raw)
-        raw.append((f"{prefix}.{index}", step, None))
+        # Keyed by what the step is, not where: the final interaction may number its steps
+        # differently from the stream (a user_input step first), and a card must keep its output.
+        seen[kind] = seen.get(kind, 0) + 1
+        raw.append((f"{prefix}.{step.get('id') or kind}.{seen[kind]}", step, None))
     for key, step, result in raw:
         cards.append((key, _step_card(step, result)))
     return cards

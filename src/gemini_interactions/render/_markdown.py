@@ -94,12 +94,12 @@ class BlockSplitter:
 
     def force(self, text: str) -> str:
         """Everything not finished, as finished (a step came between): unless a fence is open."""
-        self.feed(text)
+        finished = self.feed(text)
         if self.in_fence:
-            return ""
-        start, self.done = self.done, len(text)
+            return finished
+        rest, self.done = text[self.done :], len(text)
         self._scan, self._content = len(text), False
-        return text[start:]
+        return finished + rest
 
     def tail(self, text: str) -> str:
         return text[self.done :]
