@@ -19,7 +19,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m gemini_interactions.demo
 
-test: $(STAMP)
+# The browser test drives Debian's chromium (never a Playwright browser download); CI runs as root.
+/usr/bin/chromium:
+	apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu fonts-noto-color-emoji >/dev/null
+
+test: $(STAMP) /usr/bin/chromium
 	$(PY) tests/peers/aimock.py install
 	$(PY) -m pytest -q
 

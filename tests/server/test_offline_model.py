@@ -503,3 +503,50 @@ def test_the_readme_prompt_calls_get_weather_over_real_http() -> None:
         assert asked.status == "requires_action"
         calls = [s for s in asked.steps if s.type == "function_call"]
         assert [(c.name, c.arguments) for c in calls] == [("get_weather", {"city": "Paris"})]
+
+
+def _mixed_steps_are_checked(kinds: list[str], steps: list[dict[str, Any]]) -> None:
+    assert kinds[0] == "thought" and kinds[-1] == "function_call"
+    for kind in ("google_search_call", "code_execution_call", "url_context_call"):
+        assert kind in kinds
+    search = next(s for s in steps if s["type"] == "google_search_result")
+    links = [item["url"] for item in search["result"]]
+    assert len(links) == 2 and all(u.startswith("https://example.com/") for u in links)
+    code = next(s for s in steps if s["type"] == "code_execution_result")
+    assert code["result"] == "6\n"
+
+
+MIXED_PROMPT = "Compute 2*3, read https://example.org/a and get_weather in Paris"
+MIXED_TOOLS = [
+    CITY_WEATHER,
+    {"type": "google_search"},
+    {"type": "code_execution"},
+    {"type": "url_context"},
+]
+
+
+def test_built_in_tools_are_simulated_next_to_function_calls_in_process(
+    http: httpx.Client,
+) -> None:
+    # `--tools f --search` used to show the function call only: no search step at all.
+    body = {"model": "m", "input": MIXED_PROMPT, "tools": MIXED_TOOLS}
+    posted = create(http, body).json()
+    assert posted["status"] == "requires_action"
+    steps = posted["steps"]
+    _mixed_steps_are_checked([s["type"] for s in steps], steps)
+
+
+def test_built_in_tools_are_simulated_next_to_function_calls_over_http() -> None:
+    from gemini_interactions.api import Client
+    from gemini_interactions.server import serve_in_thread
+
+    with serve_in_thread(LocalServer()) as url:
+        client = Client(api_key="any-key", base_url=url, max_retries=0)
+        with client.interactions.create(
+            model="m", input=MIXED_PROMPT, tools=MIXED_TOOLS, stream=True
+        ) as stream:
+            for _ in stream:
+                pass
+            streamed = stream.interaction
+    steps = [s.model_dump(exclude_none=True) for s in streamed.steps]
+    _mixed_steps_are_checked([s["type"] for s in steps], steps)

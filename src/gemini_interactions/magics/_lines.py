@@ -26,6 +26,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "use": ("NAME", "make NAME the current chain"),
     "reset": ("[NAME | --all]", "forget the current chain, NAME, or all chains"),
     "show": ("N [--chain NAME]", "show turn N again"),
+    "timeline": (
+        "[N] [--chain NAME] [--controls]",
+        "the steps of turn N, or the chain as a tree of turns; --controls: filter, expand, "
+        "pick a branch",
+    ),
     "usage": ("", "tokens per chain and model"),
     "wait": ("[ID]", "wait for a background turn and show its answer"),
     "cancel": ("[ID]", "cancel a background turn"),
@@ -216,6 +221,31 @@ class LineCommands:
             raise MagicUsageError(f"{rest[0]!r} is not a turn number.") from None
         turn = self._turn(chain, number)
         self.session.answer_view(turn).on_end(turn)
+
+    def timeline(self, args: list[str]) -> None:
+        from ..render._timeline_view import TimelineView
+
+        chain, rest = self._chain_option("timeline", args)
+        controls = "--controls" in rest
+        rest = [a for a in rest if a != "--controls"]
+        if len(rest) > 1 or any(a.startswith("-") for a in rest):
+            raise MagicUsageError("Use `%gemini timeline [N] [--chain NAME] [--controls]`.")
+        number: int | None = None
+        if rest:
+            try:
+                number = int(rest[0])
+            except ValueError:
+                raise MagicUsageError(f"{rest[0]!r} is not a turn number.") from None
+            self._turn(chain, number)
+        if not chain.turns:
+            print(f"Chain {chain.name!r} has no turns.")
+            return
+        if self.session._terminal():
+            from ..render._timeline_view import timeline_bundle
+
+            print(timeline_bundle(chain, number)["text/plain"])
+            return
+        TimelineView(chain, number, widgets=controls)
 
     def usage(self, args: list[str]) -> None:
         self._no_args("usage", args)

@@ -10,6 +10,7 @@ with visible progress, and an answer that uses function results once they come b
 from __future__ import annotations
 
 import ast
+import html
 import json
 import operator
 import re
@@ -58,6 +59,10 @@ def _evaluate(expression: str) -> float | None:
         return walk(tree.body)
     except (ValueError, SyntaxError, ZeroDivisionError):
         return None
+
+
+def _source_url(slug: str, number: int) -> str:
+    return f"https://example.com/offline-search/{slug}/{number}"
 
 
 def _number(value: float) -> str:
@@ -209,6 +214,9 @@ class OfflineModel:
         if calls:
             names = ", ".join(f"`{c['name']}`" for c in calls)
             reply.steps = [self._thought(f"Calling {names} for: {_short(prompt, 60)}", show)]
+            # Built-in tools run on the server before the model asks for the functions, as a
+            # real model mixes them; without this `--tools f --search` showed no search at all.
+            reply.steps += self._tools(turn, prompt, [])
             reply.steps += calls
             return reply
         if turn.background or turn.agent:
@@ -298,18 +306,24 @@ class OfflineModel:
                     "signature": self.ids.signature(),
                 }
             )
-            chips = f'<div class="chips"><span class="chip">{query}</span></div>'
+            chips = f'<div class="chips"><span class="chip">{html.escape(query)}</span></div>'
+            # Sources as the older SDK sent them ({search_suggestions, title, url}), so a search
+            # card has links to show; the example.com hosts say they are made up.
+            sources = [
+                {"title": f"Offline source {n} on {subject}", "url": _source_url(slug, n)}
+                for n in (1, 2)
+            ]
             steps.append(
                 {
                     "type": "google_search_result",
                     "call_id": call_id,
-                    "result": [{"search_suggestions": chips}],
+                    "result": [{"search_suggestions": chips, **sources[0]}, sources[1]],
                     "signature": self.ids.signature(),
                 }
             )
             notes.append(
                 f"Simulated search for *{query}* (no real search happened); a made-up source: "
-                f"[example.com/{slug}](https://example.com/offline-search/{slug})."
+                f"[example.com/{slug}]({_source_url(slug, 1)})."
             )
         if "code_execution" in enabled:
             call_id = self.ids.call("ce")

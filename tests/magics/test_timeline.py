@@ -1,0 +1,70 @@
+"""``%gemini timeline`` in a real InteractiveShell against the offline backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gemini_interactions.magics._lines import help_text
+
+from .conftest import Kernel
+
+
+def _html(ran: Any) -> str:
+    shown = [o.data for o in ran.outputs if "text/html" in o.data]
+    assert shown, ran.outputs
+    return str(shown[0]["text/html"])
+
+
+def test_timeline_is_in_help() -> None:
+    assert "%gemini timeline [N] [--chain NAME] [--controls]" in help_text()
+
+
+def test_timeline_shows_a_turns_steps_and_the_chain_tree(kernel: Kernel) -> None:
+    kernel.line("backend offline")
+    kernel.cell("--search --code", "Compute 2*3 about Rome")
+    kernel.cell("-c", "and then?")
+    kernel.cell("--from 1", "a branch")
+    one = _html(kernel.line("timeline 1"))
+    assert "<details" in one and "In[1]" in one
+    assert "Google Search" in one and "Code execution" in one
+    assert "https://example.com/offline-search/" in one
+    tree = _html(kernel.line("timeline"))
+    # Turns 2 and 3 both come from turn 1: nested under it, a branching point.
+    assert tree.count("In[") == 3 and "1 branching point" in tree
+    assert tree.index("In[1]") < tree.index("In[2]") < tree.index("In[3]")
+
+
+def test_timeline_controls_update_the_static_output(kernel: Kernel) -> None:
+    from gemini_interactions.render._timeline_view import TimelineView
+
+    kernel.line("backend offline")
+    kernel.cell("--search --code", "Compute 2*3 about Rome")
+    chain = kernel.magics.session.registry.current
+    assert chain is not None
+    view = TimelineView(chain, None, widgets=True)
+    shown: list[dict[str, str]] = []
+    view.handle.update = lambda obj: shown.append(obj._repr_mimebundle_())  # type: ignore[method-assign]
+    view.kind.value = "code_execution_call"
+    assert "Code execution" in shown[-1]["text/html"]
+    assert "Google Search" not in shown[-1]["text/html"]
+    view.expand.value = True
+    assert "<details open" in shown[-1]["text/html"]
+    view.controls.close()
+
+
+def test_timeline_of_an_unknown_turn_fails_the_cell(kernel: Kernel) -> None:
+    kernel.line("backend offline")
+    kernel.cell("", "hello there")
+    ran = kernel.line("timeline 9", fails=True)
+    ran.check_one_paragraph()
+
+
+def test_a_function_calls_card_shows_its_result(kernel: Kernel) -> None:
+    kernel.line("backend offline")
+    kernel.shell.run_cell(
+        'def get_weather(city: str) -> dict:\n    """Weather in a city."""\n'
+        '    return {"sky": "sunny"}'
+    )
+    kernel.cell("--tools get_weather", "get_weather in Paris")
+    html = _html(kernel.line("timeline 1"))
+    assert "sunny" in html and "running" not in html
