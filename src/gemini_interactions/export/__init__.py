@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ._errors import ExportError
 from ._notebook import NotebookExport, OutputsFor, text_outputs, to_notebook, write_notebook
+from ._replay import TurnCheck, replay
 from ._script import to_script
 from ._store import ChainFileError, load_chains, save_chains, write_atomic
 
@@ -21,7 +22,9 @@ __all__ = [
     "ExportError",
     "NotebookExport",
     "OutputsFor",
+    "TurnCheck",
     "load_chains",
+    "replay",
     "save_chains",
     "text_outputs",
     "to_notebook",

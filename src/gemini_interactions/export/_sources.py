@@ -37,7 +37,9 @@ def source_of(name: str, value: Any) -> tuple[str, str | None]:
         try:
             return textwrap.dedent(inspect.getsource(value)).rstrip() + "\n", None
         except (OSError, TypeError):
-            pass
+            rebuilt = _pydantic_source(value)
+            if rebuilt is not None:
+                return rebuilt, None
     if isinstance(value, dict):
         # A JSON-schema dict is its own source.
         import json
@@ -52,3 +54,16 @@ def source_of(name: str, value: Any) -> tuple[str, str | None]:
         f"# TODO: define {name} here: its source could not be recovered at export ({why}).\n",
         warning,
     )
+
+
+def _pydantic_source(value: Any) -> str | None:
+    """A pydantic class rebuilt from its fields (a class typed in a cell has no file on 3.11)."""
+    fields = getattr(value, "model_fields", None)
+    if not isinstance(value, type) or not isinstance(fields, dict):
+        return None
+    lines = [f"class {value.__name__}(BaseModel):"]
+    for name, info in fields.items():
+        annotation = info.annotation
+        text = getattr(annotation, "__name__", None) if isinstance(annotation, type) else None
+        lines.append(f"    {name}: {text or repr(annotation).replace('typing.', '')}")
+    return "\n".join(lines if len(lines) > 1 else [*lines, "    pass"]) + "\n"
