@@ -31,8 +31,14 @@ def used_objects(
     return found
 
 
+class SourceText(str):
+    """Source kept in a chains file for an object a loaded turn no longer has."""
+
+
 def source_of(name: str, value: Any) -> tuple[str, str | None]:
     """(code, warning): the object's source, or a comment saying it could not be recovered."""
+    if isinstance(value, SourceText):
+        return str(value), None
     if value is not None and not isinstance(value, dict):
         try:
             return textwrap.dedent(inspect.getsource(value)).rstrip() + "\n", None

@@ -20,6 +20,7 @@ from .. import __version__
 from ..api import Interaction
 from ..chain import Chain, ToolRun, Turn
 from ._secrets import scrub_text
+from ._sources import SourceText, source_of, used_objects
 
 FORMAT = "gemini-interactions.chains"
 VERSION = 1
@@ -54,6 +55,12 @@ def _turn_dict(turn: Turn) -> dict[str, Any]:
     data = turn.to_dict()
     data["started_at"] = turn.started_at
     data["ended_at"] = turn.ended_at
+    sources = {}
+    for name, value in used_objects([turn]).items():
+        code, warning = source_of(name, value)
+        if warning is None:
+            sources[name] = code
+    data["sources"] = sources
     return data
 
 
@@ -171,6 +178,8 @@ def _turn_from(data: dict[str, Any], chain: str) -> Turn:
         notices=list(data.get("notices") or []),
     )
     turn.text = str(data.get("text") or "")
+    for name, code in (data.get("sources") or {}).items():
+        turn.objects["schema" if name == turn.options.get("schema") else name] = SourceText(code)
     return turn
 
 
