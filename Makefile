@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/stream_throughput.py
 	$(PY) benchmarks/chain.py
 	$(PY) benchmarks/load_ext.py
+	$(PY) benchmarks/export.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
