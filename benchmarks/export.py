@@ -39,9 +39,7 @@ def main() -> None:
     chain = _chain()
     folder = Path(tempfile.mkdtemp())
     baseline = _timed(lambda: json.dumps([t.to_dict() for t in chain.turns]))
-    export = _timed(
-        lambda: write_notebook(folder / "c.ipynb", to_notebook(chain, cassette=True))
-    )
+    export = _timed(lambda: write_notebook(folder / "c.ipynb", to_notebook(chain, cassette=True)))
     save = _timed(lambda: save_chains(folder / "c.json", [chain]))
     load = _timed(lambda: load_chains(folder / "c.json"))
     ok = True

@@ -285,8 +285,15 @@ def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def _run_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .export import ChainFileError, ExportError, load_chains, to_notebook, to_script
-    from .export import write_atomic, write_notebook
+    from .export import (
+        ChainFileError,
+        ExportError,
+        load_chains,
+        to_notebook,
+        to_script,
+        write_atomic,
+        write_notebook,
+    )
 
     try:
         chains, current = load_chains(args.chains)

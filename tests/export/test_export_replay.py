@@ -7,9 +7,8 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
-
 from collections.abc import Iterator
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -20,14 +19,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 KEY = "AIzaSyFAKEKEY1234567890abcdef"
 SCRIPT = '''
 import os, sys
-os.environ["GEMINI_API_KEY"] = %r
+os.environ["GEMINI_API_KEY"] = KEY_HERE
 from IPython.core.interactiveshell import InteractiveShell
 sh = InteractiveShell.instance()
 def run(src):
     r = sh.run_cell(src)
     assert r.success, src
-run("%%load_ext gemini_interactions")
-run("%%gemini backend " + sys.argv[1])
+run("%load_ext gemini_interactions")
+run("%gemini backend " + sys.argv[1])
 run("""
 from pydantic import BaseModel
 def get_weather(city: str) -> dict:
@@ -43,16 +42,16 @@ class City(BaseModel):
     population: int
 """)
 open("note.txt", "w").write("hello attachment")
-run("%%%%gemini\\nMy name is Ann. Explain recursion.")
-run("%%%%gemini -c\\nWhat is my name?")
-run("%%%%gemini --from 1\\nExplain iteration instead.")
-run("%%%%gemini -c --tools get_weather\\nUse get_weather for Paris")
-run("%%%%gemini -c --schema City\\nName a big city.")
-run("%%%%gemini -c --attach note.txt\\nSummarise the file.")
-run("%%gemini export out.ipynb --cassette")
-run("%%gemini export out.py")
-run("%%gemini save chains.json")
-''' % KEY
+run("%%gemini\\nMy name is Ann. Explain recursion.")
+run("%%gemini -c\\nWhat is my name?")
+run("%%gemini --from 1\\nExplain iteration instead.")
+run("%%gemini -c --tools get_weather\\nUse get_weather for Paris")
+run("%%gemini -c --schema City\\nName a big city.")
+run("%%gemini -c --attach note.txt\\nSummarise the file.")
+run("%gemini export out.ipynb --cassette")
+run("%gemini export out.py")
+run("%gemini save chains.json")
+'''.replace("KEY_HERE", repr(KEY))
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +74,11 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
     return subprocess.run(
         [sys.executable, "-m", "gemini_interactions.cli", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -90,7 +93,12 @@ def test_exported_notebook_is_valid_and_complete(recorded: Path) -> None:
     assert "def get_weather" in sources and "class City(BaseModel)" in sources
     turns = [c for c in nb.cells if c.source.startswith("%%gemini")]
     assert [c.source.splitlines()[0].split()[1:2] for c in turns] == [
-        ["-m"], ["-c"], ["--from"], ["-c"], ["-c"], ["-c"],
+        ["-m"],
+        ["-c"],
+        ["--from"],
+        ["-c"],
+        ["-c"],
+        ["-c"],
     ]
     assert "--tools get_weather" in turns[3].source and "--schema City" in turns[4].source
     assert "--attach note.txt" in turns[5].source
@@ -111,9 +119,7 @@ def test_replay_passes_then_fails_on_a_tampered_answer(recorded: Path) -> None:
     turn = next(c for c in nb.cells if c.get("metadata", {}).get("gemini_interactions"))
     turn.metadata["gemini_interactions"]["answer"] = "something else"
     nbformat.write(nb, recorded / "tampered.ipynb")
-    (recorded / "tampered.cassette.json").write_text(
-        (recorded / "out.cassette.json").read_text()
-    )
+    (recorded / "tampered.cassette.json").write_text((recorded / "out.cassette.json").read_text())
     bad = _cli("replay", "tampered.ipynb", cwd=recorded)
     assert bad.returncode == 1 and "MISMATCH" in bad.stdout
 
@@ -136,7 +142,8 @@ def test_save_restart_load_continue(recorded: Path, server_url: str) -> None:
         "import sys\nfrom IPython.core.interactiveshell import InteractiveShell\n"
         "sh = InteractiveShell.instance()\n"
         "for src in ['%load_ext gemini_interactions', '%gemini backend ' + sys.argv[1],\n"
-        "            '%gemini load chains.json', '%%gemini -c\\nAnd now?', '%gemini save after.json']:\n"
+        "            '%gemini load chains.json', '%%gemini -c\\nAnd now?',\n"
+        "            '%gemini save after.json']:\n"
         "    assert sh.run_cell(src).success, src\n"
     )
     subprocess.run(

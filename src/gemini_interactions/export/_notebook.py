@@ -73,8 +73,12 @@ def _provenance(chain: Chain, turns: list[Turn]) -> dict[str, Any]:
         "package_version": __version__,
         "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "chain": chain.name,
-        "models": sorted({str(t.request.get("model")) for t in turns if t.request and t.request.get("model")}),
-        "agents": sorted({str(t.request.get("agent")) for t in turns if t.request and t.request.get("agent")}),
+        "models": sorted(
+            {str(t.request.get("model")) for t in turns if t.request and t.request.get("model")}
+        ),
+        "agents": sorted(
+            {str(t.request.get("agent")) for t in turns if t.request and t.request.get("agent")}
+        ),
         "first": turns[0].provenance()["started"],
         "last": turns[-1].provenance()["ended"],
         "usage": usage,
@@ -107,7 +111,7 @@ def _markdown(prov: dict[str, Any], cassette_name: str | None) -> str:
         "output)",
         "- replay: "
         + (
-            f"offline from `{cassette_name}` (no key needed); set `backend = \"live\"` to run live"
+            f'offline from `{cassette_name}` (no key needed); set `backend = "live"` to run live'
             if cassette_name
             else "live (export with --cassette to replay offline)"
         ),
@@ -192,7 +196,11 @@ def to_notebook(
     if cassette:
         result.cassette, result.cassette_name = build_cassette(chosen, api_version), name
     nb.metadata[META] = prov
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     v4 = nbformat.v4
     cells = [v4.new_markdown_cell(_markdown(prov, result.cassette_name))]

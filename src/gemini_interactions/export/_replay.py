@@ -41,7 +41,10 @@ def replay(path: str | Path, timeout: int = 120) -> list[TurnCheck]:
     os.environ.update(env)
     try:
         client = NotebookClient(
-            nb, timeout=timeout, allow_errors=True, resources={"metadata": {"path": str(target.parent)}}
+            nb,
+            timeout=timeout,
+            allow_errors=True,
+            resources={"metadata": {"path": str(target.parent)}},
         )
         client.execute()
     finally:
@@ -65,7 +68,11 @@ def replay(path: str | Path, timeout: int = 120) -> list[TurnCheck]:
         error = _ran(cell)
         got = turns.get(number)
         if error is not None or got is None:
-            checks.append(TurnCheck(number, False, f"did not run: {(error or {}).get('error', 'no turn')[:200]}"))
+            checks.append(
+                TurnCheck(
+                    number, False, f"did not run: {(error or {}).get('error', 'no turn')[:200]}"
+                )
+            )
             continue
         calls = [{"name": r["name"], "arguments": r["arguments"]} for r in got.get("tool_runs", [])]
         problems = []

@@ -13,7 +13,7 @@ from ..chain import Turn
 def used_objects(
     turns: Iterable[Turn], namespace: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Name -> object (None when unknown) for every tool and schema of ``turns``, first use first."""
+    """Name -> object (None: unknown) for every tool and schema of ``turns``, first use first."""
     found: dict[str, Any] = {}
     for turn in turns:
         names = [str(n) for n in turn.options.get("tools") or []]

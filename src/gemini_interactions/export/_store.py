@@ -8,6 +8,7 @@ file in the same folder, then ``os.replace``): a crash mid-write leaves the prev
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -80,10 +81,8 @@ def write_atomic(path: str | Path, text: str) -> None:
             os.fsync(handle.fileno())
         os.replace(temp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temp)
-        except OSError:
-            pass
         raise
 
 
@@ -128,8 +127,7 @@ def chains_from_dict(data: dict[str, Any], source: str = "the file") -> list[Cha
         chains = [_chain_from(item) for item in data["chains"]]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ChainFileError(
-            f"{source} is a broken chains file ({type(exc).__name__}: {exc}). Nothing was "
-            "loaded."
+            f"{source} is a broken chains file ({type(exc).__name__}: {exc}). Nothing was loaded."
         ) from None
     return chains
 
@@ -152,9 +150,10 @@ def _chain_from(item: dict[str, Any]) -> Chain:
             raise ValueError(f"turn {index} continues a turn {turn.parent} that is not before it")
     chain.turns = turns
     head = item.get("head")
-    if head is not None:
-        if not isinstance(head, int) or not 1 <= head <= len(turns) or not turns[head - 1].joined:
-            raise ValueError(f"the head {head!r} is not a completed turn")
+    if head is not None and (
+        not isinstance(head, int) or not 1 <= head <= len(turns) or not turns[head - 1].joined
+    ):
+        raise ValueError(f"the head {head!r} is not a completed turn")
     chain._head = head
     return chain
 

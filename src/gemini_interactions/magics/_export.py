@@ -53,14 +53,18 @@ def export(session: Session, chain: Chain, args: list[str]) -> None:
         raise MagicUsageError(f"Which file? {EXPORT_USAGE}")
     path = Path(rest[0]).expanduser()
     if path.suffix not in (".ipynb", ".py"):
-        raise MagicUsageError(f"Export to a .ipynb or a .py file, not {path.name!r}. {EXPORT_USAGE}")
+        raise MagicUsageError(
+            f"Export to a .ipynb or a .py file, not {path.name!r}. {EXPORT_USAGE}"
+        )
     if not path.parent.is_dir():
         raise MagicUsageError(f"The folder {str(path.parent)!r} does not exist; create it first.")
     namespace = session.namespace
     try:
         if path.suffix == ".py":
             if flags:
-                raise MagicUsageError(f"{', '.join(sorted(flags))} apply to a notebook export only.")
+                raise MagicUsageError(
+                    f"{', '.join(sorted(flags))} apply to a notebook export only."
+                )
             text, warnings = to_script(chain, turns=turns, namespace=namespace)
             from ..export._secrets import scrub_text
 
@@ -68,9 +72,7 @@ def export(session: Session, chain: Chain, args: list[str]) -> None:
             written = [path]
             count = text.count("chain.send(")
         else:
-            config = {}
-            if session.magics.api_version:
-                pass  # written by to_notebook from api_version
+            config: dict[str, str] = {}
             result = to_notebook(
                 chain,
                 turns=turns,
@@ -94,7 +96,7 @@ def export(session: Session, chain: Chain, args: list[str]) -> None:
 def save(session: Session, args: list[str], *, quiet: bool = False) -> Path:
     from ..export import save_chains
 
-    if len(args) > 1:
+    if len(args) > 1 or (args and args[0].startswith("-")):
         raise MagicUsageError("Use `%gemini save [PATH.json]` with at most one file name.")
     path = Path(args[0]).expanduser() if args else default_path()
     registry = session.registry
@@ -109,7 +111,7 @@ def save(session: Session, args: list[str], *, quiet: bool = False) -> Path:
 def load(session: Session, args: list[str]) -> None:
     from ..export import ChainFileError, load_chains
 
-    if len(args) != 1:
+    if len(args) != 1 or args[0].startswith("-"):
         raise MagicUsageError("Use `%gemini load PATH.json` with one file name.")
     try:
         chains, current = load_chains(Path(args[0]).expanduser())
@@ -123,7 +125,9 @@ def load(session: Session, args: list[str]) -> None:
         if current in registry or (current is None and chains):
             registry.current_name = current or chains[0].name
     heads = ", ".join(f"{c.name} (head {c.head.number if c.head else '-'})" for c in chains)
-    print(f"Loaded {len(chains)} chain(s) from {args[0]}: {heads}. Current: {registry.current_name}.")
+    print(
+        f"Loaded {len(chains)} chain(s) from {args[0]}: {heads}. Current: {registry.current_name}."
+    )
 
 
 def autosave(session: Session) -> None:
