@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/chain.py
 	$(PY) benchmarks/load_ext.py
 	$(PY) benchmarks/export.py
+	$(PY) benchmarks/map.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -30,6 +30,7 @@ fault options (--fault NAME=VALUE, repeatable, applied to every request):
   trickle=SECONDS trickle_bytes=B                       send streams slowly, in B-byte pieces
   error_after_events=N  malformed_after_events=N  unknown_event_after=N
   unknown_step  unknown_fields  done_sentinel           (flags: no value needed)
+  latency=SECONDS  rpm=N                                answer late; 429 beyond N requests/min
 
 limits (each refusal is a JSON error in the API's shape, never a crash):
   a body over --max-body-mb is answered 413 while it is read (never buffered whole); JSON nested

@@ -1,4 +1,4 @@
-"""Retries, error mapping, resumption, continuation, waiting, and secrets (spec 6.5, 7, 8, 9)."""
+"""Retries, error mapping, resumption, continuation, waiting, and secrets."""
 
 from __future__ import annotations
 

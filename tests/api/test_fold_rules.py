@@ -1,4 +1,4 @@
-"""Every delta type of spec 6.3 folds by its rule; output_text is derived as spec 11.2 says."""
+"""Every delta type folds by its rule; output_text is derived as the API documents it."""
 
 from __future__ import annotations
 

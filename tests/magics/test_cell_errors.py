@@ -153,3 +153,32 @@ def test_numbers_never_skip(kernel: Kernel) -> None:
         (4, None, "completed"),
         (5, None, "completed"),
     ]
+
+
+def test_waiting_for_a_background_turn_that_fails_fails_the_cell(
+    kernel: Kernel, monkeypatch
+) -> None:
+    monkeypatch.setattr(kernel.magics.session.client().retry_policy, "sleep", lambda s: None)
+    kernel.cell("--background", "research that fails")  # accepted: it runs on the server
+    out = kernel.line("wait", fails=True)  # it produced no answer: Run All stops here
+    assert isinstance(out.error, TurnFailed)
+    assert "Turn 1 of chain 'chat' is recorded as failed" in out.message
+    chain = kernel.magics.session.registry.get("chat")
+    assert chain.turns[0].status == "failed" and chain.head is None
+
+
+def test_an_interrupted_wait_fails_the_cell_and_leaves_the_turn_running(
+    kernel: Kernel, monkeypatch
+) -> None:
+    from gemini_interactions.chain import Chain
+
+    kernel.cell("--background", "Research TPUs")
+
+    def interrupted(self: Chain, *args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Chain, "wait", interrupted)
+    out = kernel.line("wait", fails=True)
+    assert isinstance(out.error, KeyboardInterrupt)
+    assert out.message.startswith("Stopped waiting; turn 1 is still running")
+    assert kernel.magics.session.registry.get("chat").turns[0].status == "running"

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -47,6 +48,15 @@ def test_the_peers_are_the_repositorys_own() -> None:
     offenders = [
         str(path.relative_to(root)) for path in files if any(o in path.read_text() for o in outside)
     ]
+    assert offenders == []
+
+
+def test_docs_cite_no_spec_sections_outside_the_repository() -> None:
+    # Section numbers of a spec pointed a reader at a file a clone does not have.
+    root = HERE.parents[1]
+    files = [root / "README.md", *(root / "src").rglob("*.py"), *(root / "tests").rglob("*.py")]
+    cite = re.compile(r"\bspec(?:s)? \d+(?:\.\d+)*\b")
+    offenders = [str(p.relative_to(root)) for p in files if cite.search(p.read_text())]
     assert offenders == []
 
 

@@ -101,7 +101,7 @@ def test_fault_plan_rejects_unknown_options() -> None:
         FaultPlan.from_dict({"drop_after": 3})
     plan = FaultPlan.from_dict({"drop_after_events": 3, "drops": 2})
     assert plan.take_drop() == 3 and plan.take_drop() == 3 and plan.take_drop() is None
-    assert plan.counters == {"http_errors": 0, "drops": 2}
+    assert plan.counters == {"http_errors": 0, "drops": 2, "rate_limited": 0}
 
 
 def test_zero_means_before_the_first_event() -> None:
@@ -128,3 +128,17 @@ def test_unknown_fields_on_every_event_keep_the_text() -> None:
         events = parse_sse(create(http, {"model": "m", "input": "x", "stream": True}).content)
     assert all("future_field" in e for e in events)
     assert text_of(events) == TEXT
+
+
+def test_rpm_limit_answers_429_with_retry_after_beyond_the_rate() -> None:
+    plan = FaultPlan.from_options(["rpm=60", "latency=0.1"])
+    assert plan.take_rate_limit(100.0) is None  # one token a second, one in the bucket
+    refused = plan.take_rate_limit(100.2)
+    assert refused is not None and refused.code == 429
+    assert refused.retry_after is not None and 0.7 < refused.retry_after <= 0.8
+    assert plan.take_rate_limit(101.3) is None  # refilled
+    assert plan.counters["rate_limited"] == 1
+    with pytest.raises(ValueError, match="latency"):
+        FaultPlan.from_options(["latency=-1"])
+    with pytest.raises(ValueError, match="rpm"):
+        FaultPlan.from_options(["rpm=0"])

@@ -1,4 +1,4 @@
-"""Every route, the auth rule and the validation rules of spec 12.4."""
+"""Every route, the auth rule and the validation rules of a create request."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Each wire fact is written once, in ``api``, and the local server speaks by it: create fields,
-revision ids, API versions and what each status means (spec 1, 2.2, 3.1, 4.2)."""
+revision ids, API versions and what each status means."""
 
 from __future__ import annotations
 

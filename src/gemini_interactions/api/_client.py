@@ -82,7 +82,7 @@ class _BaseClient:
             external_auth=bool(own_auth),
         )
         self._own_auth = bool(own_auth)
-        """The caller's own auth header wins and suppresses the managed one (spec 2.3)."""
+        """The caller's own auth header wins and suppresses the managed one."""
         for value in own_auth:
             bare = Secret(value.get().removeprefix("Bearer ").strip())
             self._settings.secrets.extend([value, bare])

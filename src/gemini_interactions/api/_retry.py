@@ -1,4 +1,4 @@
-"""Retry policy: which failures are retried and how long to wait (spec 9.1).
+"""Retry policy: which failures are retried and how long to wait.
 
 The defaults mirror the official SDK: 4 retries, 0.5 s doubling to an 8 s cap, a random factor
 in (0.75, 1], and a server's ``retry-after-ms`` / ``Retry-After`` replacing the computed wait.

@@ -2,8 +2,8 @@
 
 ``_StreamCore`` holds everything that is not I/O (translation, folding, what to request next); the
 sync ``Stream`` and async ``AsyncStream`` are thin loops around it. After a body ends the core
-decides: done; next continuation hop (``requires_continuation``, spec 8); resume a dropped stream
-of a stored interaction through ``GET ?stream=true&last_event_id=`` (spec 6.5); re-POST from a
+decides: done; next continuation hop (``requires_continuation``); resume a dropped stream
+of a stored interaction through ``GET ?stream=true&last_event_id=``; re-POST from a
 mid-hop checkpoint; or give up with ``StreamDroppedError`` carrying the partial interaction.
 """
 

@@ -1,7 +1,7 @@
 """What one ``send`` asks for, checked, and turned into the request parameters of each round.
 
 Tools, system instruction and configuration are turn-scoped in the Interactions API: they are
-re-sent on every request, tool rounds included (spec 3.2).
+re-sent on every request, tool rounds included.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class SendOptions:
     max_tool_rounds: int = 10
     generation_config: dict[str, Any] | None = None
     extra_body: dict[str, Any] | None = None
+    service_tier: str | None = None
     labels: dict[str, Any] = field(default_factory=dict)
     """Readable names for the options (tool and schema names, attachment labels) for provenance."""
 
@@ -91,6 +92,8 @@ class PreparedTurn:
             params["background"] = True
         if not o.store:
             params["store"] = False
+        if o.service_tier:
+            params["service_tier"] = o.service_tier
         if o.extra_body:
             params["extra_body"] = dict(o.extra_body)
         return params
@@ -111,6 +114,7 @@ class PreparedTurn:
             "thinking",
             "temperature",
             "max_output_tokens",
+            "service_tier",
         ):
             value = getattr(o, key)
             if value is not None:

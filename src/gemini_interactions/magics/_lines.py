@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..chain import Chain, ChainUsageError, Turn
 from ..render import display_bundle
 from ._backend import parse_backend
-from ._errors import MagicUsageError
+from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "save": ("[PATH.json]", "every chain to a JSON file (default: beside the notebook)"),
     "load": ("PATH.json", "chains saved by `%gemini save` (--continue goes on from them)"),
+    "fix": ("[--apply]", "explain the last error; --apply puts the corrected cell next"),
     "backend": (
         "[live | offline [--fixtures FILE] [--cassette FILE] | http://127.0.0.1:4010]",
         "where cells go",
@@ -267,10 +268,10 @@ class LineCommands:
         try:
             chain.wait(turn)
         except KeyboardInterrupt:
-            print(
+            # The cell was interrupted before its answer came, so it fails like any interrupt.
+            raise TurnInterrupted(
                 f"Stopped waiting; turn {turn.number} is still running. `%gemini wait` again later."
-            )
-            return
+            ) from None
         except Exception as exc:  # an API error while polling: say it, change nothing
             from ..api._errors import GeminiError
 
@@ -284,6 +285,13 @@ class LineCommands:
             background.finished(turn)
         if view is None:  # not started by a cell of this kernel: nothing shows it yet
             self.session.answer_view(turn).on_end(turn)
+        if not turn.joined:  # the turn produced no answer: this cell fails, so Run All stops
+            reason = (turn.error or f"The turn ended {turn.status}.").rstrip(".")
+            raise TurnFailed(
+                f"{reason}. Turn {turn.number} of chain {chain.name!r} is recorded as "
+                f"{turn.status}; the chain's head did not move."
+            )
+        if view is None:
             return
         # The answer is in the display of the cell that started the turn (updated just now).
         place = "above" if view.terminal else "in the cell that started it"
@@ -321,6 +329,11 @@ class LineCommands:
         from . import _export
 
         _export.load(self.session, args)
+
+    def fix(self, args: list[str]) -> None:
+        from ._fix import run_fix
+
+        run_fix(self.session, args)
 
     def backend(self, args: list[str]) -> None:
         self.backend_line(shlex.join(args))

@@ -202,6 +202,21 @@ class GeminiMagics(Magics):
         help="print the exact request JSON (credentials redacted) and send nothing",
     )
     @argument("--raw", action="store_true", help="no {name} interpolation in the prompt")
+    @argument(
+        "--map",
+        metavar="NAME",
+        help="run the prompt once per element of list/Series/DataFrame NAME ({item}, {i})",
+    )
+    @argument("--concurrency", type=int, default=4, metavar="N", help="--map: in flight (4)")
+    @argument("--rpm", type=float, metavar="N", help="--map: at most N requests a minute")
+    @argument("--service-tier", metavar="TIER", help="flex, standard or priority")
+    @argument(
+        "--context",
+        metavar="A,B",
+        action="append",
+        help="send a compact description of these variables (shape, types, head) too",
+    )
+    @argument("--context-chars", type=int, default=4000, metavar="N", help="--context budget")
     @cell_magic
     def gemini(self, line: str, cell: str) -> None:
         """Send the cell to Gemini as a prompt.

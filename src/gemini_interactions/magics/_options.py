@@ -47,6 +47,27 @@ class CellOptions(BaseModel):
     no_stream: bool = False
     dry_run: bool = False
     raw: bool = False
+    map: str | None = None
+    concurrency: int = Field(4, ge=1, le=256)
+    rpm: float | None = Field(None, gt=0)
+    service_tier: str | None = None
+    context: list[str] = Field(default_factory=list)
+    context_chars: int = Field(4000, ge=100)
+
+    @field_validator("context", mode="before")
+    @classmethod
+    def _split_context(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        items = value if isinstance(value, list) else [value]
+        return [n.strip() for item in items for n in str(item).split(",") if n.strip()]
+
+    @field_validator("service_tier")
+    @classmethod
+    def _tier(cls, value: str | None) -> str | None:
+        if value is not None and value not in ("flex", "standard", "priority"):
+            raise ValueError("use flex, standard or priority")
+        return value
 
     @field_validator("tools", mode="before")
     @classmethod

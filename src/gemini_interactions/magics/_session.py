@@ -205,11 +205,24 @@ class Session:
                 "The cell is empty: write the prompt on the lines below `%%gemini`."
             )
         if not opts.raw:
-            prompt = interpolate(
-                prompt, self.namespace, hidden=self.hidden_names, secrets=env_secrets()
-            )
+            # With --map, {item} and {i} are the element's, filled in per element.
+            hidden = self.hidden_names | ({"item", "i"} if opts.map else set())
+            prompt = interpolate(prompt, self.namespace, hidden=hidden, secrets=env_secrets())
+        if opts.context:
+            from ..chain._context import context_block
+
+            described = {
+                name: self._lookup(name, "--context variable", "Define it first.")
+                for name in opts.context
+            }
+            prompt = f"{prompt}\n\n{context_block(described, opts.context_chars)}"
         options = self._send_options(opts, line)
         chain, registered = self._pick_chain(opts)
+        if opts.map is not None:
+            from ._map import run_map_cell
+
+            run_map_cell(self, opts, chain, registered, prompt, options)
+            return
         new = not (opts.continue_ or opts.from_turn is not None)
         if opts.dry_run:
             if chain.client is None:
@@ -418,5 +431,6 @@ class Session:
             max_tool_rounds=(
                 opts.max_tool_rounds if opts.max_tool_rounds is not None else m.max_tool_rounds
             ),
+            service_tier=opts.service_tier,
             labels={"schema": opts.schema_name, "attachments": opts.attach, "magic": line},
         )

@@ -148,18 +148,16 @@ class Engine:
                 raise not_found(f"Method not found: {request.method} {request.path}")
             if self.require_auth or (self.require_auth is None and not request.in_process):
                 check_auth(request.headers, request.param("key"))
-            if self.faults is not None and (error := self.faults.take_http_error()):
+            if self.faults is not None and (
+                error := self.faults.take_rate_limit(self.clock.now())
+                or self.faults.take_http_error()
+            ):
                 raise error
-            iid, cancel, method = route["id"], route["cancel"], request.method
-            if iid is None and method == "POST":
-                return self._create(request, body)
-            if iid is not None and cancel and method == "POST":
-                return self._local_or_cassette(request, iid, self._cancel)
-            if iid is not None and not cancel and method == "GET":
-                return self._local_or_cassette(request, iid, self._get)
-            if iid is not None and not cancel and method == "DELETE":
-                return self._local_or_cassette(request, iid, self._delete)
-            raise not_found(f"Method not found: {method} {request.path}")
+            response = self._route(request, body, route)
+            if self.faults is not None and self.faults.latency:
+                late = self.clock.now() + self.faults.latency
+                response.not_before = max(response.not_before or 0.0, late)
+            return response
         except ApiError as error:
             return error.response()
         except Exception as error:
@@ -167,6 +165,18 @@ class Engine:
             logger.exception("local server error on %s %s", request.method, request.path)
             message = f"Local server error: {type(error).__name__}: {redact_text(str(error))}"
             return ApiError(500, message).response()
+
+    def _route(self, request: EngineRequest, body: Any, route: Any) -> EngineResponse:
+        iid, cancel, method = route["id"], route["cancel"], request.method
+        if iid is None and method == "POST":
+            return self._create(request, body)
+        if iid is not None and cancel and method == "POST":
+            return self._local_or_cassette(request, iid, self._cancel)
+        if iid is not None and not cancel and method == "GET":
+            return self._local_or_cassette(request, iid, self._get)
+        if iid is not None and not cancel and method == "DELETE":
+            return self._local_or_cassette(request, iid, self._delete)
+        raise not_found(f"Method not found: {method} {request.path}")
 
     def _local_or_cassette(self, request: EngineRequest, iid: str, op: Any) -> EngineResponse:
         if iid not in self.store and self.cassette is not None:

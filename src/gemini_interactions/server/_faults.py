@@ -27,8 +27,13 @@ class FaultPlan:
     - ``malformed_after_events`` / ``unknown_event_after``: insert a non-JSON ``data:`` line or an
       event of an unknown type (without ``event_id``) after that many events of each stream.
     - ``unknown_step``: the output starts with a step of an unknown type.
-    - ``unknown_fields``: every streamed event carries a field no client knows (spec 12.13).
+    - ``unknown_fields``: every streamed event carries a field no client knows.
     - ``done_sentinel``: end streams with ``data: [DONE]``.
+    - ``latency``: every API request is answered this many seconds late (without holding a
+      server thread, so many clients wait at once, as with a real model).
+    - ``rpm``: at most this many requests a minute, as a token bucket holding one second's worth
+      (so the limit holds over any second, not only per minute); beyond it a 429 whose
+      ``Retry-After`` says when the next request would be accepted.
     """
 
     http_status: int | None = None
@@ -46,8 +51,13 @@ class FaultPlan:
     unknown_step: bool = False
     unknown_fields: bool = False
     done_sentinel: bool = False
+    latency: float | None = None
+    rpm: float | None = None
     _failed: int = field(default=0, init=False, repr=False, compare=False)
     _dropped: int = field(default=0, init=False, repr=False, compare=False)
+    _limited: int = field(default=0, init=False, repr=False, compare=False)
+    _tokens: float | None = field(default=None, init=False, repr=False, compare=False)
+    _filled_at: float = field(default=0.0, init=False, repr=False, compare=False)
     _lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
@@ -114,6 +124,29 @@ class FaultPlan:
             retry_after=self.retry_after,
         )
 
+    def take_rate_limit(self, now: float) -> ApiError | None:
+        """A 429 when this request is over ``rpm``, else None (the request takes a token)."""
+        if self.rpm is None:
+            return None
+        per_second = self.rpm / 60.0
+        capacity = max(1.0, per_second)
+        with self._lock:
+            if self._tokens is None:
+                self._tokens, self._filled_at = capacity, now
+            elapsed = max(0.0, now - self._filled_at)
+            self._tokens = min(capacity, self._tokens + elapsed * per_second)
+            self._filled_at = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return None
+            self._limited += 1
+            wait = (1.0 - self._tokens) / per_second
+        return ApiError(
+            429,
+            f"Injected fault: more than {self.rpm:g} requests per minute (retry later).",
+            retry_after=round(wait, 3),
+        )
+
     def take_drop(self) -> int | None:
         """How many events the next stream may send before it is cut, or None for no cut."""
         if self.drop_after_events is None:
@@ -132,7 +165,7 @@ class FaultPlan:
     @property
     def counters(self) -> dict[str, int]:
         """Faults actually injected so far: HTTP errors answered, streams cut."""
-        return {"http_errors": self._failed, "drops": self._dropped}
+        return {"http_errors": self._failed, "drops": self._dropped, "rate_limited": self._limited}
 
 
 # The smallest value each numeric option accepts.
@@ -146,6 +179,8 @@ _LOWEST: dict[str, float] = {
     "error_after_events": 0,
     "malformed_after_events": 0,
     "unknown_event_after": 0,
+    "latency": 0,
+    "rpm": 1e-9,
 }
 
 

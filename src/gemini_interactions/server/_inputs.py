@@ -1,4 +1,4 @@
-"""Every accepted shape of ``input`` (spec 3.2 and 10.1) normalised to a list of steps."""
+"""Every accepted shape of ``input`` normalised to a list of steps."""
 
 from __future__ import annotations
 

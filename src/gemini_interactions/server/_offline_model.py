@@ -18,6 +18,7 @@ from typing import Any
 from ._errors import bad_request
 from ._ids import IdFactory
 from ._inputs import texts_of
+from ._offline_fix import fix_answer
 from ._reply import Reply, Step, Turn
 from ._schema_values import Schema, SchemaRefused, example_value
 from ._tool_calls import PLACE_NAMES, QUERY_NAMES, plan_calls
@@ -354,6 +355,9 @@ class OfflineModel:
         if _GREETING.match(prompt) and len(prompt) < 40 and not notes:
             # Short prompts get short answers (and the SDK probe compares them untruncated).
             return "Hello! I am the offline demo model; no Gemini model was called."
+        fixed = fix_answer(prompt, BANNER)
+        if fixed is not None:
+            return fixed
         lines = [BANNER, "", f"You asked: *{_short(prompt) or '(no text)'}*", ""]
         found = _ARITHMETIC.search(prompt)
         value = _evaluate(found.group(0)) if found else None

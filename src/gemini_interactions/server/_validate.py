@@ -1,4 +1,4 @@
-"""The create-request rules of spec 12.4 that do not need server state."""
+"""The create-request rules of the API that do not need server state."""
 
 from __future__ import annotations
 

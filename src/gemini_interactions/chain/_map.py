@@ -1,0 +1,412 @@
+"""``run_map``: one prompt template over every element of a list, tuple, Series or DataFrame.
+
+Each element is its own interaction (chained on a shared turn when one is given, so a long shared
+context is sent once). At most ``concurrency`` requests are in flight; ``rpm`` caps the rate
+(aiolimiter). A 429 slows the whole pool: new requests wait out the server's ``Retry-After``
+and, without ``rpm``, the pool caps itself at the rate the server was answering. Retries are the
+client's own (one policy, never retries on retries). A failed element stays a failure in its
+place. Finished elements are remembered on the chain by their exact request, so re-running the
+same map after an interrupt or failures sends only what is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._options import PreparedTurn, SendOptions, prepare
+from ._runner import run_turn
+from ._turn import Turn, TurnObserver
+
+if TYPE_CHECKING:
+    from ..api._retry import RetryNotice
+    from ._chain import Chain
+
+_ITEM = re.compile(r"\{(i|item(?:\.[A-Za-z_]\w*|\[[^\[\]{}\n]*\])*)\}")
+_PART = re.compile(r"\.([A-Za-z_]\w*)|\[([^\[\]]*)\]")
+
+
+def elements(data: Any) -> tuple[list[Any], list[Any]]:
+    """(labels, elements): a DataFrame's rows (index, row), a Series' values, a list's items."""
+    if hasattr(data, "iterrows") and hasattr(data, "columns"):
+        pairs = list(data.iterrows())
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+    if hasattr(data, "index") and hasattr(data, "items") and hasattr(data, "dtype"):
+        pairs = list(data.items())
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+    if isinstance(data, list | tuple):
+        return list(range(len(data))), list(data)
+    raise TypeError(
+        f"--map takes a list, tuple, pandas Series or DataFrame, not a {type(data).__name__}"
+    )
+
+
+def _key(raw: str) -> Any:
+    raw = raw.strip()
+    if re.fullmatch(r"-?\d+", raw):
+        return int(raw)
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+        return raw[1:-1]
+    return raw
+
+
+def fill(template: str, item: Any, i: int) -> str:
+    """``template`` with ``{i}``, ``{item}``, ``{item.col}`` and ``{item[col]}`` filled in;
+    every other brace stays as typed."""
+
+    def replace(match: re.Match[str]) -> str:
+        path = match.group(1)
+        if path == "i":
+            return str(i)
+        value = item
+        for part in _PART.finditer(path[4:]):
+            attr, key = part.group(1), part.group(2)
+            try:
+                value = getattr(value, attr) if attr is not None else value[_key(key)]
+            except (AttributeError, KeyError, IndexError, TypeError) as exc:
+                raise ValueError(
+                    f"Cannot fill in {{{path}}} for element {i}: {type(exc).__name__}: {exc}"
+                ) from None
+        return str(value)
+
+    return _ITEM.sub(replace, template)
+
+
+@dataclass
+class MapItem:
+    """One element's interaction: what was asked, how it ended, what came back."""
+
+    position: int
+    label: Any
+    prompt: str
+    key: str
+    """A digest of the exact request: the same request is never paid for twice."""
+    status: str = "pending"
+    text: str = ""
+    parsed: Any = None
+    error: str | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+    interaction_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("completed", "incomplete") and self.error is None
+
+    @property
+    def value(self) -> Any:
+        """The parsed object with a schema, else the answer text; None for a failure."""
+        if not self.ok:
+            return None
+        return self.parsed if self.parsed is not None else self.text
+
+
+@dataclass
+class MapProgress:
+    total: int
+    done: int = 0
+    failed: int = 0
+    reused: int = 0
+    tokens: int = 0
+    started: float = field(default_factory=time.monotonic)
+    notice: str | None = None
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    @property
+    def rate(self) -> float:
+        """Elements finished per second in this run (reused ones not counted)."""
+        sent = self.done + self.failed - self.reused
+        return sent / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        left = self.total - self.done - self.failed
+        return left / self.rate if self.rate > 0 else None
+
+    def line(self) -> str:
+        eta = f", ETA {self.eta:.0f} s" if self.eta is not None and self.eta > 0 else ""
+        text = (
+            f"{self.done + self.failed}/{self.total} done, {self.failed} failed, "
+            f"{self.rate:.1f}/s{eta}, {self.tokens} tokens"
+        )
+        return text + (f" ({self.notice})" if self.notice else "")
+
+
+class MapResult(Sequence[Any]):
+    """Aligned with the input: ``result[k]`` is element k's value (None for a failure);
+    ``items`` has each element's status, error, tokens and interaction id."""
+
+    def __init__(self, items: list[MapItem], index: Any = None, turn: int | None = None):
+        self.items = items
+        self.input_index = index
+        self.turn = turn
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [item.value for item in self.items[k]]
+        return self.items[k].value
+
+    def __iter__(self) -> Iterator[Any]:
+        return (item.value for item in self.items)
+
+    @property
+    def failed(self) -> list[MapItem]:
+        return [item for item in self.items if not item.ok]
+
+    def __repr__(self) -> str:
+        return f"MapResult({len(self.items)} items, {len(self.failed)} failed)"
+
+    def rows(self) -> list[dict[str, Any]]:
+        out = []
+        for item in self.items:
+            row: dict[str, Any] = {"answer": item.text if item.ok else None}
+            parsed = item.parsed
+            if hasattr(parsed, "model_dump"):
+                parsed = parsed.model_dump()
+            if isinstance(parsed, dict):
+                row.update(parsed)
+            row.update(
+                status=item.status,
+                error=item.error,
+                tokens=item.usage.get("total_tokens", 0),
+                interaction_id=item.interaction_id,
+            )
+            out.append(row)
+        return out
+
+    def to_pandas(self) -> Any:
+        """A DataFrame (one row per element, the input's index for pandas input)."""
+        import pandas as pd
+
+        index = self.input_index if self.input_index is not None else [i.label for i in self.items]
+        return pd.DataFrame(self.rows(), index=index)
+
+
+class _Pool:
+    """Shared by the workers: the pause a 429 asks for and the rate the server accepts."""
+
+    def __init__(self, progress: MapProgress) -> None:
+        self.lock = threading.Lock()
+        self.pause_until = 0.0
+        self.cap: float | None = None
+        self.finished: list[float] = []
+        self.progress = progress
+
+    def on_429(self, wait: float) -> None:
+        now = time.monotonic()
+        with self.lock:
+            self.pause_until = max(self.pause_until, now + wait)
+            # The rate the server was accepting over the last two seconds is what it allows;
+            # with less history than that, the pause alone slows the pool.
+            if now - self.progress.started >= 2.0:
+                recent = sum(1 for t in self.finished if t > now - 2.0)
+                measured = max(1.0, recent / 2.0)
+                self.cap = measured if self.cap is None else min(self.cap, measured)
+                self.progress.notice = f"rate limited: pool slowed to {self.cap:.0f}/s"
+            else:
+                self.progress.notice = "rate limited: pool paused"
+
+
+class _ItemObserver(TurnObserver):
+    def __init__(self, pool: _Pool) -> None:
+        self.pool = pool
+
+    def on_retry(self, turn: Turn, notice: RetryNotice) -> None:
+        if notice.status_code == 429:
+            self.pool.on_429(notice.wait)
+
+
+def run_map(
+    chain: Chain,
+    template: str,
+    data: Any,
+    *,
+    name: str = "items",
+    options: SendOptions | None = None,
+    new: bool = True,
+    from_turn: int | None = None,
+    concurrency: int = 4,
+    rpm: float | None = None,
+    on_progress: Callable[[MapProgress], None] | None = None,
+    interval: float = 0.2,
+) -> MapResult:
+    """Send ``template`` once per element of ``data`` (see the module docstring); the chain
+    keeps one turn for the run, listing its elements' interaction ids. ``KeyboardInterrupt``
+    keeps every finished element (re-run to send the rest)."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    client = chain._client()
+    options = options or SendOptions(**chain.defaults)
+    parent = chain._parent(new, from_turn)
+    prepared = prepare(options)
+    labels, values = elements(data)
+    previous = parent.id if parent is not None else None
+    base = prepared.base_params()
+    streaming = prepared.options.stream and not prepared.background
+    done: dict[str, MapItem] = chain.__dict__.setdefault("_map_done", {})
+    items: list[MapItem] = []
+    for position, (label, value) in enumerate(zip(labels, values, strict=True)):
+        prompt = fill(template, value, position)
+        params = {**base, "input": prepared.first_input(prompt)}
+        if previous:
+            params["previous_interaction_id"] = previous
+        body = client.interactions.build_request(stream=streaming or None, **params)["json"]
+        key = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+        items.append(done.get(key) or MapItem(position, label, prompt, key))
+    progress = MapProgress(total=len(items))
+    for item in items:
+        if item.ok:
+            progress.done += 1
+            progress.reused += 1
+            progress.tokens += item.usage.get("total_tokens", 0)
+    todo = [item for item in items if not item.ok]
+    pool = _Pool(progress)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def one(item: MapItem) -> None:
+        turn = Turn(0, chain.name, item.prompt, parent.number if parent else None, previous)
+        item.status, item.error = "pending", None
+        try:
+            run_turn(client, turn, prepared, _ItemObserver(pool))
+            if prepared.schema is not None and turn.joined:
+                try:
+                    item.parsed = prepared.schema.parse(turn.output_text)
+                except ValueError as exc:
+                    turn.error = str(exc)
+        except Exception:
+            pass  # run_turn recorded why on the turn
+        item.text = turn.output_text
+        item.usage = turn.usage
+        item.interaction_id = turn.id
+        item.error = turn.error
+        item.status = turn.status if turn.error is None else "failed"
+        with pool.lock:
+            pool.finished.append(time.monotonic())
+            if len(pool.finished) > 4096:
+                del pool.finished[:2048]
+            if item.ok:
+                progress.done += 1
+                done[item.key] = item
+            else:
+                progress.failed += 1
+            progress.tokens += item.usage.get("total_tokens", 0)
+
+    async def main() -> None:
+        import anyio
+        from aiolimiter import AsyncLimiter
+
+        slots = anyio.CapacityLimiter(concurrency)
+        fixed = AsyncLimiter(rpm, 60) if rpm else None
+        adaptive: tuple[float, AsyncLimiter] | None = None
+        # Starting no more workers than there are slots keeps a 1,000-item run from queueing
+        # 1,000 threads' worth of tasks, and lets a 429's pause reach requests not yet started.
+
+        async def worker(item: MapItem) -> None:
+            await anyio.to_thread.run_sync(one, item, limiter=slots, abandon_on_cancel=True)
+
+        async with anyio.create_task_group() as tg:
+
+            async def watch() -> None:
+                while not stop.is_set():
+                    await anyio.sleep(0.05)
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(watch)
+            async with anyio.create_task_group() as work:
+                for item in todo:
+                    token = object()  # never more started than there are slots
+                    await slots.acquire_on_behalf_of(token)
+                    slots.release_on_behalf_of(token)
+                    while (left := pool.pause_until - time.monotonic()) > 0:
+                        await anyio.sleep(left)
+                    if fixed is not None:
+                        await fixed.acquire()
+                    if pool.cap is not None:
+                        if adaptive is None or adaptive[0] != pool.cap:
+                            adaptive = (pool.cap, AsyncLimiter(pool.cap, 1.0))
+                        await adaptive[1].acquire()
+                    work.start_soon(worker, item)
+            stop.set()
+
+    def loop() -> None:
+        import anyio
+
+        try:
+            anyio.run(main)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=loop, name="gemini-map", daemon=True)
+    thread.start()
+    interrupted = False
+    try:
+        while thread.is_alive():
+            thread.join(interval)
+            if on_progress is not None:
+                on_progress(progress)
+    except KeyboardInterrupt:
+        interrupted = True
+        stop.set()
+        thread.join(5)
+    for item in items:
+        if item.status == "pending" and not item.ok:
+            item.status = "interrupted" if interrupted else item.status
+            item.error = item.error or ("Interrupted before it finished." if interrupted else None)
+    index = getattr(data, "index", None) if not isinstance(data, list | tuple) else None
+    result = MapResult(items, index)
+    _record(chain, template, name, parent, prepared, result, interrupted)
+    if on_progress is not None:
+        progress.notice = None
+        on_progress(progress)
+    if interrupted:
+        raise KeyboardInterrupt
+    if errors:
+        raise errors[0]  # a bug in the pool itself; the finished items are recorded
+    return result
+
+
+def _record(
+    chain: Chain,
+    template: str,
+    name: str,
+    parent: Turn | None,
+    prepared: PreparedTurn,
+    result: MapResult,
+    interrupted: bool,
+) -> None:
+    """One turn in the chain for the whole run (never the head: it has no single answer)."""
+    failed = len(result.failed)
+    with chain._lock:
+        turn = Turn(
+            number=len(chain.turns) + 1,
+            chain=chain.name,
+            prompt=template,
+            parent=parent.number if parent is not None else None,
+            previous_interaction_id=parent.id if parent is not None else None,
+            options={
+                **prepared.summary(),
+                "map": {
+                    "over": name,
+                    "items": len(result),
+                    "failed": failed,
+                    "interaction_ids": [item.interaction_id for item in result.items],
+                },
+            },
+            status="interrupted" if interrupted else ("completed" if not failed else "incomplete"),
+            error=f"{failed} of {len(result)} element(s) failed." if failed else None,
+        )
+        turn.ended_at = time.time()
+        chain.turns.append(turn)
+        result.turn = turn.number

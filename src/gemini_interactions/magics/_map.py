@@ -1,0 +1,120 @@
+"""The ``--map`` cell: resolve the variable, show progress through a display handle, publish."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..chain import ChainUsageError
+from ..chain._map import MapProgress, MapResult, elements, fill, run_map
+from ._errors import MagicUsageError, TurnInterrupted
+from ._failure import usage_message
+
+if TYPE_CHECKING:
+    from ..chain import Chain, SendOptions
+    from ._options import CellOptions
+    from ._session import Session
+
+
+class _Progress:
+    """One line, updated in place (a display handle in a notebook, printed in a terminal)."""
+
+    def __init__(self, terminal: bool) -> None:
+        self.terminal = terminal
+        self.handle: Any = None
+        self.last = ""
+
+    def __call__(self, progress: MapProgress) -> None:
+        line = progress.line()
+        if line == self.last:
+            return
+        self.last = line
+        if self.terminal:
+            print(line, flush=True)
+            return
+        from IPython.display import display
+
+        bundle = {"text/plain": line, "text/html": f"<code>{html.escape(line)}</code>"}
+        if self.handle is None:
+            self.handle = display(bundle, raw=True, display_id=True)  # type: ignore[no-untyped-call]
+        else:
+            self.handle.update(bundle, raw=True)
+
+    def summary(self, result: MapResult, progress_line: str) -> None:
+        counts: dict[str, int] = {}
+        for item in result.items:
+            counts[item.status] = counts.get(item.status, 0) + 1
+        tokens = sum(item.usage.get("total_tokens", 0) for item in result.items)
+        rows = [*counts.items(), ("tokens", tokens)]
+        plain = "\n".join([progress_line, *(f"{k:<12}{v}" for k, v in rows)])
+        body = "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in rows)
+        table = f"<table><tr><th>status</th><th>items</th></tr>{body}</table>"
+        bundle = {"text/plain": plain, "text/html": table}
+        if self.terminal:
+            print(plain)
+        elif self.handle is None:
+            from IPython.display import display
+
+            display(bundle, raw=True)  # type: ignore[no-untyped-call]
+        else:
+            self.handle.update(bundle, raw=True)
+
+
+def run_map_cell(
+    session: Session,
+    opts: CellOptions,
+    chain: Chain,
+    registered: bool,
+    prompt: str,
+    options: SendOptions,
+) -> None:
+    name = opts.map or ""
+    data = session._lookup(name, "--map variable", "Define the list or DataFrame first.")
+    try:
+        _, values = elements(data)
+        first = fill(prompt, values[0], 0) if values else None
+    except (TypeError, ValueError) as exc:
+        raise MagicUsageError(f"{exc}.".replace("..", ".")) from None
+    if first is None:
+        raise MagicUsageError(f"--map {name}: it is empty, so there is nothing to send.")
+    new = not (opts.continue_ or opts.from_turn is not None)
+    if opts.dry_run:
+        if chain.client is None:
+            chain.client = session.dry_run_client()
+        try:
+            request = chain.build_request(first, new=new, from_turn=opts.from_turn, options=options)
+        except ChainUsageError as exc:
+            raise MagicUsageError(usage_message(exc, opts.schema_name)) from None
+        print(f"--map {name}: {len(values)} request(s); the first:")
+        print(json.dumps(request["json"], indent=2, ensure_ascii=False, default=str))
+        return
+    chain.client = session.client()
+    view = _Progress(session._terminal())
+    try:
+        result = run_map(
+            chain,
+            prompt,
+            data,
+            name=name,
+            options=options,
+            new=new,
+            from_turn=opts.from_turn,
+            concurrency=opts.concurrency,
+            rpm=opts.rpm,
+            on_progress=view,
+        )
+    except ChainUsageError as exc:
+        raise MagicUsageError(usage_message(exc, opts.schema_name)) from None
+    except KeyboardInterrupt:
+        session._register(chain, registered)
+        raise TurnInterrupted(
+            f"Interrupted. Every finished element of {name} is kept; run the cell again to "
+            "send only the missing or failed ones."
+        ) from None
+    session._register(chain, registered)
+    view.summary(result, view.last)
+    with session.background.lock:
+        session.namespace["_gemini"] = result
+        if opts.out:
+            session.namespace[opts.out] = result
