@@ -104,3 +104,25 @@ def test_help_lists_the_new_commands(shell: Any) -> None:
     _, text, _ = run(shell, "%gemini")
     for name in ("export", "save", "load"):
         assert f"%gemini {name}" in text
+
+
+def test_export_attaches_the_render_layers_static_bundles(
+    shell: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nbformat
+
+    from gemini_interactions import render
+
+    def static_outputs(turn: Any) -> list[tuple[dict[str, str], dict[str, Any]]]:
+        card = {"text/plain": f"card {turn.number}", "text/html": "<details>card</details>"}
+        return [(card, {"gemini_interactions": {"turn": turn.number}})]
+
+    monkeypatch.setattr(render, "static_outputs", static_outputs, raising=False)
+    assert run(shell, "%%gemini\nHello there.")[0]
+    assert run(shell, "%gemini export nb.ipynb")[0]
+    nb = nbformat.read(tmp_path / "nb.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.source.startswith("%%gemini"))
+    assert cell.outputs[0]["data"]["text/html"] == "<details>card</details>"
+    assert run(shell, "%gemini export bare.ipynb --no-outputs")[0]
+    bare = nbformat.read(tmp_path / "bare.ipynb", as_version=4)
+    assert all(not c.get("outputs") for c in bare.cells if c.cell_type == "code")

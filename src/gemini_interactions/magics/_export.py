@@ -29,11 +29,22 @@ def default_path() -> Path:
 
 
 def _outputs_for() -> Any:
-    """The live view's static bundles when the render layer offers them, else the text form."""
+    """The live view's static bundles (``render.static_outputs``: (bundle, metadata) pairs)
+    as nbformat outputs when the render layer offers them, else the answer's text form."""
     from .. import render
     from ..export import text_outputs
 
-    return getattr(render, "static_outputs", None) or text_outputs
+    static = getattr(render, "static_outputs", None)
+    if static is None:
+        return text_outputs
+
+    def outputs(turn: Any) -> list[dict[str, Any]]:
+        return [
+            {"output_type": "display_data", "data": dict(data), "metadata": dict(meta)}
+            for data, meta in static(turn)
+        ]
+
+    return outputs
 
 
 def export(session: Session, chain: Chain, args: list[str]) -> None:
