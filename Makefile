@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/stream_throughput.py
 	$(PY) benchmarks/chain.py
 	$(PY) benchmarks/load_ext.py
+	$(PY) benchmarks/export.py
 	$(PY) benchmarks/map.py
 	$(PY) benchmarks/render.py
 

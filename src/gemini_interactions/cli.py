@@ -266,7 +266,87 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_serve(commands)
+    _add_export(commands)
+    _add_replay(commands)
     return parser
+
+
+def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser(
+        "export", help="a chains file (%gemini save) as a notebook that replays offline"
+    )
+    export.add_argument("chains", help="the JSON file written by `%gemini save`")
+    export.add_argument("out", help="the notebook (.ipynb) or script (.py) to write")
+    export.add_argument("--chain", help="which chain (default: the file's current one)")
+    export.add_argument("--turns", help="which turns, e.g. 1-3,5 (their ancestors come too)")
+    export.add_argument("--no-cassette", action="store_true", help="no replay cassette")
+    export.set_defaults(run=_run_export)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .export import (
+        ChainFileError,
+        ExportError,
+        load_chains,
+        to_notebook,
+        to_script,
+        write_atomic,
+        write_notebook,
+    )
+
+    try:
+        chains, current = load_chains(args.chains)
+        wanted = args.chain or current or (chains[0].name if chains else None)
+        chain = next((c for c in chains if c.name == wanted), None)
+        if chain is None:
+            names = ", ".join(c.name for c in chains) or "none"
+            print(f"error: no chain {wanted!r} in {args.chains} (chains: {names})", file=sys.stderr)
+            return 2
+        out = Path(args.out)
+        if out.suffix == ".py":
+            text, warnings = to_script(chain, turns=args.turns)
+            write_atomic(out, text)
+        else:
+            result = to_notebook(
+                chain,
+                turns=args.turns,
+                cassette=not args.no_cassette,
+                cassette_name=f"{out.stem}.cassette.json",
+            )
+            warnings = result.warnings
+            write_notebook(out, result)
+    except (ChainFileError, ExportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    replay = commands.add_parser(
+        "replay", help="run an exported notebook offline and check every answer"
+    )
+    replay.add_argument("notebook", help="a notebook written by `%gemini export --cassette`")
+    replay.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+    replay.set_defaults(run=_run_replay)
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    from .export import replay
+
+    checks = replay(args.notebook, timeout=args.timeout)
+    for check in checks:
+        print(f"turn {check.turn}: {'ok' if check.matches else 'MISMATCH'} ({check.detail})")
+    bad = sum(not c.matches for c in checks)
+    if not checks:
+        print("no recorded turns in this notebook", file=sys.stderr)
+        return 1
+    print(f"{len(checks) - bad} of {len(checks)} turns match")
+    return 1 if bad else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -129,7 +129,9 @@ LINE_MISTAKES: list[tuple[str, str]] = [
     ("cancel v1_nope", "No turn of any chain has the interaction id"),
     ("reset nochain", "no chain named"),
     ("reset --bogus", "reset --all"),
-    ("export out.ipynb", "Unknown command `%gemini export`"),
+    ("export out.txt", "Export to a .ipynb or a .py file"),
+    ("export a.ipynb --turns 99", "outside the chain"),
+    ("load missing.json", "Cannot read missing.json"),
     ("frobnicate", "Unknown command `%gemini frobnicate`"),
     ("use 'unclosed", "Cannot read"),
 ]

@@ -233,6 +233,7 @@ class Chain:
                 previous_interaction_id=parent.id if parent is not None else None,
                 options=prepared.summary(),
                 store=prepared.options.store,
+                objects=_objects(prepared),
             )
             self.turns.append(turn)
             head_at_send = self._head
@@ -374,3 +375,11 @@ def _check_option_names(options: dict[str, Any]) -> None:
         raise ChainUsageError(
             f"Unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(_OPTION_NAMES))}."
         )
+
+
+def _objects(prepared: PreparedTurn) -> dict[str, Any]:
+    """The tool functions and the schema a turn used, kept so export can show their source."""
+    out: dict[str, Any] = {name: tool.func for name, tool in prepared.functions.items()}
+    if prepared.schema is not None:
+        out["schema"] = prepared.schema.source
+    return out

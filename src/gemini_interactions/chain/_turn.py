@@ -91,6 +91,9 @@ class Turn:
     store: bool = True
     notices: list[str] = field(default_factory=list)
     """One-line notes on what was changed to send the turn (e.g. characters replaced)."""
+    objects: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The Python objects behind the options (tool functions by name, ``"schema"``): export
+    writes their source into the notebook. Not saved: a loaded turn has none."""
 
     @property
     def text(self) -> str:

@@ -34,6 +34,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "usage": ("", "tokens per chain and model"),
     "wait": ("[ID]", "wait for a background turn and show its answer"),
     "cancel": ("[ID]", "cancel a background turn"),
+    "export": (
+        "PATH.ipynb|PATH.py [--chain NAME] [--turns SPEC] [--cassette] [--no-outputs]",
+        "the chain as a runnable notebook (--cassette: replays offline) or script",
+    ),
+    "save": ("[PATH.json]", "every chain to a JSON file (default: beside the notebook)"),
+    "load": ("PATH.json", "chains saved by `%gemini save` (--continue goes on from them)"),
     "fix": ("[--apply]", "explain the last error; --apply puts the corrected cell next"),
     "backend": (
         "[live | offline [--fixtures FILE] [--cassette FILE] | http://127.0.0.1:4010]",
@@ -337,6 +343,22 @@ class LineCommands:
             if view is not None:
                 view.render(turn)
         print(f"Turn {turn.number} of chain {chain.name!r} is {turn.status}.")
+
+    def export(self, args: list[str]) -> None:
+        from . import _export
+
+        chain, rest = self._chain_option("export", args)
+        _export.export(self.session, chain, rest)
+
+    def save(self, args: list[str]) -> None:
+        from . import _export
+
+        _export.save(self.session, args)
+
+    def load(self, args: list[str]) -> None:
+        from . import _export
+
+        _export.load(self.session, args)
 
     def fix(self, args: list[str]) -> None:
         from ._fix import run_fix

@@ -60,6 +60,12 @@ class GeminiMagics(Magics):
         1.0, help="Seconds between two polls of a background turn's status display; 0: no polling."
     ).tag(config=True)
 
+    autosave = Bool(
+        False,
+        help="Save every chain to a file beside the notebook after each turn (atomically; "
+        "`%gemini load` reads it back after a restart).",
+    ).tag(config=True)
+
     _good_backend = "live"
     """The last valid ``backend``, what a refused value leaves in place."""
 

@@ -264,6 +264,7 @@ class Session:
             raise MagicUsageError(usage_message(exc, opts.schema_name)) from None
         except TurnFailedError as exc:
             self._register(chain, registered)
+            self._autosave()
             raise TurnFailed(failure_message(exc, chain.name, self.backend)) from None
         except KeyboardInterrupt:
             self._register(chain, registered)
@@ -276,6 +277,7 @@ class Session:
                 message = "Interrupted; nothing was recorded."
             raise TurnInterrupted(message) from None
         self._register(chain, registered)
+        self._autosave()
         if turn.parse_error:
             unset = " and ".join(f"`{name}`" for name in (opts.out, "_gemini") if name)
             reason = turn.parse_error.rstrip(".")
@@ -304,6 +306,14 @@ class Session:
                 f"Note: turn {turn.number} was sent with --no-store, so it cannot be continued "
                 f"(--continue from it will refuse); {way}."
             )
+
+    def _autosave(self) -> None:
+        from ._export import autosave
+
+        try:
+            autosave(self)
+        except OSError as exc:  # the turn is kept; only the copy on disk is behind
+            _say(f"Note: autosave failed ({exc.strerror or exc}); `%gemini save` to retry.")
 
     def answer_view(self, turn: Turn) -> AnswerView | LiveView:
         """A view to show a finished turn again, with thoughts only if the turn asked for them."""

@@ -1,0 +1,34 @@
+"""Chains out of the kernel: a runnable notebook (with a replay cassette), a plain script, and
+a JSON file that ``load`` reads back. Knows the chain, the api models and nbformat; never
+IPython or the renderers (the magics pass the live view's outputs in as ``outputs=``).
+
+::
+
+    from gemini_interactions.export import to_notebook, write_notebook, save_chains, load_chains
+    write_notebook("chat.ipynb", to_notebook(chain, cassette=True))
+    save_chains("chains.json", [chain]);  chains, current = load_chains("chains.json")
+"""
+
+from __future__ import annotations
+
+from ._errors import ExportError
+from ._notebook import NotebookExport, OutputsFor, text_outputs, to_notebook, write_notebook
+from ._replay import TurnCheck, replay
+from ._script import to_script
+from ._store import ChainFileError, load_chains, save_chains, write_atomic
+
+__all__ = [
+    "ChainFileError",
+    "ExportError",
+    "NotebookExport",
+    "OutputsFor",
+    "TurnCheck",
+    "load_chains",
+    "replay",
+    "save_chains",
+    "text_outputs",
+    "to_notebook",
+    "to_script",
+    "write_atomic",
+    "write_notebook",
+]

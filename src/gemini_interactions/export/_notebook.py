@@ -1,0 +1,265 @@
+"""A chain as a runnable notebook (nbformat 4.5): provenance, a papermill ``parameters`` cell,
+the tools' and schemas' source, then one ``%%gemini`` cell per turn with exactly its options,
+in an order that re-creates the same tree, each with its recorded outputs.
+
+With ``cassette=True`` the recorded exchanges go in a file beside the notebook that the
+parameters cell names: the notebook replays offline with no key; ``backend = "live"`` runs it live.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+from .. import __version__
+from ..chain import Chain, Turn
+from ._cassette import cassette as build_cassette
+from ._select import select
+from ._sources import source_of, used_objects
+
+OutputsFor = Callable[[Turn], list[dict[str, Any]]]
+"""A turn -> its recorded outputs as nbformat output dicts (the live view's static bundles)."""
+DEFAULT_CHAIN = "chat"
+META = "gemini_interactions"
+
+
+@dataclass
+class NotebookExport:
+    """What an export made: the notebook, its cassette (or None) and the warnings to show."""
+
+    notebook: NotebookNode
+    cassette: dict[str, Any] | None = None
+    cassette_name: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    turns: int = 0
+
+
+def text_outputs(turn: Turn) -> list[dict[str, Any]]:
+    """The default recorded output: the answer as Markdown and plain text, with provenance."""
+    text = turn.output_text
+    return [
+        {
+            "output_type": "display_data",
+            "data": {"text/plain": text, "text/markdown": text},
+            "metadata": {META: turn.provenance()},
+        }
+    ]
+
+
+def answer_record(turn: Turn) -> dict[str, Any]:
+    """What replay compares: the answer and every tool call of the turn."""
+    return {
+        "answer": turn.output_text,
+        "interaction_id": turn.id,
+        "tool_calls": [{"name": r.name, "arguments": r.arguments} for r in turn.tool_runs],
+    }
+
+
+def _provenance(chain: Chain, turns: list[Turn]) -> dict[str, Any]:
+    usage: dict[str, int] = {}
+    for turn in turns:
+        for key, value in turn.usage.items():
+            usage[key] = usage.get(key, 0) + value
+    return {
+        "package": "gemini-interactions",
+        "package_version": __version__,
+        "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "chain": chain.name,
+        "models": sorted(
+            {str(t.request.get("model")) for t in turns if t.request and t.request.get("model")}
+        ),
+        "agents": sorted(
+            {str(t.request.get("agent")) for t in turns if t.request and t.request.get("agent")}
+        ),
+        "first": turns[0].provenance()["started"],
+        "last": turns[-1].provenance()["ended"],
+        "usage": usage,
+        "turns": [
+            {
+                "turn": n,
+                "recorded_turn": t.number,
+                "interaction_ids": [i.id for i in t.interactions],
+                "model": t.model,
+                "started": t.provenance()["started"],
+                "usage": t.usage,
+            }
+            for n, t in enumerate(turns, 1)
+        ],
+    }
+
+
+def _markdown(prov: dict[str, Any], cassette_name: str | None) -> str:
+    who = ", ".join(prov["models"] + prov["agents"]) or "-"
+    usage = prov["usage"]
+    lines = [
+        f"# Chain `{prov['chain']}`",
+        "",
+        f"Exported by gemini-interactions {prov['package_version']} on {prov['exported']}.",
+        "",
+        f"- models / agents: {who}",
+        f"- dates: {prov['first']} to {prov['last']}",
+        f"- tokens: {usage.get('total_tokens', 0)} total "
+        f"({usage.get('total_input_tokens', 0)} input, {usage.get('total_output_tokens', 0)} "
+        "output)",
+        "- replay: "
+        + (
+            f'offline from `{cassette_name}` (no key needed); set `backend = "live"` to run live'
+            if cassette_name
+            else "live (export with --cassette to replay offline)"
+        ),
+        "",
+        "| turn | interaction ids | model | started | tokens |",
+        "|---|---|---|---|---|",
+    ]
+    for t in prov["turns"]:
+        ids = " ".join(f"`{i}`" for i in t["interaction_ids"] if i)
+        tokens = t["usage"].get("total_tokens", "-")
+        lines.append(f"| {t['turn']} | {ids} | {t['model'] or '-'} | {t['started']} | {tokens} |")
+    return "\n".join(lines)
+
+
+_FLAGS = (
+    ("thoughts", "--thoughts"),
+    ("search", "--search"),
+    ("code_execution", "--code-execution"),
+    ("url_context", "--url-context"),
+    ("background", "--background"),
+)
+
+
+def magic_line(turn: Turn, parent: int | None, previous: int, chain: str, model: str | None) -> str:
+    """The ``%%gemini`` line that sends ``turn`` again: its options and where it continues."""
+    o = turn.options
+    words: list[str] = []
+    if parent is not None:
+        words += ["-c"] if parent == previous else ["--from", str(parent)]
+    if chain != DEFAULT_CHAIN:
+        words += ["--chain", chain]
+    if o.get("agent"):
+        words += ["--agent", str(o["agent"])]
+    elif o.get("model"):
+        words += ["-m", "{model}" if o["model"] == model else str(o["model"])]
+    for key, flag in (
+        ("system", "-s"),
+        ("thinking", "--thinking"),
+        ("temperature", "--temperature"),
+        ("max_output_tokens", "--max-output-tokens"),
+    ):
+        if o.get(key) is not None:
+            words += [flag, str(o[key])]
+    words += [flag for key, flag in _FLAGS if o.get(key)]
+    if o.get("store") is False:
+        words.append("--no-store")
+    if o.get("stream") is False:
+        words.append("--no-stream")
+    if o.get("tools"):
+        words += ["--tools", ",".join(str(t) for t in o["tools"])]
+        if o.get("max_tool_rounds", 10) != 10:
+            words += ["--max-tool-rounds", str(o["max_tool_rounds"])]
+    if o.get("schema"):
+        words += ["--schema", str(o["schema"])]
+    for item in o.get("attachments") or []:
+        words += ["--attach", str(item)]
+    if "{" in turn.prompt or "}" in turn.prompt:
+        words.append("--raw")  # the prompt was filled in when it ran: send it as it was
+    quoted = [w if w == "{model}" else shlex.quote(w) for w in words]
+    return " ".join(["%%gemini", *quoted]).rstrip()
+
+
+def to_notebook(
+    chain: Chain,
+    *,
+    turns: str | None = None,
+    cassette: bool = False,
+    cassette_name: str | None = None,
+    outputs: OutputsFor | None = text_outputs,
+    namespace: Mapping[str, Any] | None = None,
+    config: Mapping[str, str] | None = None,
+    api_version: str = "v1",
+) -> NotebookExport:
+    """Build the notebook that re-creates ``chain`` (``turns``: a ``--turns`` spec; ``outputs``
+    None: no outputs; ``namespace``: where to find tools and schemas of a loaded chain)."""
+    chosen = select(chain, turns)
+    result = NotebookExport(nbformat.v4.new_notebook(), turns=len(chosen))
+    nb = result.notebook
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    prov = _provenance(chain, chosen)
+    name = cassette_name or f"{chain.name}.cassette.json"
+    if cassette:
+        result.cassette, result.cassette_name = build_cassette(chosen, api_version), name
+    nb.metadata[META] = prov
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    v4 = nbformat.v4
+    cells = [v4.new_markdown_cell(_markdown(prov, result.cassette_name))]
+    models = {t.options.get("model") for t in chosen if not t.options.get("agent")} - {None}
+    model = str(next(iter(models))) if len(models) == 1 else None
+    backend = f"offline --cassette {name}" if cassette else "live"
+    params = [
+        "%load_ext gemini_interactions",
+        "# Parameters (papermill -p backend live -p model NAME). backend: where the turns go;",
+        '# "live" sends them to the Gemini API (needs GEMINI_API_KEY), "offline --cassette FILE"',
+        "# replays the recorded answers with no key and no network.",
+        f"backend = {backend!r}",
+    ]
+    if model is not None:
+        params.append(f"model = {model!r}")
+    cells.append(v4.new_code_cell("\n".join(params), metadata={"tags": ["parameters"]}))
+    setup = ["%gemini backend {backend}"]
+    if api_version != "v1":
+        setup.append(f"%config GeminiMagics.api_version = {api_version!r}")
+    for key, value in (config or {}).items():
+        setup.append(f"%config GeminiMagics.{key} = {value!r}")
+    cells.append(v4.new_code_cell("\n".join(setup)))
+    objects = used_objects(chosen, namespace)
+    if objects:
+        pieces = []
+        for obj_name, value in objects.items():
+            code, warning = source_of(obj_name, value)
+            pieces.append(code)
+            if warning:
+                result.warnings.append(warning)
+        needs_pydantic = any("BaseModel" in p for p in pieces)
+        head = "from pydantic import BaseModel\n\n\n" if needs_pydantic else ""
+        cells.append(v4.new_code_cell(head + "\n\n".join(pieces).rstrip()))
+    numbers = {t.number: n for n, t in enumerate(chosen, 1)}
+    for n, turn in enumerate(chosen, 1):
+        parent = numbers.get(turn.parent) if turn.parent is not None else None
+        line = magic_line(turn, parent, n - 1, chain.name, model)
+        cell = v4.new_code_cell(f"{line}\n{turn.prompt}")
+        cell.metadata[META] = {"turn": n, "recorded_turn": turn.number, **answer_record(turn)}
+        cell.execution_count = None
+        if outputs is not None:
+            cell.outputs = [nbformat.from_dict(o) for o in outputs(turn)]
+        cells.append(cell)
+    nb.cells = cells
+    nbformat.validate(nb)
+    return result
+
+
+def write_notebook(path: str | Path, export: NotebookExport) -> list[Path]:
+    """Write the notebook (and its cassette beside it); the files written."""
+    from ._secrets import scrub_text
+    from ._store import write_atomic
+
+    target = Path(path)
+    written = []
+    if export.cassette is not None and export.cassette_name is not None:
+        beside = target.parent / export.cassette_name
+        write_atomic(beside, scrub_text(json.dumps(export.cassette, ensure_ascii=False)) + "\n")
+        written.append(beside)
+    write_atomic(target, scrub_text(nbformat.writes(export.notebook)) + "\n")
+    written.insert(0, target)
+    return written

@@ -1,0 +1,86 @@
+"""Run an exported notebook offline (nbclient, no key) and compare each turn with its recording."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+META = "gemini_interactions"
+
+
+@dataclass
+class TurnCheck:
+    turn: int
+    matches: bool
+    detail: str
+
+
+def _ran(cell: Any) -> dict[str, Any] | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return {"error": "\\n".join(output.get("traceback") or [output.get("evalue", "")])}
+    return None
+
+
+def replay(path: str | Path, timeout: int = 120) -> list[TurnCheck]:
+    """Execute the notebook in its folder with no API key, then compare answers and tool calls."""
+    from nbclient import NotebookClient
+
+    target = Path(path)
+    nb = nbformat.read(target, as_version=4)
+    saved = target.parent / f".{target.stem}.replay.json"
+    nb.cells.append(nbformat.v4.new_code_cell(f"%gemini save {saved.name}"))
+    env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
+    old = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            allow_errors=True,
+            resources={"metadata": {"path": str(target.parent)}},
+        )
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    try:
+        data = json.loads(saved.read_text(encoding="utf-8"))
+        saved.unlink()
+    except (OSError, ValueError):
+        data = {"chains": []}
+    turns: dict[int, dict[str, Any]] = {}
+    for chain in data.get("chains", []):
+        for turn in chain.get("turns", []):
+            turns[int(turn["turn"])] = turn
+    checks = []
+    for cell in nb.cells:
+        recorded = cell.get("metadata", {}).get(META)
+        if not isinstance(recorded, dict) or "answer" not in recorded:
+            continue
+        number = int(recorded["turn"])
+        error = _ran(cell)
+        got = turns.get(number)
+        if error is not None or got is None:
+            checks.append(
+                TurnCheck(
+                    number, False, f"did not run: {(error or {}).get('error', 'no turn')[:200]}"
+                )
+            )
+            continue
+        calls = [{"name": r["name"], "arguments": r["arguments"]} for r in got.get("tool_runs", [])]
+        problems = []
+        if got.get("text") != recorded["answer"]:
+            problems.append("the answer differs")
+        if calls != recorded.get("tool_calls", []):
+            problems.append("the tool calls differ")
+        if got.get("interaction_id") != recorded.get("interaction_id"):
+            problems.append("the interaction id differs")
+        checks.append(TurnCheck(number, not problems, "; ".join(problems) or "same answer"))
+    return checks

@@ -1,0 +1,78 @@
+"""A chain as a plain Python script: the same requests in order through ``Chain`` (which chains
+the ids, runs the tools and parses schemas), printing each answer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from .. import __version__
+from ..chain import Chain
+from ._select import select
+from ._sources import source_of, used_objects
+
+_KWARGS = (
+    "model",
+    "agent",
+    "system",
+    "thinking",
+    "thoughts",
+    "temperature",
+    "max_output_tokens",
+    "store",
+    "search",
+    "code_execution",
+    "url_context",
+    "background",
+    "stream",
+)
+
+
+def to_script(
+    chain: Chain, *, turns: str | None = None, namespace: Mapping[str, Any] | None = None
+) -> tuple[str, list[str]]:
+    """(script text, warnings) for ``chain``."""
+    chosen = select(chain, turns)
+    warnings: list[str] = []
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    lines = [
+        f'"""Chain {chain.name!r}, exported by gemini-interactions {__version__} on {stamp}.',
+        "",
+        "Run it with GEMINI_API_KEY set; it sends the chain's prompts in order.",
+        '"""',
+        "",
+        "from gemini_interactions.api import Client",
+        "from gemini_interactions.chain import Chain",
+    ]
+    objects = used_objects(chosen, namespace)
+    pieces = []
+    for name, value in objects.items():
+        code, warning = source_of(name, value)
+        pieces.append(code)
+        if warning:
+            warnings.append(warning)
+    if any("BaseModel" in p for p in pieces):
+        lines.append("from pydantic import BaseModel")
+    lines += ["", "", *("\n\n".join(pieces).rstrip().splitlines()), "", ""] if pieces else [""]
+    lines.append(f"chain = Chain(Client(), name={chain.name!r})")
+    numbers = {t.number: n for n, t in enumerate(chosen, 1)}
+    for n, turn in enumerate(chosen, 1):
+        o = turn.options
+        args = [repr(turn.prompt)]
+        parent = numbers.get(turn.parent) if turn.parent is not None else None
+        args.append("new=True" if parent is None else f"from_turn={parent}")
+        for key in _KWARGS:
+            if key in o:
+                args.append(f"{key}={o[key]!r}")
+        if o.get("tools"):
+            args.append("tools=[" + ", ".join(str(t) for t in o["tools"]) + "]")
+            args.append(f"max_tool_rounds={o.get('max_tool_rounds', 10)!r}")
+        if o.get("schema"):
+            args.append(f"schema={o['schema']}")
+        if o.get("attachments"):
+            args.append(f"attachments={list(o['attachments'])!r}")
+        lines.append(f"turn = chain.send({', '.join(args)})")
+        lines.append(f'print(f"--- turn {n} ({{turn.id}})")')
+        lines.append("print(turn.output_text)")
+    return "\n".join(lines) + "\n", warnings

@@ -1,0 +1,194 @@
+"""Chains to a JSON file and back: every turn (requests, interactions, tool runs), the
+branches (each turn's parent), the heads and the numbering, so a kernel restart loses nothing.
+
+A file is read and checked whole before anything is built: a file from a newer version, or a
+broken one, raises ``ChainFileError`` and nothing is loaded half-way. Writes are atomic (a temp
+file in the same folder, then ``os.replace``): a crash mid-write leaves the previous copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..api import Interaction
+from ..chain import Chain, ToolRun, Turn
+from ._secrets import scrub_text
+from ._sources import SourceText, source_of, used_objects
+
+FORMAT = "gemini-interactions.chains"
+VERSION = 1
+
+
+class ChainFileError(ValueError):
+    """A chains file that cannot be loaded (newer version, broken, not one); nothing loaded."""
+
+
+def chains_to_dict(chains: Iterable[Chain], current: str | None = None) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "package_version": __version__,
+        "saved": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "current": current,
+        "chains": [_chain_dict(c) for c in chains],
+    }
+
+
+def _chain_dict(chain: Chain) -> dict[str, Any]:
+    head = chain.head
+    return {
+        "name": chain.name,
+        "head": head.number if head is not None else None,
+        "head_id": chain.head_id,
+        "turns": [_turn_dict(t) for t in chain.turns],
+    }
+
+
+def _turn_dict(turn: Turn) -> dict[str, Any]:
+    data = turn.to_dict()
+    data["started_at"] = turn.started_at
+    data["ended_at"] = turn.ended_at
+    sources = {}
+    for name, value in used_objects([turn]).items():
+        code, warning = source_of(name, value)
+        if warning is None:
+            sources[name] = code
+    data["sources"] = sources
+    return data
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return scrub_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` so a reader (or a crash) sees the old file or the new one."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def save_chains(path: str | Path, chains: Iterable[Chain], current: str | None = None) -> Path:
+    """Write ``chains`` to ``path`` (JSON, atomically); the path written."""
+    write_atomic(path, dumps(chains_to_dict(chains, current)) + "\n")
+    return Path(path)
+
+
+def read_chains_file(path: str | Path) -> dict[str, Any]:
+    """The checked contents of a chains file, or ``ChainFileError`` saying what is wrong."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ChainFileError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ChainFileError(
+            f"{path} is not a chains file: it is not valid JSON ({exc}); it may have been cut "
+            "short or edited by hand. Nothing was loaded."
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ChainFileError(
+            f"{path} is not a chains file (written by `%gemini save`): its format is "
+            f"{data.get('format') if isinstance(data, dict) else type(data).__name__!r}. "
+            "Nothing was loaded."
+        )
+    version = data.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise ChainFileError(
+            f"{path} was written by a newer gemini-interactions (chains format {version!r}; "
+            f"this is {__version__}, format {VERSION}). Upgrade with `pip install -U "
+            "gemini-interactions` to load it. Nothing was loaded."
+        )
+    return data
+
+
+def chains_from_dict(data: dict[str, Any], source: str = "the file") -> list[Chain]:
+    """Chains rebuilt from ``chains_to_dict`` data; ``ChainFileError`` on any broken part."""
+    try:
+        chains = [_chain_from(item) for item in data["chains"]]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ChainFileError(
+            f"{source} is a broken chains file ({type(exc).__name__}: {exc}). Nothing was loaded."
+        ) from None
+    return chains
+
+
+def load_chains(path: str | Path) -> tuple[list[Chain], str | None]:
+    """The chains of a file written by ``save_chains``, and which one was current."""
+    data = read_chains_file(path)
+    chains = chains_from_dict(data, str(path))
+    current = data.get("current")
+    return chains, current if isinstance(current, str) else None
+
+
+def _chain_from(item: dict[str, Any]) -> Chain:
+    chain = Chain(name=str(item["name"]))
+    turns = [_turn_from(t, chain.name) for t in item["turns"]]
+    for index, turn in enumerate(turns, 1):
+        if turn.number != index:
+            raise ValueError(f"turn {turn.number} is out of order (expected {index})")
+        if turn.parent is not None and not 1 <= turn.parent < index:
+            raise ValueError(f"turn {index} continues a turn {turn.parent} that is not before it")
+    chain.turns = turns
+    head = item.get("head")
+    if head is not None and (
+        not isinstance(head, int) or not 1 <= head <= len(turns) or not turns[head - 1].joined
+    ):
+        raise ValueError(f"the head {head!r} is not a completed turn")
+    chain._head = head
+    return chain
+
+
+def _turn_from(data: dict[str, Any], chain: str) -> Turn:
+    turn = Turn(
+        number=int(data["turn"]),
+        chain=chain,
+        prompt=str(data["prompt"]),
+        parent=data.get("parent"),
+        previous_interaction_id=data.get("previous_interaction_id"),
+        options=dict(data.get("options") or {}),
+        requests=list(data.get("requests") or []),
+        interactions=[Interaction.model_validate(i) for i in data.get("interactions") or []],
+        tool_runs=[_tool_run(r) for r in data.get("tool_runs") or []],
+        status=str(data["status"]),
+        error=data.get("error"),
+        started_at=float(data.get("started_at") or 0.0),
+        ended_at=data.get("ended_at"),
+        store=bool(data.get("store", True)),
+        notices=list(data.get("notices") or []),
+    )
+    turn.text = str(data.get("text") or "")
+    for name, code in (data.get("sources") or {}).items():
+        turn.objects["schema" if name == turn.options.get("schema") else name] = SourceText(code)
+    return turn
+
+
+def _tool_run(data: dict[str, Any]) -> ToolRun:
+    return ToolRun(
+        call_id=data.get("call_id"),
+        name=str(data["name"]),
+        arguments=data.get("arguments"),
+        round=int(data.get("round") or 1),
+        result=data.get("result"),
+        is_error=bool(data.get("is_error")),
+        duration=float(data.get("duration") or 0.0),
+    )

@@ -1,0 +1,147 @@
+"""``%gemini export`` / ``save`` / ``load`` and autosave: a thin shell over ``..export``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._errors import MagicUsageError
+
+if TYPE_CHECKING:
+    from ..chain import Chain
+    from ._session import Session
+
+EXPORT_USAGE = (
+    "Use `%gemini export PATH.ipynb [--chain NAME] [--turns SPEC] [--cassette] [--no-outputs]` "
+    "or `%gemini export PATH.py [--chain NAME] [--turns SPEC]`."
+)
+
+
+def default_path() -> Path:
+    """The chains file beside the notebook (Jupyter names it in JPY_SESSION_NAME), else in
+    the working folder."""
+    notebook = os.environ.get("JPY_SESSION_NAME", "")
+    if notebook.endswith(".ipynb"):
+        return Path(notebook).with_suffix(".gemini.json")
+    return Path("gemini_chains.json")
+
+
+def _outputs_for() -> Any:
+    """The live view's static bundles (``render.static_outputs``: (bundle, metadata) pairs)
+    as nbformat outputs when the render layer offers them, else the answer's text form."""
+    from .. import render
+    from ..export import text_outputs
+
+    static = getattr(render, "static_outputs", None)
+    if static is None:
+        return text_outputs
+
+    def outputs(turn: Any) -> list[dict[str, Any]]:
+        return [
+            {"output_type": "display_data", "data": dict(data), "metadata": dict(meta)}
+            for data, meta in static(turn)
+        ]
+
+    return outputs
+
+
+def export(session: Session, chain: Chain, args: list[str]) -> None:
+    from ..export import ExportError, to_notebook, to_script, write_atomic, write_notebook
+
+    rest = list(args)
+    flags = {f for f in ("--cassette", "--no-outputs") if f in rest}
+    rest = [a for a in rest if a not in flags]
+    turns = None
+    if "--turns" in rest:
+        i = rest.index("--turns")
+        if i + 1 >= len(rest):
+            raise MagicUsageError(f"`--turns` needs a spec such as 1-3,5. {EXPORT_USAGE}")
+        turns = rest[i + 1]
+        del rest[i : i + 2]
+    if len(rest) != 1 or rest[0].startswith("-"):
+        raise MagicUsageError(f"Which file? {EXPORT_USAGE}")
+    path = Path(rest[0]).expanduser()
+    if path.suffix not in (".ipynb", ".py"):
+        raise MagicUsageError(
+            f"Export to a .ipynb or a .py file, not {path.name!r}. {EXPORT_USAGE}"
+        )
+    if not path.parent.is_dir():
+        raise MagicUsageError(f"The folder {str(path.parent)!r} does not exist; create it first.")
+    namespace = session.namespace
+    try:
+        if path.suffix == ".py":
+            if flags:
+                raise MagicUsageError(
+                    f"{', '.join(sorted(flags))} apply to a notebook export only."
+                )
+            text, warnings = to_script(chain, turns=turns, namespace=namespace)
+            from ..export._secrets import scrub_text
+
+            write_atomic(path, scrub_text(text))
+            written = [path]
+            count = text.count("chain.send(")
+        else:
+            config: dict[str, str] = {}
+            result = to_notebook(
+                chain,
+                turns=turns,
+                cassette="--cassette" in flags,
+                cassette_name=f"{path.stem}.cassette.json",
+                outputs=None if "--no-outputs" in flags else _outputs_for(),
+                namespace=namespace,
+                config=config,
+                api_version=session.magics.api_version or "v1",
+            )
+            warnings, count = result.warnings, result.turns
+            written = write_notebook(path, result)
+    except ExportError as exc:
+        raise MagicUsageError(str(exc)) from None
+    for warning in warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    also = f" and {', '.join(str(p) for p in written[1:])}" if written[1:] else ""
+    print(f"Exported {count} turn(s) of chain {chain.name!r} to {written[0]}{also}.")
+
+
+def save(session: Session, args: list[str], *, quiet: bool = False) -> Path:
+    from ..export import save_chains
+
+    if len(args) > 1 or (args and args[0].startswith("-")):
+        raise MagicUsageError("Use `%gemini save [PATH.json]` with at most one file name.")
+    path = Path(args[0]).expanduser() if args else default_path()
+    registry = session.registry
+    with session.background.lock:
+        save_chains(path, list(registry), registry.current_name)
+    if not quiet:
+        turns = sum(len(c.turns) for c in registry)
+        print(f"Saved {len(registry)} chain(s), {turns} turn(s), to {path}.")
+    return path
+
+
+def load(session: Session, args: list[str]) -> None:
+    from ..export import ChainFileError, load_chains
+
+    if len(args) != 1 or args[0].startswith("-"):
+        raise MagicUsageError("Use `%gemini load PATH.json` with one file name.")
+    try:
+        chains, current = load_chains(Path(args[0]).expanduser())
+    except ChainFileError as exc:
+        raise MagicUsageError(str(exc)) from None
+    registry = session.registry
+    with session.background.lock:  # all or nothing: everything was read and checked above
+        for chain in chains:
+            chain.client = registry.client
+            registry.chains[chain.name] = chain
+        if current in registry or (current is None and chains):
+            registry.current_name = current or chains[0].name
+    heads = ", ".join(f"{c.name} (head {c.head.number if c.head else '-'})" for c in chains)
+    print(
+        f"Loaded {len(chains)} chain(s) from {args[0]}: {heads}. Current: {registry.current_name}."
+    )
+
+
+def autosave(session: Session) -> None:
+    """After a turn: keep the chains file beside the notebook up to date, when asked to."""
+    if session.magics.autosave and len(session.registry):
+        save(session, [], quiet=True)

@@ -1,0 +1,156 @@
+"""Record a chain offline in a real shell (a key in the environment), export it with its cassette,
+replay it in a new kernel with no key, and save/load it: what a reader of the notebook sees."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from gemini_interactions.server import LocalServer, serve_in_thread
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+KEY = "AIzaSyFAKEKEY1234567890abcdef"
+SCRIPT = '''
+import os, sys
+os.environ["GEMINI_API_KEY"] = KEY_HERE
+from IPython.core.interactiveshell import InteractiveShell
+sh = InteractiveShell.instance()
+def run(src):
+    r = sh.run_cell(src)
+    assert r.success, src
+run("%load_ext gemini_interactions")
+run("%gemini backend " + sys.argv[1])
+run("""
+from pydantic import BaseModel
+def get_weather(city: str) -> dict:
+    \\"\\"\\"Current weather in a city.
+
+    Args:
+        city: The city name.
+    \\"\\"\\"
+    return {"city": city, "temp_c": 21}
+
+class City(BaseModel):
+    name: str
+    population: int
+""")
+open("note.txt", "w").write("hello attachment")
+run("%%gemini\\nMy name is Ann. Explain recursion.")
+run("%%gemini -c\\nWhat is my name?")
+run("%%gemini --from 1\\nExplain iteration instead.")
+run("%%gemini -c --tools get_weather\\nUse get_weather for Paris")
+run("%%gemini -c --schema City\\nName a big city.")
+run("%%gemini -c --attach note.txt\\nSummarise the file.")
+run("%gemini export out.ipynb --cassette")
+run("%gemini export out.py")
+run("%gemini save chains.json")
+'''.replace("KEY_HERE", repr(KEY))
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    """A real server on 127.0.0.1 that outlives the kernels (a restart loses the kernel only)."""
+    with serve_in_thread(LocalServer(require_auth=False)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory, server_url: str) -> Path:
+    folder = tmp_path_factory.mktemp("export")
+    subprocess.run(
+        [sys.executable, "-c", SCRIPT, server_url], cwd=folder, check=True, capture_output=True
+    )
+    return folder
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
+    return subprocess.run(
+        [sys.executable, "-m", "gemini_interactions.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_exported_notebook_is_valid_and_complete(recorded: Path) -> None:
+    nb = nbformat.read(recorded / "out.ipynb", as_version=4)
+    nbformat.validate(nb)
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
+    assert all(cell.get("id") for cell in nb.cells)
+    assert nb.metadata["gemini_interactions"]["package_version"]
+    assert nb.cells[1].metadata["tags"] == ["parameters"]
+    sources = "\n".join(c.source for c in nb.cells)
+    assert "def get_weather" in sources and "class City(BaseModel)" in sources
+    turns = [c for c in nb.cells if c.source.startswith("%%gemini")]
+    assert [c.source.splitlines()[0].split()[1:2] for c in turns] == [
+        ["-m"],
+        ["-c"],
+        ["--from"],
+        ["-c"],
+        ["-c"],
+        ["-c"],
+    ]
+    assert "--tools get_weather" in turns[3].source and "--schema City" in turns[4].source
+    assert "--attach note.txt" in turns[5].source
+    assert all(c.outputs for c in turns)
+
+
+def test_no_credential_in_any_written_file(recorded: Path) -> None:
+    for path in recorded.iterdir():
+        if path.is_file():
+            assert KEY not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+def test_replay_passes_then_fails_on_a_tampered_answer(recorded: Path) -> None:
+    ok = _cli("replay", "out.ipynb", cwd=recorded)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout.count(": ok") == 6
+    nb = nbformat.read(recorded / "out.ipynb", as_version=4)
+    turn = next(c for c in nb.cells if c.get("metadata", {}).get("gemini_interactions"))
+    turn.metadata["gemini_interactions"]["answer"] = "something else"
+    nbformat.write(nb, recorded / "tampered.ipynb")
+    (recorded / "tampered.cassette.json").write_text((recorded / "out.cassette.json").read_text())
+    bad = _cli("replay", "tampered.ipynb", cwd=recorded)
+    assert bad.returncode == 1 and "MISMATCH" in bad.stdout
+
+
+def test_cli_export_of_a_saved_file_replays(recorded: Path) -> None:
+    made = _cli("export", "chains.json", "cli.ipynb", cwd=recorded)
+    assert made.returncode == 0, made.stderr
+    ran = _cli("replay", "cli.ipynb", cwd=recorded)
+    assert ran.returncode == 0, ran.stdout
+
+
+def test_script_export_names_every_turn(recorded: Path) -> None:
+    text = (recorded / "out.py").read_text()
+    compile(text, "out.py", "exec")
+    assert text.count("chain.send(") == 6 and "tools=[get_weather]" in text
+
+
+def test_save_restart_load_continue(recorded: Path, server_url: str) -> None:
+    script = (
+        "import sys\nfrom IPython.core.interactiveshell import InteractiveShell\n"
+        "sh = InteractiveShell.instance()\n"
+        "for src in ['%load_ext gemini_interactions', '%gemini backend ' + sys.argv[1],\n"
+        "            '%gemini load chains.json', '%%gemini -c\\nAnd now?',\n"
+        "            '%gemini save after.json']:\n"
+        "    assert sh.run_cell(src).success, src\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, server_url], cwd=recorded, check=True, capture_output=True
+    )
+    data = json.loads((recorded / "after.json").read_text())
+    turns = data["chains"][0]["turns"]
+    assert len(turns) == 7 and turns[-1]["parent"] == 6
+    assert turns[-1]["status"] == "completed"
+    assert turns[-1]["previous_interaction_id"] == turns[5]["interaction_id"]
