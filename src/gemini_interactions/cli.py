@@ -273,9 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = commands.add_parser(
-        "export", help="a chains file (%gemini save) as a notebook that replays offline"
+        "export", help="a chains file (%%gemini save) as a notebook that replays offline"
     )
-    export.add_argument("chains", help="the JSON file written by `%gemini save`")
+    export.add_argument("chains", help="the JSON file written by `%%gemini save`")
     export.add_argument("out", help="the notebook (.ipynb) or script (.py) to write")
     export.add_argument("--chain", help="which chain (default: the file's current one)")
     export.add_argument("--turns", help="which turns, e.g. 1-3,5 (their ancestors come too)")
@@ -330,7 +330,7 @@ def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     replay = commands.add_parser(
         "replay", help="run an exported notebook offline and check every answer"
     )
-    replay.add_argument("notebook", help="a notebook written by `%gemini export --cassette`")
+    replay.add_argument("notebook", help="a notebook written by `%%gemini export --cassette`")
     replay.add_argument("--timeout", type=int, default=120, help="seconds per cell")
     replay.set_defaults(run=_run_replay)
 

@@ -231,3 +231,12 @@ def test_bad_limits_are_refused(capsys: pytest.CaptureFixture[str], option: str)
     with pytest.raises(SystemExit):
         cli.main(["serve", option])
     assert option.split("=")[0] in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [[], ["serve"], ["export"], ["replay"]])
+def test_every_help_page_prints(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    # A help string holding "%gemini" once made argparse crash on "--help" (it reads "%g").
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([*argv, "--help"])
+    assert exit_.value.code == 0
+    assert "usage:" in capsys.readouterr().out
