@@ -154,3 +154,18 @@ def test_save_restart_load_continue(recorded: Path, server_url: str) -> None:
     assert len(turns) == 7 and turns[-1]["parent"] == 6
     assert turns[-1]["status"] == "completed"
     assert turns[-1]["previous_interaction_id"] == turns[5]["interaction_id"]
+
+
+def test_replay_answers_come_from_the_cassette(recorded: Path, tmp_path: Path) -> None:
+    # The offline model is deterministic, so a passing replay alone does not show the cassette
+    # was read: change the recorded answers in the cassette only, and replay must see it.
+    for path in recorded.iterdir():
+        if path.is_file():
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    cassette = tmp_path / "out.cassette.json"
+    text = cassette.read_text()
+    assert "Offline demo model" in text
+    cassette.write_text(text.replace("Offline demo model", "Answer from the cassette"))
+    changed = _cli("replay", "out.ipynb", cwd=tmp_path)
+    assert changed.returncode == 1, changed.stdout
+    assert changed.stdout.count("MISMATCH (the answer differs)") >= 4, changed.stdout
