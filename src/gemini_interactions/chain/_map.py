@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._options import PreparedTurn, SendOptions, prepare
+from ._paths import PART, step
 from ._runner import run_turn
 from ._turn import Turn, TurnObserver
 
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from ._chain import Chain
 
 _ITEM = re.compile(r"\{(i|item(?:\.[A-Za-z_]\w*|\[[^\[\]{}\n]*\])*)\}")
-_PART = re.compile(r"\.([A-Za-z_]\w*)|\[([^\[\]]*)\]")
 
 
 def elements(data: Any) -> tuple[list[Any], list[Any]]:
@@ -43,17 +43,8 @@ def elements(data: Any) -> tuple[list[Any], list[Any]]:
     if isinstance(data, list | tuple):
         return list(range(len(data))), list(data)
     raise TypeError(
-        f"--map takes a list, tuple, pandas Series or DataFrame, not a {type(data).__name__}"
+        f"A map runs over a list, tuple, pandas Series or DataFrame, not a {type(data).__name__}"
     )
-
-
-def _key(raw: str) -> Any:
-    raw = raw.strip()
-    if re.fullmatch(r"-?\d+", raw):
-        return int(raw)
-    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
-        return raw[1:-1]
-    return raw
 
 
 def fill(template: str, item: Any, i: int) -> str:
@@ -65,10 +56,9 @@ def fill(template: str, item: Any, i: int) -> str:
         if path == "i":
             return str(i)
         value = item
-        for part in _PART.finditer(path[4:]):
-            attr, key = part.group(1), part.group(2)
+        for part in PART.finditer(path[4:]):
             try:
-                value = getattr(value, attr) if attr is not None else value[_key(key)]
+                value = step(value, part)
             except (AttributeError, KeyError, IndexError, TypeError) as exc:
                 raise ValueError(
                     f"Cannot fill in {{{path}}} for element {i}: {type(exc).__name__}: {exc}"

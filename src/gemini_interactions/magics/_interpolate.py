@@ -19,24 +19,15 @@ from collections.abc import Container, Mapping
 from typing import Any
 
 from ..api._secret import Secret
+from ..chain._paths import PART, step
 from ._errors import MagicUsageError
 
 _PATH = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\[\]{}\n]*\])*"
 _PLACEHOLDER = re.compile(
     r"\{\{\{(" + _PATH + r")\}\}\}|\{\{(" + _PATH + r")\}\}|\{(" + _PATH + r")\}"
 )
-_PART = re.compile(r"\.([A-Za-z_]\w*)|\[([^\[\]]*)\]")
 _IPYTHON_NAMES = re.compile(r"_+|_i+|_i?\d+|__\w+__")
 """Names IPython puts in the user namespace (outputs, inputs, dunders), never interpolated."""
-
-
-def _key(raw: str) -> Any:
-    raw = raw.strip()
-    if re.fullmatch(r"-?\d+", raw):
-        return int(raw)
-    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
-        return raw[1:-1]
-    return raw
 
 
 def lookup(path: str, namespace: Mapping[str, Any]) -> Any:
@@ -50,10 +41,10 @@ def lookup(path: str, namespace: Mapping[str, Any]) -> Any:
         raise KeyError(name)
     value = namespace[name]
     rest = path[match.end() :]
-    for part in _PART.finditer(rest):
+    for part in PART.finditer(rest):
         attr, key = part.group(1), part.group(2)
         try:
-            value = getattr(value, attr) if attr is not None else value[_key(key)]
+            value = step(value, part)
         except (AttributeError, KeyError, IndexError, TypeError) as exc:
             what = f".{attr}" if attr is not None else f"[{key}]"
             raise MagicUsageError(
