@@ -1,6 +1,6 @@
 """``make demo``: the package's main job, offline (no API key, no network).
 
-1. Runs ``notebooks/quickstart.ipynb`` in a real IPython kernel (nbclient): ``%load_ext``, the
+1. Runs ``notebooks/01-quickstart.ipynb`` in a real IPython kernel (nbclient): ``%load_ext``, the
    offline backend, a chain of ``%%gemini`` cells with ``--continue`` and a Python tool, and
    prints each prompt with the answer the cell showed.
 2. Streams recorded Interactions API transcripts (thinking, a function call, Google Search,
@@ -38,7 +38,7 @@ def _replay(name: str) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-QUICKSTART = Path(__file__).resolve().parents[2] / "notebooks" / "quickstart.ipynb"
+QUICKSTART = Path(__file__).resolve().parents[2] / "notebooks" / "01-quickstart.ipynb"
 
 
 def _cell_text(output: Any) -> str:

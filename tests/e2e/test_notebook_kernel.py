@@ -117,8 +117,8 @@ def test_notebook_chain_over_http(tmp_path: Path) -> None:
 
 
 def test_quickstart_notebook_runs_offline() -> None:
-    """``notebooks/quickstart.ipynb`` (what ``make demo`` executes) runs and answers offline."""
-    path = Path(__file__).parents[2] / "notebooks" / "quickstart.ipynb"
+    """``notebooks/01-quickstart.ipynb`` (what ``make demo`` executes) runs and answers offline."""
+    path = Path(__file__).parents[2] / "notebooks" / "01-quickstart.ipynb"
     nb = nbformat.read(path, as_version=4)
     nbclient.NotebookClient(
         nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
