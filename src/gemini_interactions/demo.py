@@ -1,24 +1,37 @@
-"""``make demo``: the package's main job, offline (no API key, no network).
+"""``make demo``: the quickstart notebook, offline (no API key, no network), in a real kernel.
 
-1. Runs ``notebooks/01-quickstart.ipynb`` in a real IPython kernel (nbclient): ``%load_ext``, the
-   offline backend, a chain of ``%%gemini`` cells with ``--continue`` and a Python tool, and
-   prints each prompt with the answer the cell showed.
-2. Streams recorded Interactions API transcripts (thinking, a function call, Google Search,
-   code execution, the legacy revision) through the real client and prints their timelines.
+``python -m gemini_interactions.demo [NOTEBOOK] [--out DIR]`` executes the notebook (by default
+``notebooks/01-quickstart.ipynb`` of a source checkout) with nbclient in a fresh IPython kernel,
+writes the executed notebook and its HTML rendering (nbconvert) under ``DIR`` (``build/demo``),
+and prints a plain-text transcript and the paths. A cell that fails stops the demo with the
+cell's error. The kernel gets no API key, so nothing can go live by accident.
+
+``--recorded`` instead streams recorded Interactions API transcripts (thinking, a function call,
+Google Search, code execution, the legacy revision) through the real client and prints their
+timelines; it needs nothing but the package.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import subprocess
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
 
+from ._transcript import notebook_transcript
 from .api import Client, ModelOutputStep, StepDeltaEvent, StepStartEvent, TextContent, TextDelta
 from .render import timeline_text
+
+QUICKSTART = Path(__file__).resolve().parents[2] / "notebooks" / "01-quickstart.ipynb"
+OUT_DIR = Path("build") / "demo"
+# Never handed to the demo's kernel: the demo is offline by construction, not by luck.
+_KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS")
 
 SCENES = [
     ("What is 17*3?  (thinking, with a thought summary)", "thought_then_text.sse", None),
@@ -27,6 +40,53 @@ SCENES = [
     ("Sum 1..100 with code.  (code execution)", "code_execution.sse", None),
     ("hello  (the legacy outputs revision)", "legacy_outputs_text.sse", "2026-05-07"),
 ]
+
+
+def execute(notebook: Path, out_dir: Path) -> tuple[Any, Path, Path, float]:
+    """Run ``notebook`` in a fresh kernel (its folder as the working directory, so fixtures
+    beside it are found); write the executed notebook and its HTML into ``out_dir``."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    # The kernel spec of this environment, not one in the user's home pointing elsewhere.
+    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
+    env = {k: v for k, v in os.environ.items() if k not in _KEY_VARIABLES}
+    nb: Any = nbformat.read(notebook, as_version=4)  # type: ignore[no-untyped-call]
+    started = time.perf_counter()
+    NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(notebook.parent)}},
+    ).execute(env=env, stderr=subprocess.DEVNULL)  # the kernel's start-up chatter is not the demo
+    seconds = time.perf_counter() - started
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / notebook.name
+    nbformat.write(nb, executed)  # type: ignore[no-untyped-call]
+    body, _ = HTMLExporter().from_notebook_node(nb)  # type: ignore[no-untyped-call]
+    rendered = executed.with_suffix(".html")
+    rendered.write_text(body, encoding="utf-8")
+    return nb, executed, rendered, seconds
+
+
+def run_notebook(notebook: Path, out_dir: Path, out: TextIO) -> int:
+    from nbclient.exceptions import CellExecutionError
+
+    out.write(f"gemini-interactions demo: {notebook.name}, offline (no API key, no network)\n\n")
+    try:
+        nb, executed, rendered, seconds = execute(notebook, out_dir)
+    except CellExecutionError as exc:
+        out.write(f"A cell of {notebook} failed, so the demo stops there:\n{exc}\n")
+        return 1
+    transcript = notebook_transcript(nb.cells)
+    text = out_dir / f"{notebook.stem}.txt"
+    text.write_text(transcript, encoding="utf-8")
+    out.write(transcript)
+    out.write(f"\nRan {notebook.name} in a real kernel in {seconds:.1f} s. Open:\n")
+    for path in (executed, rendered, text):
+        out.write(f"  {path}\n")
+    return 0
 
 
 def _replay(name: str) -> httpx.MockTransport:
@@ -38,47 +98,8 @@ def _replay(name: str) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-QUICKSTART = Path(__file__).resolve().parents[2] / "notebooks" / "01-quickstart.ipynb"
-
-
-def _cell_text(output: Any) -> str:
-    data = output.get("data") or {}
-    text = data.get("text/markdown") or data.get("text/plain") or output.get("text") or ""
-    return str(text).rstrip()
-
-
-def run_notebook(path: Path, out: TextIO) -> None:
-    """Execute a notebook in a fresh kernel and print each magic cell with what it showed."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    notebook: Any = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
-    NotebookClient(
-        notebook,
-        timeout=120,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    ).execute(stderr=subprocess.DEVNULL)  # the kernel's start-up warnings are not the demo
-    for cell in notebook.cells:
-        source = cell.source.strip()
-        if cell.cell_type != "code" or not source.startswith("%"):
-            continue
-        out.write(f"\nIn  » {source}\n")
-        for output in cell.get("outputs", []):
-            text = _cell_text(output)
-            if text:
-                out.write("Out » " + text.replace("\n", "\n      ") + "\n")
-
-
-def main() -> int:
-    out = sys.stdout
-    out.write("gemini-interactions demo, offline: no API key, no network.\n")
-    if QUICKSTART.exists():
-        out.write(f"\n== 1. {QUICKSTART.name} in a real kernel, through the %%gemini magics ==\n")
-        run_notebook(QUICKSTART, out)
-    else:
-        out.write(f"\n(part 1 skipped: {QUICKSTART} ships with a source checkout, not a wheel)\n")
-    out.write("\n== 2. Recorded Gemini streams through the client, folded into timelines ==\n")
+def run_recorded(out: TextIO) -> int:
+    out.write("Recorded Gemini streams through the client, folded into timelines\n")
     for prompt, name, revision in SCENES:
         client = Client(transport=_replay(name), api_revision=revision or "2026-05-20")
         out.write(f"\n>>> {prompt}\n")
@@ -98,6 +119,28 @@ def main() -> int:
         out.write("\n" if interaction.output_text else "(no text: the model wants a tool run)\n")
         out.write(timeline_text(interaction) + "\n")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m gemini_interactions.demo",
+        description="Run a notebook offline in a real kernel; save it executed and as HTML.",
+    )
+    parser.add_argument("notebook", nargs="?", type=Path, default=QUICKSTART)
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="where to write (build/demo)")
+    parser.add_argument(
+        "--recorded", action="store_true", help="replay recorded streams through the client"
+    )
+    args = parser.parse_args(argv)
+    if args.recorded:
+        return run_recorded(sys.stdout)
+    if not args.notebook.is_file():
+        sys.stderr.write(
+            f"No notebook at {args.notebook}: the lessons ship with a source checkout "
+            "(git clone), not with the wheel. Give a notebook path, or use --recorded.\n"
+        )
+        return 2
+    return run_notebook(args.notebook, args.out, sys.stdout)
 
 
 if __name__ == "__main__":
