@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint wheel-check clean
+.PHONY: demo test bench lint wheel-check readme clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +36,17 @@ bench: $(STAMP)
 	$(PY) benchmarks/render.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks tools
+	$(VENV)/bin/ruff format --check src tests benchmarks tools
 	$(VENV)/bin/mypy
 
 # Build the wheel and sdist, install the wheel into a fresh venv, import it, %load_ext it.
 wheel-check: $(STAMP)
 	PY=$(PY) PYTHON=$(PYTHON) bash .ci/check_wheel.sh
+
+# The README's notebooks table and option reference, regenerated from the notebooks and the magics.
+readme: $(STAMP)
+	$(PY) tools/readme.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
