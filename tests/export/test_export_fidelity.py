@@ -163,3 +163,17 @@ def test_a_chains_defaults_survive_save_and_load(tmp_path: Path) -> None:
         (bare,), _ = load_chains(tmp_path / "c.json")
     assert bare.defaults == {"model": "gemini-3-pro-preview", "thinking": "low"}
     assert any("get_weather" in str(w.message) for w in caught)
+
+
+def test_a_tool_whose_source_is_lost_gets_a_comment_and_a_warning(
+    shell: Any, tmp_path: Path
+) -> None:
+    # exec'd code has no source file: the export cannot copy it, and says so.
+    code = "def add(a: int, b: int) -> int:\n    '''Add two numbers.'''\n    return a + b\n"
+    assert _run(shell, f"exec({code!r})")[0]
+    assert _run(shell, "%%gemini --tools add\nUse add on 2 and 3.")[0]
+    ok, text = _run(shell, "%gemini export lost.ipynb")
+    assert ok and "Warning: The source of 'add' could not be recovered" in text
+    nb = nbformat.read(tmp_path / "lost.ipynb", as_version=4)
+    assert any("# TODO: define add here" in c.source for c in nb.cells)
+    nbformat.validate(nb)
