@@ -137,6 +137,24 @@ def test_script_export_names_every_turn(recorded: Path) -> None:
     assert text.count("chain.send(") == 6 and "tools=[get_weather]" in text
 
 
+def test_script_export_runs_against_a_server(recorded: Path, server_url: str) -> None:
+    # A reader runs the script with a key; GEMINI_BASE_URL points it at our server instead.
+    env = {**os.environ, "GEMINI_API_KEY": "reader-key-0000", "GEMINI_BASE_URL": server_url}
+    done = subprocess.run(
+        [sys.executable, "out.py"],
+        cwd=recorded,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    blocks = done.stdout.split("--- turn ")[1:]
+    assert [b.split(" ", 1)[0] for b in blocks] == ["1", "2", "3", "4", "5", "6"]
+    assert all(b.split("\n", 1)[1].strip() for b in blocks), done.stdout
+    assert "21" in blocks[3]  # the tool ran: its result (temp_c 21) is in turn 4's answer
+
+
 def test_save_restart_load_continue(recorded: Path, server_url: str) -> None:
     script = (
         "import sys\nfrom IPython.core.interactiveshell import InteractiveShell\n"
