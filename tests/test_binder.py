@@ -11,9 +11,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -64,6 +68,44 @@ def _run(cmd: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 900
     said = result.stdout + result.stderr
     assert result.returncode == 0, f"{' '.join(cmd)}\n{said[-4000:]}"
     return said
+
+
+def _lab_serves_the_launch_url(bin_dir: Path, repo: Path, env: dict[str, str]) -> None:
+    """The fresh venv's JupyterLab, rooted at the repo as on Binder, opens the badge's urlpath
+    and sees the notebook; the postBuild settings are the ones it uses."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    token = secrets.token_hex(16)
+    cmd = [str(bin_dir / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}"]
+    cmd += ["--allow-root", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={repo}"]
+    log = repo.parent / "lab.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=repo, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        end = time.time() + 90
+        while True:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}").close()
+                break
+            except OSError:
+                assert time.time() < end, "JupyterLab did not start"
+                time.sleep(0.25)
+        with urllib.request.urlopen(f"{base}/lab/tree/{LAUNCH}?token={token}") as page:
+            assert page.status == 200 and b"JupyterLab" in page.read()
+        with urllib.request.urlopen(f"{base}/api/contents/{LAUNCH}?token={token}") as contents:
+            assert json.load(contents)["type"] == "notebook"
+        url = f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}"
+        with urllib.request.urlopen(url) as settings:  # overrides become the schema's defaults
+            defaults = {
+                k: v.get("default") for k, v in json.load(settings)["schema"]["properties"].items()
+            }
+        assert defaults["checkForUpdates"] is False and defaults["fetchNews"] == "false"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def test_runtime_is_a_python_the_package_supports() -> None:
@@ -133,6 +175,8 @@ def test_binder_files_install_into_a_fresh_venv_and_run_the_quickstart_offline(
     assert "@jupyter-widgets/jupyterlab-manager" in extensions
     settings = venv / "share/jupyter/lab/settings/overrides.json"
     assert json.loads(settings.read_text())["@jupyterlab/apputils-extension:notification"]
+
+    _lab_serves_the_launch_url(bin_dir, repo, env)
 
     # the notebook the badge opens, in the fresh venv's kernel, with the network unreachable
     offline = {**env, "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
