@@ -33,6 +33,7 @@ _session = get_ipython().magics_manager.registry["GeminiMagics"].session
 print("UNUSED-FIXTURES", _json.dumps([f.name for f in _session.server.fixtures if not f.used]))
 """
 STATUS = re.compile(r"^<sub>.*</sub>$", re.M)
+BUILT_IN = re.compile(r"--(search|code-execution|url-context)\b")
 MAP_DONE = re.compile(r"^(\d+)/\1 done, 0 failed", re.M)
 
 
@@ -103,5 +104,10 @@ def test_lesson_runs_offline_and_every_cell_answers(
             assert MAP_DONE.search(text), f"{where}: not every item answered: {text[:300]}"
         elif source.startswith(("%%gemini", "%gemini fix")):
             assert len(_answer(cell)) >= 40, f"{where}: no answer shown"
+        if BUILT_IN.search(source.splitlines()[0]):
+            # The step ran before the answer was written: its card comes first, and the
+            # answer's opening words are not cut off above it.
+            first = next(o for o in cell.outputs if o.output_type == "display_data")
+            assert "text/markdown" not in first.data, f"{where}: answer text above the card"
     unused = json.loads(_shown(probe).split("UNUSED-FIXTURES", 1)[1].strip())
     assert unused == [], f"{name}: fixtures no cell used: {unused}"
