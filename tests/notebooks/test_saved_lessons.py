@@ -128,3 +128,11 @@ def test_fixture_files_are_plain_json_objects() -> None:
     for path in (NOTEBOOKS / "fixtures").glob("*.json"):
         data = json.loads(path.read_text(encoding="utf-8"))
         assert isinstance(data, dict) and isinstance(data["fixtures"], list)
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_paths_are_relative_to_the_notebook(name: str) -> None:
+    """A clone, Binder or a student's laptop has none of this machine's folders."""
+    source = "\n".join(cell.source for cell in read(name).cells)
+    assert str(NOTEBOOKS.parent) not in source and "/tmp/" not in source
+    assert "../" not in source  # everything a lesson opens lives beside it
