@@ -177,3 +177,59 @@ def test_a_tool_whose_source_is_lost_gets_a_comment_and_a_warning(
     nb = nbformat.read(tmp_path / "lost.ipynb", as_version=4)
     assert any("# TODO: define add here" in c.source for c in nb.cells)
     nbformat.validate(nb)
+
+
+NEEDS_CELLS = [
+    "import math\nimport statistics as st\nfrom datetime import date\nfrom typing import Literal",
+    "from pydantic import BaseModel, Field\nSCALE = 2\n",
+    "def _double(x: float) -> float:\n    return x * SCALE\n",
+    "def hypot(a: float, b: float) -> float:\n"
+    "    '''The hypotenuse of a right triangle.'''\n"
+    "    return _double(math.sqrt(a * a + b * b)) / SCALE + 0 * st.mean([a, b])\n",
+    "class Event(BaseModel):\n"
+    "    day: date\n"
+    "    kind: Literal['talk', 'poster']\n"
+    "    title: str = Field(description='the title')\n",
+]
+
+
+def test_exported_tools_and_schemas_bring_what_they_use(shell: Any, tmp_path: Path) -> None:
+    # Tools and schemas use modules imported, helpers and constants defined in other cells;
+    # the export defines them too, so its sources cell runs in a fresh interpreter.
+    for cell in NEEDS_CELLS:
+        assert _run(shell, cell)[0], cell
+    assert _run(shell, "%%gemini --tools hypot\nUse hypot on 3 and 4.")[0]
+    assert _run(shell, "%%gemini -c --schema Event\nName one event.")[0]
+    ok, text = _run(shell, "%gemini export needs.ipynb")
+    assert ok and "Warning" not in text, text
+    nb = nbformat.read(tmp_path / "needs.ipynb", as_version=4)
+    sources = next(c.source for c in nb.cells if "def hypot" in c.source)
+    for line in (
+        "import math",
+        "import statistics as st",
+        "from datetime import date",
+        "from typing import Literal",
+        "from pydantic import Field",
+        "SCALE = 2",
+        "def _double",
+    ):
+        assert line in sources, line
+    namespace: dict[str, Any] = {}
+    # a fresh namespace, like a new kernel (and none of this module's __future__ imports)
+    exec(compile(sources, "sources", "exec", dont_inherit=True), namespace)
+    assert namespace["hypot"](3.0, 4.0) == 5.0
+    assert namespace["Event"](day="2026-12-01", kind="talk", title="t").day.year == 2026
+    script = tmp_path / "needs.py"
+    assert _run(shell, f"%gemini export {script.name}")[0]
+    compile(script.read_text(), "needs.py", "exec")
+    assert "import statistics as st" in script.read_text()
+
+
+def test_a_tool_using_a_notebook_value_the_export_cannot_write_is_warned(shell: Any) -> None:
+    assert _run(shell, "table = object()")[0]
+    assert _run(
+        shell, "def lookup(key: str) -> str:\n    '''Look a key up.'''\n    return str(table)"
+    )[0]
+    assert _run(shell, "%%gemini --tools lookup\nUse lookup on 'a'.")[0]
+    ok, text = _run(shell, "%gemini export table.ipynb")
+    assert ok and "'lookup' uses notebook variable(s)" in text and "table (object)" in text

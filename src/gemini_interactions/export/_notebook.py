@@ -24,7 +24,7 @@ from ..chain import Chain, Turn
 from ._attachments import plan_attachments
 from ._cassette import cassette as build_cassette
 from ._select import select
-from ._sources import source_of, used_objects
+from ._sources import source_of, sources_block, used_objects
 
 OutputsFor = Callable[[Turn], list[dict[str, Any]]]
 """A turn -> its recorded outputs as nbformat output dicts (the live view's static bundles)."""
@@ -261,9 +261,7 @@ def to_notebook(
             pieces.append(code)
             if warning:
                 result.warnings.append(warning)
-        needs_pydantic = any("BaseModel" in p for p in pieces)
-        head = "from pydantic import BaseModel\n\n\n" if needs_pydantic else ""
-        cells.append(v4.new_code_cell(head + "\n\n".join(pieces).rstrip()))
+        cells.append(v4.new_code_cell(sources_block(pieces)))
     numbers = {t.number: n for n, t in enumerate(chosen, 1)}
     configured: str | None = None  # the multi-line system instruction %config holds now
     for n, turn in enumerate(chosen, 1):

@@ -11,7 +11,7 @@ from typing import Any
 from .. import __version__
 from ..chain import Chain
 from ._select import select
-from ._sources import source_of, used_objects
+from ._sources import source_of, sources_block, used_objects
 
 _KWARGS = (
     "model",
@@ -54,9 +54,7 @@ def to_script(
         pieces.append(code)
         if warning:
             warnings.append(warning)
-    if any("BaseModel" in p for p in pieces):
-        lines.append("from pydantic import BaseModel")
-    lines += ["", "", *("\n\n".join(pieces).rstrip().splitlines()), "", ""] if pieces else [""]
+    lines += ["", "", *sources_block(pieces).splitlines(), "", ""] if pieces else [""]
     lines.append(f"chain = Chain(Client(), name={chain.name!r})")
     numbers = {t.number: n for n, t in enumerate(chosen, 1)}
     for n, turn in enumerate(chosen, 1):

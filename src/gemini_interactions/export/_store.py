@@ -22,7 +22,7 @@ from .. import __version__
 from ..api import Interaction
 from ..chain import Chain, ToolRun, Turn
 from ._secrets import scrub_text
-from ._sources import SourceText, source_of, used_objects
+from ._sources import UNRECOVERED, SourceText, source_of, used_objects
 
 FORMAT = "gemini-interactions.chains"
 VERSION = 1
@@ -85,8 +85,8 @@ def _turn_dict(turn: Turn) -> dict[str, Any]:
     data["ended_at"] = turn.ended_at
     sources = {}
     for name, value in used_objects([turn]).items():
-        code, warning = source_of(name, value)
-        if warning is None:
+        code, _ = source_of(name, value)
+        if not code.startswith(UNRECOVERED):
             sources[name] = code
     data["sources"] = sources
     return data
