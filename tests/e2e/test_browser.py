@@ -83,6 +83,13 @@ def server_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def fast_url() -> Iterator[str]:
+    """No trickle: nbclient only checks what is saved, not the streaming."""
+    with serve_in_thread(LocalServer()) as url:
+        yield url
+
+
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -301,14 +308,14 @@ def _stripped(html: str) -> str:
     return re.sub(r"\sstyle=\"[^\"]*\"", "", html)
 
 
-def test_nbclient_nbconvert_and_github_view(tmp_path: Path, server_url: str) -> None:
+def test_nbclient_nbconvert_and_github_view(tmp_path: Path, fast_url: str) -> None:
     """nbclient runs it, nbconvert's HTML shows the cards and a working timeline in chromium,
     and the saved outputs with every <style>, style= and script stripped still show it all."""
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
     from playwright.sync_api import sync_playwright
 
-    nb = _notebook(server_url)
+    nb = _notebook(fast_url)
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     html, _ = HTMLExporter().from_notebook_node(nb)
     (tmp_path / "nbconvert.html").write_text(html)

@@ -50,7 +50,7 @@ def test_timeline_controls_update_the_static_output(kernel: Kernel) -> None:
     assert "Google Search" not in shown[-1]["text/html"]
     view.expand.value = True
     assert "<details open" in shown[-1]["text/html"]
-    view.controls.close()
+    view.close()
 
 
 def test_timeline_of_an_unknown_turn_fails_the_cell(kernel: Kernel) -> None:
@@ -99,3 +99,24 @@ def test_one_turns_timeline_has_controls_but_no_turn_picker(kernel: Kernel) -> N
     kernel.cell("--code", "Compute 2*3")
     html = _html(kernel.line("timeline 1"))
     assert "expand all" in html and "all turns" not in html
+
+
+def test_timeline_widget_controls_close_when_the_next_cell_runs(kernel: Kernel) -> None:
+    """Open controls are what a save catches (and shows as a widget error after a reload)."""
+    from gemini_interactions.render._timeline_view import TimelineView
+
+    kernel.line("backend offline")
+    kernel.cell("--code", "Compute 2*3")
+    chain = kernel.magics.session.registry.current
+    assert chain is not None
+    view = TimelineView(chain, None, widgets=True)
+    replaced: list[dict[str, str]] = []
+    view.controls_handle.update = lambda obj: replaced.append(obj._repr_mimebundle_())  # type: ignore[method-assign]
+    assert view.controls.comm is not None
+    kernel.shell.run_cell("x = 1")
+    # Closed, and its output replaced: a closed view's output would still be saved with its
+    # model id (and show "Error displaying widget" after a reload, JupyterLab 4.6).
+    assert view.controls.comm is None
+    assert replaced == [{"text/plain": ""}]
+    kernel.shell.run_cell("x = 2")  # the hook is gone: nothing to close twice
+    assert len(replaced) == 1

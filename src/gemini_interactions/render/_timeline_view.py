@@ -6,11 +6,12 @@ it is interactive as soon as it is shown and stays so after save and reload, wit
 
 ``--controls`` adds ipywidgets controls that recompute the timeline in the kernel and *update*
 that output (so the saved notebook still holds the static HTML). They are a separate output,
-closed by their "done" button or when the kernel exits: jupyterlab_widgets then sets the saved
-view's ``model_id`` to ``""``, which it renders hidden on reload. Controls still open when the
-notebook is saved keep their ``model_id`` and show "Error displaying widget: model not found"
-after a reload in a new kernel (JupyterLab 4.6, Notebook 7.6, checked in a browser) — the reason
-they are opt-in and the default controls live in the HTML.
+closed by their "done" button, when the next cell starts running, or when the kernel exits:
+jupyterlab_widgets then sets the saved view's ``model_id`` to ``""``, which it renders hidden on
+reload. Controls still open when the notebook is saved keep their ``model_id`` and show "Error
+displaying widget: model not found" after a reload in a new kernel (JupyterLab 4.6, Notebook
+7.6, checked in a browser) — the reason they are opt-in and the default controls live in the
+HTML.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ _OPEN: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def _close_all() -> None:
-    for box in list(_OPEN):
-        box.close()
+    for view in list(_OPEN):
+        view.close()
 
 
 atexit.register(_close_all)
@@ -100,10 +101,19 @@ class TimelineView:
         for control in (self.kind, self.expand, self.pick, self.branch):
             control.observe(lambda _change: self.refresh(), names="value")
         box = w.HBox([self.kind, self.expand, self.pick, self.branch, done])
-        done.on_click(lambda _button: box.close())
-        _OPEN.add(box)
-        display(box)  # type: ignore[no-untyped-call]
+        self.controls_handle = display(box, display_id=True)  # type: ignore[no-untyped-call]
+        done.on_click(lambda _button: self.close())
+        _OPEN.add(self)
+        _close_when_the_next_cell_runs(self)
         return box
+
+    def close(self) -> None:
+        """Replace the controls' output (not only close the widget: a closed view's output is
+        still saved with its model id, and shows the widget error after a reload)."""
+        if self.controls is None or self.controls.comm is None:
+            return
+        self.controls_handle.update(_Bundle({"text/plain": ""}))
+        self.controls.close()
 
     def refresh(self) -> None:
         number = self.pick.value or None
@@ -112,6 +122,22 @@ class TimelineView:
             self.chain, number, kinds=kinds, open_=self.expand.value, branch=self.branch.value
         )
         self.handle.update(_Bundle(bundle))
+
+
+def _close_when_the_next_cell_runs(view: TimelineView) -> None:
+    """Moving on to another cell folds the controls away, leaving the (updated) static output:
+    the fewer open widgets a save can catch, the fewer widget errors after a reload."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def close(*_args: Any) -> None:
+        shell.events.unregister("pre_run_cell", close)
+        view.close()
+
+    shell.events.register("pre_run_cell", close)
 
 
 class _Bundle:
