@@ -227,6 +227,7 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
                 page.screenshot(path=str(SHOTS / f"{name}-reloaded.png"), full_page=True)
                 if app == "lab":
                     _dark(page)
+                    _untrusted(page, root, f"{base}/lab/tree/copy.ipynb?token={token}")
             except Exception:
                 page.screenshot(path=str(SHOTS / f"{name}-FAIL.png"), full_page=True)
                 raise
@@ -247,6 +248,23 @@ def _wait_saved(path: Path) -> None:
             return
         time.sleep(0.2)
     raise TimeoutError("the notebook was not saved")
+
+
+def _untrusted(page: Any, root: Path, url: str) -> None:
+    """A colleague's copy (another digest, so not trusted): JupyterLab's sanitizer drops the
+    <style>; the content still shows and the controls stay hidden."""
+    from playwright.sync_api import expect
+
+    nb = nbformat.read(root / "run.ipynb", as_version=4)
+    nb.metadata["copied"] = True
+    nbformat.write(nb, root / "copy.ipynb")
+    page.goto(url)
+    expect(page.locator(".jp-NotebookPanel:visible .jp-Cell").first).to_be_visible(timeout=60_000)
+    _check_answer_cell(page, "lab", "untrusted copy")
+    _check_timeline_cell(page, "lab", "untrusted copy", controls=False)
+    text = _visible_text(page)
+    assert "Error displaying widget" not in text and "Loading widget" not in text
+    page.screenshot(path=str(SHOTS / "lab-untrusted.png"), full_page=True)
 
 
 def _dark(page: Any) -> None:

@@ -88,7 +88,7 @@ def test_the_timeline_html_carries_its_own_filter_expand_and_turn_picker(kernel:
     assert f'#{uid}:has(#{uid}-k2:checked) [data-step]:not([data-step="' in html
     assert '<div data-step="google_search_call">' in html and '<li data-turn="2">' in html
     # Shown only by the scoped <style>: where styles are stripped (GitHub) the row stays hidden.
-    assert '<div class="gt-ctl" hidden>' in html and "<script" not in html
+    assert '<div class="gt-ctl" hidden style="display:none">' in html and "<script" not in html
     # A second timeline gets its own radio groups and rules.
     again = _html(kernel.line("timeline"))
     assert uid not in again and 'id="gt-' in again

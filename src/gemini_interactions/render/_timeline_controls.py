@@ -10,7 +10,8 @@ saves is what the file keeps. These controls are radio buttons and a checkbox re
 same live, after a reload, in nbconvert HTML and in VS Code.
 
 Where ``<style>`` is dropped (GitHub, JupyterLab's sanitizer for untrusted notebooks) the
-controls row keeps its ``hidden`` attribute and stays out of sight: the plain timeline remains.
+controls row stays out of sight (``hidden`` and an inline ``display:none``, each kept by one of
+them): the plain timeline remains.
 The ipywidgets controls (``--controls``) stay for kernel-side use.
 """
 
@@ -93,4 +94,6 @@ def controls_html(uid: str, kinds: Sequence[str], turns: Sequence[tuple[int, str
             '<span class="gt-group"><strong>turn</strong> ' + " ".join(turn_inputs) + "</span>"
         )
     style = "<style>" + "".join(rules) + "</style>"
-    return f'{style}<div class="gt-ctl" hidden>{"".join(row)}</div>'
+    # Hidden twice: JupyterLab's sanitizer drops ``hidden`` but keeps ``display``; GitHub
+    # drops ``style=``. Only the scoped <style> (``!important``) shows the row.
+    return f'{style}<div class="gt-ctl" hidden style="display:none">{"".join(row)}</div>'
