@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from .. import __version__
@@ -26,6 +27,7 @@ _KWARGS = (
     "url_context",
     "background",
     "stream",
+    "service_tier",
 )
 
 
@@ -72,6 +74,13 @@ def to_script(
             args.append(f"schema={o['schema']}")
         if o.get("attachments"):
             args.append(f"attachments={list(o['attachments'])!r}")
+            warnings += [
+                f"turn {n}'s attachment {a!r} is not a file here, so the script cannot send it: "
+                "export to a .ipynb, which writes its recorded data beside the notebook."
+                for a in o["attachments"]
+                if not str(a).startswith(("https://", "http://", "gs://"))
+                and not Path(str(a)).expanduser().is_file()
+            ]
         lines.append(f"turn = chain.send({', '.join(args)})")
         lines.append(f'print(f"--- turn {n} ({{turn.id}})")')
         lines.append("print(turn.output_text)")
