@@ -56,6 +56,7 @@ def controls_html(uid: str, kinds: Sequence[str], turns: Sequence[tuple[int, str
         f"#{uid}>.gt-ctl input{{margin:0 3px 0 0;vertical-align:middle}}",
         f"#{uid}:has(#{uid}-x:checked) details::details-content"
         "{content-visibility:visible;display:block}",
+        f"#{uid}:has(#{uid}-x:checked) summary{{list-style-type:disclosure-open}}",
     ]
     row = ['<span class="gt-group"><strong>show</strong></span>']
     kind_inputs = [
