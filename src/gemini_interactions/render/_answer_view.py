@@ -316,9 +316,9 @@ class BackgroundView:
 
             data = {"text/plain": line, "text/markdown": line, "text/html": escape(line)}
         else:
-            from ._live import answer_outputs
+            from ._bundles import answer_outputs
 
-            parts = [d for d, _ in answer_outputs(turn, {}, show_thoughts=self.show_thoughts)]
+            parts = [d for d, _ in answer_outputs(turn, show_thoughts=self.show_thoughts)]
             data = {
                 "text/plain": "\n\n".join(p["text/plain"] for p in parts),
                 "text/markdown": answer_markdown(turn, thoughts=self.show_thoughts),
