@@ -160,7 +160,8 @@ def final_bundle(turn: Turn, elapsed: float | None) -> dict[str, str]:
 
 
 def _run_card(run: ToolRun, *, running: bool) -> dict[str, str]:
-    call = {"type": "function_call", "id": run.call_id, "name": run.name, "arguments": run.arguments}
+    call = {"type": "function_call", "id": run.call_id, "name": run.name}
+    call["arguments"] = run.arguments
     result = None if running else run.result_step()
     duration = None if running else run.duration
     status = "running" if running else ("error" if run.is_error else "done")
