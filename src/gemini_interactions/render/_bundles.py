@@ -89,18 +89,14 @@ def streaming_status(turn: Turn, elapsed: float) -> str:
 
 
 def thought_bundle(text: str, seconds: float | None) -> dict[str, str]:
-    """A finished thought, collapsed: the whole of it, sent once."""
+    """A finished thought, collapsed: the whole of it, sent once. Not ``text/markdown``: a
+    thought is not the answer, and the HTML and text are its static copies."""
     title = f"Thought for {seconds or 0:.0f} s"
     html = (
         f"<details><summary>💭 {escape(title)}</summary>"
         f"<blockquote>{markdown_html(text)}</blockquote></details>"
     )
-    quoted = "\n".join(f"> {line}" for line in text.strip().splitlines())
-    return {
-        "text/plain": f"💭 {title}\n{text.strip()}",
-        "text/html": html,
-        "text/markdown": f"> 💭 *{title}*\n>\n{quoted}",
-    }
+    return {"text/plain": f"💭 {title}\n{text.strip()}", "text/html": html}
 
 
 def thought_window(text: str) -> tuple[str, bool]:
