@@ -128,3 +128,20 @@ def test_the_last_output_carries_the_record_and_the_others_point_at_it() -> None
     assert last["started"] and last["ended"]
     assert parts == [{"chain": "c", "turn": 1, "part": n} for n in range(len(parts))]
     assert "streaming" not in json.dumps([o["metadata"] for o in saved])
+
+
+def test_a_call_repeated_by_a_later_round_is_one_card_and_one_never_run_says_so() -> None:
+    from gemini_interactions.api import Interaction
+    from gemini_interactions.render import static_outputs
+
+    call = {"type": "function_call", "id": "c1", "name": "f", "arguments": {"x": 1}}
+    other = {"type": "function_call", "id": "c2", "name": "g", "arguments": {}}
+    turn = _turn()
+    rounds = [("a", [call]), ("b", [call, other])]
+    turn.interactions = [
+        Interaction.model_validate({"id": i, "status": "requires_action", "steps": steps})
+        for i, steps in rounds
+    ]
+    turn.status = "requires_action"
+    cards = [d["text/plain"] for d, _ in static_outputs(turn) if d["text/plain"].startswith("🔧")]
+    assert cards == ["🔧 f(x=1) [not run]", "🔧 g() [not run]"]

@@ -200,9 +200,12 @@ def turn_cards(
     if streaming_steps:
         rounds.append(streaming_steps)
     cards: list[tuple[str, dict[str, str]]] = []
+    shown: set[str] = set()
     for number, steps in enumerate(rounds):
-        cards.extend(_round_cards(steps, number, runs, running, ended))
-    shown = {key for key, _ in cards}
+        for key, bundle in _round_cards(steps, number, runs, running, ended):
+            if key not in shown:  # a call a later round repeats (a stateless history) is one card
+                shown.add(key)
+                cards.append((key, bundle))
     for key, run in runs.items():  # a run with no call step to hang on (never from a server)
         if key not in shown:
             cards.append((key, _run_card(run, running=run is running)))
