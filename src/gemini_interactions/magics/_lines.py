@@ -39,7 +39,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "the chain as a runnable notebook (--cassette: replays offline) or script",
     ),
     "save": ("[PATH.json]", "every chain to a JSON file (default: beside the notebook)"),
-    "load": ("PATH.json", "chains saved by `%gemini save` (--continue goes on from them)"),
+    "load": (
+        "PATH.json [--replace]",
+        "chains saved by `%gemini save` (--continue goes on from them); --replace: over "
+        "same-name chains that have other turns",
+    ),
     "fix": ("[--apply]", "explain the last error; --apply puts the corrected cell next"),
     "backend": (
         "[live | offline [--fixtures FILE] [--cassette FILE] | http://127.0.0.1:4010]",

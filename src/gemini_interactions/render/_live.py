@@ -213,11 +213,18 @@ class LiveView(TurnObserver):
             if kind != "step.delta" or len(self._fold.steps) > count:
                 newest = self._fold.steps.get(self._fold_index(data))
                 step_changed = newest is not None and newest.get("type") not in _TEXT_STEPS
+            if kind == "step.start" and self.handle is not None and self._unplaced(turn):
+                # A card that finished inside the update budget is placed before the next step's
+                # text arrives; otherwise that text's first chunk was frozen above the card.
+                step_changed = True
         if not self._first_shown and (turn.text or turn.thoughts):
             self._first_shown = True
             self.render(turn)  # the first token shows at once
         elif step_changed or self.clock() >= self._next:
             self.render(turn)  # a step (a tool call, a search) shows as soon as it arrives
+
+    def _unplaced(self, turn: Turn) -> bool:
+        return any(key not in self._cards for key, _ in self._card_bundles(turn, final=False))
 
     def _fold_index(self, data: dict[str, Any]) -> int:
         index = data.get("index")
