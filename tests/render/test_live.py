@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from gemini_interactions.chain import Turn
 from gemini_interactions.render import LiveView
 
@@ -145,3 +148,35 @@ def test_a_call_repeated_by_a_later_round_is_one_card_and_one_never_run_says_so(
     turn.status = "requires_action"
     cards = [d["text/plain"] for d, _ in static_outputs(turn) if d["text/plain"].startswith("🔧")]
     assert cards == ["🔧 f(x=1) [not run]", "🔧 g() [not run]"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=60),
+    st.lists(st.floats(min_value=0.0, max_value=0.3), min_size=1, max_size=60),
+)
+def test_whatever_the_chunks_and_pace_the_saved_outputs_hold_it_all(
+    sizes: list[int], gaps: list[float]
+) -> None:
+    """Only the live output is left out of the saved copy's text: the thought is saved whole,
+    and the answer's blocks, in order, are the answer."""
+    thought, answer = _thought(4), ANSWER * 3
+    frontend, now = Frontend(), [0.0]
+    view = LiveView(clock=lambda: now[0], display=frontend.display)
+    turn = _turn()
+    view.on_start(turn)
+    for text, add in ((thought, turn.add_thoughts), (answer, turn.add_text)):
+        at, n = 0, 0
+        while at < len(text):
+            size, gap = sizes[n % len(sizes)], gaps[n % len(gaps)]
+            add(text[at : at + size])
+            at, n, now[0] = at + size, n + 1, now[0] + gap
+            view.on_event(turn, None)
+    turn.status = "completed"
+    view.on_end(turn)
+    saved = frontend.saved
+    assert saved[0]["data"]["text/plain"].startswith("💭 Thought for")
+    assert thought.strip() in saved[0]["data"]["text/plain"]
+    last = saved[-1]["data"]["text/markdown"]
+    blocks = [o["data"]["text/markdown"] for o in saved[1:-1]] + [last[: last.rindex("<sub>")]]
+    assert "".join(blocks).rstrip() == answer.rstrip()

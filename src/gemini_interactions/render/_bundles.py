@@ -104,7 +104,9 @@ def thought_window(text: str) -> tuple[str, bool]:
     one just finished), at most ``_WINDOW`` characters; and whether anything comes before it.
     Re-sending only this keeps a long thought's bytes linear; the whole thought is shown once,
     collapsed, when it ends."""
-    end = len(text.rstrip())
+    end = len(text)
+    while end and text[end - 1].isspace():  # not rstrip(): that copies the whole thought
+        end -= 1
     cut = text.rfind("\n\n", 0, end)
     start = cut + 2 if cut >= 0 else 0
     if end - start > _WINDOW:
@@ -114,15 +116,14 @@ def thought_window(text: str) -> tuple[str, bool]:
     return text[start:end], start > 0
 
 
-def thinking_parts(text: str) -> tuple[str, str]:
-    """(plain, html) of a thought while it streams, open."""
+def thinking_html(text: str) -> str:
+    """A thought while it streams, open, as HTML (its text/plain is "💭 Thinking…")."""
     shown, earlier = thought_window(text)
     more = "<p>…</p>" if earlier else ""
-    html = (
+    return (
         f"<details open><summary>💭 Thinking…</summary>"
         f"<blockquote>{more}{markdown_html(shown)}</blockquote></details>"
     )
-    return "💭 Thinking…\n" + ("…\n" if earlier else "") + shown, html
 
 
 def block_bundle(text: str) -> dict[str, str]:

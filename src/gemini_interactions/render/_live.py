@@ -38,7 +38,7 @@ from ._bundles import (
     status_html,
     status_text,
     streaming_status,
-    thinking_parts,
+    thinking_html,
     thought_bundle,
     turn_cards,
 )
@@ -124,9 +124,8 @@ class LiveView(TurnObserver):
         plain: list[str] = []
         html: list[str] = []
         if thought.strip():
-            shown = thinking_parts(thought)
-            plain.append(shown[0].split("\n", 1)[0])
-            html.append(shown[1])
+            plain.append("💭 Thinking…")
+            html.append(thinking_html(thought))
         if final:
             end = final_bundle(turn, elapsed)
             if not tail:
