@@ -28,8 +28,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("N [--chain NAME]", "show turn N again"),
     "timeline": (
         "[N] [--chain NAME] [--controls]",
-        "the steps of turn N, or the chain as a tree of turns; --controls: filter, expand, "
-        "pick a branch",
+        "the steps of turn N, or the chain as a tree of turns (filter, expand all, pick a "
+        "turn: in the output itself); --controls: ipywidgets that recompute it, until the next "
+        "cell runs",
     ),
     "usage": ("", "tokens per chain and model"),
     "wait": ("[ID]", "wait for a background turn and show its answer"),
