@@ -7,6 +7,7 @@ chain's defaults come back."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -272,6 +273,17 @@ def test_a_map_run_is_exported_saved_and_replayed(
     )
     bad = replay(tmp_path / "tampered.ipynb")
     assert bad[2].detail == "1 of 2 --map element(s) differ", bad
+    assert _run(shell, "%gemini export maps.py")[0]
+    from gemini_interactions.server import LocalServer, serve_in_thread
+
+    with serve_in_thread(LocalServer(require_auth=False)) as url:
+        env = {**os.environ, "GEMINI_API_KEY": "reader-key-0000", "GEMINI_BASE_URL": url}
+        done = subprocess.run(
+            [sys.executable, "maps.py"], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "--- turn 2 (--map prompts_2, 3 elements)" in done.stdout
+    assert "--- turn 3 (--map papers, 2 elements)" in done.stdout
     assert _run(shell, "%gemini save maps.json")[0]
     (chain,), _ = load_chains(tmp_path / "maps.json")
     assert [len(t.items) for t in chain.turns] == [0, 3, 2]
