@@ -82,3 +82,14 @@ def test_a_429_burst_slows_the_pool_and_loses_nothing() -> None:
     assert all(i.ok for i in result.items)
     prompts = _prompts(server)
     assert sorted(set(prompts)) == sorted(f"Echo {k}." for k in range(12))
+
+
+def test_over_an_rpm_limit_the_pool_settles_at_it_and_no_item_fails() -> None:
+    # 20 requests a second: 32 in flight would meet ~15 refusals a second each; every element's
+    # retries go through the pool's pace, so none spends its retry budget on the limit.
+    faults = FaultPlan(rpm=1200, latency=0.05)
+    server = LocalServer(faults=faults)
+    result = run_map(_chain(server), "Echo {item}.", list(range(70)), concurrency=32)
+    assert [i.ok for i in result.items] == [True] * 70
+    assert set(_prompts(server)) == {f"Echo {k}." for k in range(70)}
+    assert faults.counters["rate_limited"] < 70  # settled, not hammering
