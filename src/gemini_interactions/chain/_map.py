@@ -207,7 +207,10 @@ class _Pool:
         # One attempt per interval, never a burst: a server's limit holds over any second.
         self.fixed = AsyncLimiter(1, 60.0 / rpm) if rpm else None
         self.rate: float | None = None
-        self.adaptive: AsyncLimiter | None = None
+        # One limiter for the learned pace, its bucket a second deep (as a server's usually
+        # is): each attempt takes 1/rate of it, so a new rate applies to the very next attempt
+        # and never runs beside an old limiter's waiters.
+        self.adaptive = AsyncLimiter(1, 1)
         self.starts: collections.deque[float] = collections.deque()
         self.refused: collections.deque[float] = collections.deque()
         self.last_429 = 0.0
@@ -218,8 +221,6 @@ class _Pool:
                 times.popleft()
 
     def on_429(self, wait: float) -> None:
-        from aiolimiter import AsyncLimiter
-
         now = time.monotonic()
         with self.lock:
             self._forget(now)
@@ -229,12 +230,11 @@ class _Pool:
             accepted = max(1.0, (len(self.starts) - len(self.refused)) / self.WINDOW)
             if self.rate is None or accepted < self.rate:
                 self.rate = accepted
-                self.adaptive = AsyncLimiter(1, 1.0 / accepted)
             self.progress.notice = f"rate limited: the pool slowed to {self.rate:.0f}/s"
 
     def admit(self, wait: float) -> None:
         """Block this worker thread until its attempt may go (after at least ``wait``)."""
-        free = self.fixed is None and self.adaptive is None
+        free = self.fixed is None and self.rate is None
         if wait <= 0 and free and self.pause_until <= time.monotonic():
             self._started()
             return
@@ -250,20 +250,18 @@ class _Pool:
             await anyio.sleep(left)
         if self.fixed is not None:
             await self.fixed.acquire()
-        self._recover()
-        if (adaptive := self.adaptive) is not None:
-            await adaptive.acquire()
+        if (rate := self._recovered()) is not None:
+            await self.adaptive.acquire(1.0 / rate)
         self._started()
 
-    def _recover(self) -> None:
-        from aiolimiter import AsyncLimiter
-
+    def _recovered(self) -> float | None:
+        """The pace now (None: unpaced), a twentieth faster after each quiet second."""
         now = time.monotonic()
         with self.lock:
             if self.rate is not None and now - self.last_429 > self.WINDOW:
-                self.last_429 = now  # one step per quiet second
+                self.last_429 = now
                 self.rate *= 1.05
-                self.adaptive = AsyncLimiter(1, 1.0 / self.rate)
+            return self.rate
 
     def _started(self) -> None:
         now = time.monotonic()
