@@ -186,6 +186,15 @@ class MapResult(Sequence[Any]):
         return pd.DataFrame(self.rows(), index=index)
 
 
+class MapInterrupted(KeyboardInterrupt):
+    """An interrupted map: ``result`` holds every element finished before it (the others are
+    ``interrupted``); running the same map again sends only those."""
+
+    def __init__(self, result: MapResult) -> None:
+        super().__init__("interrupted")
+        self.result = result
+
+
 class _Pool:
     """What the items share: the pause a 429 asks for, and the pace of every attempt.
 
@@ -294,8 +303,9 @@ def run_map(
     interval: float = 0.2,
 ) -> MapResult:
     """Send ``template`` once per element of ``data`` (see the module docstring); the chain
-    keeps one turn for the run, listing its elements' interaction ids. ``KeyboardInterrupt``
-    keeps every finished element (re-run to send the rest)."""
+    keeps one turn for the run, listing its elements' interaction ids. An interrupt raises
+    ``MapInterrupted`` (a ``KeyboardInterrupt``) whose ``result`` keeps every finished element
+    (re-run to send the rest)."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     client = chain._client()
@@ -415,7 +425,7 @@ def run_map(
         progress.notice = None
         on_progress(progress)
     if interrupted:
-        raise KeyboardInterrupt
+        raise MapInterrupted(result)
     if errors:
         raise errors[0]  # a bug in the pool itself; the finished items are recorded
     return result
