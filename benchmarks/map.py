@@ -173,6 +173,8 @@ def scenario(
         f"exactly once, {duplicated} duplicated; {lost} lost; 429s {counters['rate_limited']} "
         f"-> {judge(ok)}"
     )
+    for item in [item for item in result.items if not item.ok][:3]:
+        print(f"  lost: {item.prompt!r}: {item.error}")
     return ok
 
 

@@ -200,9 +200,11 @@ class _Pool:
 
     Every attempt of every element (first tries and the client's retries alike) asks ``admit``
     for its turn, so a 429 slows the whole pool, not the one request that met it: all wait out
-    its ``Retry-After``, then go at the rate the server was accepting over the last second
-    (attempts started minus those refused). A second without a 429 lets the pace rise by a
-    twentieth, so an early, low estimate does not stick. ``rpm`` is a fixed cap on top.
+    its ``Retry-After``, then go at a pace learned from what the server accepted (attempts
+    started minus those refused): below the last second's count at the first 429, and a little
+    below the accepted rate at each later cut (at most one per half second). A second without
+    a 429 lets the pace rise by a twentieth, so a low estimate does not stick. ``rpm`` is a
+    fixed cap on top.
     """
 
     WINDOW = 1.0
@@ -220,9 +222,12 @@ class _Pool:
         # is): each attempt takes 1/rate of it, so a new rate applies to the very next attempt
         # and never runs beside an old limiter's waiters.
         self.adaptive = AsyncLimiter(1, 1)
+        self.primed = False
         self.starts: collections.deque[float] = collections.deque()
         self.refused: collections.deque[float] = collections.deque()
         self.last_429 = 0.0
+        self.first_429: float | None = None
+        self.last_cut = 0.0
 
     def _forget(self, now: float) -> None:
         for times in (self.starts, self.refused):
@@ -236,9 +241,21 @@ class _Pool:
             self.refused.append(now)
             self.last_429 = now
             self.pause_until = max(self.pause_until, now + wait)
-            accepted = max(1.0, (len(self.starts) - len(self.refused)) / self.WINDOW)
-            if self.rate is None or accepted < self.rate:
-                self.rate = accepted
+            if self.first_429 is None:
+                # Until now the server's bucket was full, so the last second's count holds
+                # its burst on top of its rate: start below it.
+                self.first_429 = self.last_cut = now
+                went = len(self.starts) - len(self.refused)
+                self.rate = max(1.0, 0.75 * went / self.WINDOW)
+            elif now - self.last_cut >= self.WINDOW / 2 and self.rate is not None:
+                # Refused again: since the first 429 the server accepts exactly its rate, so
+                # go a little below what it accepted (one cut per half second, not per 429).
+                since = max(now - self.WINDOW, self.first_429)
+                went = sum(1 for t in self.starts if t >= since)
+                refused = sum(1 for t in self.refused if t >= since)
+                accepted = (went - refused) / max(now - since, 1e-3)
+                self.rate = max(1.0, 0.95 * min(self.rate, accepted))
+                self.last_cut = now
             self.progress.notice = f"rate limited: the pool slowed to {self.rate:.0f}/s"
 
     def admit(self, wait: float) -> None:
@@ -260,6 +277,11 @@ class _Pool:
         if self.fixed is not None:
             await self.fixed.acquire()
         if (rate := self._recovered()) is not None:
+            if not self.primed:
+                # Unused until the first 429, the bucket is empty and would let a whole
+                # second's worth through at once: fill it, so pacing starts at once.
+                self.primed = True
+                await self.adaptive.acquire(1.0)
             await self.adaptive.acquire(1.0 / rate)
         self._started()
 
