@@ -314,8 +314,12 @@ def _run_export(args: argparse.Namespace) -> int:
                 turns=args.turns,
                 cassette=not args.no_cassette,
                 cassette_name=f"{out.stem}.cassette.json",
+                folder=out.parent,
+                files_dir=f"{out.stem}_files",
             )
             warnings = result.warnings
+            for note in result.notes:
+                print(f"note: {note}")
             write_notebook(out, result)
     except (ChainFileError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -41,9 +41,24 @@ SETUP = '''def get_weather(city: str) -> dict:
     """
     return {"city": city, "sky": "sunny"}'''
 PROMPT = "Compute 2*3 and get_weather in Paris"
-# What every form of the saved notebook must show: answer, thought, tool, search, code, timeline.
-EXPECTED = ["Offline demo model", "Thought", "get_weather", "Google Search", "Code execution"]
-EXPECTED += ["Timeline"]
+# What every form of the saved notebook must show in the answer cell's own output: the answer,
+# a thought section, the function call card, the search card with its sources (links), the code
+# card with its code and output.
+ANSWER = "Offline demo model"
+CARDS = ["Thought for", "get_weather", "Google Search", "Code execution"]
+SOURCES = "Used 2 sources"
+SOURCE_LINK = "Offline source 1 on Paris"
+TIMELINE = ["Timeline", "In[1]", "Google Search", "Code execution", "get_weather"]
+EXPECTED = [ANSWER, *CARDS, "print(2*3)", *TIMELINE]
+ANSWER_CELL, TIMELINE_CELL = 3, 4
+RUNNING = """([cell, answer]) => {
+  const c = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')[cell];
+  if (!c) return false;
+  const prompt = c.querySelector('.jp-InputPrompt').textContent;
+  const out = c.querySelector('.jp-OutputArea');
+  const text = out ? out.innerText : '';
+  return prompt.includes('*') && text.includes(answer) ? text : false;
+}"""
 
 
 def _notebook(url: str) -> Any:
@@ -68,6 +83,13 @@ def server_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def fast_url() -> Iterator[str]:
+    """No trickle: nbclient only checks what is saved, not the streaming."""
+    with serve_in_thread(LocalServer()) as url:
+        yield url
+
+
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -76,6 +98,59 @@ def _port() -> int:
 
 def _visible_text(page: Any) -> str:
     return str(page.locator(".jp-NotebookPanel:visible").inner_text())
+
+
+def _cell(page: Any, index: int, scope: str = ".jp-NotebookPanel:visible ") -> Any:
+    return page.locator(f"{scope}.jp-Cell").nth(index)
+
+
+def _check_answer_cell(page: Any, app: str, when: str, scope: str | None = None) -> None:
+    """The live view's own cards, in the answer cell's output (not the timeline's)."""
+    from playwright.sync_api import expect
+
+    cell = _cell(page, ANSWER_CELL) if scope is None else _cell(page, ANSWER_CELL, scope)
+    out = cell.locator(".jp-OutputArea")
+    expect(out.get_by_text(ANSWER).first, f"{app} {when}: answer").to_be_visible()
+    for wanted in CARDS:  # each card's heading, visible without opening anything
+        expect(
+            out.locator("summary", has_text=wanted).first, f"{app} {when}: {wanted}"
+        ).to_be_visible()
+    expect(out.get_by_text("print(2*3)").first, f"{app} {when}: code").to_be_visible()
+    expect(out.get_by_text("6", exact=True).first, f"{app} {when}: output").to_be_visible()
+    search = out.locator("summary", has_text="Google Search").first
+    search.click()  # a person opens the search card to see its sources
+    expect(out.get_by_text(SOURCES).first, f"{app} {when}: sources").to_be_visible()
+    link = out.locator("a", has_text=SOURCE_LINK).first
+    expect(link).to_be_visible()
+    assert (link.get_attribute("href") or "").startswith("https://"), when
+
+
+def _check_timeline_cell(
+    page: Any, app: str, when: str, scope: str | None = None, controls: bool = True
+) -> None:
+    """The timeline's content and its in-HTML controls: filtering by step type works with no
+    kernel round trip (so also after a reload)."""
+    from playwright.sync_api import expect
+
+    cell = _cell(page, TIMELINE_CELL) if scope is None else _cell(page, TIMELINE_CELL, scope)
+    out = cell.locator(".jp-OutputArea")
+    expect(out.get_by_text("Timeline").first, f"{app} {when}: timeline").to_be_visible()
+    for wanted in TIMELINE[1:]:
+        expect(
+            out.locator("summary", has_text=wanted).first, f"{app} {when}: {wanted}"
+        ).to_be_visible()
+    if not controls:  # styles stripped: the controls stay hidden, the timeline reads as is
+        expect(out.get_by_text("expand all")).to_be_hidden()
+        return
+    search = out.locator("summary", has_text="Google Search").first
+    out.locator("label", has_text="code").first.click()
+    expect(search, f"{app} {when}: the filter hides other steps").to_be_hidden()
+    expect(out.locator("summary", has_text="Code execution").first).to_be_visible()
+    out.locator("label", has_text="all steps").first.click()
+    expect(search).to_be_visible()
+    expect(out.get_by_text(SOURCES).first).to_be_hidden()
+    out.locator("label", has_text="expand all").first.click()  # every card open, sources too
+    expect(out.get_by_text(SOURCES).first, f"{app} {when}: expand all").to_be_visible()
 
 
 def _frontend(app: str, tmp: Path, url: str) -> None:
@@ -105,6 +180,7 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
     log = (tmp / f"{app}.log").open("w")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    name = "lab" if app == "lab" else "nb7"
     try:
         _wait_up(base, token, proc)
         page_url = f"{base}/lab/tree/run.ipynb" if app == "lab" else f"{base}/notebooks/run.ipynb"
@@ -118,35 +194,42 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
                 kernel = _kernel_ready(base, token)
                 page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
                 page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
-                answer = panel.locator(".jp-OutputArea-output", has_text="Offline demo model")
-                expect(answer.first).to_be_visible(timeout=60_000)
-                expect(
-                    panel.locator(".jp-OutputArea-output", has_text="Timeline").first
-                ).to_be_visible(timeout=60_000)
-                text = _visible_text(page)
-                for wanted in EXPECTED:
-                    assert wanted in text, (app, wanted)
-                page.screenshot(path=str(SHOTS / f"{app}-run.png"), full_page=True)
+                # While the answer cell still runs ([*]), part of its answer is on screen.
+                partial = page.wait_for_function(
+                    RUNNING, arg=[ANSWER_CELL, ANSWER], timeout=60_000, polling=50
+                ).json_value()
+                page.screenshot(path=str(SHOTS / f"{name}-streaming.png"), full_page=True)
+                timeline = _cell(page, TIMELINE_CELL).locator(".jp-OutputArea")
+                expect(timeline.get_by_text("Timeline").first).to_be_visible(timeout=60_000)
+                final = str(_cell(page, ANSWER_CELL).locator(".jp-OutputArea").inner_text())
+                assert "completed" in final and "completed" not in partial, (partial, final)
+                _check_answer_cell(page, app, "live")
+                page.screenshot(path=str(SHOTS / f"{name}-final.png"), full_page=True)
+                _check_timeline_cell(page, app, "live")
+                _cell(page, TIMELINE_CELL).screenshot(path=str(SHOTS / f"{name}-timeline.png"))
                 page.keyboard.press("Control+s")
-                time.sleep(1.5)
+                _wait_saved(root / "run.ipynb")
                 req = urllib.request.Request(
                     f"{base}/api/kernels/{kernel}?token={token}", method="DELETE"
                 )
                 urllib.request.urlopen(req).close()
                 page.reload()
                 expect(panel.locator(".jp-Cell").first).to_be_visible(timeout=60_000)
-                expect(
-                    panel.locator(".jp-OutputArea-output", has_text="Timeline").first
-                ).to_be_visible(timeout=60_000)
                 _kernel_ready(base, token)  # the widget manager has restored (or failed to)
-                time.sleep(2.0)
+                time.sleep(1.0)
                 text = _visible_text(page)
                 for wanted in EXPECTED:
                     assert wanted in text, (app, "after reload", wanted)
                 assert "Error displaying widget" not in text
-                page.screenshot(path=str(SHOTS / f"{app}-reloaded.png"), full_page=True)
+                assert "Loading widget" not in text
+                _check_answer_cell(page, app, "after reload")
+                _check_timeline_cell(page, app, "after reload")
+                page.screenshot(path=str(SHOTS / f"{name}-reloaded.png"), full_page=True)
+                if app == "lab":
+                    _dark(page)
+                    _untrusted(page, root, f"{base}/lab/tree/copy.ipynb?token={token}")
             except Exception:
-                page.screenshot(path=str(SHOTS / f"{app}-FAIL.png"), full_page=True)
+                page.screenshot(path=str(SHOTS / f"{name}-FAIL.png"), full_page=True)
                 raise
             finally:
                 browser.close()
@@ -154,6 +237,46 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+def _wait_saved(path: Path) -> None:
+    """Until the file on disk holds the run's outputs (the save went through)."""
+    end = time.time() + 30
+    while time.time() < end:
+        nb = nbformat.read(path, as_version=4)
+        if any(c.get("outputs") for c in nb.cells[TIMELINE_CELL:]):
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the notebook was not saved")
+
+
+def _untrusted(page: Any, root: Path, url: str) -> None:
+    """A colleague's copy (another digest, so not trusted): JupyterLab's sanitizer drops the
+    <style>; the content still shows and the controls stay hidden."""
+    from playwright.sync_api import expect
+
+    nb = nbformat.read(root / "run.ipynb", as_version=4)
+    nb.metadata["copied"] = True
+    nbformat.write(nb, root / "copy.ipynb")
+    page.goto(url)
+    expect(page.locator(".jp-NotebookPanel:visible .jp-Cell").first).to_be_visible(timeout=60_000)
+    _check_answer_cell(page, "lab", "untrusted copy")
+    _check_timeline_cell(page, "lab", "untrusted copy", controls=False)
+    text = _visible_text(page)
+    assert "Error displaying widget" not in text and "Loading widget" not in text
+    page.screenshot(path=str(SHOTS / "lab-untrusted.png"), full_page=True)
+
+
+def _dark(page: Any) -> None:
+    """JupyterLab's dark theme: the same outputs, screenshotted to check they read."""
+    from playwright.sync_api import expect
+
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").first.click()
+    page.locator("li.lm-Menu-item", has_text="Theme").first.hover()
+    page.locator("li.lm-Menu-item", has_text="JupyterLab Dark").first.click()
+    expect(page.locator("body[data-jp-theme-light='false']")).to_have_count(1, timeout=30_000)
+    time.sleep(1.0)
+    page.screenshot(path=str(SHOTS / "lab-dark.png"), full_page=True)
 
 
 def _wait_up(base: str, token: str, proc: subprocess.Popen[bytes]) -> None:
@@ -203,20 +326,37 @@ def _stripped(html: str) -> str:
     return re.sub(r"\sstyle=\"[^\"]*\"", "", html)
 
 
-def test_nbclient_nbconvert_and_github_view(tmp_path: Path, server_url: str) -> None:
+def test_nbclient_nbconvert_and_github_view(tmp_path: Path, fast_url: str) -> None:
+    """nbclient runs it, nbconvert's HTML shows the cards and a working timeline in chromium,
+    and the saved outputs with every <style>, style= and script stripped still show it all."""
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
+    from playwright.sync_api import sync_playwright
 
-    nb = _notebook(server_url)
+    nb = _notebook(fast_url)
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     html, _ = HTMLExporter().from_notebook_node(nb)
-    for wanted in EXPECTED:
-        assert wanted in html, wanted
-    saved = "".join(
-        str(o.get("data", {}).get("text/html", ""))
-        for cell in nb.cells
-        for o in cell.get("outputs", [])
-    )
-    github = _stripped(saved)
-    for wanted in EXPECTED:
-        assert wanted in github, wanted
+    (tmp_path / "nbconvert.html").write_text(html)
+    cells = []
+    for cell in nb.cells:
+        outputs = "".join(
+            _stripped(str(o.get("data", {}).get("text/html", "")))
+            or f"<pre>{o.get('text', '')}</pre>"
+            for o in cell.get("outputs", [])
+        )
+        cells.append(f'<div class="jp-Cell"><div class="jp-OutputArea">{outputs}</div></div>')
+    (tmp_path / "github.html").write_text("<html><body>" + "".join(cells) + "</body></html>")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+        try:
+            page.goto((tmp_path / "nbconvert.html").as_uri())
+            _check_answer_cell(page, "nbconvert", "html", scope="")
+            _check_timeline_cell(page, "nbconvert", "html", scope="")
+            page.screenshot(path=str(SHOTS / "nbconvert.png"), full_page=True)
+            page.goto((tmp_path / "github.html").as_uri())
+            _check_answer_cell(page, "github", "stripped", scope="")
+            _check_timeline_cell(page, "github", "stripped", scope="", controls=False)
+            page.screenshot(path=str(SHOTS / "github-stripped.png"), full_page=True)
+        finally:
+            browser.close()

@@ -137,6 +137,24 @@ def test_script_export_names_every_turn(recorded: Path) -> None:
     assert text.count("chain.send(") == 6 and "tools=[get_weather]" in text
 
 
+def test_script_export_runs_against_a_server(recorded: Path, server_url: str) -> None:
+    # A reader runs the script with a key; GEMINI_BASE_URL points it at our server instead.
+    env = {**os.environ, "GEMINI_API_KEY": "reader-key-0000", "GEMINI_BASE_URL": server_url}
+    done = subprocess.run(
+        [sys.executable, "out.py"],
+        cwd=recorded,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    blocks = done.stdout.split("--- turn ")[1:]
+    assert [b.split(" ", 1)[0] for b in blocks] == ["1", "2", "3", "4", "5", "6"]
+    assert all(b.split("\n", 1)[1].strip() for b in blocks), done.stdout
+    assert "21" in blocks[3]  # the tool ran: its result (temp_c 21) is in turn 4's answer
+
+
 def test_save_restart_load_continue(recorded: Path, server_url: str) -> None:
     script = (
         "import sys\nfrom IPython.core.interactiveshell import InteractiveShell\n"
@@ -169,3 +187,40 @@ def test_replay_answers_come_from_the_cassette(recorded: Path, tmp_path: Path) -
     changed = _cli("replay", "out.ipynb", cwd=tmp_path)
     assert changed.returncode == 1, changed.stdout
     assert changed.stdout.count("MISMATCH (the answer differs)") >= 4, changed.stdout
+
+
+def test_papermill_parameters_run_the_export_live_with_another_model(
+    recorded: Path, server_url: str
+) -> None:
+    # The parameters cell is papermill's: one `-p backend` sends the turns to a server instead
+    # of the cassette ("live"), `-p model` changes the model of every turn that used the default.
+    env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
+    params = ["-p", "backend", server_url, "-p", "model", "gemini-papermill-test"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            "out.ipynb",
+            "pm.ipynb",
+            "--cwd",
+            str(recorded),
+            *params,
+        ],
+        cwd=recorded,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    nb = nbformat.read(recorded / "pm.ipynb", as_version=4)
+    turns = [c for c in nb.cells if c.source.startswith("%%gemini")]
+    models = set()
+    for cell in turns:
+        assert not [o for o in cell.outputs if o.get("output_type") == "error"]
+        for output in cell.outputs:
+            meta = output.get("metadata", {}).get("gemini_interactions", {})
+            if meta.get("model"):
+                models.add(meta["model"])
+    assert models == {"gemini-papermill-test"}

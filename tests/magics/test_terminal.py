@@ -93,3 +93,65 @@ def test_background_answer_ends_with_static_html(kernel) -> None:  # type: ignor
     turn.status, turn.text = "completed", "Done <b>now</b>."
     data, _ = BackgroundView().bundle(turn)
     assert "Done &lt;b&gt;now&lt;/b&gt;." in data["text/html"] and "Done" in data["text/plain"]
+
+
+STREAMED = """
+ip = get_ipython()
+ip.run_line_magic("load_ext", "gemini_interactions")
+ip.run_line_magic("gemini", "backend {url}")
+ip.run_cell_magic("gemini", "--code", "Compute 2*3 and explain recursion in a few words")
+print("=== timeline")
+ip.run_line_magic("gemini", "timeline")
+"""
+
+
+def test_terminal_prints_the_answer_as_it_streams_and_a_text_timeline(tmp_path: Path) -> None:
+    """A trickled stream from a real server on 127.0.0.1: the answer's first words are on the
+    terminal well before its status line, and ``%gemini timeline`` prints a compact text tree."""
+    import threading
+    import time
+
+    from gemini_interactions.server import FaultPlan, LocalServer, serve_in_thread
+
+    with serve_in_thread(LocalServer(faults=FaultPlan(trickle=0.02, trickle_bytes=32))) as url:
+        script = tmp_path / "streamed.ipy"
+        script.write_text(STREAMED.format(url=url))
+        env = {**os.environ, "IPYTHONDIR": str(tmp_path / "ipython"), "PYTHONUNBUFFERED": "1"}
+        argv = [sys.executable, "-m", "IPython", "--no-banner", "--HistoryManager.enabled=False"]
+        proc = subprocess.Popen(
+            [*argv, str(script)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        assert proc.stdout is not None
+        chunks: list[tuple[float, str]] = []
+
+        def read() -> None:
+            assert proc.stdout is not None
+            while piece := proc.stdout.read1(4096):  # type: ignore[attr-defined]
+                chunks.append((time.monotonic(), piece.decode(errors="replace")))
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        assert proc.wait(timeout=120) == 0
+        reader.join(timeout=10)
+    out = "".join(text for _, text in chunks)
+
+    def first(needle: str) -> float:
+        seen = ""
+        for when, text in chunks:
+            seen += text
+            if needle in seen:
+                return when
+        raise AssertionError(f"{needle!r} never printed:\n{out}")
+
+    started, ended = first("Offline demo model"), first("completed")
+    assert ended - started > 0.3, out  # printed piece by piece, not all at the end
+    answer, timeline = out.split("=== timeline", 1)
+    assert "code     print(2*3)" in answer  # the turn's own step list
+    lines = timeline.strip().splitlines()
+    assert lines[0] == "Timeline of chain 'chat'", lines
+    assert lines[1].startswith("In[1] completed Compute 2*3"), lines
+    assert any("Code execution" in line for line in lines[2:]), lines
+    assert len(lines) < 20 and "<" not in timeline  # compact, and text (no HTML)

@@ -39,6 +39,30 @@ def test_timeline_lists_every_step_and_the_status() -> None:
     assert "completed" in lines[6] and "42 tokens" in lines[6] and "v1_a" in lines[6]
 
 
+def test_a_search_result_lists_its_sources_not_its_html() -> None:
+    it = to_interaction(
+        {
+            "id": "v1_s",
+            "status": "completed",
+            "steps": [
+                {"type": "google_search_call", "id": "s1", "arguments": {"queries": ["tpu"]}},
+                {
+                    "type": "google_search_result",
+                    "call_id": "s1",
+                    "result": [
+                        {"search_suggestions": '<div class="chips">tpu</div>'},
+                        {"url": "https://a.example/1", "title": "TPU history"},
+                        {"url": "https://a.example/2"},
+                    ],
+                },
+            ],
+        },
+        "2026-05-20",
+    )
+    found = timeline_text(it).splitlines()[1]
+    assert "2 source(s): TPU history, https://a.example/2" in found and "<div" not in found
+
+
 def test_render_public_api_is_pinned() -> None:
     import gemini_interactions.render as render
 

@@ -21,9 +21,10 @@ from nbformat import NotebookNode
 
 from .. import __version__
 from ..chain import Chain, Turn
+from ._attachments import plan_attachments
 from ._cassette import cassette as build_cassette
 from ._select import select
-from ._sources import source_of, used_objects
+from ._sources import source_of, sources_block, used_objects
 
 OutputsFor = Callable[[Turn], list[dict[str, Any]]]
 """A turn -> its recorded outputs as nbformat output dicts (the live view's static bundles)."""
@@ -40,6 +41,10 @@ class NotebookExport:
     cassette_name: str | None = None
     warnings: list[str] = field(default_factory=list)
     turns: int = 0
+    files: dict[str, bytes] = field(default_factory=dict)
+    """Files to write beside the notebook (relative path -> bytes): attachments it re-sends."""
+    notes: list[str] = field(default_factory=list)
+    """What the export did that its user should know (not a problem, unlike ``warnings``)."""
 
 
 def text_outputs(turn: Turn) -> list[dict[str, Any]]:
@@ -135,8 +140,22 @@ _FLAGS = (
 )
 
 
-def magic_line(turn: Turn, parent: int | None, previous: int, chain: str, model: str | None) -> str:
-    """The ``%%gemini`` line that sends ``turn`` again: its options and where it continues."""
+def spans_lines(system: object) -> bool:
+    """A system instruction that cannot go on the one-line ``-s`` (a cell's first line)."""
+    return isinstance(system, str) and ("\n" in system or "\r" in system)
+
+
+def magic_line(
+    turn: Turn,
+    parent: int | None,
+    previous: int,
+    chain: str,
+    model: str | None,
+    attachments: list[str] | None = None,
+) -> str:
+    """The ``%%gemini`` line that sends ``turn`` again: its options and where it continues
+    (``attachments``: the ``--attach`` values to use instead of the recorded labels; a system
+    instruction that spans lines is left to a ``%config`` cell before it)."""
     o = turn.options
     words: list[str] = []
     if parent is not None:
@@ -153,20 +172,22 @@ def magic_line(turn: Turn, parent: int | None, previous: int, chain: str, model:
         ("temperature", "--temperature"),
         ("max_output_tokens", "--max-output-tokens"),
     ):
-        if o.get(key) is not None:
+        if o.get(key) is not None and not (key == "system" and spans_lines(o[key])):
             words += [flag, str(o[key])]
     words += [flag for key, flag in _FLAGS if o.get(key)]
     if o.get("store") is False:
         words.append("--no-store")
     if o.get("stream") is False:
         words.append("--no-stream")
+    if o.get("service_tier"):
+        words += ["--service-tier", str(o["service_tier"])]
     if o.get("tools"):
         words += ["--tools", ",".join(str(t) for t in o["tools"])]
         if o.get("max_tool_rounds", 10) != 10:
             words += ["--max-tool-rounds", str(o["max_tool_rounds"])]
     if o.get("schema"):
         words += ["--schema", str(o["schema"])]
-    for item in o.get("attachments") or []:
+    for item in o.get("attachments") or [] if attachments is None else attachments:
         words += ["--attach", str(item)]
     if "{" in turn.prompt or "}" in turn.prompt:
         words.append("--raw")  # the prompt was filled in when it ran: send it as it was
@@ -184,11 +205,20 @@ def to_notebook(
     namespace: Mapping[str, Any] | None = None,
     config: Mapping[str, str] | None = None,
     api_version: str = "v1",
+    folder: str | Path | None = None,
+    files_dir: str | None = None,
 ) -> NotebookExport:
     """Build the notebook that re-creates ``chain`` (``turns``: a ``--turns`` spec; ``outputs``
-    None: no outputs; ``namespace``: where to find tools and schemas of a loaded chain)."""
+    None: no outputs; ``namespace``: where to find tools and schemas of a loaded chain;
+    ``folder``: where it will be written, so attachment paths are relative to it;
+    ``files_dir``: the folder beside it for attachments that are not files)."""
     chosen = select(chain, turns)
     result = NotebookExport(nbformat.v4.new_notebook(), turns=len(chosen))
+    plan = plan_attachments(
+        chosen, Path(folder) if folder is not None else None, files_dir or f"{chain.name}_files"
+    )
+    result.files, result.notes = plan.files, plan.notes
+    result.warnings.extend(plan.warnings)
     nb = result.notebook
     nb.nbformat, nb.nbformat_minor = 4, 5
     prov = _provenance(chain, chosen)
@@ -231,13 +261,17 @@ def to_notebook(
             pieces.append(code)
             if warning:
                 result.warnings.append(warning)
-        needs_pydantic = any("BaseModel" in p for p in pieces)
-        head = "from pydantic import BaseModel\n\n\n" if needs_pydantic else ""
-        cells.append(v4.new_code_cell(head + "\n\n".join(pieces).rstrip()))
+        cells.append(v4.new_code_cell(sources_block(pieces)))
     numbers = {t.number: n for n, t in enumerate(chosen, 1)}
+    configured: str | None = None  # the multi-line system instruction %config holds now
     for n, turn in enumerate(chosen, 1):
+        system = turn.options.get("system")
+        wanted = system if spans_lines(system) else None
+        if wanted != configured:
+            cells.append(v4.new_code_cell(_system_cell(n, wanted)))
+            configured = wanted
         parent = numbers.get(turn.parent) if turn.parent is not None else None
-        line = magic_line(turn, parent, n - 1, chain.name, model)
+        line = magic_line(turn, parent, n - 1, chain.name, model, plan.labels.get(n))
         cell = v4.new_code_cell(f"{line}\n{turn.prompt}")
         cell.metadata[META] = {"turn": n, "recorded_turn": turn.number, **answer_record(turn)}
         cell.execution_count = None
@@ -249,13 +283,35 @@ def to_notebook(
     return result
 
 
+def _system_cell(n: int, system: str | None) -> str:
+    if system is None:
+        return (
+            "# The turns below have no multi-line system instruction: clear the one set above.\n"
+            "%config GeminiMagics.system_instruction = ''"
+        )
+    # %config evaluates its right-hand side in the notebook, and a plain assignment is never
+    # expanded, so braces, quotes and `$` in the instruction arrive as they were.
+    return (
+        f"# Turn {n}'s system instruction spans lines, which `-s` (one line) cannot hold;\n"
+        "# it applies to the next turns until changed.\n"
+        f"system_instruction = {system!r}\n"
+        "%config GeminiMagics.system_instruction = system_instruction"
+    )
+
+
 def write_notebook(path: str | Path, export: NotebookExport) -> list[Path]:
-    """Write the notebook (and its cassette beside it); the files written."""
+    """Write the notebook (and its cassette and attachment files beside it); the files
+    written, the notebook first."""
     from ._secrets import scrub_text
-    from ._store import write_atomic
+    from ._store import write_atomic, write_bytes_atomic
 
     target = Path(path)
     written = []
+    for relative, data in export.files.items():
+        beside = target.parent / relative
+        beside.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(beside, data)
+        written.append(beside)
     if export.cassette is not None and export.cassette_name is not None:
         beside = target.parent / export.cassette_name
         write_atomic(beside, scrub_text(json.dumps(export.cassette, ensure_ascii=False)) + "\n")

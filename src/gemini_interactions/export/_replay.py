@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,17 +41,24 @@ def replay(path: str | Path, timeout: int = 120) -> list[TurnCheck]:
     old = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)
-    try:
-        client = NotebookClient(
-            nb,
-            timeout=timeout,
-            allow_errors=True,
-            resources={"metadata": {"path": str(target.parent)}},
-        )
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
+    # The kernel's own stderr (jupyter's "running over TCP" warning and the like) is kept out
+    # of the report, and shown only if the kernel could not run the notebook at all.
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as kernel_log:
+        try:
+            client = NotebookClient(
+                nb,
+                timeout=timeout,
+                allow_errors=True,
+                resources={"metadata": {"path": str(target.parent)}},
+            )
+            client.execute(stderr=kernel_log)
+        except Exception:
+            kernel_log.seek(0)
+            sys.stderr.write(kernel_log.read()[-4000:])
+            raise
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
     try:
         data = json.loads(saved.read_text(encoding="utf-8"))
         saved.unlink()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..chain import Chain
 from ._select import select
-from ._sources import source_of, used_objects
+from ._sources import source_of, sources_block, used_objects
 
 _KWARGS = (
     "model",
@@ -26,6 +27,7 @@ _KWARGS = (
     "url_context",
     "background",
     "stream",
+    "service_tier",
 )
 
 
@@ -52,9 +54,7 @@ def to_script(
         pieces.append(code)
         if warning:
             warnings.append(warning)
-    if any("BaseModel" in p for p in pieces):
-        lines.append("from pydantic import BaseModel")
-    lines += ["", "", *("\n\n".join(pieces).rstrip().splitlines()), "", ""] if pieces else [""]
+    lines += ["", "", *sources_block(pieces).splitlines(), "", ""] if pieces else [""]
     lines.append(f"chain = Chain(Client(), name={chain.name!r})")
     numbers = {t.number: n for n, t in enumerate(chosen, 1)}
     for n, turn in enumerate(chosen, 1):
@@ -72,6 +72,13 @@ def to_script(
             args.append(f"schema={o['schema']}")
         if o.get("attachments"):
             args.append(f"attachments={list(o['attachments'])!r}")
+            warnings += [
+                f"turn {n}'s attachment {a!r} is not a file here, so the script cannot send it: "
+                "export to a .ipynb, which writes its recorded data beside the notebook."
+                for a in o["attachments"]
+                if not str(a).startswith(("https://", "http://", "gs://"))
+                and not Path(str(a)).expanduser().is_file()
+            ]
         lines.append(f"turn = chain.send({', '.join(args)})")
         lines.append(f'print(f"--- turn {n} ({{turn.id}})")')
         lines.append("print(turn.output_text)")

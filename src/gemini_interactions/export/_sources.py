@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
 import inspect
+import linecache
+import sys
 import textwrap
-from collections.abc import Iterable, Mapping
+import types
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..chain import Turn
@@ -31,21 +36,27 @@ def used_objects(
     return found
 
 
+UNRECOVERED = "# TODO: define"
+"""How the comment standing in for a source that could not be recovered starts."""
+
+
 class SourceText(str):
     """Source kept in a chains file for an object a loaded turn no longer has."""
 
 
 def source_of(name: str, value: Any) -> tuple[str, str | None]:
-    """(code, warning): the object's source, or a comment saying it could not be recovered."""
+    """(code, warning): the object's source, or a comment saying it could not be recovered.
+
+    The code first defines what the object needs from its notebook: the modules and imported
+    names it uses (as ``import`` lines), small constants, and the notebook's own helper
+    functions and classes it calls, so it runs in a fresh kernel (an exported tool that used
+    ``math`` from another cell failed there)."""
     if isinstance(value, SourceText):
         return str(value), None
     if value is not None and not isinstance(value, dict):
-        try:
-            return textwrap.dedent(inspect.getsource(value)).rstrip() + "\n", None
-        except (OSError, TypeError):
-            rebuilt = _pydantic_source(value)
-            if rebuilt is not None:
-                return rebuilt, None
+        own = _own_source(value)
+        if own is not None:
+            return _with_needs(name, value, own)
     if isinstance(value, dict):
         # A JSON-schema dict is its own source.
         import json
@@ -57,9 +68,161 @@ def source_of(name: str, value: Any) -> tuple[str, str | None]:
         f"its place: define {name} there before running the notebook."
     )
     return (
-        f"# TODO: define {name} here: its source could not be recovered at export ({why}).\n",
+        f"{UNRECOVERED} {name} here: its source could not be recovered at export ({why}).\n",
         warning,
     )
+
+
+def _own_source(value: Any) -> str | None:
+    try:
+        return textwrap.dedent(inspect.getsource(value)).rstrip() + "\n"
+    except (OSError, TypeError):
+        return _cell_class_source(value) or _pydantic_source(value)
+
+
+def _cell_class_source(value: Any) -> str | None:
+    """A class typed in a notebook cell: Python 3.11 cannot find its source, but IPython keeps
+    every cell's text in ``linecache``; the newest cell defining a class of that name with the
+    same fields is taken (a class has no code object pointing at its cell, unlike a function)."""
+    if not isinstance(value, type) or value.__module__ != "__main__":
+        return None
+    fields = set(getattr(value, "model_fields", None) or getattr(value, "__annotations__", {}))
+    for filename in reversed(list(linecache.cache)):
+        entry = linecache.cache[filename]
+        lines = entry[2] if len(entry) == 4 else None  # a 1-tuple is a lazy, unread entry
+        if not lines or not any(f"class {value.__name__}" in line for line in lines):
+            continue
+        text = "".join(lines)
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in reversed(tree.body):
+            if isinstance(node, ast.ClassDef) and node.name == value.__name__:
+                declared = {
+                    n.target.id
+                    for n in node.body
+                    if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+                }
+                if declared == fields:
+                    return (ast.get_source_segment(text, node) or "").rstrip() + "\n"
+    return None
+
+
+def _code_names(code: types.CodeType) -> Iterator[str]:
+    yield from code.co_names
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_names(const)
+
+
+def _referenced(value: Any, own: str) -> Iterator[tuple[str, Any]]:
+    """(name, object) for each global the function, or the class's source, uses."""
+    if inspect.isfunction(value):
+        scope: Mapping[str, Any] = value.__globals__
+        names: Iterable[str] = dict.fromkeys(_code_names(value.__code__))
+    else:
+        module = sys.modules.get(getattr(value, "__module__", "") or "")
+        scope = vars(module) if module is not None else {}
+        try:
+            tree = ast.parse(own)
+        except SyntaxError:
+            return
+        names = dict.fromkeys(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+    for name in names:
+        if name in scope:
+            yield name, scope[name]
+
+
+def _import_line(name: str, obj: Any) -> str | None:
+    """``from M import X [as name]`` for an object another module defines (its package's
+    public name when the package exports it), else None."""
+    module = getattr(obj, "__module__", None)
+    if not isinstance(module, str) or module == "__main__":
+        return None
+    real = getattr(obj, "__name__", None) or getattr(obj, "_name", None) or name
+    for where in (module.split(".")[0], module):
+        if getattr(sys.modules.get(where), real, None) is obj:
+            return f"from {where} import {real}" + ("" if real == name else f" as {name}")
+    return None
+
+
+def _literal(value: Any) -> str | None:
+    if isinstance(value, (bool, int, float, str, bytes, tuple, list, dict, frozenset, set)):
+        text = repr(value)
+        try:
+            if len(text) <= 2000 and ast.literal_eval(text) == value:
+                return text
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return None
+    return None
+
+
+def _needs_of(
+    value: Any,
+    own: str,
+    imports: dict[str, None],
+    defs: dict[str, str],
+    depth: int,
+    missing: list[str],
+) -> None:
+    for name, obj in _referenced(value, own):
+        if name in defs or obj is value or name.startswith("__"):
+            continue
+        if getattr(builtins, name, None) is obj:
+            continue
+        if inspect.ismodule(obj):
+            real = obj.__name__
+            imports[f"import {real}" if real == name else f"import {real} as {name}"] = None
+        elif (line := _import_line(name, obj)) is not None:
+            imports[line] = None
+        elif callable(obj) and depth < 5:
+            helper = _own_source(obj)  # the notebook's own function or class
+            if helper is not None:
+                defs[name] = ""  # taken before recursing, so a cycle ends
+                _needs_of(obj, helper, imports, defs, depth + 1, missing)
+                defs[name] = helper
+            else:
+                missing.append(f"{name} ({type(obj).__name__})")
+        elif not callable(obj) and (text := _literal(obj)) is not None:
+            defs[name] = f"{name} = {text}\n"
+        else:
+            missing.append(f"{name} ({type(obj).__name__})")
+
+
+def _with_needs(name: str, value: Any, own: str) -> tuple[str, str | None]:
+    imports: dict[str, None] = {}
+    defs: dict[str, str] = {}
+    missing: list[str] = []
+    _needs_of(value, own, imports, defs, 0, missing)
+    head = "\n".join(imports)
+    parts = ([head + "\n"] if head else []) + [d for d in defs.values() if d] + [own]
+    code = "\n\n".join(p.rstrip() + "\n" for p in parts).replace("\n\n\n", "\n\n")
+    warning = None
+    if missing:
+        warning = (
+            f"{name!r} uses notebook variable(s) the export cannot write out: "
+            f"{', '.join(dict.fromkeys(missing))}; define them before running the export."
+        )
+    return code, warning
+
+
+def sources_block(pieces: Iterable[str]) -> str:
+    """The pieces' code as one block, their import lines gathered (once each) at its top."""
+    imports: dict[str, None] = {}
+    bodies: list[str] = []
+    for piece in pieces:
+        lines = piece.splitlines()
+        while lines and (lines[0].startswith(("import ", "from ")) or not lines[0].strip()):
+            if lines[0].strip():
+                imports[lines[0]] = None
+            lines.pop(0)
+        bodies.append("\n".join(lines).strip())
+    if any("BaseModel" in b for b in bodies):
+        imports.setdefault("from pydantic import BaseModel", None)
+    head = "\n".join(imports)
+    body = "\n\n\n".join(b for b in bodies if b)
+    return f"{head}\n\n\n{body}".strip() if head else body
 
 
 def _pydantic_source(value: Any) -> str | None:

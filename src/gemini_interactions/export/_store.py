@@ -13,7 +13,8 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from .. import __version__
 from ..api import Interaction
 from ..chain import Chain, ToolRun, Turn
 from ._secrets import scrub_text
-from ._sources import SourceText, source_of, used_objects
+from ._sources import UNRECOVERED, SourceText, source_of, used_objects
 
 FORMAT = "gemini-interactions.chains"
 VERSION = 1
@@ -44,12 +45,38 @@ def chains_to_dict(chains: Iterable[Chain], current: str | None = None) -> dict[
 
 def _chain_dict(chain: Chain) -> dict[str, Any]:
     head = chain.head
+    plain, named = _split_defaults(chain.defaults)
     return {
         "name": chain.name,
         "head": head.number if head is not None else None,
         "head_id": chain.head_id,
+        "defaults": plain,
+        "defaults_by_name": named,
         "turns": [_turn_dict(t) for t in chain.turns],
     }
+
+
+def _split_defaults(defaults: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the defaults JSON can hold, the names of the Python objects among them: tools, schema)."""
+    plain: dict[str, Any] = {}
+    named: dict[str, Any] = {}
+    for key, value in defaults.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            pass
+        else:
+            plain[key] = value
+            continue
+        if isinstance(value, (list, tuple)):
+            named[key] = [_name_of(v) for v in value]
+        else:
+            named[key] = _name_of(value)
+    return plain, named
+
+
+def _name_of(value: Any) -> str:
+    return str(getattr(value, "__name__", None) or getattr(value, "name", None) or repr(value)[:60])
 
 
 def _turn_dict(turn: Turn) -> dict[str, Any]:
@@ -58,8 +85,8 @@ def _turn_dict(turn: Turn) -> dict[str, Any]:
     data["ended_at"] = turn.ended_at
     sources = {}
     for name, value in used_objects([turn]).items():
-        code, warning = source_of(name, value)
-        if warning is None:
+        code, _ = source_of(name, value)
+        if not code.startswith(UNRECOVERED):
             sources[name] = code
     data["sources"] = sources
     return data
@@ -71,12 +98,17 @@ def dumps(data: dict[str, Any]) -> str:
 
 def write_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` so a reader (or a crash) sees the old file or the new one."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """``write_atomic`` for bytes."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, target)
@@ -121,10 +153,14 @@ def read_chains_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def chains_from_dict(data: dict[str, Any], source: str = "the file") -> list[Chain]:
-    """Chains rebuilt from ``chains_to_dict`` data; ``ChainFileError`` on any broken part."""
+def chains_from_dict(
+    data: dict[str, Any], source: str = "the file", namespace: Mapping[str, Any] | None = None
+) -> list[Chain]:
+    """Chains rebuilt from ``chains_to_dict`` data; ``ChainFileError`` on any broken part.
+    Tools and a schema among a chain's defaults are looked up by name in ``namespace``; one
+    not found there is left out, with a warning."""
     try:
-        chains = [_chain_from(item) for item in data["chains"]]
+        chains = [_chain_from(item, namespace) for item in data["chains"]]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ChainFileError(
             f"{source} is a broken chains file ({type(exc).__name__}: {exc}). Nothing was loaded."
@@ -132,16 +168,34 @@ def chains_from_dict(data: dict[str, Any], source: str = "the file") -> list[Cha
     return chains
 
 
-def load_chains(path: str | Path) -> tuple[list[Chain], str | None]:
-    """The chains of a file written by ``save_chains``, and which one was current."""
+def load_chains(
+    path: str | Path, namespace: Mapping[str, Any] | None = None
+) -> tuple[list[Chain], str | None]:
+    """The chains of a file written by ``save_chains``, and which one was current
+    (``namespace``: where the tools and schema named in chains' defaults are defined)."""
     data = read_chains_file(path)
-    chains = chains_from_dict(data, str(path))
+    chains = chains_from_dict(data, str(path), namespace)
     current = data.get("current")
     return chains, current if isinstance(current, str) else None
 
 
-def _chain_from(item: dict[str, Any]) -> Chain:
-    chain = Chain(name=str(item["name"]))
+def _chain_from(item: dict[str, Any], namespace: Mapping[str, Any] | None) -> Chain:
+    defaults = dict(item.get("defaults") or {})
+    missing = []
+    for key, names in (item.get("defaults_by_name") or {}).items():
+        wanted = names if isinstance(names, list) else [names]
+        found = [namespace[n] for n in wanted if namespace is not None and n in namespace]
+        if len(found) != len(wanted):
+            missing.append(f"{key}={names!r}")
+            continue
+        defaults[key] = found if isinstance(names, list) else found[0]
+    if missing:
+        warnings.warn(
+            f"Chain {item['name']!r}'s default(s) {', '.join(missing)} name Python objects "
+            "not defined here, so they were left out: define them and pass namespace=.",
+            stacklevel=4,
+        )
+    chain = Chain(name=str(item["name"]), **defaults)
     turns = [_turn_from(t, chain.name) for t in item["turns"]]
     for index, turn in enumerate(turns, 1):
         if turn.number != index:

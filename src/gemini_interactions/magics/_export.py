@@ -93,8 +93,12 @@ def export(session: Session, chain: Chain, args: list[str]) -> None:
                 namespace=namespace,
                 config=config,
                 api_version=session.magics.api_version or "v1",
+                folder=path.parent,
+                files_dir=f"{path.stem}_files",
             )
             warnings, count = result.warnings, result.turns
+            for note in result.notes:
+                print(f"Note: {note}")
             written = write_notebook(path, result)
     except ExportError as exc:
         raise MagicUsageError(str(exc)) from None
@@ -119,25 +123,67 @@ def save(session: Session, args: list[str], *, quiet: bool = False) -> Path:
     return path
 
 
+LOAD_USAGE = "Use `%gemini load PATH.json [--replace]` with one file name."
+
+
+def _same_turns(here: Chain, loaded: Chain) -> bool:
+    """``loaded`` holds every turn ``here`` has, the same ones in the same order (a file saved
+    from this kernel earlier, or later: loading it loses nothing)."""
+    if len(here.turns) > len(loaded.turns):
+        return False
+    return all(
+        (a.prompt, a.id, a.status) == (b.prompt, b.id, b.status)
+        for a, b in zip(here.turns, loaded.turns, strict=False)
+    )
+
+
 def load(session: Session, args: list[str]) -> None:
     from ..export import ChainFileError, load_chains
 
-    if len(args) != 1 or args[0].startswith("-"):
-        raise MagicUsageError("Use `%gemini load PATH.json` with one file name.")
+    replace = "--replace" in args
+    rest = [a for a in args if a != "--replace"]
+    if len(rest) != 1 or rest[0].startswith("-"):
+        raise MagicUsageError(LOAD_USAGE)
     try:
-        chains, current = load_chains(Path(args[0]).expanduser())
+        chains, current = load_chains(Path(rest[0]).expanduser(), session.namespace)
     except ChainFileError as exc:
         raise MagicUsageError(str(exc)) from None
     registry = session.registry
     with session.background.lock:  # all or nothing: everything was read and checked above
+        running = [
+            c.name
+            for c in chains
+            if c.name in registry and any(t.status == "running" for t in registry.get(c.name).turns)
+        ]
+        if running:
+            raise MagicUsageError(
+                f"Chain {running[0]!r} has a background turn still running here; "
+                "`%gemini wait` or `%gemini cancel` it, then load. Nothing was loaded."
+            )
+        clash = [
+            c.name
+            for c in chains
+            if c.name in registry
+            and registry.get(c.name).turns
+            and not _same_turns(registry.get(c.name), c)
+        ]
+        if clash and not replace:
+            names = ", ".join(repr(n) for n in clash)
+            raise MagicUsageError(
+                f"This kernel's chain(s) {names} have turns that {rest[0]} does not, and "
+                f"loading would replace them. `%gemini save OTHER.json` them first, or load "
+                f"with `--replace` to drop them. Nothing was loaded."
+            )
         for chain in chains:
             chain.client = registry.client
             registry.chains[chain.name] = chain
         if current in registry or (current is None and chains):
             registry.current_name = current or chains[0].name
     heads = ", ".join(f"{c.name} (head {c.head.number if c.head else '-'})" for c in chains)
+    dropped = f" Replaced this kernel's {', '.join(clash)}." if clash else ""
     print(
-        f"Loaded {len(chains)} chain(s) from {args[0]}: {heads}. Current: {registry.current_name}."
+        f"Loaded {len(chains)} chain(s) from {rest[0]}: {heads}. Current: "
+        f"{registry.current_name}.{dropped}"
     )
 
 

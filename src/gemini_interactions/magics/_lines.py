@@ -28,8 +28,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("N [--chain NAME]", "show turn N again"),
     "timeline": (
         "[N] [--chain NAME] [--controls]",
-        "the steps of turn N, or the chain as a tree of turns; --controls: filter, expand, "
-        "pick a branch",
+        "the steps of turn N, or the chain as a tree of turns (filter, expand all, pick a "
+        "turn: in the output itself); --controls: ipywidgets that recompute it, until the next "
+        "cell runs",
     ),
     "usage": ("", "tokens per chain and model"),
     "wait": ("[ID]", "wait for a background turn and show its answer"),
@@ -39,7 +40,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "the chain as a runnable notebook (--cassette: replays offline) or script",
     ),
     "save": ("[PATH.json]", "every chain to a JSON file (default: beside the notebook)"),
-    "load": ("PATH.json", "chains saved by `%gemini save` (--continue goes on from them)"),
+    "load": (
+        "PATH.json [--replace]",
+        "chains saved by `%gemini save` (--continue goes on from them); --replace: over "
+        "same-name chains that have other turns",
+    ),
     "fix": ("[--apply]", "explain the last error; --apply puts the corrected cell next"),
     "backend": (
         "[live | offline [--fixtures FILE] [--cassette FILE] | http://127.0.0.1:4010]",

@@ -346,11 +346,23 @@ class LiveView(TurnObserver):
         data = _event_dict(event)
         if data is not None and str(data.get("event_type", "")).startswith("step."):
             self._fold.feed(data)
+            if (
+                data["event_type"] == "step.start"
+                and self.handle is not None
+                and self._unplaced(turn)
+            ):
+                # A card that finished inside the update budget is placed before the next step's
+                # text arrives; otherwise that text's first chunk was frozen above the card.
+                self.render(turn)
+                return
         if not self._first_shown and (turn.text or turn.thoughts):
             self._first_shown = True
             self.render(turn)  # the first token shows at once
         elif self.clock() >= self._next:
             self.render(turn)
+
+    def _unplaced(self, turn: Turn) -> bool:
+        return any(key not in self._cards for key, _ in self._card_bundles(turn))
 
     def on_round(self, turn: Turn, interaction: Any) -> None:
         self._fold = Fold()  # the round's steps are in turn.interactions now

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..chain import Chain, Turn
 from ._cards import StepCard, pair_steps, step_card_html, step_card_text
+from ._timeline_controls import controls_html, new_id
 
 TIMELINE_CLASS = "gemini-timeline"
 
@@ -88,15 +89,11 @@ def turn_html(turn: Turn, *, kinds: Iterable[str] | None = None, open_: bool = F
         kind = str(getattr(card.step, "type", None) or "unknown")
         if wanted is not None and kind not in wanted:
             continue
-        cards.append(
-            step_card_html(
-                card.step,
-                card.result,
-                duration=card.duration,
-                status=card.status,
-                open_=open_,
-            )
+        html = step_card_html(
+            card.step, card.result, duration=card.duration, status=card.status, open_=open_
         )
+        # data-step: what the controls' type filter matches (a neutral <div> without styles).
+        cards.append(f'<div data-step="{escape(kind)}">{html}</div>')
     body = "".join(cards) or "<p><em>No steps.</em></p>"
     return (
         f'<details class="gemini-turn" open><summary>{_turn_summary(turn)}</summary>'
@@ -110,8 +107,10 @@ def chain_html(
     kinds: Iterable[str] | None = None,
     open_: bool = False,
     only: list[Turn] | None = None,
+    controls: bool = False,
 ) -> str:
-    """Every turn of ``chain`` (or ``only`` these) as a tree: children nested under parents."""
+    """Every turn of ``chain`` (or ``only`` these) as a tree: children nested under parents;
+    ``controls``: with the in-HTML filter, expand-all and turn picker (``_timeline_controls``)."""
     turns = only if only is not None else list(chain.turns)
     numbers = {t.number for t in turns}
     children: dict[int | None, list[Turn]] = {}
@@ -125,7 +124,9 @@ def chain_html(
         if not items:
             return ""
         inner = "".join(
-            f"<li>{turn_html(t, kinds=kinds, open_=open_)}{tree(t.number)}</li>" for t in items
+            f'<li data-turn="{t.number}">{turn_html(t, kinds=kinds, open_=open_)}'
+            f"{tree(t.number)}</li>"
+            for t in items
         )
         return f'<ul style="list-style:none;padding-left:1em;margin:0">{inner}</ul>'
 
@@ -134,7 +135,23 @@ def chain_html(
         f"<p>🧭 <strong>Timeline</strong> of chain <code>{escape(chain.name)}</code>: "
         f"{len(turns)} turn(s), {branches} branching point(s)</p>"
     )
-    return f'<div class="{TIMELINE_CLASS}">{head}{tree(None) or "<p>No turns.</p>"}</div>'
+    body = tree(None) or "<p>No turns.</p>"
+    if not controls:
+        return f'<div class="{TIMELINE_CLASS}">{head}{body}</div>'
+    uid = new_id()
+    picks = [(t.number, t.summary(8)) for t in turns]
+    ctl = controls_html(uid, step_kinds(turns), picks)
+    return f'<div class="{TIMELINE_CLASS}" id="{uid}">{head}{ctl}{body}</div>'
+
+
+def turn_timeline_html(turn: Turn, *, controls: bool = False) -> str:
+    """One turn's timeline (``%gemini timeline N``), with the in-HTML controls if asked."""
+    body = turn_html(turn)
+    if not controls:
+        return f'<div class="{TIMELINE_CLASS}">{body}</div>'
+    uid = new_id()
+    ctl = controls_html(uid, step_kinds([turn]), [])
+    return f'<div class="{TIMELINE_CLASS}" id="{uid}">{ctl}{body}</div>'
 
 
 def chain_text(chain: Chain, only: list[Turn] | None = None) -> str:

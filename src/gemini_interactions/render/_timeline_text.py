@@ -43,6 +43,12 @@ def _describe(step: Any) -> tuple[str, str]:
     if kind == "code_execution_result":
         return "output", _short(step.result)
     if kind.endswith("_result"):
+        from ._cards import _sources
+
+        sources = _sources(step)  # a search result's links, not its rendered widget HTML
+        if sources:
+            titles = ", ".join(title or url for url, title in sources)
+            return "found", _short(f"{len(sources)} source(s): {titles}")
         return "found", _short(step.result)
     if kind.endswith("_call"):
         return kind.removesuffix("_call").replace("_", " "), _short(step.arguments)

@@ -1,17 +1,17 @@
-"""``%gemini timeline``: the static HTML as the durable output, with ipywidgets controls.
+"""``%gemini timeline``: one static HTML output, interactive by itself, and opt-in widgets.
 
-The timeline itself is one ``display_id`` output carrying ``text/html`` and ``text/plain``; the
-controls (step-type filter, expand all, turn or branch picker) only *update* that output. So
-the saved notebook holds the static HTML, whatever happens to the widgets.
+The timeline is one ``display_id`` output carrying ``text/html`` and ``text/plain``. Its HTML
+holds its own controls (step-type filter, expand all, turn picker: ``_timeline_controls``), so
+it is interactive as soon as it is shown and stays so after save and reload, with no widget.
 
-The controls are a separate output. JupyterLab's and Notebook 7's widget renderer
-(jupyterlab_widgets) hides an output whose view was disposed and sets its ``model_id`` to
-``""``, which is then saved, and a saved empty ``model_id`` is rendered hidden on reload. So
-closing the controls (the "done" button, or the kernel exiting) leaves nothing broken behind.
-Controls still open when the notebook is saved are saved with their ``model_id``: after a
-reload without that kernel they show "Error displaying widget: model not found" (checked in
-JupyterLab 4.6 in a browser). That is why the controls are opt-in (``--controls``) and the
-default timeline is the static output alone, which never shows a widget error.
+``--controls`` adds ipywidgets controls that recompute the timeline in the kernel and *update*
+that output (so the saved notebook still holds the static HTML). They are a separate output,
+closed by their "done" button, when the next cell starts running, or when the kernel exits:
+jupyterlab_widgets then sets the saved view's ``model_id`` to ``""``, which it renders hidden on
+reload. Controls still open when the notebook is saved keep their ``model_id`` and show "Error
+displaying widget: model not found" after a reload in a new kernel (JupyterLab 4.6, Notebook
+7.6, checked in a browser) — the reason they are opt-in and the default controls live in the
+HTML.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from typing import Any
 from IPython.display import display
 
 from ..chain import Chain, Turn
-from ._timeline_html import chain_html, chain_text, step_kinds, turn_html
+from ._timeline_html import chain_html, chain_text, step_kinds, turn_html, turn_timeline_html
 
 _OPEN: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def _close_all() -> None:
-    for box in list(_OPEN):
-        box.close()
+    for view in list(_OPEN):
+        view.close()
 
 
 atexit.register(_close_all)
@@ -51,22 +51,26 @@ def timeline_bundle(
     kinds: list[str] | None = None,
     open_: bool = False,
     branch: bool = False,
+    controls: bool = False,
 ) -> dict[str, str]:
     """The timeline as ``text/html`` + ``text/plain``: turn ``number``, the branch from it
-    (``branch``), or the whole chain."""
+    (``branch``), or the whole chain; ``controls``: with the in-HTML controls."""
     if number is None:
         return {
-            "text/html": chain_html(chain, kinds=kinds, open_=open_),
+            "text/html": chain_html(chain, kinds=kinds, open_=open_, controls=controls),
             "text/plain": chain_text(chain),
         }
     turn = chain.turn(number)
     if branch:
         only = _subtree(chain, turn)
         return {
-            "text/html": chain_html(chain, kinds=kinds, open_=open_, only=only),
+            "text/html": chain_html(chain, kinds=kinds, open_=open_, only=only, controls=controls),
             "text/plain": chain_text(chain, only),
         }
-    html = f'<div class="gemini-timeline">{turn_html(turn, kinds=kinds, open_=open_)}</div>'
+    if controls:
+        html = turn_timeline_html(turn, controls=True)
+    else:
+        html = f'<div class="gemini-timeline">{turn_html(turn, kinds=kinds, open_=open_)}</div>'
     return {"text/html": html, "text/plain": chain_text(chain, [turn])}
 
 
@@ -77,7 +81,7 @@ class TimelineView:
         self.chain = chain
         self.number = number
         self.handle = display(  # type: ignore[no-untyped-call]
-            _Bundle(timeline_bundle(chain, number)), display_id=True
+            _Bundle(timeline_bundle(chain, number, controls=not widgets)), display_id=True
         )
         self.controls: Any = self._controls() if widgets else None
 
@@ -97,10 +101,19 @@ class TimelineView:
         for control in (self.kind, self.expand, self.pick, self.branch):
             control.observe(lambda _change: self.refresh(), names="value")
         box = w.HBox([self.kind, self.expand, self.pick, self.branch, done])
-        done.on_click(lambda _button: box.close())
-        _OPEN.add(box)
-        display(box)  # type: ignore[no-untyped-call]
+        self.controls_handle = display(box, display_id=True)  # type: ignore[no-untyped-call]
+        done.on_click(lambda _button: self.close())
+        _OPEN.add(self)
+        _close_when_the_next_cell_runs(self)
         return box
+
+    def close(self) -> None:
+        """Replace the controls' output (not only close the widget: a closed view's output is
+        still saved with its model id, and shows the widget error after a reload)."""
+        if self.controls is None or self.controls.comm is None:
+            return
+        self.controls_handle.update(_Bundle({"text/plain": ""}))
+        self.controls.close()
 
     def refresh(self) -> None:
         number = self.pick.value or None
@@ -109,6 +122,22 @@ class TimelineView:
             self.chain, number, kinds=kinds, open_=self.expand.value, branch=self.branch.value
         )
         self.handle.update(_Bundle(bundle))
+
+
+def _close_when_the_next_cell_runs(view: TimelineView) -> None:
+    """Moving on to another cell folds the controls away, leaving the (updated) static output:
+    the fewer open widgets a save can catch, the fewer widget errors after a reload."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def close(*_args: Any) -> None:
+        shell.events.unregister("pre_run_cell", close)
+        view.close()
+
+    shell.events.register("pre_run_cell", close)
 
 
 class _Bundle:
