@@ -141,19 +141,28 @@ def judge(ok: bool) -> str:
     return "OK" if ok else "MISS"
 
 
-def baseline(n: int) -> None:
+def baseline(n: int) -> dict[int, float]:
+    """The server driven by the ideal client: what this machine allows right now."""
+    walls: dict[int, float] = {}
     with served(latency=LATENCY) as server:
         for concurrency in (16, 32):
             ideal = n * LATENCY / concurrency
-            wall = asyncio.run(ideal_client(server.url, n, concurrency))
+            walls[concurrency] = wall = asyncio.run(ideal_client(server.url, n, concurrency))
             print(
                 f"server alone (ideal client), {concurrency} in flight: wall {wall:.2f} s, "
                 f"ideal {ideal:.2f} s, ratio {wall / ideal:.2f}"
             )
+    return walls
 
 
 def scenario(
-    label: str, n: int, concurrency: int, ideal: float, target: float, **faults: Any
+    label: str,
+    n: int,
+    concurrency: int,
+    ideal: float,
+    target: float,
+    alone: float | None = None,
+    **faults: Any,
 ) -> bool:
     items = [f"item {k}" for k in range(n)]
     with served(latency=LATENCY, **faults) as server:
@@ -166,10 +175,11 @@ def scenario(
     once = sum(1 for prompt in expected if seen.get(prompt) == 1)
     duplicated = sum(c - 1 for c in seen.values() if c > 1)
     lost = n - answered
+    versus = f"; {wall / alone:.2f}x the server-alone run" if alone else ""
     ok = wall <= ideal * target and lost == 0 and duplicated == 0 and once == n
     print(
         f"{label}: wall {wall:.2f} s, ideal {ideal:.2f} s, ratio {wall / ideal:.2f} "
-        f"(target <= {target}); answered {answered}/{n}; the server answered {once} items "
+        f"(target <= {target}{versus}); answered {answered}/{n}; the server answered {once} items "
         f"exactly once, {duplicated} duplicated; {lost} lost; 429s {counters['rate_limited']} "
         f"-> {judge(ok)}"
     )
@@ -228,9 +238,9 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=1000)
     n = parser.parse_args().items
     print(f"map benchmark, {n} items, {LATENCY * 1000:.0f} ms latency; {load()}")
-    baseline(n)
+    alone = baseline(n)
     results = [
-        scenario("map, no limit, concurrency 16", n, 16, n * LATENCY / 16, 1.2),
+        scenario("map, no limit, concurrency 16", n, 16, n * LATENCY / 16, 1.2, alone[16]),
         scenario("map, 3000 rpm limit, concurrency 32", n, 32, n / 50.0, 1.25, rpm=3000),
         memory(n),
         resumed(),
