@@ -73,7 +73,9 @@ def text_of(outputs: list[Any]) -> str:
     for msg in outputs:
         content = msg["content"]
         data = content.get("data") or {}
-        parts.append(str(data.get("text/markdown") or data.get("text/plain") or ""))
+        # The live output's growing answer is in its HTML (its text/plain is the status line).
+        text = data.get("text/markdown") or data.get("text/html") or data.get("text/plain")
+        parts.append(str(text or ""))
         parts.append(str(content.get("text") or ""))
         parts.extend(content.get("traceback") or [])
     return "\n".join(parts)

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from gemini_interactions.magics._errors import TurnFailed
 
-from .conftest import FIXTURES, Kernel
+from .conftest import FIXTURES, Kernel, saved
 
 
 class City(BaseModel):
@@ -142,7 +142,8 @@ def test_numbers_never_skip(kernel: Kernel) -> None:
     kernel.cell("", "please fail", fails=True)
     kernel.cell("-c", "two")
     kernel.cell("", "three")
-    shown = [o.metadata["gemini_interactions"]["turn"] for o in kernel.cell("", "four").outputs]
+    outputs = saved(kernel.cell("", "four")).outputs
+    shown = [o.metadata["gemini_interactions"]["turn"] for o in outputs]
     registry = kernel.magics.session.registry
     assert list(registry.chains) == ["chat"] and set(shown) == {5}
     chain = registry.get("chat")

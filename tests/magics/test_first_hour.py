@@ -152,11 +152,11 @@ def test_unload_then_load_in_a_fresh_test_starts_clean(kernel: Kernel) -> None:
 
 def test_show_displays_thoughts_only_for_a_turn_that_asked(kernel: Kernel) -> None:
     live = kernel.cell("--chain t", "Explain recursion")  # the server sends summaries anyway
-    assert "💭" not in final(live).data["text/markdown"]
+    assert "💭" not in final(live).data["text/html"]
     assert kernel.magics.session.registry.get("t").turns[0].thoughts  # there were some to hide
-    assert "💭" not in final(kernel.line("show 1 --chain t")).data["text/markdown"]
+    assert "💭" not in final(kernel.line("show 1 --chain t")).data["text/html"]
     kernel.cell("--chain t --thoughts", "Explain recursion")
-    assert "💭" in final(kernel.line("show 2 --chain t")).data["text/markdown"]
+    assert "💭" in final(kernel.line("show 2 --chain t")).data["text/html"]
 
 
 # --- h. help and the unknown-command message list what exists ------------------------------------

@@ -134,7 +134,7 @@ def test_model_system_generation_options(kernel: Kernel) -> None:
         "temperature": 0.3,
         "max_output_tokens": 200,
     }
-    assert "💭" in final(kernel.cell("--thoughts -c", "More")).data["text/markdown"]
+    assert "💭" in final(kernel.cell("--thoughts -c", "More")).data["text/html"]
 
 
 def test_config_defaults(kernel: Kernel) -> None:

@@ -54,7 +54,7 @@ def test_is_deterministic_across_servers() -> None:
 
 def test_arithmetic_and_markdown(http: httpx.Client) -> None:
     text = answer_text(create(http, {"model": "m", "input": "What is 17*3?"}).json())
-    assert "**17*3 = 51**" in text
+    assert "**`17*3` = 51**" in text
 
 
 def test_calls_a_named_tool_with_schema_arguments(http: httpx.Client) -> None:

@@ -32,9 +32,9 @@ def static_outputs(
     turn: Turn, *, extra_metadata: dict[str, Any] | None = None
 ) -> list[tuple[dict[str, str], dict[str, Any]]]:
     """A finished turn's outputs as a saved notebook holds them: (MIME bundle, metadata) each,
-    in order (thoughts if the turn asked for them, step cards, the answer, the status line)."""
+    in order (thoughts if the turn asked for them, step cards, the answer, the status line); the
+    last carries the turn's record (``Turn.provenance()``), the others ``{chain, turn, part}``."""
     from ._answer_view import asked_for_thoughts
-    from ._live import answer_outputs
+    from ._bundles import answer_outputs
 
-    metadata = {METADATA_KEY: {**turn.provenance(), **(extra_metadata or {})}}
-    return answer_outputs(turn, metadata, show_thoughts=asked_for_thoughts(turn))
+    return answer_outputs(turn, extra_metadata, show_thoughts=asked_for_thoughts(turn))

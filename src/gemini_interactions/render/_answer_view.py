@@ -284,6 +284,20 @@ class AnswerView(TurnObserver):
         self.render(turn)
 
 
+def _kinds(steps: list[Any]) -> str:
+    """What the steps so far are, e.g. " (💭 thought ×3, 🔎 google_search_call)", in order of first
+    appearance (the prompt's own step left out)."""
+    from ._cards import _ICONS
+
+    counts: dict[str, int] = {}
+    for step in steps:
+        kind = str(getattr(step, "type", "") or "unknown")
+        if kind != "user_input":
+            counts[kind] = counts.get(kind, 0) + 1
+    shown = [f"{_ICONS.get(k, '▪️')} {k}" + (f" ×{n}" if n > 1 else "") for k, n in counts.items()]
+    return f" ({', '.join(shown)})" if shown else ""
+
+
 class BackgroundView:
     """A status display for a background turn, updated by polling until it ends.
 
@@ -304,27 +318,27 @@ class BackgroundView:
     def bundle(self, turn: Turn) -> tuple[dict[str, str], dict[str, Any]]:
         if turn.status == "running":
             interaction = turn.interaction
-            steps = len(interaction.steps) if interaction is not None else 0
+            steps = list(interaction.steps) if interaction is not None else []
             server_status = interaction.status if interaction is not None else "queued"
             elapsed = time.monotonic() - self.started
             line = (
                 f"⏳ Background turn {turn.number} of {turn.chain}: {server_status}, "
-                f"{elapsed:.0f} s, {steps} step(s) so far · {turn.id}. "
+                f"{elapsed:.0f} s, {len(steps)} step(s) so far{_kinds(steps)} · {turn.id}. "
                 "`%gemini wait` blocks until it is done."
             )
-            from html import escape
+            from ._markdown import markdown_html
 
-            data = {"text/plain": line, "text/markdown": line, "text/html": escape(line)}
-        else:
-            from ._live import answer_outputs
+            data = {"text/plain": line, "text/markdown": line, "text/html": markdown_html(line)}
+            return data, {METADATA_KEY: turn.provenance()}
+        from ._bundles import answer_outputs, record
 
-            parts = [d for d, _ in answer_outputs(turn, {}, show_thoughts=self.show_thoughts)]
-            data = {
-                "text/plain": "\n\n".join(p["text/plain"] for p in parts),
-                "text/markdown": answer_markdown(turn, thoughts=self.show_thoughts),
-                "text/html": "".join(p["text/html"] for p in parts),
-            }
-        return data, {METADATA_KEY: turn.provenance()}
+        parts = [d for d, _ in answer_outputs(turn, show_thoughts=self.show_thoughts)]
+        data = {
+            "text/plain": "\n\n".join(p["text/plain"] for p in parts),
+            "text/markdown": answer_markdown(turn, thoughts=self.show_thoughts),
+            "text/html": "".join(p["text/html"] for p in parts),
+        }
+        return data, record(turn)
 
     def render(self, turn: Turn) -> None:
         self._show(*self.bundle(turn))

@@ -61,6 +61,23 @@ def _evaluate(expression: str) -> float | None:
         return None
 
 
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>!~&$|#])")
+
+
+def quoted(text: str) -> str:
+    """User text inside the Markdown answer as a code span, so it reads as typed ("2*3" is
+    not emphasis, "<b>" is not a tag) in the rendered answer and in plain text alike."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def escaped(text: str) -> str:
+    """User text in Markdown prose (a heading), every Markdown mark backslash-escaped."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
 def _source_url(slug: str, number: int) -> str:
     return f"https://example.com/offline-search/{slug}/{number}"
 
@@ -213,7 +230,8 @@ class OfflineModel:
         calls = self._calls(turn, prompt)
         if calls:
             names = ", ".join(f"`{c['name']}`" for c in calls)
-            reply.steps = [self._thought(f"Calling {names} for: {_short(prompt, 60)}", show)]
+            asked = quoted(_short(prompt, 60))
+            reply.steps = [self._thought(f"Calling {names} for {asked}", show)]
             # Built-in tools run on the server before the model asks for the functions, as a
             # real model mixes them; without this `--tools f --search` showed no search at all.
             reply.steps += self._tools(turn, prompt, [])
@@ -221,7 +239,7 @@ class OfflineModel:
             return reply
         if turn.background or turn.agent:
             return self._background(turn, prompt, show, reply)
-        steps = [self._thought(f"Answering offline: {_short(prompt, 80)}", show)]
+        steps = [self._thought(f"Answering offline: {quoted(_short(prompt, 80))}", show)]
         notes: list[str] = []
         steps += self._tools(turn, prompt, notes)
         wanted = _json_schema(turn.body)
@@ -322,8 +340,8 @@ class OfflineModel:
                 }
             )
             notes.append(
-                f"Simulated search for *{query}* (no real search happened); a made-up source: "
-                f"[example.com/{slug}]({_source_url(slug, 1)})."
+                f"Simulated search for {quoted(query)} (no real search happened); a made-up "
+                f"source: [example.com/{slug}]({_source_url(slug, 1)})."
             )
         if "code_execution" in enabled:
             call_id = self.ids.call("ce")
@@ -350,7 +368,7 @@ class OfflineModel:
                     "is_error": False,
                 }
             )
-            notes.append(f"Simulated code execution printed `{output.strip()}`.")
+            notes.append(f"Simulated code execution printed {quoted(output.strip())}.")
         urls = _URL.findall(prompt)
         if "url_context" in enabled and urls:
             call_id = self.ids.call("uc")
@@ -372,18 +390,20 @@ class OfflineModel:
         fixed = fix_answer(prompt, BANNER)
         if fixed is not None:
             return fixed
-        lines = [BANNER, "", f"You asked: *{_short(prompt) or '(no text)'}*", ""]
+        asked = quoted(_short(prompt)) if _short(prompt) else "*(no text)*"
+        lines = [BANNER, "", f"You asked: {asked}", ""]
         found = _ARITHMETIC.search(prompt)
         value = _evaluate(found.group(0)) if found else None
         if found and value is not None:
-            lines += [f"**{found.group(0)} = {_number(value)}**", ""]
+            lines += [f"**{quoted(found.group(0))} = {_number(value)}**", ""]
         summary = _SUMMARISE.match(prompt)
         if summary:
             body = summary.group("text").strip()
             first = _SENTENCE.split(body)[0]
             count = len(body.split())
             lines += [
-                f"**Summary** (offline: the first sentence of your {count} words): {_short(first)}",
+                f"**Summary** (offline: the first sentence of your {count} words): "
+                + quoted(_short(first)),
                 "",
             ]
         earlier_text = _earlier_texts(turn)
@@ -391,7 +411,7 @@ class OfflineModel:
             lines += _recall(earlier_text, prompt)
             lines += [
                 f"This is turn {turn.turn_number} of our conversation; you began with: "
-                f"*{_short(earlier_text[0], 80)}*",
+                + quoted(_short(earlier_text[0], 80)),
                 "",
             ]
         words = _keywords(prompt)
@@ -412,16 +432,17 @@ class OfflineModel:
         for result in turn.function_results:
             shown = json.dumps(result.get("result"), ensure_ascii=False)
             flag = " (reported an error)" if result.get("is_error") else ""
-            lines.append(f"- `{result.get('name') or result.get('call_id')}`{flag}: `{shown}`")
+            name = str(result.get("name") or result.get("call_id"))
+            lines.append(f"- {quoted(name)}{flag}: {quoted(shown)}")
         question = _short(turn.user_text[:PROMPT_SCAN], 100)
         lines += ["", *_recall(_earlier_texts(turn), question)]
-        lines += [f"So, for *{question}*: the answer is in the tool results above."]
+        lines += [f"So, for {quoted(question)}: the answer is in the tool results above."]
         return {"type": "model_output", "content": [{"type": "text", "text": "\n".join(lines)}]}
 
     def _background(self, turn: Turn, prompt: str, show: bool, reply: Reply) -> Reply:
         subject = subject_of(prompt)
         stages = [
-            f"Planning the work on {subject}",
+            f"Planning the work on {escaped(subject)}",
             "Searching (simulated; no network)",
             "Reading three made-up sources",
             "Drafting the report",
@@ -430,14 +451,14 @@ class OfflineModel:
         who = turn.agent or f"{OFFLINE_MODEL}/{turn.model}"
         report = "\n".join(
             [
-                f"# Offline report: {subject}",
+                f"# Offline report: {escaped(subject)}",
                 "",
                 BANNER,
                 "",
                 f"*Background run by `{who}`, simulated in {self.background_seconds:g} s.*",
                 "",
                 "## Findings",
-                f"- The question was: *{_short(prompt, 120)}*",
+                f"- The question was: {quoted(_short(prompt, 120))}",
                 "- Nothing was researched: this is the offline demo model.",
                 "",
                 "## Next steps",

@@ -1,0 +1,296 @@
+"""The MIME bundles a turn is shown as: thoughts, step cards, answer blocks, the status line, and
+the metadata each output carries.
+
+Metadata: the cell's last output carries the turn's full record (``Turn.provenance()``: ids,
+model or agent, options, usage, timestamps, final status) and every other output of the turn a
+pointer to it (chain, turn, part number). Finished outputs are sent once and never again, so
+they cannot say a status decided later; a pointer is never out of date.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from ..chain import ToolRun, Turn
+from ._answer_view import METADATA_KEY, json_block, pretty_json, structured
+from ._cards import step_card_html, step_card_text
+from ._markdown import markdown_html
+
+__all__ = ["answer_outputs", "status_html", "status_text"]
+
+Bundle = tuple[dict[str, str], dict[str, Any]]
+
+_HIDDEN_STEPS = frozenset({"model_output", "thought", "user_input", "function_result"})
+"""Shown otherwise: the answer and thoughts as text, function results on their call's card."""
+_STATUS_STYLE = "color:var(--jp-ui-font-color2,#666);font-size:smaller"
+_WINDOW = 1200
+"""At most this many characters of a thought are re-sent while it streams."""
+
+
+# --- metadata ------------------------------------------------------------------------------------
+
+
+def record(turn: Turn, extra: dict[str, Any] | None = None, parts: int = 1) -> dict[str, Any]:
+    """The metadata of a turn's last output: its whole provenance."""
+    return {METADATA_KEY: {**turn.provenance(), **(extra or {}), "parts": parts}}
+
+
+def pointer(turn: Turn, part: int) -> dict[str, Any]:
+    """The metadata of any other output: which turn it is part of (the record is the cell's
+    last output with the same chain and turn)."""
+    return {METADATA_KEY: {"chain": turn.chain, "turn": turn.number, "part": part}}
+
+
+# --- status --------------------------------------------------------------------------------------
+
+
+def _tokens(turn: Turn) -> str:
+    usage = turn.usage
+    names = (
+        ("total_input_tokens", "in"),
+        ("total_output_tokens", "out"),
+        ("total_thought_tokens", "thought"),
+        ("total_cached_tokens", "cached"),
+    )
+    parts = [f"{usage[key]} {label}" for key, label in names if usage.get(key)]
+    return ("tokens " + " / ".join(parts)) if parts else ""
+
+
+def status_text(turn: Turn, elapsed: float | None = None) -> str:
+    """chain · turn · model or agent · status · elapsed · tokens · interaction id."""
+    parts = [f"{turn.chain} · turn {turn.number}"]
+    if turn.model:
+        parts.append(turn.model)
+    parts.append(turn.status)
+    seconds = turn.duration if turn.duration is not None else elapsed
+    if seconds is not None:
+        parts.append(f"{seconds:.1f} s")
+    tokens = _tokens(turn)
+    if tokens:
+        parts.append(tokens)
+    if turn.id:
+        parts.append(turn.id)
+    return " · ".join(parts)
+
+
+def status_html(turn: Turn, elapsed: float | None = None) -> str:
+    return f'<p style="{_STATUS_STYLE}"><small>{escape(status_text(turn, elapsed))}</small></p>'
+
+
+def streaming_status(turn: Turn, elapsed: float) -> str:
+    """The status while a turn streams: what is known then (no tokens or id yet), short,
+    because it is re-sent with every update."""
+    parts = [turn.model] if turn.model else []
+    return " · ".join([*parts, f"⏳ {turn.status}", f"{elapsed:.1f} s"])
+
+
+# --- thoughts, answer blocks, the end ------------------------------------------------------------
+
+
+def thought_bundle(text: str, seconds: float | None) -> dict[str, str]:
+    """A finished thought, collapsed: the whole of it, sent once. Not ``text/markdown``: a
+    thought is not the answer, and the HTML and text are its static copies."""
+    title = f"Thought for {seconds or 0:.0f} s"
+    html = (
+        f"<details><summary>💭 {escape(title)}</summary>"
+        f"<blockquote>{markdown_html(text)}</blockquote></details>"
+    )
+    return {"text/plain": f"💭 {title}\n{text.strip()}", "text/html": html}
+
+
+def thought_window(text: str) -> tuple[str, bool]:
+    """What of a streaming thought is shown: its last paragraph (the one being written, or the
+    one just finished), at most ``_WINDOW`` characters; and whether anything comes before it.
+    Re-sending only this keeps a long thought's bytes linear; the whole thought is shown once,
+    collapsed, when it ends."""
+    end = len(text)
+    while end and text[end - 1].isspace():  # not rstrip(): that copies the whole thought
+        end -= 1
+    cut = text.rfind("\n\n", 0, end)
+    start = cut + 2 if cut >= 0 else 0
+    if end - start > _WINDOW:
+        start = end - _WINDOW
+        space = text.find(" ", start, end)
+        start = space + 1 if space >= 0 else start
+    return text[start:end], start > 0
+
+
+def thinking_html(text: str) -> str:
+    """A thought while it streams, open, as HTML (its text/plain is "💭 Thinking…")."""
+    shown, earlier = thought_window(text)
+    more = "<p>…</p>" if earlier else ""
+    return (
+        f"<details open><summary>💭 Thinking…</summary>"
+        f"<blockquote>{more}{markdown_html(shown)}</blockquote></details>"
+    )
+
+
+def block_bundle(text: str) -> dict[str, str]:
+    return {"text/plain": text, "text/markdown": text, "text/html": markdown_html(text)}
+
+
+def _notes(turn: Turn) -> list[str]:
+    notes: list[str] = list(turn.notices)
+    if turn.parse_error:
+        notes.append(f"⚠️ The structured answer could not be read: {turn.parse_error}")
+    if turn.error and turn.status not in ("completed", "running"):
+        note = f"{turn.status}: {turn.error}"
+        if turn.status in ("interrupted", "failed", "cancelled", "requires_action"):
+            note += " The chain's head did not move."
+        notes.append(note)
+    return notes
+
+
+def final_bundle(turn: Turn, elapsed: float | None) -> dict[str, str]:
+    notes = _notes(turn)
+    status = status_text(turn, elapsed)
+    plain = "\n".join([*notes, f"[{status}]"])
+    html = "".join(f"<p>{escape(n)}</p>" for n in notes) + status_html(turn, elapsed)
+    markdown = "\n\n".join(
+        [*(escape(n, quote=False) for n in notes), f"<sub>{escape(status, quote=False)}</sub>"]
+    )
+    return {"text/plain": plain, "text/html": html, "text/markdown": markdown}
+
+
+# --- cards ---------------------------------------------------------------------------------------
+
+
+def _run_card(run: ToolRun, *, running: bool) -> dict[str, str]:
+    call = {"type": "function_call", "id": run.call_id, "name": run.name}
+    call["arguments"] = run.arguments
+    result = None if running else run.result_step()
+    duration = None if running else run.duration
+    status = "running" if running else ("error" if run.is_error else "done")
+    return {
+        "text/plain": step_card_text(call, result, duration=duration, status=status),
+        "text/html": step_card_html(call, result, duration=duration, status=status),
+    }
+
+
+def _step_card(
+    step: dict[str, Any], result: dict[str, Any] | None, status: str | None = None
+) -> dict[str, str]:
+    return {
+        "text/plain": step_card_text(step, result, status=status),
+        "text/html": step_card_html(step, result, status=status),
+    }
+
+
+def _call_key(call_id: Any, round_no: int, position: int) -> str:
+    return f"fn.{call_id}" if isinstance(call_id, str) and call_id else f"fn.{round_no}.{position}"
+
+
+def turn_cards(
+    turn: Turn,
+    streaming_steps: list[dict[str, Any]] | None = None,
+    *,
+    running: ToolRun | None = None,
+    ended: bool = False,
+) -> list[tuple[str, dict[str, str]]]:
+    """(key, bundle) of every card of the turn in step order: each round's steps (and the
+    streaming round's ``streaming_steps``), a function call's card showing its run once the
+    tool started (``running`` is the one running now). A function call the model asked for
+    is shown at once ("calling"); one never run by the end of the turn says "not run"."""
+    runs: dict[str, ToolRun] = {}
+    counts: dict[int, int] = {}
+    for run in turn.tool_runs:
+        position = counts[run.round] = counts.get(run.round, 0) + 1
+        runs[_call_key(run.call_id, run.round, position)] = run
+    rounds = [_steps_of(i) for i in turn.interactions]
+    if streaming_steps:
+        rounds.append(streaming_steps)
+    cards: list[tuple[str, dict[str, str]]] = []
+    shown: set[str] = set()
+    for number, steps in enumerate(rounds):
+        for key, bundle in _round_cards(steps, number, runs, running, ended):
+            if key not in shown:  # a call a later round repeats (a stateless history) is one card
+                shown.add(key)
+                cards.append((key, bundle))
+    for key, run in runs.items():  # a run with no call step to hang on (never from a server)
+        if key not in shown:
+            cards.append((key, _run_card(run, running=run is running)))
+    return cards
+
+
+def _round_cards(
+    steps: list[dict[str, Any]],
+    number: int,
+    runs: dict[str, ToolRun],
+    running: ToolRun | None,
+    ended: bool,
+) -> list[tuple[str, dict[str, str]]]:
+    calls: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    raw: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+    functions = 0
+    for step in steps:
+        kind = str(step.get("type") or "unknown")
+        if kind in _HIDDEN_STEPS:
+            continue
+        call_id = step.get("call_id")
+        if kind.endswith("_result") and isinstance(call_id, str) and call_id in calls:
+            key, call, _ = raw[calls[call_id]]
+            raw[calls[call_id]] = (key, call, step)
+            continue
+        if kind == "function_call":
+            functions += 1
+            raw.append((_call_key(step.get("id"), number + 1, functions), step, None))
+            continue
+        if kind.endswith("_call") and isinstance(step.get("id"), str):
+            calls[str(step["id"])] = len(raw)
+        # Keyed by what the step is, not where: the final interaction may number its steps
+        # differently from the stream (a user_input step first), and a card must keep its output.
+        seen[kind] = seen.get(kind, 0) + 1
+        raw.append((f"{number}.{step.get('id') or kind}.{seen[kind]}", step, None))
+    cards: list[tuple[str, dict[str, str]]] = []
+    for key, step, result in raw:
+        if step.get("type") == "function_call":
+            run = runs.get(key)
+            if run is not None:
+                cards.append((key, _run_card(run, running=run is running)))
+            else:
+                cards.append((key, _step_card(step, None, "not run" if ended else "calling")))
+        else:
+            cards.append((key, _step_card(step, result)))
+    return cards
+
+
+def _steps_of(interaction: Any) -> list[dict[str, Any]]:
+    return [s.model_dump(mode="json", exclude_none=True) for s in interaction.steps]
+
+
+# --- a finished turn -----------------------------------------------------------------------------
+
+
+def answer_text(turn: Turn) -> str:
+    """The answer as it is shown: the streamed text, else the interaction's; a structured answer
+    as a fenced JSON block."""
+    text = turn.output_text if turn.text == "" else turn.text
+    if structured(turn) and text:
+        return json_block(text)
+    return text
+
+
+def answer_outputs(
+    turn: Turn, extra: dict[str, Any] | None = None, *, show_thoughts: bool
+) -> list[Bundle]:
+    """A finished turn as its static outputs, in order: thoughts, cards, answer, status; the
+    last carries the turn's record, the others a pointer to it."""
+    data: list[dict[str, str]] = []
+    thoughts = turn.thoughts.strip()
+    if show_thoughts and thoughts:
+        data.append(thought_bundle(thoughts, None))
+    data.extend(bundle for _, bundle in turn_cards(turn, ended=True))
+    text = turn.output_text
+    if text:
+        bundle = block_bundle(json_block(text) if structured(turn) else text)
+        if structured(turn):
+            bundle["text/plain"] = pretty_json(text)
+        data.append(bundle)
+    data.append(final_bundle(turn, None))
+    last = len(data) - 1
+    return [
+        (bundle, record(turn, extra, len(data)) if n == last else pointer(turn, n))
+        for n, bundle in enumerate(data)
+    ]
