@@ -7,6 +7,7 @@ chain's defaults come back."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -233,3 +234,57 @@ def test_a_tool_using_a_notebook_value_the_export_cannot_write_is_warned(shell: 
     assert _run(shell, "%%gemini --tools lookup\nUse lookup on 'a'.")[0]
     ok, text = _run(shell, "%gemini export table.ipynb")
     assert ok and "'lookup' uses notebook variable(s)" in text and "table (object)" in text
+
+
+def test_a_map_run_is_exported_saved_and_replayed(
+    shell: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A --map run is one turn of the chain with one interaction per element: the export
+    # defines its input, re-sends every element from the cassette, and save/load keeps them.
+    import pandas as pd
+
+    shell.user_ns["cities"] = ["Paris", "Rome", "Oslo"]
+    shell.user_ns["papers"] = pd.DataFrame({"title": ["A", "B"], "year": [2020, 2021]})
+    assert _run(shell, "%%gemini\nYou will get names; answer in one line.")[0]
+    assert _run(shell, "%%gemini -c --map cities -o facts\nOne fact about {item}.")[0]
+    assert _run(shell, "%%gemini --from 1 --map papers\n{item.title} ({item[year]}), row {i}")[0]
+    shell.user_ns["cities"] = ["changed"]  # the notebook moved on: the sent prompts are used
+    ok, text = _run(shell, "%gemini export maps.ipynb --cassette")
+    assert ok and "Exported 3 turn(s)" in text, text
+    assert "'cities' is not in the notebook as it was sent" in text
+    nb = nbformat.read(tmp_path / "maps.ipynb", as_version=4)
+    sources = [c.source for c in nb.cells]
+    assert any("prompts_2 = ['One fact about Paris.'" in s for s in sources)
+    assert any("papers = pd.DataFrame(" in s for s in sources)
+    lines = [s.split("\n", 1)[0] for s in sources if s.startswith("%%gemini")]
+    assert "-c" in lines[1] and "--map prompts_2" in lines[1]
+    assert "--from 1" in lines[2] and "--map papers" in lines[2]
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    from gemini_interactions.export import replay
+
+    checks = replay(tmp_path / "maps.ipynb")
+    assert [c.matches for c in checks] == [True, True, True], checks
+    cell = next(c for c in nb.cells if "--map papers" in c.source)
+    cell.metadata["gemini_interactions"]["items"][1]["answer"] = "tampered"
+    nbformat.write(nb, tmp_path / "tampered.ipynb")
+    (tmp_path / "tampered.cassette.json").write_bytes(
+        (tmp_path / "maps.cassette.json").read_bytes()
+    )
+    bad = replay(tmp_path / "tampered.ipynb")
+    assert bad[2].detail == "1 of 2 --map element(s) differ", bad
+    assert _run(shell, "%gemini export maps.py")[0]
+    from gemini_interactions.server import LocalServer, serve_in_thread
+
+    with serve_in_thread(LocalServer(require_auth=False)) as url:
+        env = {**os.environ, "GEMINI_API_KEY": "reader-key-0000", "GEMINI_BASE_URL": url}
+        done = subprocess.run(
+            [sys.executable, "maps.py"], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "--- turn 2 (--map prompts_2, 3 elements)" in done.stdout
+    assert "--- turn 3 (--map papers, 2 elements)" in done.stdout
+    assert _run(shell, "%gemini save maps.json")[0]
+    (chain,), _ = load_chains(tmp_path / "maps.json")
+    assert [len(t.items) for t in chain.turns] == [0, 3, 2]
+    assert chain.turns[2].items[1].output_text and chain.turns[2].items[1].id

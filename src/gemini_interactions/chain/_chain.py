@@ -26,6 +26,7 @@ from ._turn import Turn, TurnObserver
 
 if TYPE_CHECKING:
     from ..api import Client, Interaction
+    from ._map import MapProgress, MapResult
 
 _OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(SendOptions))
 
@@ -173,6 +174,45 @@ class Chain:
             options = dataclasses.replace(options, **overrides)
         parent = self._parent(new, from_turn)
         return parent, prepare(options)
+
+    def map(
+        self,
+        template: str,
+        data: Any,
+        *,
+        name: str = "items",
+        new: bool = False,
+        from_turn: int | None = None,
+        concurrency: int = 4,
+        rpm: float | None = None,
+        on_progress: Callable[[MapProgress], None] | None = None,
+        options: SendOptions | None = None,
+        **overrides: Any,
+    ) -> MapResult:
+        """``template`` sent once per element of ``data`` (a list, tuple, pandas Series or
+        DataFrame): ``{item}`` (``{item.col}``, ``{item[key]}``) is the element, ``{i}`` its
+        position. Each element is its own interaction, chained like ``send`` (on the head,
+        ``from_turn``, or none with ``new=True``); the chain keeps one turn for the whole run.
+        What ``%%gemini --map`` does: see ``run_map``. Options as for ``send``."""
+        from ._map import run_map
+
+        _check_option_names(overrides)
+        if options is None:
+            options = SendOptions(**{**self.defaults, **overrides})
+        elif overrides:
+            options = dataclasses.replace(options, **overrides)
+        return run_map(
+            self,
+            template,
+            data,
+            name=name,
+            options=options,
+            new=new,
+            from_turn=from_turn,
+            concurrency=concurrency,
+            rpm=rpm,
+            on_progress=on_progress,
+        )
 
     def build_request(
         self,

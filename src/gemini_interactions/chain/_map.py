@@ -86,6 +86,8 @@ class MapItem:
     error: str | None = None
     usage: dict[str, int] = field(default_factory=dict)
     interaction_id: str | None = None
+    turn: Turn | None = field(default=None, repr=False)
+    """The element's own turn (its request and interaction): what export and save re-send."""
 
     @property
     def ok(self) -> bool:
@@ -375,6 +377,7 @@ def run_map(
         item.text = turn.output_text
         item.usage = turn.usage
         item.interaction_id = turn.id
+        item.turn = turn
         item.error = turn.error
         item.status = turn.status if turn.error is None else "failed"
         with pool.lock:
@@ -483,6 +486,10 @@ def _record(
             status="interrupted" if interrupted else ("completed" if not failed else "incomplete"),
             error=f"{failed} of {len(result)} element(s) failed." if failed else None,
         )
+        turn.items = [
+            item.turn or Turn(0, chain.name, item.prompt, turn.parent, turn.previous_interaction_id)
+            for item in result.items
+        ]
         turn.ended_at = time.time()
         chain.turns.append(turn)
         result.turn = turn.number

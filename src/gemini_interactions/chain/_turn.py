@@ -91,6 +91,9 @@ class Turn:
     store: bool = True
     notices: list[str] = field(default_factory=list)
     """One-line notes on what was changed to send the turn (e.g. characters replaced)."""
+    items: list[Turn] = field(default_factory=list, repr=False)
+    """A ``--map`` run's elements, each its own interaction, in the input's order (empty for
+    any other turn): what export and save need to send the run again."""
     objects: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The Python objects behind the options (tool functions by name, ``"schema"``): export
     writes their source into the notebook. Not saved: a loaded turn has none."""
@@ -214,6 +217,7 @@ class Turn:
             "notices": self.notices,
             "store": self.store,
             "text": self.output_text,
+            **({"items": [item.to_dict() for item in self.items]} if self.items else {}),
         }
 
 

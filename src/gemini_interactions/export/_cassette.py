@@ -53,7 +53,7 @@ def sse_body(interaction: Interaction) -> str:
 def exchanges(turns: Iterable[Turn], path: str = "/v1/interactions") -> list[dict[str, Any]]:
     """One exchange per request of every turn, in the order they were sent."""
     out: list[dict[str, Any]] = []
-    for turn in turns:
+    for turn in (t for top in turns for t in (top, *top.items)):  # a --map run: its elements
         for body, interaction in zip(turn.requests, turn.interactions, strict=False):
             request = {"method": "POST", "path": path, "query": [], "headers": {}, "json": body}
             if body.get("stream"):

@@ -23,6 +23,7 @@ from .. import __version__
 from ..chain import Chain, Turn
 from ._attachments import plan_attachments
 from ._cassette import cassette as build_cassette
+from ._map_cells import map_input_cell, map_outputs
 from ._select import select
 from ._sources import source_of, sources_block, used_objects
 
@@ -60,12 +61,16 @@ def text_outputs(turn: Turn) -> list[dict[str, Any]]:
 
 
 def answer_record(turn: Turn) -> dict[str, Any]:
-    """What replay compares: the answer and every tool call of the turn."""
-    return {
+    """What replay compares: the answer and every tool call of the turn (of a ``--map`` run:
+    each element's answer and id)."""
+    record: dict[str, Any] = {
         "answer": turn.output_text,
         "interaction_id": turn.id,
         "tool_calls": [{"name": r.name, "arguments": r.arguments} for r in turn.tool_runs],
     }
+    if turn.items:
+        record["items"] = [{"answer": i.output_text, "interaction_id": i.id} for i in turn.items]
+    return record
 
 
 def _provenance(chain: Chain, turns: list[Turn]) -> dict[str, Any]:
@@ -152,6 +157,7 @@ def magic_line(
     chain: str,
     model: str | None,
     attachments: list[str] | None = None,
+    map_over: str | None = None,
 ) -> str:
     """The ``%%gemini`` line that sends ``turn`` again: its options and where it continues
     (``attachments``: the ``--attach`` values to use instead of the recorded labels; a system
@@ -189,6 +195,8 @@ def magic_line(
         words += ["--schema", str(o["schema"])]
     for item in o.get("attachments") or [] if attachments is None else attachments:
         words += ["--attach", str(item)]
+    if map_over is not None:
+        words += ["--map", map_over]
     if "{" in turn.prompt or "}" in turn.prompt:
         words.append("--raw")  # the prompt was filled in when it ran: send it as it was
     quoted = [w if w == "{model}" else shlex.quote(w) for w in words]
@@ -271,12 +279,19 @@ def to_notebook(
             cells.append(v4.new_code_cell(_system_cell(n, wanted)))
             configured = wanted
         parent = numbers.get(turn.parent) if turn.parent is not None else None
-        line = magic_line(turn, parent, n - 1, chain.name, model, plan.labels.get(n))
-        cell = v4.new_code_cell(f"{line}\n{turn.prompt}")
+        prompt, over = turn.prompt, None
+        if turn.items:
+            code, over, prompt, note = map_input_cell(turn, n, namespace)
+            cells.append(v4.new_code_cell(code))
+            if note is not None:
+                result.notes.append(note)
+        line = magic_line(turn, parent, n - 1, chain.name, model, plan.labels.get(n), over)
+        cell = v4.new_code_cell(f"{line}\n{prompt}")
         cell.metadata[META] = {"turn": n, "recorded_turn": turn.number, **answer_record(turn)}
         cell.execution_count = None
         if outputs is not None:
-            cell.outputs = [nbformat.from_dict(o) for o in outputs(turn)]
+            made = map_outputs(turn) if turn.items else outputs(turn)
+            cell.outputs = [nbformat.from_dict(o) for o in made]
         cells.append(cell)
     nb.cells = cells
     nbformat.validate(nb)

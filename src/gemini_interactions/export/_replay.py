@@ -91,5 +91,14 @@ def replay(path: str | Path, timeout: int = 120) -> list[TurnCheck]:
             problems.append("the tool calls differ")
         if got.get("interaction_id") != recorded.get("interaction_id"):
             problems.append("the interaction id differs")
+        if "items" in recorded:
+            items = [
+                {"answer": i.get("text"), "interaction_id": i.get("interaction_id")}
+                for i in got.get("items", [])
+            ]
+            differ = sum(a != b for a, b in zip(items, recorded["items"], strict=False))
+            differ += abs(len(items) - len(recorded["items"]))
+            if differ:
+                problems.append(f"{differ} of {len(recorded['items'])} --map element(s) differ")
         checks.append(TurnCheck(number, not problems, "; ".join(problems) or "same answer"))
     return checks

@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import __version__
 from ..chain import Chain
+from ._map_cells import map_input_cell
 from ._select import select
 from ._sources import source_of, sources_block, used_objects
 
@@ -60,6 +61,11 @@ def to_script(
     for n, turn in enumerate(chosen, 1):
         o = turn.options
         args = [repr(turn.prompt)]
+        over = None
+        if turn.items:
+            code, over, template, _ = map_input_cell(turn, n, namespace)
+            lines += ["", *code.splitlines()]
+            args = [repr(template), over, f"name={over!r}"]
         parent = numbers.get(turn.parent) if turn.parent is not None else None
         args.append("new=True" if parent is None else f"from_turn={parent}")
         for key in _KWARGS:
@@ -79,6 +85,12 @@ def to_script(
                 if not str(a).startswith(("https://", "http://", "gs://"))
                 and not Path(str(a)).expanduser().is_file()
             ]
+        if over is not None:
+            lines.append(f"result = chain.map({', '.join(args)})")
+            lines.append(f'print(f"--- turn {n} (--map {over}, {{len(result)}} elements)")')
+            lines.append("for answer in result:")
+            lines.append("    print(answer)")
+            continue
         lines.append(f"turn = chain.send({', '.join(args)})")
         lines.append(f'print(f"--- turn {n} ({{turn.id}})")')
         lines.append("print(turn.output_text)")

@@ -32,14 +32,15 @@ def parse_spec(spec: str, count: int) -> list[int]:
 
 
 def select(chain: Chain, spec: str | None = None) -> list[Turn]:
-    """The turns to export, in the order they ran; failed ones left out (they have no answer)."""
+    """The turns to export, in the order they ran; failed ones left out (they have no answer),
+    a ``--map`` run kept when any of its elements was answered."""
     if not chain.turns:
         raise ExportError(f"Chain {chain.name!r} has no turns to export.")
     wanted = parse_spec(spec, len(chain.turns)) if spec else range(1, len(chain.turns) + 1)
     chosen: set[int] = set()
     for number in wanted:
         turn: Turn | None = chain.turns[number - 1]
-        if turn is None or not turn.joined:
+        if turn is None or not (turn.joined or any(i.joined for i in turn.items)):
             continue
         while turn is not None and turn.number not in chosen:
             chosen.add(turn.number)

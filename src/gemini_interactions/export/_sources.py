@@ -147,7 +147,9 @@ def _import_line(name: str, obj: Any) -> str | None:
     return None
 
 
-def _literal(value: Any) -> str | None:
+def literal(value: Any) -> str | None:
+    """``repr(value)`` when it reads back as an equal value (a literal, 2,000 characters at
+    most), else None."""
     if isinstance(value, (bool, int, float, str, bytes, tuple, list, dict, frozenset, set)):
         text = repr(value)
         try:
@@ -184,7 +186,7 @@ def _needs_of(
                 defs[name] = helper
             else:
                 missing.append(f"{name} ({type(obj).__name__})")
-        elif not callable(obj) and (text := _literal(obj)) is not None:
+        elif not callable(obj) and (text := literal(obj)) is not None:
             defs[name] = f"{name} = {text}\n"
         else:
             missing.append(f"{name} ({type(obj).__name__})")

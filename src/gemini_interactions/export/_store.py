@@ -231,6 +231,7 @@ def _turn_from(data: dict[str, Any], chain: str) -> Turn:
         notices=list(data.get("notices") or []),
     )
     turn.text = str(data.get("text") or "")
+    turn.items = [_turn_from(item, chain) for item in data.get("items") or []]
     for name, code in (data.get("sources") or {}).items():
         turn.objects["schema" if name == turn.options.get("schema") else name] = SourceText(code)
     return turn

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from ._markdown import markdown_html
 from ._text import short
 
 __all__ = ["StepCard", "pair_steps", "step_card_html", "step_card_text"]
@@ -192,7 +193,9 @@ def _details(summary: str, body: str, *, open_: bool = False) -> str:
 
 
 def _table(rows: Sequence[tuple[str, str]]) -> str:
-    cells = "".join(f"<tr><th>{escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    # JupyterLab right-aligns table cells; arguments and results read from the left.
+    left = 'style="text-align:left;vertical-align:top"'
+    cells = "".join(f"<tr><th {left}>{escape(k)}</th><td {left}>{v}</td></tr>" for k, v in rows)
     return f"<table>{cells}</table>"
 
 
@@ -250,11 +253,15 @@ def step_card_html(
             body += "<p>Result:</p>" + _pre(_json(_field(result, "result")))
         return _details(_head(kind, _TITLES[kind], state, duration), body, open_=open_)
     if kind == "thought":
-        text = _texts(_field(step, "summary")) or "(signature only)"
-        return _details(_head(kind, "Thought", state, duration), _pre(text), open_=open_)
+        # Thought summaries and answers are Markdown: shown as such (raw HTML in them escaped),
+        # never as their source with its asterisks. A prompt is shown as typed.
+        text = _texts(_field(step, "summary"))
+        body = markdown_html(text) if text else "<p>(signature only)</p>"
+        return _details(_head(kind, "Thought", state, duration), body, open_=open_)
     if kind in ("model_output", "user_input"):
         title = "Answer" if kind == "model_output" else "Prompt"
-        body = _pre(_texts(_field(step, "content")))
+        content = _texts(_field(step, "content"))
+        body = markdown_html(content) if kind == "model_output" else _pre(content)
         return _details(_head(kind, title, state, duration), body, open_=open_)
     # Any other step (server tools, MCP, a type from the future): its type and every field.
     title = _TITLES.get(kind) or f"<code>{escape(kind)}</code>"
