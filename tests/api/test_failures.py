@@ -69,6 +69,28 @@ def test_retry_honours_retry_after_then_succeeds() -> None:
     assert len(rec.requests) == 4
 
 
+def test_a_paced_block_takes_every_attempts_turn_from_its_pacer() -> None:
+    # --map's pool spaces all its requests: the pacer is asked before the first attempt and
+    # before each retry (with the wait the policy chose), and the policy sleeps nothing itself.
+    from gemini_interactions.api._retry import paced
+
+    t = FakeTime()
+    rec = Recorder(
+        json_response(error_body(429, "RESOURCE_EXHAUSTED", "slow"), 429, {"Retry-After": "2"}),
+        json_response(error_body(503, "UNAVAILABLE", "busy"), 503),
+        lambda r: json_response(DONE),
+    )
+    turns: list[tuple[float, int]] = []
+    with paced(lambda wait: turns.append((wait, len(rec.requests)))):
+        it = client_with(rec, t).interactions.create(model="m", input="x")
+    assert it.output_text == "ok"
+    assert turns == [(0.0, 0), (2.0, 1), (1.0, 2)] and t.sleeps == []
+    client_with(rec := Recorder(lambda r: json_response(DONE)), t).interactions.create(
+        model="m", input="x"
+    )
+    assert len(turns) == 3  # outside the block, no pacer
+
+
 def test_backoff_is_exponential_capped_and_jittered() -> None:
     policy = RetryPolicy(rand=lambda: 1.0)
     waits = [policy.delay(n) for n in range(1, 7)]

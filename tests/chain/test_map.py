@@ -82,3 +82,42 @@ def test_a_429_burst_slows_the_pool_and_loses_nothing() -> None:
     assert all(i.ok for i in result.items)
     prompts = _prompts(server)
     assert sorted(set(prompts)) == sorted(f"Echo {k}." for k in range(12))
+
+
+def test_over_an_rpm_limit_the_pool_settles_at_it_and_no_item_fails() -> None:
+    # 20 requests a second: 32 in flight would meet ~15 refusals a second each; every element's
+    # retries go through the pool's pace, so none spends its retry budget on the limit.
+    faults = FaultPlan(rpm=1200, latency=0.05)
+    server = LocalServer(faults=faults)
+    result = run_map(_chain(server), "Echo {item}.", list(range(70)), concurrency=32)
+    assert [i.ok for i in result.items] == [True] * 70
+    assert set(_prompts(server)) == {f"Echo {k}." for k in range(70)}
+    assert faults.counters["rate_limited"] < 70  # settled, not hammering
+
+
+def test_an_interrupt_keeps_the_finished_items_and_a_rerun_sends_only_the_rest() -> None:
+    import _thread
+    import threading
+    import time
+
+    from gemini_interactions.chain._map import MapInterrupted
+
+    server = LocalServer(faults=FaultPlan(latency=0.1))
+    chain = _chain(server)
+    items = [f"q{k}" for k in range(40)]
+    threading.Timer(0.35, _thread.interrupt_main).start()  # as Ctrl-C / Kernel > Interrupt
+    with pytest.raises(MapInterrupted) as stopped:
+        run_map(chain, "Answer {item}.", items, concurrency=4)
+    partial = stopped.value.result
+    finished = [i.prompt for i in partial.items if i.ok]
+    assert 0 < len(finished) < 40 and len(partial) == 40
+    assert {i.status for i in partial.items if not i.ok} == {"interrupted"}
+    assert chain.turns[-1].status == "interrupted"
+    time.sleep(0.3)  # the requests in flight at the interrupt land (and are kept)
+    sent_before = _prompts(server)
+    again = run_map(chain, "Answer {item}.", items, concurrency=4)
+    assert all(i.ok for i in again.items)
+    resent = _prompts(server)[len(sent_before) :]
+    assert not set(resent) & set(finished)
+    assert sorted(set(sent_before) | set(resent)) == sorted(f"Answer {k}." for k in items)
+    assert len(resent) == len(set(resent))

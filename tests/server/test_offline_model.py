@@ -489,6 +489,16 @@ def test_any_schema_gives_a_value_or_a_clear_refusal() -> None:
     check()
 
 
+def test_an_infinite_count_in_a_schema_is_refused_clearly() -> None:
+    from gemini_interactions.server._schema_values import SchemaRefused
+    from gemini_interactions.server._tool_calls import plan_calls
+
+    schema = {"minLength": float("inf")}  # found by the property test below
+    tool = {"type": "function", "name": "get_weather", "parameters": schema}
+    with pytest.raises(SchemaRefused, match=r"tools\[0\]\.parameters\.minLength"):
+        plan_calls([tool], "weather in Paris and Rome for 3 days", lambda n, s: "x")
+
+
 def test_the_readme_prompt_calls_get_weather_over_real_http() -> None:
     from gemini_interactions.api import Client
     from gemini_interactions.server import serve_in_thread

@@ -26,7 +26,15 @@ from ._errors import (
 )
 from ._fold import Fold
 from ._request import RequestSpec
-from ._retry import RetryNotice, RetryPolicy, announce, reason, retry_after, waited_in_scope
+from ._retry import (
+    RetryNotice,
+    RetryPolicy,
+    announce,
+    before_attempt,
+    reason,
+    retry_after,
+    waited_in_scope,
+)
 from ._secret import Secret, hold, register, scrub, scrub_data
 from ._sse import DONE, SSEParser
 from ._text import encode_body
@@ -391,6 +399,7 @@ class Client(_BaseClient):
 
     def send(self, spec: RequestSpec, on_retry: Callable[[], None] | None = None) -> httpx.Response:
         """Send with retries; the response is open (stream) or read, and always a success."""
+        before_attempt(0.0, self.retry_policy.sleep)  # a pool's turn is not a retry's wait
         attempt, waited, started = 0, 0.0, time.monotonic()
         while True:
             # Fake sleeps (tests) count what they were asked; real time counts slow attempts.
@@ -413,7 +422,7 @@ class Client(_BaseClient):
                 )
             attempt += 1
             waited += wait
-            self.retry_policy.sleep(wait)
+            before_attempt(wait, self.retry_policy.sleep)
 
     def request_json(self, spec: RequestSpec) -> dict[str, Any]:
         response = self.send(spec)

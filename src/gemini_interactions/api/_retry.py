@@ -82,6 +82,34 @@ def retry_notices(callback: Callable[[RetryNotice], None] | None) -> Iterator[No
         _scope.reset(token)
 
 
+_pacer: contextvars.ContextVar[Callable[[float], None] | None] = contextvars.ContextVar(
+    "gemini_retry_pacer", default=None
+)
+
+
+@contextlib.contextmanager
+def paced(pacer: Callable[[float], None]) -> Iterator[None]:
+    """Within the block (this thread), the sync client calls ``pacer(wait)`` before each
+    attempt instead of sleeping the retry's ``wait`` itself (0 before a first attempt): a pool
+    of requests (``--map``) spaces all its attempts, first ones and retries alike, to the rate
+    a server accepts. The client's policy still decides whether and how often to retry."""
+    token = _pacer.set(pacer)
+    try:
+        yield
+    finally:
+        _pacer.reset(token)
+
+
+def before_attempt(wait: float, sleep: Callable[[float], None]) -> None:
+    """Wait ``wait`` (a retry's delay, 0 for a first attempt), through the block's pacer
+    when there is one."""
+    pacer = _pacer.get()
+    if pacer is not None:
+        pacer(wait)
+    elif wait > 0:
+        sleep(wait)
+
+
 def waited_in_scope() -> float:
     """Retry waits already taken in the current ``retry_notices`` block (0 outside one)."""
     scope = _scope.get()

@@ -261,6 +261,35 @@ class _Counters:
         return self._core.continuations
 
 
+_DRAIN_BYTES = 64 * 1024
+"""After the terminal event, at most this much more is read so the body ends cleanly."""
+
+
+def _drain(chunks: Iterator[bytes]) -> None:
+    """Read the body's end after the terminal event (normally nothing but the closing chunk):
+    a connection whose body was read to the end goes back to the pool, instead of being closed
+    and a new one opened for the next request. A server that keeps talking is cut off."""
+    left = _DRAIN_BYTES
+    try:
+        for chunk in chunks:
+            left -= len(chunk)
+            if left < 0:
+                return
+    except Exception:  # the answer is complete; a broken ending only costs the connection
+        return
+
+
+async def _adrain(chunks: AsyncIterator[bytes]) -> None:
+    left = _DRAIN_BYTES
+    try:
+        async for chunk in chunks:
+            left -= len(chunk)
+            if left < 0:
+                return
+    except Exception:
+        return
+
+
 class Stream(_Counters, Generic[EventT]):
     """An iterator of typed events (``Stream[Event]``); ``interaction`` is the live folded
     snapshot.
@@ -314,9 +343,11 @@ class Stream(_Counters, Generic[EventT]):
                         yield self._parse(event)
                 else:
                     parser = SSEParser()
-                    for chunk in response.iter_bytes():
+                    chunks = response.iter_bytes()
+                    for chunk in chunks:
                         yield from core.events(parser.feed(chunk), self._parse)
                         if core.fold.terminal:
+                            _drain(chunks)
                             break
                     else:
                         yield from core.events(parser.close(), self._parse)
@@ -394,10 +425,12 @@ class AsyncStream(_Counters, Generic[EventT]):
                         yield self._parse(event)
                 else:
                     parser = SSEParser()
-                    async for chunk in response.aiter_bytes():
+                    chunks = response.aiter_bytes()
+                    async for chunk in chunks:
                         for typed in core.events(parser.feed(chunk), self._parse):
                             yield typed
                         if core.fold.terminal:
+                            await _adrain(chunks)
                             break
                     else:
                         for typed in core.events(parser.close(), self._parse):

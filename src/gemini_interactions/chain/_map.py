@@ -1,16 +1,18 @@
 """``run_map``: one prompt template over every element of a list, tuple, Series or DataFrame.
 
 Each element is its own interaction (chained on a shared turn when one is given, so a long shared
-context is sent once). At most ``concurrency`` requests are in flight; ``rpm`` caps the rate
-(aiolimiter). A 429 slows the whole pool: new requests wait out the server's ``Retry-After``
-and, without ``rpm``, the pool caps itself at the rate the server was answering. Retries are the
-client's own (one policy, never retries on retries). A failed element stays a failure in its
-place. Finished elements are remembered on the chain by their exact request, so re-running the
-same map after an interrupt or failures sends only what is missing.
+context is sent once). At most ``concurrency`` requests are in flight (anyio worker threads on
+one shared client and connection pool); ``rpm`` caps the rate (aiolimiter). Every attempt, first
+or retry, takes its turn from the pool (``_Pool``), so a 429 slows the whole pool: all wait out
+its ``Retry-After``, then go at the rate the server was accepting. Retries are the client's own
+(one policy, never retries on retries). A failed element stays a failure in its place. Finished
+elements are remembered on the chain by their exact request, so re-running the same map after
+an interrupt or failures sends only what is missing.
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import re
@@ -20,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..api._retry import paced
 from ._options import PreparedTurn, SendOptions, prepare
 from ._paths import PART, step
 from ._runner import run_turn
@@ -185,29 +188,119 @@ class MapResult(Sequence[Any]):
         return pd.DataFrame(self.rows(), index=index)
 
 
-class _Pool:
-    """Shared by the workers: the pause a 429 asks for and the rate the server accepts."""
+class MapInterrupted(KeyboardInterrupt):
+    """An interrupted map: ``result`` holds every element finished before it (the others are
+    ``interrupted``); running the same map again sends only those."""
 
-    def __init__(self, progress: MapProgress) -> None:
+    def __init__(self, result: MapResult) -> None:
+        super().__init__("interrupted")
+        self.result = result
+
+
+class _Pool:
+    """What the items share: the pause a 429 asks for, and the pace of every attempt.
+
+    Every attempt of every element (first tries and the client's retries alike) asks ``admit``
+    for its turn, so a 429 slows the whole pool, not the one request that met it: all wait out
+    its ``Retry-After``, then go at a pace learned from what the server accepted (attempts
+    started minus those refused): below the last second's count at the first 429, and a little
+    below the accepted rate at each later cut (at most one per half second). A second without
+    a 429 lets the pace rise by a twentieth, so a low estimate does not stick. ``rpm`` is a
+    fixed cap on top.
+    """
+
+    WINDOW = 1.0
+
+    def __init__(self, progress: MapProgress, rpm: float | None) -> None:
+        from aiolimiter import AsyncLimiter
+
         self.lock = threading.Lock()
-        self.pause_until = 0.0
-        self.cap: float | None = None
-        self.finished: list[float] = []
         self.progress = progress
+        self.pause_until = 0.0
+        # One attempt per interval, never a burst: a server's limit holds over any second.
+        self.fixed = AsyncLimiter(1, 60.0 / rpm) if rpm else None
+        self.rate: float | None = None
+        # One limiter for the learned pace, its bucket a second deep (as a server's usually
+        # is): each attempt takes 1/rate of it, so a new rate applies to the very next attempt
+        # and never runs beside an old limiter's waiters.
+        self.adaptive = AsyncLimiter(1, 1)
+        self.primed = False
+        self.starts: collections.deque[float] = collections.deque()
+        self.refused: collections.deque[float] = collections.deque()
+        self.last_429 = 0.0
+        self.first_429: float | None = None
+        self.last_cut = 0.0
+
+    def _forget(self, now: float) -> None:
+        for times in (self.starts, self.refused):
+            while times and times[0] < now - self.WINDOW:
+                times.popleft()
 
     def on_429(self, wait: float) -> None:
         now = time.monotonic()
         with self.lock:
+            self._forget(now)
+            self.refused.append(now)
+            self.last_429 = now
             self.pause_until = max(self.pause_until, now + wait)
-            # The rate the server was accepting over the last two seconds is what it allows;
-            # with less history than that, the pause alone slows the pool.
-            if now - self.progress.started >= 2.0:
-                recent = sum(1 for t in self.finished if t > now - 2.0)
-                measured = max(1.0, recent / 2.0)
-                self.cap = measured if self.cap is None else min(self.cap, measured)
-                self.progress.notice = f"rate limited: pool slowed to {self.cap:.0f}/s"
-            else:
-                self.progress.notice = "rate limited: pool paused"
+            if self.first_429 is None:
+                # Until now the server's bucket was full, so the last second's count holds
+                # its burst on top of its rate: start below it.
+                self.first_429 = self.last_cut = now
+                went = len(self.starts) - len(self.refused)
+                self.rate = max(1.0, 0.75 * went / self.WINDOW)
+            elif now - self.last_cut >= self.WINDOW / 2 and self.rate is not None:
+                # Refused again: since the first 429 the server accepts exactly its rate, so
+                # go a little below what it accepted (one cut per half second, not per 429).
+                since = max(now - self.WINDOW, self.first_429)
+                went = sum(1 for t in self.starts if t >= since)
+                refused = sum(1 for t in self.refused if t >= since)
+                accepted = (went - refused) / max(now - since, 1e-3)
+                self.rate = max(1.0, 0.95 * min(self.rate, accepted))
+                self.last_cut = now
+            self.progress.notice = f"rate limited: the pool slowed to {self.rate:.0f}/s"
+
+    def admit(self, wait: float) -> None:
+        """Block this worker thread until its attempt may go (after at least ``wait``)."""
+        free = self.fixed is None and self.rate is None
+        if wait <= 0 and free and self.pause_until <= time.monotonic():
+            self._started()
+            return
+        import anyio.from_thread
+
+        anyio.from_thread.run(self._admit, wait)
+
+    async def _admit(self, wait: float) -> None:
+        import anyio
+
+        await anyio.sleep(wait)
+        while (left := self.pause_until - time.monotonic()) > 0:
+            await anyio.sleep(left)
+        if self.fixed is not None:
+            await self.fixed.acquire()
+        if (rate := self._recovered()) is not None:
+            if not self.primed:
+                # Unused until the first 429, the bucket is empty and would let a whole
+                # second's worth through at once: fill it, so pacing starts at once.
+                self.primed = True
+                await self.adaptive.acquire(1.0)
+            await self.adaptive.acquire(1.0 / rate)
+        self._started()
+
+    def _recovered(self) -> float | None:
+        """The pace now (None: unpaced), a twentieth faster after each quiet second."""
+        now = time.monotonic()
+        with self.lock:
+            if self.rate is not None and now - self.last_429 > self.WINDOW:
+                self.last_429 = now
+                self.rate *= 1.05
+            return self.rate
+
+    def _started(self) -> None:
+        now = time.monotonic()
+        with self.lock:
+            self._forget(now)
+            self.starts.append(now)
 
 
 class _ItemObserver(TurnObserver):
@@ -234,8 +327,9 @@ def run_map(
     interval: float = 0.2,
 ) -> MapResult:
     """Send ``template`` once per element of ``data`` (see the module docstring); the chain
-    keeps one turn for the run, listing its elements' interaction ids. ``KeyboardInterrupt``
-    keeps every finished element (re-run to send the rest)."""
+    keeps one turn for the run, listing its elements' interaction ids. An interrupt raises
+    ``MapInterrupted`` (a ``KeyboardInterrupt``) whose ``result`` keeps every finished element
+    (re-run to send the rest)."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     client = chain._client()
@@ -263,7 +357,7 @@ def run_map(
             progress.reused += 1
             progress.tokens += item.usage.get("total_tokens", 0)
     todo = [item for item in items if not item.ok]
-    pool = _Pool(progress)
+    pool = _Pool(progress, rpm)
     stop = threading.Event()
     errors: list[BaseException] = []
 
@@ -271,7 +365,8 @@ def run_map(
         turn = Turn(0, chain.name, item.prompt, parent.number if parent else None, previous)
         item.status, item.error = "pending", None
         try:
-            run_turn(client, turn, prepared, _ItemObserver(pool))
+            with paced(pool.admit):
+                run_turn(client, turn, prepared, _ItemObserver(pool))
             if prepared.schema is not None and turn.joined:
                 try:
                     item.parsed = prepared.schema.parse(turn.output_text)
@@ -286,28 +381,30 @@ def run_map(
         item.error = turn.error
         item.status = turn.status if turn.error is None else "failed"
         with pool.lock:
-            pool.finished.append(time.monotonic())
-            if len(pool.finished) > 4096:
-                del pool.finished[:2048]
             if item.ok:
                 progress.done += 1
                 done[item.key] = item
+            elif stop.is_set():
+                # cut short by the interrupt (its pacing gone with the loop): not a failure
+                item.status, item.error = "interrupted", "Interrupted before it finished."
+                return
             else:
                 progress.failed += 1
             progress.tokens += item.usage.get("total_tokens", 0)
 
     async def main() -> None:
         import anyio
-        from aiolimiter import AsyncLimiter
 
-        slots = anyio.CapacityLimiter(concurrency)
-        fixed = AsyncLimiter(rpm, 60) if rpm else None
-        adaptive: tuple[float, AsyncLimiter] | None = None
-        # Starting no more workers than there are slots keeps a 1,000-item run from queueing
-        # 1,000 threads' worth of tasks, and lets a 429's pause reach requests not yet started.
+        # As many worker tasks as slots, each taking the next element: a 1,000-item run never
+        # queues 1,000 tasks, and an interrupt leaves the unstarted ones untouched.
+        threads = anyio.CapacityLimiter(concurrency)
+        left = iter(todo)
 
-        async def worker(item: MapItem) -> None:
-            await anyio.to_thread.run_sync(one, item, limiter=slots, abandon_on_cancel=True)
+        async def worker() -> None:
+            for item in left:
+                if stop.is_set():
+                    return
+                await anyio.to_thread.run_sync(one, item, limiter=threads, abandon_on_cancel=True)
 
         async with anyio.create_task_group() as tg:
 
@@ -318,19 +415,8 @@ def run_map(
 
             tg.start_soon(watch)
             async with anyio.create_task_group() as work:
-                for item in todo:
-                    token = object()  # never more started than there are slots
-                    await slots.acquire_on_behalf_of(token)
-                    slots.release_on_behalf_of(token)
-                    while (left := pool.pause_until - time.monotonic()) > 0:
-                        await anyio.sleep(left)
-                    if fixed is not None:
-                        await fixed.acquire()
-                    if pool.cap is not None:
-                        if adaptive is None or adaptive[0] != pool.cap:
-                            adaptive = (pool.cap, AsyncLimiter(pool.cap, 1.0))
-                        await adaptive[1].acquire()
-                    work.start_soon(worker, item)
+                for _ in range(min(concurrency, len(todo))):
+                    work.start_soon(worker)
             stop.set()
 
     def loop() -> None:
@@ -364,7 +450,7 @@ def run_map(
         progress.notice = None
         on_progress(progress)
     if interrupted:
-        raise KeyboardInterrupt
+        raise MapInterrupted(result)
     if errors:
         raise errors[0]  # a bug in the pool itself; the finished items are recorded
     return result

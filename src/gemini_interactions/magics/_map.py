@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..chain import ChainUsageError
-from ..chain._map import MapProgress, MapResult, elements, fill, run_map
+from ..chain._map import MapInterrupted, MapProgress, MapResult, elements, fill, run_map
 from ._errors import MagicUsageError, TurnInterrupted
 from ._failure import usage_message
 
@@ -106,14 +106,21 @@ def run_map_cell(
         )
     except ChainUsageError as exc:
         raise MagicUsageError(usage_message(exc, opts.schema_name)) from None
-    except KeyboardInterrupt:
+    except MapInterrupted as stopped:
         session._register(chain, registered)
+        _publish(session, opts, stopped.result)
+        done = len(stopped.result) - len(stopped.result.failed)
+        where = f" (in {opts.out})" if opts.out else ""
         raise TurnInterrupted(
-            f"Interrupted. Every finished element of {name} is kept; run the cell again to "
-            "send only the missing or failed ones."
+            f"Interrupted. The {done} finished element(s) of {name} are kept{where}; run the "
+            "cell again to send only the missing or failed ones."
         ) from None
     session._register(chain, registered)
     view.summary(result, view.last)
+    _publish(session, opts, result)
+
+
+def _publish(session: Session, opts: CellOptions, result: MapResult) -> None:
     with session.background.lock:
         session.namespace["_gemini"] = result
         if opts.out:

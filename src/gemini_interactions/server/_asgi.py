@@ -46,7 +46,8 @@ class _StreamResponse(Response):
 
             group.start_soon(watch_disconnect)
             try:
-                async for chunk in self._stream.async_chunks():
+                chunks = getattr(self._stream, "async_batches", self._stream.async_chunks)
+                async for chunk in chunks():
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 finished = True
             except (DroppedConnection, OSError):
@@ -99,6 +100,7 @@ def create_app(engine: Engine) -> Starlette:
     workers = anyio.CapacityLimiter(WORKERS)
 
     async def endpoint(request: Request) -> Response:
+        received = engine.clock.now()
         path = request.url.path
         keep = engine.takes_body(path)
         body, size = await _read_body(request, engine.limits.max_body_bytes, keep)
@@ -109,6 +111,7 @@ def create_app(engine: Engine) -> Starlette:
             headers={k.lower(): v for k, v in request.headers.items()},
             body=body,
             body_bytes=None if len(body) == size else size,
+            received=received,
         )
         # The engine's work (parsing, the offline model, building the event log) runs in a
         # worker thread: one big request must not stall /health or the other clients.

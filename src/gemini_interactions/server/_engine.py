@@ -155,7 +155,10 @@ class Engine:
                 raise error
             response = self._route(request, body, route)
             if self.faults is not None and self.faults.latency:
-                late = self.clock.now() + self.faults.latency
+                # From arrival, as a client measures it: the server's own queueing and work
+                # are part of the latency, not added to it.
+                arrived = request.received if request.received is not None else self.clock.now()
+                late = arrived + self.faults.latency
                 response.not_before = max(response.not_before or 0.0, late)
             return response
         except ApiError as error:

@@ -29,8 +29,9 @@ class FaultPlan:
     - ``unknown_step``: the output starts with a step of an unknown type.
     - ``unknown_fields``: every streamed event carries a field no client knows.
     - ``done_sentinel``: end streams with ``data: [DONE]``.
-    - ``latency``: every API request is answered this many seconds late (without holding a
-      server thread, so many clients wait at once, as with a real model).
+    - ``latency``: every API request is answered this many seconds after it arrived (over
+      HTTP; the server's own work is part of it, not added), without holding a server thread,
+      so many clients wait at once, as with a real model. 429s from ``rpm`` come at once.
     - ``rpm``: at most this many requests a minute, as a token bucket holding one second's worth
       (so the limit holds over any second, not only per minute); beyond it a 429 whose
       ``Retry-After`` says when the next request would be accepted.

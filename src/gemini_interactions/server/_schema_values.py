@@ -108,7 +108,13 @@ def _count(schema: Schema, key: str, where: str, limit: int) -> int | None:
     raw = schema.get(key)
     if raw is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0 or raw != int(raw):
+    if (
+        isinstance(raw, bool)
+        or not isinstance(raw, int | float)
+        or not math.isfinite(raw)  # JSON has no infinity, but Python's json reads one
+        or raw < 0
+        or raw != int(raw)
+    ):
         raise SchemaRefused(f"{where}.{key} must be a non-negative integer, not {raw!r}.")
     if key.startswith("min") and raw > limit:
         raise SchemaRefused(
