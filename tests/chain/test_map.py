@@ -100,22 +100,36 @@ def test_an_interrupt_keeps_the_finished_items_and_a_rerun_sends_only_the_rest()
     import threading
     import time
 
-    from gemini_interactions.chain._map import MapInterrupted
+    from gemini_interactions.chain._map import MapInterrupted, MapProgress
 
     server = LocalServer(faults=FaultPlan(latency=0.1))
     chain = _chain(server)
-    items = [f"q{k}" for k in range(40)]
-    threading.Timer(0.35, _thread.interrupt_main).start()  # as Ctrl-C / Kernel > Interrupt
+    items = [f"q{k}" for k in range(120)]
+    fired = threading.Event()
+
+    def interrupt_once_some_finished(progress: MapProgress) -> None:
+        # as Ctrl-C / Kernel > Interrupt, at a point that does not depend on the machine's speed
+        if progress.done >= 3 and not fired.is_set():
+            fired.set()
+            _thread.interrupt_main()
+
     with pytest.raises(MapInterrupted) as stopped:
-        run_map(chain, "Answer {item}.", items, concurrency=4)
+        run_map(
+            chain,
+            "Answer {item}.",
+            items,
+            concurrency=4,
+            on_progress=interrupt_once_some_finished,
+            interval=0.05,
+        )
     partial = stopped.value.result
     finished = [i.prompt for i in partial.items if i.ok]
-    assert 0 < len(finished) < 40 and len(partial) == 40
+    assert 0 < len(finished) < 120 and len(partial) == 120
     assert {i.status for i in partial.items if not i.ok} == {"interrupted"}
     assert chain.turns[-1].status == "interrupted"
     time.sleep(0.3)  # the requests in flight at the interrupt land (and are kept)
     sent_before = _prompts(server)
-    again = run_map(chain, "Answer {item}.", items, concurrency=4)
+    again = run_map(chain, "Answer {item}.", items, concurrency=16)
     assert all(i.ok for i in again.items)
     resent = _prompts(server)[len(sent_before) :]
     assert not set(resent) & set(finished)
