@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gemini_interactions.server import Limits
 from collections.abc import Sequence
 
 SERVE_EPILOG = """\
@@ -157,53 +161,39 @@ def _megabytes(text: str) -> int:
     return max(int(value * 1024 * 1024), 1)
 
 
+# (flag, the Limits field it sets, in MB or a count, what it bounds): the one list the options,
+# their help and the Limits built from them come from.
+_LIMIT_FLAGS = (
+    ("--max-body-mb", "max_body_bytes", True, "largest request body; bigger is a 413"),
+    ("--max-json-depth", "max_json_depth", False, "deepest JSON nesting; deeper is a 400"),
+    ("--max-stored", "max_stored", False, "interactions kept; the oldest are evicted"),
+    ("--max-stored-mb", "max_stored_bytes", True, "memory for stored interactions"),
+    ("--max-logged", "max_logged", False, "requests kept in the request log"),
+    ("--max-logged-mb", "max_logged_bytes", True, "memory for the request log"),
+)
+
+
 def _add_limits(serve: argparse.ArgumentParser) -> None:
     from gemini_interactions.server._limits import MB, Limits
 
-    d = Limits()
+    defaults = Limits()
     group = serve.add_argument_group("limits")
-    group.add_argument(
-        "--max-body-mb",
-        type=_megabytes,
-        default=d.max_body_bytes,
-        metavar="MB",
-        help=f"largest request body; bigger is a 413 (default: {d.max_body_bytes // MB})",
-    )
-    group.add_argument(
-        "--max-json-depth",
-        type=_count,
-        default=d.max_json_depth,
-        metavar="N",
-        help=f"deepest JSON nesting; deeper is a 400 (default: {d.max_json_depth})",
-    )
-    group.add_argument(
-        "--max-stored",
-        type=_count,
-        default=d.max_stored,
-        metavar="N",
-        help=f"interactions kept; the oldest are evicted (default: {d.max_stored})",
-    )
-    group.add_argument(
-        "--max-stored-mb",
-        type=_megabytes,
-        default=d.max_stored_bytes,
-        metavar="MB",
-        help=f"memory for stored interactions (default: {d.max_stored_bytes // MB})",
-    )
-    group.add_argument(
-        "--max-logged",
-        type=_count,
-        default=d.max_logged,
-        metavar="N",
-        help=f"requests kept in the request log (default: {d.max_logged})",
-    )
-    group.add_argument(
-        "--max-logged-mb",
-        type=_megabytes,
-        default=d.max_logged_bytes,
-        metavar="MB",
-        help=f"memory for the request log (default: {d.max_logged_bytes // MB})",
-    )
+    for flag, field, in_mb, what in _LIMIT_FLAGS:
+        default = getattr(defaults, field)
+        group.add_argument(
+            flag,
+            dest=field,
+            type=_megabytes if in_mb else _count,
+            default=default,
+            metavar="MB" if in_mb else "N",
+            help=f"{what} (default: {default // MB if in_mb else default})",
+        )
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    from gemini_interactions.server import Limits
+
+    return Limits(**{field: getattr(args, field) for _, field, _, _ in _LIMIT_FLAGS})
 
 
 def _fail(message: str) -> int:
@@ -213,7 +203,7 @@ def _fail(message: str) -> int:
 
 def _run_serve(args: argparse.Namespace) -> int:
     try:
-        from gemini_interactions.server import FaultPlan, Limits, LocalServer, serve
+        from gemini_interactions.server import FaultPlan, LocalServer, serve
     except ImportError as error:  # pragma: no cover - the server extra is missing
         return _fail(
             f"needs the 'server' extra (pip install 'gemini-interactions[server]'): {error}"
@@ -237,14 +227,7 @@ def _run_serve(args: argparse.Namespace) -> int:
             seed=args.seed,
             queue_seconds=args.queue_seconds,
             strict_cassette=args.strict_cassette,
-            limits=Limits(
-                max_body_bytes=args.max_body_mb,
-                max_json_depth=args.max_json_depth,
-                max_stored=args.max_stored,
-                max_stored_bytes=args.max_stored_mb,
-                max_logged=args.max_logged,
-                max_logged_bytes=args.max_logged_mb,
-            ),
+            limits=_limits(args),
         )
     except (OSError, ValueError) as error:
         return _fail(str(error))
