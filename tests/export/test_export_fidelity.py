@@ -220,6 +220,12 @@ def test_exported_tools_and_schemas_bring_what_they_use(shell: Any, tmp_path: Pa
     exec(compile(sources, "sources", "exec", dont_inherit=True), namespace)
     assert namespace["hypot"](3.0, 4.0) == 5.0
     assert namespace["Event"](day="2026-12-01", kind="talk", title="t").day.year == 2026
+    # a helper that is also a tool is defined once, as the tool
+    assert _run(shell, "%%gemini --tools hypot,_double\nUse hypot on 3 and 4, then _double.")[0]
+    assert _run(shell, "%gemini export both.ipynb")[0]
+    both = nbformat.read(tmp_path / "both.ipynb", as_version=4)
+    code = next(c.source for c in both.cells if "def hypot" in c.source)
+    assert code.count("def _double") == 1
     script = tmp_path / "needs.py"
     assert _run(shell, f"%gemini export {script.name}")[0]
     compile(script.read_text(), "needs.py", "exec")

@@ -265,7 +265,7 @@ def to_notebook(
     if objects:
         pieces = []
         for obj_name, value in objects.items():
-            code, warning = source_of(obj_name, value)
+            code, warning = source_of(obj_name, value, objects)
             pieces.append(code)
             if warning:
                 result.warnings.append(warning)

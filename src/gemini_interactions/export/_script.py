@@ -51,7 +51,7 @@ def to_script(
     objects = used_objects(chosen, namespace)
     pieces = []
     for name, value in objects.items():
-        code, warning = source_of(name, value)
+        code, warning = source_of(name, value, objects)
         pieces.append(code)
         if warning:
             warnings.append(warning)

@@ -44,8 +44,9 @@ class SourceText(str):
     """Source kept in a chains file for an object a loaded turn no longer has."""
 
 
-def source_of(name: str, value: Any) -> tuple[str, str | None]:
-    """(code, warning): the object's source, or a comment saying it could not be recovered.
+def source_of(name: str, value: Any, provided: Iterable[str] = ()) -> tuple[str, str | None]:
+    """(code, warning): the object's source, or a comment saying it could not be recovered
+    (``provided``: names the export defines itself, not copied in as helpers).
 
     The code first defines what the object needs from its notebook: the modules and imported
     names it uses (as ``import`` lines), small constants, and the notebook's own helper
@@ -56,7 +57,7 @@ def source_of(name: str, value: Any) -> tuple[str, str | None]:
     if value is not None and not isinstance(value, dict):
         own = _own_source(value)
         if own is not None:
-            return _with_needs(name, value, own)
+            return _with_needs(name, value, own, frozenset(provided))
     if isinstance(value, dict):
         # A JSON-schema dict is its own source.
         import json
@@ -192,9 +193,12 @@ def _needs_of(
             missing.append(f"{name} ({type(obj).__name__})")
 
 
-def _with_needs(name: str, value: Any, own: str) -> tuple[str, str | None]:
+def _with_needs(
+    name: str, value: Any, own: str, provided: frozenset[str]
+) -> tuple[str, str | None]:
     imports: dict[str, None] = {}
-    defs: dict[str, str] = {}
+    # names the export defines anyway (the other tools and schemas): never copied in twice
+    defs: dict[str, str] = dict.fromkeys(provided - {name}, "")
     missing: list[str] = []
     _needs_of(value, own, imports, defs, 0, missing)
     head = "\n".join(imports)

@@ -84,8 +84,9 @@ def _turn_dict(turn: Turn) -> dict[str, Any]:
     data["started_at"] = turn.started_at
     data["ended_at"] = turn.ended_at
     sources = {}
-    for name, value in used_objects([turn]).items():
-        code, _ = source_of(name, value)
+    used = used_objects([turn])
+    for name, value in used.items():
+        code, _ = source_of(name, value, used)
         if not code.startswith(UNRECOVERED):
             sources[name] = code
     data["sources"] = sources
