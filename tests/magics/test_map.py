@@ -33,6 +33,14 @@ def test_map_mistakes_fail_the_cell_and_change_nothing(kernel: Kernel) -> None:
     kernel.cell("--map n", "x {item}", fails=True)
     kernel.cell("--map nothing_here", "x {item}", fails=True)
     kernel.cell("--map n --service-tier cheap", "x", fails=True)
+    assert "--rpm" in kernel.cell("--map n --rpm inf", "x {item}", fails=True).message
+    # a placeholder that only a later element lacks: one paragraph naming it, nothing sent
+    kernel.ns["rows"] = [{"a": 1}, {"a": 2}, {"b": 3}]
+    sent = len(kernel.posts())
+    message = kernel.cell("--map rows", "Value {item[a]}", fails=True).message
+    assert "{item[a]} for element 2" in message and "Traceback" not in message
+    assert len(kernel.posts()) == sent
+    del kernel.ns["rows"]
     assert kernel.state() == before
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..api._retry import paced
+from ._errors import ChainUsageError
 from ._options import PreparedTurn, SendOptions, prepare
 from ._paths import PART, step
 from ._runner import run_turn
@@ -63,7 +64,7 @@ def fill(template: str, item: Any, i: int) -> str:
             try:
                 value = step(value, part)
             except (AttributeError, KeyError, IndexError, TypeError) as exc:
-                raise ValueError(
+                raise ChainUsageError(
                     f"Cannot fill in {{{path}}} for element {i}: {type(exc).__name__}: {exc}"
                 ) from None
         return str(value)

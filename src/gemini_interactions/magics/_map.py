@@ -71,11 +71,12 @@ def run_map_cell(
 ) -> None:
     name = opts.map or ""
     data = session._lookup(name, "--map variable", "Define the list or DataFrame first.")
-    try:
+    try:  # every element, before anything is sent: a bad {item.x} in element 37 is a mistake
         _, values = elements(data)
-        first = fill(prompt, values[0], 0) if values else None
+        prompts = [fill(prompt, value, i) for i, value in enumerate(values)]
     except (TypeError, ValueError) as exc:
         raise MagicUsageError(f"{exc}.".replace("..", ".")) from None
+    first = prompts[0] if prompts else None
     if first is None:
         raise MagicUsageError(f"--map {name}: it is empty, so there is nothing to send.")
     new = not (opts.continue_ or opts.from_turn is not None)

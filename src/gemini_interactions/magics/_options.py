@@ -49,7 +49,7 @@ class CellOptions(BaseModel):
     raw: bool = False
     map: str | None = None
     concurrency: int = Field(4, ge=1, le=256)
-    rpm: float | None = Field(None, gt=0)
+    rpm: float | None = Field(None, gt=0, allow_inf_nan=False)
     service_tier: str | None = None
     context: list[str] = Field(default_factory=list)
     context_chars: int = Field(4000, ge=100)
