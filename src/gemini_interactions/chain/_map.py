@@ -13,6 +13,7 @@ an interrupt or failures sends only what is missing.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import hashlib
 import json
 import re
@@ -304,9 +305,19 @@ class _Pool:
             self.starts.append(now)
 
 
+class _Stopped(Exception):
+    """Raised into an element's stream once the run was interrupted: it stops reading (and
+    paying for) an answer nobody waits for any more; the element ends interrupted."""
+
+
 class _ItemObserver(TurnObserver):
-    def __init__(self, pool: _Pool) -> None:
+    def __init__(self, pool: _Pool, stop: threading.Event) -> None:
         self.pool = pool
+        self.stop = stop
+
+    def on_event(self, turn: Turn, event: Any) -> None:
+        if self.stop.is_set():
+            raise _Stopped
 
     def on_retry(self, turn: Turn, notice: RetryNotice) -> None:
         if notice.status_code == 429:
@@ -350,7 +361,12 @@ def run_map(
             params["previous_interaction_id"] = previous
         body = client.interactions.build_request(stream=streaming or None, **params)["json"]
         key = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-        items.append(done.get(key) or MapItem(position, label, prompt, key))
+        prior = done.get(key)  # answered before: kept, at this run's position and label
+        items.append(
+            dataclasses.replace(prior, position=position, label=label)
+            if prior is not None
+            else MapItem(position, label, prompt, key)
+        )
     progress = MapProgress(total=len(items))
     for item in items:
         if item.ok:
@@ -367,7 +383,7 @@ def run_map(
         item.status, item.error = "pending", None
         try:
             with paced(pool.admit):
-                run_turn(client, turn, prepared, _ItemObserver(pool))
+                run_turn(client, turn, prepared, _ItemObserver(pool, stop))
             if prepared.schema is not None and turn.joined:
                 try:
                     item.parsed = prepared.schema.parse(turn.output_text)
@@ -444,6 +460,10 @@ def run_map(
         if item.status == "pending" and not item.ok:
             item.status = "interrupted" if interrupted else item.status
             item.error = item.error or ("Interrupted before it finished." if interrupted else None)
+    if interrupted:
+        # Abandoned workers may still end their elements: those land in the re-run's reuse,
+        # never in the result the user already holds.
+        items = [dataclasses.replace(item) for item in items]
     index = getattr(data, "index", None) if not isinstance(data, list | tuple) else None
     result = MapResult(items, index)
     _record(chain, template, name, parent, prepared, result, interrupted)
