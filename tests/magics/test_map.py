@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from .conftest import Kernel
 
@@ -53,3 +54,18 @@ def test_context_describes_variables_within_the_budget(kernel: Kernel) -> None:
     kernel.cell("--context df,notes --context-chars 900", "What is in df?")
     sent = kernel.posts()[-1]["input"]
     assert sent.startswith("What is in df?") and len(sent) <= len("What is in df?") + 2 + 900
+
+
+def test_a_ctrl_c_outside_the_pool_is_one_paragraph_and_keeps_the_chain(
+    kernel: Kernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gemini_interactions.magics._map as magic_map
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # as a second Ctrl-C while the run records itself
+
+    monkeypatch.setattr(magic_map, "run_map", interrupted)
+    kernel.ns["names"] = ["a", "b"]
+    message = kernel.cell("--chain side --map names", "Hi {item}", fails=True).message
+    assert "before the run was recorded. Run the cell again" in message
+    assert "Traceback" not in message

@@ -13,6 +13,7 @@ an interrupt or failures sends only what is missing.
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -455,7 +456,8 @@ def run_map(
     except KeyboardInterrupt:
         interrupted = True
         stop.set()
-        thread.join(5)
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: still keep what finished
+            thread.join(5)
     for item in items:
         if item.status == "pending" and not item.ok:
             item.status = "interrupted" if interrupted else item.status

@@ -116,6 +116,13 @@ def run_map_cell(
             f"Interrupted. The {done} finished element(s) of {name} are kept{where}; run the "
             "cell again to send only the missing or failed ones."
         ) from None
+    except KeyboardInterrupt:  # a Ctrl-C outside the pool's own handling (while recording)
+        session._register(chain, registered)
+        raise TurnInterrupted(
+            f"Interrupted while --map {name} was stopping, before the run was recorded. Run the "
+            "cell again: in a chain that already has turns, the elements that finished are "
+            "not sent again."
+        ) from None
     session._register(chain, registered)
     view.summary(result, view.last)
     _publish(session, opts, result)
