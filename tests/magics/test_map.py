@@ -56,7 +56,7 @@ def test_context_describes_variables_within_the_budget(kernel: Kernel) -> None:
     assert sent.startswith("What is in df?") and len(sent) <= len("What is in df?") + 2 + 900
 
 
-def test_a_ctrl_c_outside_the_pool_is_one_paragraph_and_keeps_the_chain(
+def test_a_ctrl_c_outside_the_pool_is_one_paragraph(
     kernel: Kernel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import gemini_interactions.magics._map as magic_map

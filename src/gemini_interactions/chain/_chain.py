@@ -167,13 +167,16 @@ class Chain:
         options: SendOptions | None,
         overrides: dict[str, Any],
     ) -> tuple[Turn | None, PreparedTurn]:
-        _check_option_names(overrides)
-        if options is None:
-            options = SendOptions(**{**self.defaults, **overrides})
-        elif overrides:
-            options = dataclasses.replace(options, **overrides)
+        options = self._options(options, overrides)
         parent = self._parent(new, from_turn)
         return parent, prepare(options)
+
+    def _options(self, options: SendOptions | None, overrides: dict[str, Any]) -> SendOptions:
+        """``options`` (or the chain's defaults) with ``overrides`` applied."""
+        _check_option_names(overrides)
+        if options is None:
+            return SendOptions(**{**self.defaults, **overrides})
+        return dataclasses.replace(options, **overrides) if overrides else options
 
     def map(
         self,
@@ -196,17 +199,12 @@ class Chain:
         What ``%%gemini --map`` does: see ``run_map``. Options as for ``send``."""
         from ._map import run_map
 
-        _check_option_names(overrides)
-        if options is None:
-            options = SendOptions(**{**self.defaults, **overrides})
-        elif overrides:
-            options = dataclasses.replace(options, **overrides)
         return run_map(
             self,
             template,
             data,
             name=name,
-            options=options,
+            options=self._options(options, overrides),
             new=new,
             from_turn=from_turn,
             concurrency=concurrency,
