@@ -67,20 +67,18 @@ def notebooks_markdown(root: Path = ROOT) -> str:
     return "\n".join(rows)
 
 
-def _replace(document: str, start: str, end: str, block: str) -> str:
-    i, j = document.find(start), document.find(end)
-    if i < 0 or j < i:
-        raise SystemExit(f"README.md lacks the markers {start!r} ... {end!r}")
-    return document[:i] + block + document[j + len(end) :]
-
-
 def generated(document: str) -> str:
     """``document`` with both generated blocks as they should be now."""
     sys.path.insert(0, str(ROOT / "src"))
-    from gemini_interactions.magics._reference import END, START, reference_markdown
+    from gemini_interactions.magics._reference import reference_markdown, replace_between_markers
 
-    document = _replace(document, NOTEBOOKS_START, NOTEBOOKS_END, notebooks_markdown())
-    return _replace(document, START, END, reference_markdown())
+    try:
+        document = replace_between_markers(
+            document, notebooks_markdown(), NOTEBOOKS_START, NOTEBOOKS_END
+        )
+        return replace_between_markers(document, reference_markdown())
+    except ValueError as exc:
+        raise SystemExit(f"README.md: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

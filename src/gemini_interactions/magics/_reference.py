@@ -4,8 +4,8 @@ the ``COMMANDS`` table behind ``%gemini help``, and the traits' help behind ``%c
 
 The README holds this output between two markers, and a test fails when they drift apart::
 
-    python -m gemini_interactions.magics._reference                    # print the Markdown
-    python -m gemini_interactions.magics._reference --write README.md  # refresh the README
+    python -m gemini_interactions.magics._reference   # print the Markdown
+    make readme                                        # refresh the README (tools/readme.py)
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from pathlib import Path
 
 from traitlets import TraitType
 
@@ -22,10 +21,7 @@ from ._magics import GeminiMagics
 
 __all__ = ["END", "START", "reference_markdown", "replace_between_markers"]
 
-START = (
-    "<!-- reference: generated from the magics' help by "
-    "`python -m gemini_interactions.magics._reference --write README.md`; do not edit -->"
-)
+START = "<!-- reference: generated from the magics' help by `make readme`; do not edit -->"
 END = "<!-- /reference -->"
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
@@ -138,25 +134,18 @@ def reference_markdown() -> str:
     return "\n".join(parts)
 
 
-def replace_between_markers(document: str, block: str) -> str:
-    """``document`` with the text from ``START`` to ``END`` replaced by ``block``."""
-    start, end = document.find(START), document.find(END)
-    if start < 0 or end < start:
-        raise ValueError(f"the document has no {START!r} ... {END!r} markers")
-    return document[:start] + block + document[end + len(END) :]
+def replace_between_markers(document: str, block: str, start: str = START, end: str = END) -> str:
+    """``document`` with the text from ``start`` to ``end`` replaced by ``block``."""
+    i, j = document.find(start), document.find(end)
+    if i < 0 or j < i:
+        raise ValueError(f"the document has no {start!r} ... {end!r} markers")
+    return document[:i] + block + document[j + len(end) :]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--write", metavar="FILE", help="replace the reference inside FILE")
-    args = parser.parse_args(argv)
-    block = reference_markdown()
-    if args.write is None:
-        print(block)
-        return 0
-    path = Path(args.write)
-    path.write_text(replace_between_markers(path.read_text(encoding="utf-8"), block), "utf-8")
-    print(f"wrote the reference into {path}")
+    parser.parse_args(argv)
+    print(reference_markdown())
     return 0
 
 
