@@ -263,10 +263,15 @@ def _steps_of(interaction: Any) -> list[dict[str, Any]]:
 # --- a finished turn -----------------------------------------------------------------------------
 
 
+def _shown(turn: Turn) -> str:
+    """The answer text as the live view showed it: everything streamed over all rounds (a tool
+    turn's words before its calls too), else the last interaction's (a turn not streamed)."""
+    return turn.text or turn.output_text
+
+
 def answer_text(turn: Turn) -> str:
-    """The answer as it is shown: the streamed text, else the interaction's; a structured answer
-    as a fenced JSON block."""
-    text = turn.output_text if turn.text == "" else turn.text
+    """The answer as it is shown; a structured answer as a fenced JSON block."""
+    text = _shown(turn)
     if structured(turn) and text:
         return json_block(text)
     return text
@@ -282,7 +287,7 @@ def answer_outputs(
     if show_thoughts and thoughts:
         data.append(thought_bundle(thoughts, None))
     data.extend(bundle for _, bundle in turn_cards(turn, ended=True))
-    text = turn.output_text
+    text = _shown(turn)  # the same words the live cell ended with, in a re-render or an export
     if text:
         bundle = block_bundle(json_block(text) if structured(turn) else text)
         if structured(turn):
