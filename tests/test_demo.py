@@ -172,3 +172,13 @@ def test_transcript_shows_outputs_by_kind() -> None:
         "In [3]  %%gemini\n        Hi\nOut     one\n        two\n\n        Hello s\n\n"
         "        only & html\n\n        UsageError: Bad.\n"
     )
+
+
+def test_a_notebook_the_demo_cannot_run_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    import io
+
+    from gemini_interactions.demo import run_notebook
+
+    out = io.StringIO()
+    assert run_notebook(tmp_path / "missing.ipynb", tmp_path / "out", out) == 1
+    assert "could not run missing.ipynb" in out.getvalue()

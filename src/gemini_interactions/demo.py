@@ -49,9 +49,9 @@ def execute(notebook: Path, out_dir: Path) -> tuple[Any, Path, Path, float]:
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
-    # The kernel spec of this environment, not one in the user's home pointing elsewhere.
-    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
     env = {k: v for k, v in os.environ.items() if k not in _KEY_VARIABLES}
+    # The kernel spec of this environment, not one in the user's home pointing elsewhere.
+    env.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
     nb: Any = nbformat.read(notebook, as_version=4)  # type: ignore[no-untyped-call]
     started = time.perf_counter()
     NotebookClient(
@@ -71,13 +71,22 @@ def execute(notebook: Path, out_dir: Path) -> tuple[Any, Path, Path, float]:
 
 
 def run_notebook(notebook: Path, out_dir: Path, out: TextIO) -> int:
-    from nbclient.exceptions import CellExecutionError
-
+    try:
+        from nbclient.exceptions import CellExecutionError
+    except ImportError:
+        out.write(
+            "The notebook demo runs a real kernel: pip install nbclient nbconvert ipykernel "
+            "(or `make demo` in the repository, which installs them).\n"
+        )
+        return 2
     out.write(f"gemini-interactions demo: {notebook.name}, offline (no API key, no network)\n\n")
     try:
         nb, executed, rendered, seconds = execute(notebook, out_dir)
     except CellExecutionError as exc:
         out.write(f"A cell of {notebook} failed, so the demo stops there:\n{exc}\n")
+        return 1
+    except Exception as exc:  # no kernel, a dead or stuck one: say so, no traceback
+        out.write(f"The demo could not run {notebook.name} ({type(exc).__name__}: {exc}).\n")
         return 1
     transcript = notebook_transcript(nb.cells)
     text = out_dir / f"{notebook.stem}.txt"
