@@ -46,8 +46,7 @@ class _StreamResponse(Response):
 
             group.start_soon(watch_disconnect)
             try:
-                chunks = getattr(self._stream, "async_batches", self._stream.async_chunks)
-                async for chunk in chunks():
+                async for chunk in self._stream.async_chunks(batch=True):
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 finished = True
             except (DroppedConnection, OSError):

@@ -204,8 +204,8 @@ class _ProxyStream:
             self._response.close()
             self._done(bytes(buffer))
 
-    async def async_chunks(self) -> AsyncIterator[bytes]:
-        buffer = bytearray()
+    async def async_chunks(self, batch: bool = False) -> AsyncIterator[bytes]:
+        buffer = bytearray()  # passed on as they come from upstream, whatever ``batch`` says
         try:
             async for chunk in self._response.aiter_raw():
                 buffer += chunk

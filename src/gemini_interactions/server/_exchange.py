@@ -42,7 +42,9 @@ class DroppedConnection(Exception):
 class BodyStream(Protocol):
     def sync_chunks(self) -> Iterator[bytes]: ...
 
-    def async_chunks(self) -> AsyncIterator[bytes]: ...
+    def async_chunks(self, batch: bool = False) -> AsyncIterator[bytes]:
+        """The body; ``batch``: chunks due at the same moment may come joined as one."""
+        ...
 
 
 class ActionStream:
@@ -62,35 +64,28 @@ class ActionStream:
             else:
                 raise DroppedConnection
 
-    async def async_chunks(self) -> AsyncIterator[bytes]:
+    async def async_chunks(self, batch: bool = False) -> AsyncIterator[bytes]:
+        """With ``batch``, the chunks due at the same time are joined into one: over a socket,
+        one write (and one read on the other side) per burst instead of one per event, which
+        is what a busy server and its client spend most of their time on."""
+        due: list[bytes] = []
         for action in self._actions:
             if isinstance(action, bytes):
-                yield action
-            elif isinstance(action, Wait):
-                while (left := action.until - self._clock.now()) > 0:
-                    await self._clock.asleep(left)
-            else:
-                raise DroppedConnection
-
-    async def async_batches(self) -> AsyncIterator[bytes]:
-        """Like ``async_chunks``, but the chunks due at the same time joined into one: over a
-        socket, one write (and one read on the other side) per burst instead of one per event,
-        which is what a busy server and its client spend most of their time on."""
-        batch: list[bytes] = []
-        for action in self._actions:
-            if isinstance(action, bytes):
-                batch.append(action)
+                if not batch:
+                    yield action
+                else:
+                    due.append(action)
                 continue
-            if batch:
-                yield b"".join(batch)
-                batch.clear()
+            if due:
+                yield b"".join(due)
+                due.clear()
             if isinstance(action, Wait):
                 while (left := action.until - self._clock.now()) > 0:
                     await self._clock.asleep(left)
             else:
                 raise DroppedConnection
-        if batch:
-            yield b"".join(batch)
+        if due:
+            yield b"".join(due)
 
 
 @dataclass
