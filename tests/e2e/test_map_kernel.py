@@ -88,15 +88,11 @@ def test_kernel_interrupt_keeps_finished_rows_and_a_rerun_sends_only_the_rest() 
             assert len(errors) == 1 and "finished element(s) of df are kept (in out)" in str(
                 errors[0]["traceback"]
             )
-            kept = run(
-                "print('KEPT', sum(v is not None for v in out), len(out))\n"
-                "print('DONE', *[df.title[k] for k, v in enumerate(out) if v is not None])"
-            )
+            kept = run("print('KEPT', sum(v is not None for v in out), len(out))")
             kept_text = "".join(str(o.get("text", "")) for o in kept)
             finished = int(re.search(r"KEPT (\d+) 40", kept_text)[1])  # type: ignore[index]
             assert 4 <= finished < 40, kept_text
-            done_titles = re.search(r"DONE (.*)", kept_text)[1].split()  # type: ignore[index]
-            time.sleep(1.0)  # the streams in flight at the interrupt see it and stop
+            time.sleep(1.0)  # what was in flight at the interrupt lands
             before = len(server.requests)
             run(cell)
             after = run("print('ALL', sum(v is not None for v in out), len(out))")
@@ -106,8 +102,5 @@ def test_kernel_interrupt_keeps_finished_rows_and_a_rerun_sends_only_the_rest() 
             manager.shutdown_kernel(now=True)
     posts = [r.json["input"] for r in server.requests if r.method == "POST"]
     assert sorted(set(posts)) == sorted(f"Summarise p{k}." for k in range(40))
-    resent = posts[len(posts) - (len(server.requests) - before) :]
-    # nothing finished was sent again; what was in flight at the interrupt was stopped (not
-    # paid for to the end) and is sent again, with everything never sent
-    assert not set(resent) & {f"Summarise {t}." for t in done_titles}
-    assert len(resent) == len(set(resent)) == 40 - finished
+    assert len(posts) == len(set(posts))  # nothing finished was sent twice
+    assert len(server.requests) - before <= 40 - finished

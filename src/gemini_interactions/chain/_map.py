@@ -306,19 +306,9 @@ class _Pool:
             self.starts.append(now)
 
 
-class _Stopped(Exception):
-    """Raised into an element's stream once the run was interrupted: it stops reading (and
-    paying for) an answer nobody waits for any more; the element ends interrupted."""
-
-
 class _ItemObserver(TurnObserver):
-    def __init__(self, pool: _Pool, stop: threading.Event) -> None:
+    def __init__(self, pool: _Pool) -> None:
         self.pool = pool
-        self.stop = stop
-
-    def on_event(self, turn: Turn, event: Any) -> None:
-        if self.stop.is_set():
-            raise _Stopped
 
     def on_retry(self, turn: Turn, notice: RetryNotice) -> None:
         if notice.status_code == 429:
@@ -384,7 +374,7 @@ def run_map(
         item.status, item.error = "pending", None
         try:
             with paced(pool.admit):
-                run_turn(client, turn, prepared, _ItemObserver(pool, stop))
+                run_turn(client, turn, prepared, _ItemObserver(pool))
             if prepared.schema is not None and turn.joined:
                 try:
                     item.parsed = prepared.schema.parse(turn.output_text)
@@ -463,8 +453,9 @@ def run_map(
             item.status = "interrupted" if interrupted else item.status
             item.error = item.error or ("Interrupted before it finished." if interrupted else None)
     if interrupted:
-        # Abandoned workers may still end their elements: those land in the re-run's reuse,
-        # never in the result the user already holds.
+        # The requests in flight are left to finish (the server bills an answer it generated
+        # whether or not it is read): they land in the re-run's reuse, so nothing is paid
+        # twice, and never change the result the user already holds.
         items = [dataclasses.replace(item) for item in items]
     index = getattr(data, "index", None) if not isinstance(data, list | tuple) else None
     result = MapResult(items, index)
