@@ -378,7 +378,12 @@ class LineCommands:
         if not rest:
             print(f"Backend: {session.backend.describe()}")
             return
-        session.set_backend(parse_backend(rest))
+        if not session.set_backend(parse_backend(rest)):
+            print(
+                f"Backend: {session.backend.describe()}, already in use: kept as it is, so "
+                "its turns can still be continued."
+            )
+            return
         session.magics.backend = session.backend.spec()  # so `%config GeminiMagics` agrees
         print(f"Backend: {session.backend.describe()}")
 
