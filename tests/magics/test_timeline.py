@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gemini_interactions.magics._lines import help_text
+from gemini_interactions.magics._help import commands_help
 
 from .conftest import Kernel
 
@@ -17,7 +17,9 @@ def _html(ran: Any) -> str:
 
 
 def test_timeline_is_in_help() -> None:
-    assert "%gemini timeline [N] [--chain NAME] [--controls]" in help_text()
+    help_text = commands_help()
+    assert "%gemini timeline [N] [--chain NAME] [--controls]" in help_text["text/plain"]
+    assert "`%gemini timeline [N] [--chain NAME] [--controls]`" in help_text["text/markdown"]
 
 
 def test_timeline_shows_a_turns_steps_and_the_chain_tree(kernel: Kernel) -> None:
