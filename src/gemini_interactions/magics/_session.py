@@ -271,7 +271,11 @@ class Session:
         if opts.map is not None:
             from ._map import run_map_cell
 
-            run_map_cell(self, opts, chain, registered, prompt, options)
+            before = len(chain.turns)
+            try:
+                run_map_cell(self, opts, chain, registered, prompt, options)
+            finally:
+                self._stamp_cell(chain, before)
             return
         new = not (opts.continue_ or opts.from_turn is not None)
         if opts.dry_run:
@@ -310,13 +314,16 @@ class Session:
             turn = chain.send(
                 prompt, new=new, from_turn=opts.from_turn, observer=view, options=options
             )
+            self._stamp_cell(chain, before)
         except ChainUsageError as exc:
             raise MagicUsageError(usage_message(exc, opts.schema_name)) from None
         except TurnFailedError as exc:
+            self._stamp_cell(chain, before)
             self._register(chain, registered)
             self._autosave()
             raise TurnFailed(failure_message(exc, chain.name, self.backend)) from None
         except KeyboardInterrupt:
+            self._stamp_cell(chain, before)
             self._register(chain, registered)
             if len(chain.turns) > before and chain.turns[-1].status == "interrupted":
                 message = (
@@ -370,6 +377,16 @@ class Session:
         if self._terminal():
             return AnswerView(terminal=True, show_thoughts=asked_for_thoughts(turn))
         return LiveView(show_thoughts=asked_for_thoughts(turn))
+
+    def _stamp_cell(self, chain: Chain, before: int) -> None:
+        """The turns this cell added remember its execution count (timeline: ``cell [n]``)."""
+        # The running cell's own count: IPython has already moved execution_count on to the
+        # next cell's when the cell stores history (as every kernel's cell does).
+        running = getattr(getattr(self.magics.shell, "displayhook", None), "exec_result", None)
+        count = getattr(running, "execution_count", None)
+        if isinstance(count, int) and count > 0:
+            for turn in chain.turns[before:]:
+                turn.cell = count
 
     def _terminal(self) -> bool:
         return type(self.magics.shell).__module__.startswith("IPython.terminal")
