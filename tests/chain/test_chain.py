@@ -31,6 +31,7 @@ def test_public_api_is_pinned() -> None:
         "FunctionTool",
         "ResponseSchema",
         "SendOptions",
+        "StepTime",
         "ToolRun",
         "Turn",
         "TurnFailedError",

@@ -11,6 +11,7 @@ from ._errors import ChainUsageError, TurnFailedError
 from ._options import DEFAULT_MODEL, THINKING_LEVELS, SendOptions
 from ._registry import ChainRegistry
 from ._schema import ResponseSchema, response_schema
+from ._timing import StepTime
 from ._tools import FunctionTool, ToolRun, function_tool
 from ._turn import Turn, TurnObserver
 
@@ -23,6 +24,7 @@ __all__ = [
     "FunctionTool",
     "ResponseSchema",
     "SendOptions",
+    "StepTime",
     "ToolRun",
     "Turn",
     "TurnFailedError",

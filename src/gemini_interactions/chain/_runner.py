@@ -20,6 +20,7 @@ from ..api._events import StepDeltaEvent, TextDelta, ThoughtSummaryDelta
 from ..api._retry import RetryNotice, retry_notices
 from ..api._text import clean
 from ._options import PreparedTurn
+from ._timing import TimingRecorder
 from ._tools import run_call
 from ._turn import Turn, TurnObserver
 
@@ -38,14 +39,18 @@ def _failure_message(interaction: Interaction) -> str:
 class _Round:
     """Streams or sends one request and folds what the turn shows while it streams."""
 
-    def __init__(self, client: Client, turn: Turn, observer: TurnObserver) -> None:
+    def __init__(
+        self, client: Client, turn: Turn, observer: TurnObserver, timer: TimingRecorder
+    ) -> None:
         self.client = client
         self.turn = turn
         self.observer = observer
+        self.timer = timer
         self.text_started = False
         self.thought_started = False
 
     def _on_event(self, event: Any) -> None:
+        self.timer.event(event)
         if isinstance(event, StepDeltaEvent):
             delta = event.delta
             turn = self.turn
@@ -119,9 +124,10 @@ def run_turn(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnO
     def on_retry(notice: RetryNotice) -> None:
         observer.on_retry(turn, notice)
 
+    timer = TimingRecorder(turn.timing, turn.started_at)
     try:
         with retry_notices(on_retry):
-            _run(client, turn, prepared, observer)
+            _run(client, turn, prepared, observer, timer)
     except KeyboardInterrupt:
         turn.status = "interrupted"
         turn.error = "Interrupted by the user; the partial answer is kept."
@@ -135,11 +141,18 @@ def run_turn(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnO
         turn.error = _unexpected(exc)
         raise
     finally:
+        timer.close()
         if turn.status != "running":
             turn.ended_at = time.time()
 
 
-def _run(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnObserver) -> None:
+def _run(
+    client: Client,
+    turn: Turn,
+    prepared: PreparedTurn,
+    observer: TurnObserver,
+    timer: TimingRecorder,
+) -> None:
     cleaned_prompt = clean(turn.prompt)
     turn.prompt = cleaned_prompt.value
     base = _sendable(prepared.base_params(), turn, observer, "the options")
@@ -160,8 +173,10 @@ def _run(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnObser
         )
         if round_no == 0:
             observer.on_start(turn)
-        runner = _Round(client, turn, observer)
+        timer.request_sent(round_no + 1)
+        runner = _Round(client, turn, observer, timer)
         interaction = runner.stream(params) if streaming else runner.send(params)
+        timer.round_done(interaction)
         turn.interactions.append(interaction)
         observer.on_round(turn, interaction)
         calls = interaction.function_calls
@@ -175,7 +190,11 @@ def _run(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnObser
         results = []
         for call in calls:
             observer.on_tool_call(turn, _pending_run(call, round_no))
-            run = run_call(call, prepared.functions, round_no)
+            span = timer.tool_started(str(getattr(call, "name", "") or ""))
+            try:
+                run = run_call(call, prepared.functions, round_no)
+            finally:
+                timer.tool_ended(span)
             turn.tool_runs.append(run)
             notify(turn, observer, run.notice)
             observer.on_tool_result(turn, run)

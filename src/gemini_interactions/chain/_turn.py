@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._timing import StepTime
 from ._tools import ToolRun
 
 if TYPE_CHECKING:
@@ -99,6 +100,9 @@ class Turn:
     objects: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The Python objects behind the options (tool functions by name, ``"schema"``): export
     writes their source into the notebook. Not saved: a loaded turn has none."""
+    timing: list[StepTime] = field(default_factory=list, repr=False, compare=False)
+    """When each step, wait and tool run happened, from when its events arrived (``_timing``):
+    what the timeline's time axis and the traces draw. Saved with the turn."""
 
     @property
     def text(self) -> str:
@@ -226,6 +230,7 @@ class Turn:
             "notices": self.notices,
             "store": self.store,
             "text": self.output_text,
+            **({"timing": [span.to_dict() for span in self.timing]} if self.timing else {}),
             **({"items": [item.to_dict() for item in self.items]} if self.items else {}),
         }
 

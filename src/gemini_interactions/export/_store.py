@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import __version__
 from ..api import Interaction
-from ..chain import Chain, ToolRun, Turn
+from ..chain import Chain, StepTime, ToolRun, Turn
 from ._secrets import scrub_text
 from ._sources import UNRECOVERED, SourceText, source_of, used_objects
 
@@ -235,6 +235,7 @@ def _turn_from(data: dict[str, Any], chain: str) -> Turn:
     turn.cell = cell if type(cell) is int and cell > 0 else None
     turn.text = str(data.get("text") or "")
     turn.items = [_turn_from(item, chain) for item in data.get("items") or []]
+    turn.timing = [StepTime.from_dict(span) for span in data.get("timing") or []]
     for name, code in (data.get("sources") or {}).items():
         turn.objects["schema" if name == turn.options.get("schema") else name] = SourceText(code)
     return turn
