@@ -101,7 +101,8 @@ class TimingRecorder:
         self._open: dict[int, StepTime] = {}
 
     def now(self) -> float:
-        return self._clock() - self._zero
+        # Milliseconds, as saved: a loaded turn draws exactly what the live one drew.
+        return round(self._clock() - self._zero, 3)
 
     def request_sent(self, round_no: int) -> None:
         """A request of the turn went out: waiting until its first step arrives."""

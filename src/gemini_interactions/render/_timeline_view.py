@@ -24,6 +24,7 @@ from IPython.display import display
 
 from ..chain import Chain, Turn
 from ._timeline_html import chain_html, chain_text, step_kinds, turn_html, turn_timeline_html
+from ._waterfall import waterfall_html
 
 _OPEN: weakref.WeakSet[Any] = weakref.WeakSet()
 
@@ -54,7 +55,31 @@ def timeline_bundle(
     controls: bool = False,
 ) -> dict[str, str]:
     """The timeline as ``text/html`` + ``text/plain``: turn ``number``, the branch from it
-    (``branch``), or the whole chain; ``controls``: with the in-HTML controls."""
+    (``branch``), or the whole chain; ``controls``: with the in-HTML controls. The time axis
+    (``_waterfall``) comes first, the cards under it."""
+    bundle = _cards_bundle(
+        chain, number, kinds=kinds, open_=open_, branch=branch, controls=controls
+    )
+    if number is None:
+        turns = list(chain.turns)
+    else:
+        turn = chain.turn(number)
+        turns = _subtree(chain, turn) if branch else [turn]
+    axis = waterfall_html(turns)
+    if axis:
+        bundle["text/html"] = f'<div class="gemini-time-axis">{axis}</div>{bundle["text/html"]}'
+    return bundle
+
+
+def _cards_bundle(
+    chain: Chain,
+    number: int | None,
+    *,
+    kinds: list[str] | None,
+    open_: bool,
+    branch: bool,
+    controls: bool,
+) -> dict[str, str]:
     if number is None:
         return {
             "text/html": chain_html(chain, kinds=kinds, open_=open_, controls=controls),
