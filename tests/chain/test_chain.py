@@ -36,6 +36,7 @@ def test_public_api_is_pinned() -> None:
         "Turn",
         "TurnFailedError",
         "TurnObserver",
+        "TurnTracer",
         "attachment_content",
         "function_tool",
         "response_schema",

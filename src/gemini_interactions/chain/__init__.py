@@ -13,6 +13,7 @@ from ._registry import ChainRegistry
 from ._schema import ResponseSchema, response_schema
 from ._timing import StepTime
 from ._tools import FunctionTool, ToolRun, function_tool
+from ._trace import TurnTracer
 from ._turn import Turn, TurnObserver
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Turn",
     "TurnFailedError",
     "TurnObserver",
+    "TurnTracer",
     "attachment_content",
     "function_tool",
     "response_schema",
