@@ -66,6 +66,25 @@ class GeminiMagics(Magics):
         "`%gemini load` reads it back after a restart).",
     ).tag(config=True)
 
+    tracing = Bool(
+        False,
+        help="Send each turn as an OpenTelemetry trace (GenAI conventions: a span per turn, its "
+        "steps and tool runs as children) over OTLP/HTTP to tracing_endpoint; needs "
+        "pip install 'gemini-interactions[otel]'.",
+    ).tag(config=True)
+    tracing_endpoint = Unicode(
+        "",
+        help="Where traces go: an OTLP/HTTP URL such as http://127.0.0.1:6006/v1/traces "
+        "(Phoenix) or http://127.0.0.1:4318/v1/traces (a collector, Jaeger); empty: a tracer "
+        "provider already set up in the kernel, else OpenTelemetry's OTEL_EXPORTER_OTLP_* "
+        "settings.",
+    ).tag(config=True)
+    tracing_content = Bool(
+        False,
+        help="Put prompts, answers and tool arguments and results into traces (off: only "
+        "names, ids, timing and token counts).",
+    ).tag(config=True)
+
     _good_backend = "live"
     """The last valid ``backend``, what a refused value leaves in place."""
 

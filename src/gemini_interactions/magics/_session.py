@@ -31,6 +31,7 @@ from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
 from ._failure import failure_message, usage_message
 from ._interpolate import _PATH, interpolate, lookup
 from ._options import CellOptions
+from ._tracing import Tracing
 
 if TYPE_CHECKING:
     import argparse
@@ -87,6 +88,7 @@ class Session:
         self._retired: list[Client] = []
         """Clients of earlier backends that background turns still poll through."""
         self.background = Background(lambda: self.namespace, self._registered)
+        self.tracing = Tracing()
 
     @property
     def namespace(self) -> dict[str, Any]:
@@ -219,6 +221,7 @@ class Session:
 
     def close(self) -> None:
         self.detach()
+        self.tracing.close()
         for client in [*self._retired, *([self._client] if self._client else [])]:
             client.close()
         self._retired.clear()
@@ -312,7 +315,11 @@ class Session:
         before = len(chain.turns)
         try:
             turn = chain.send(
-                prompt, new=new, from_turn=opts.from_turn, observer=view, options=options
+                prompt,
+                new=new,
+                from_turn=opts.from_turn,
+                observer=self.tracing.observer(self.magics, view),
+                options=options,
             )
             self._stamp_cell(chain, before)
         except ChainUsageError as exc:
