@@ -23,8 +23,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("N [--chain NAME]", "show turn N again"),
     "timeline": (
         "[N] [--chain NAME] [--controls]",
-        "the steps of turn N, or the chain as a tree of turns (filter, expand all, pick a "
-        "turn: in the output itself); --controls: ipywidgets that recompute it, until the next "
+        "the steps of turn N, or the chain as a tree of turns, under a time axis (each step a "
+        "bar as long as it took; a --map run as its latency histogram and throughput); "
+        "filter, expand all, pick a turn: in the output itself; --controls: ipywidgets that recompute it, until the next "
         "cell runs",
     ),
     "usage": ("", "tokens per chain and model"),
