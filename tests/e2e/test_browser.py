@@ -126,7 +126,12 @@ def _check_answer_cell(page: Any, app: str, when: str, scope: str | None = None)
 
 
 def _check_timeline_cell(
-    page: Any, app: str, when: str, scope: str | None = None, controls: bool = True
+    page: Any,
+    app: str,
+    when: str,
+    scope: str | None = None,
+    controls: bool = True,
+    axis: bool = True,
 ) -> None:
     """The timeline's content and its in-HTML controls: filtering by step type works with no
     kernel round trip (so also after a reload)."""
@@ -135,6 +140,8 @@ def _check_timeline_cell(
     cell = _cell(page, TIMELINE_CELL) if scope is None else _cell(page, TIMELINE_CELL, scope)
     out = cell.locator(".jp-OutputArea")
     expect(out.get_by_text("Timeline").first, f"{app} {when}: timeline").to_be_visible()
+    if axis:  # JupyterLab's sanitizer (an untrusted notebook) drops SVG, keeping its words
+        _check_time_axis(out, f"{app} {when}")
     for wanted in TIMELINE[1:]:
         expect(
             out.locator("summary", has_text=wanted).first, f"{app} {when}: {wanted}"
@@ -151,6 +158,26 @@ def _check_timeline_cell(
     expect(out.get_by_text(SOURCES).first).to_be_hidden()
     out.locator("label", has_text="expand all").first.click()  # every card open, sources too
     expect(out.get_by_text(SOURCES).first, f"{app} {when}: expand all").to_be_visible()
+
+
+AXIS_KINDS = {"waiting", "thought", "function_call", "tool", "model_output"}
+
+
+def _check_time_axis(out: Any, where: str) -> None:
+    """The time axis above the cards: an SVG the browser lays out from its attributes alone,
+    with a bar for each kind of step this turn had, each of some width on screen."""
+    from playwright.sync_api import expect
+
+    axis = out.locator("svg.gemini-waterfall").first
+    expect(axis, f"{where}: time axis").to_be_visible()
+    box = axis.bounding_box()
+    assert box is not None and box["width"] > 500 and box["height"] > 60, (where, box)
+    bars = axis.locator("rect[data-kind]").evaluate_all(
+        "rs => rs.map(r => [r.getAttribute('data-kind'), r.getBoundingClientRect().width])"
+    )
+    assert {kind for kind, _ in bars} >= AXIS_KINDS, (where, bars)
+    assert all(width >= 1 for _, width in bars), (where, bars)
+    assert "your Python function" in (axis.text_content() or ""), where  # the legend
 
 
 def _frontend(app: str, tmp: Path, url: str) -> None:
@@ -225,6 +252,9 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
                 _check_answer_cell(page, app, "after reload")
                 _check_timeline_cell(page, app, "after reload")
                 page.screenshot(path=str(SHOTS / f"{name}-reloaded.png"), full_page=True)
+                _cell(page, TIMELINE_CELL).screenshot(
+                    path=str(SHOTS / f"{name}-reloaded-timeline.png")
+                )
                 if app == "lab":
                     _dark(page)
                     _untrusted(page, root, f"{base}/lab/tree/copy.ipynb?token={token}")
@@ -261,10 +291,11 @@ def _untrusted(page: Any, root: Path, url: str) -> None:
     page.goto(url)
     expect(page.locator(".jp-NotebookPanel:visible .jp-Cell").first).to_be_visible(timeout=60_000)
     _check_answer_cell(page, "lab", "untrusted copy")
-    _check_timeline_cell(page, "lab", "untrusted copy", controls=False)
+    _check_timeline_cell(page, "lab", "untrusted copy", controls=False, axis=False)
     text = _visible_text(page)
     assert "Error displaying widget" not in text and "Loading widget" not in text
     page.screenshot(path=str(SHOTS / "lab-untrusted.png"), full_page=True)
+    _cell(page, TIMELINE_CELL).screenshot(path=str(SHOTS / "lab-untrusted-timeline.png"))
 
 
 def _dark(page: Any) -> None:
@@ -277,6 +308,8 @@ def _dark(page: Any) -> None:
     expect(page.locator("body[data-jp-theme-light='false']")).to_have_count(1, timeout=30_000)
     time.sleep(1.0)
     page.screenshot(path=str(SHOTS / "lab-dark.png"), full_page=True)
+    _check_time_axis(_cell(page, TIMELINE_CELL).locator(".jp-OutputArea"), "lab dark")
+    _cell(page, TIMELINE_CELL).screenshot(path=str(SHOTS / "lab-dark-timeline.png"))
 
 
 def _wait_up(base: str, token: str, proc: subprocess.Popen[bytes]) -> None:

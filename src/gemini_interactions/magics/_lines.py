@@ -25,8 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "[N] [--chain NAME] [--controls]",
         "the steps of turn N, or the chain as a tree of turns, under a time axis (each step a "
         "bar as long as it took; a --map run as its latency histogram and throughput); "
-        "filter, expand all, pick a turn: in the output itself; --controls: ipywidgets that recompute it, until the next "
-        "cell runs",
+        "filter, expand all, pick a turn: in the output itself; --controls: ipywidgets that "
+        "recompute it, until the next cell runs",
     ),
     "usage": ("", "tokens per chain and model"),
     "wait": ("[ID]", "wait for a background turn and show its answer"),

@@ -243,11 +243,15 @@ def _turns_svg(turns: list[Turn]) -> str:
 
 
 def _svg(height: float, label: str, parts: list[str], *, kind: str) -> str:
+    # A sanitizer that drops SVG (JupyterLab's, for an untrusted notebook) keeps its text: with
+    # a space around each piece it reads as words, not as one run-together string. SVG itself
+    # ignores leading and trailing spaces in text.
+    body = "".join(parts).replace("</text>", " </text>").replace("</title>", " </title>")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gemini-waterfall" data-axis="{kind}" '
         f'width="{WIDTH}" height="{height:.0f}" viewBox="0 0 {WIDTH} {height:.0f}" role="img" '
         f'aria-label="{escape(label)}" font-family="sans-serif">'
-        f"<title>{escape(label)}</title>{''.join(parts)}</svg>"
+        f"<title>{escape(label)}. </title>{body}</svg>"
     )
 
 
