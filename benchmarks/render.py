@@ -4,9 +4,12 @@ A Markdown answer (paragraphs, fenced code, tables, lists) is trickled into a vi
 over a (fake-clocked) stream time, inside a real IPython kernel; the IOPub display messages and
 their bytes are counted on the client side. Compared in the same run with a naive view (one update
 per delta) and the old view (the whole answer re-sent ~10 times a second: ``AnswerView``).
-A second case streams a 100 KB thought before a 10 KB answer. Targets: bytes <= 5x the answer
-(and <= 5x thought + answer), <= 12 display messages per stream second, the first token shown
-within 20 ms, kernel CPU for 100 KB <= 12x that of 10 KB.
+A second case streams a 100 KB thought before a 10 KB answer. Then every answer shape that is one
+long growing block: one 100 KB fenced code block, one 100 KB paragraph, a 2,000-row table, a
+100 KB list, a 100 KB ``$$`` math block, each also through the naive view at 20 KB (at 100 KB it
+would send gigabytes; its bytes per answer byte grow with the size, so 20 KB flatters it).
+Targets: bytes <= 5x the answer (and <= 5x thought + answer), <= 12 display messages per stream
+second, the first token shown within 20 ms, kernel CPU for 100 KB <= 12x that of 10 KB.
 """
 
 from __future__ import annotations
@@ -38,6 +41,30 @@ SETUP = textwrap.dedent(
                 parts.append("".join(f"- item {i}\\n" for i in range(5)) + "\\n")
         return "".join(parts)[:size]
 
+    def shaped(shape, size):
+        # One long block of the given shape, about size characters.
+        if shape == "code":
+            line = lambda i: f'    value_{i} = compute({i}, "key <{i}>") + total & mask\\n'
+            head, tail = "```python\\ndef run():\\n", "```\\n"
+        elif shape == "paragraph":
+            line = lambda i: f"Sentence {i} explains one point in some detail, and goes on. "
+            head, tail = "", "\\n"
+        elif shape == "table":
+            line = lambda i: f"| {i} | item {i} | {i * 3.5:.1f} | {i % 2 == 0} |\\n"
+            head, tail = "| id | name | value | even |\\n|---|---|---|---|\\n", "\\n"
+        elif shape == "list":
+            line = lambda i: f"- item {i}: a short line about **point {i}** of the list\\n"
+            head, tail = "", "\\n"
+        else:  # math: LaTeX, one aligned line per term, each ending in a \\ line break
+            line = lambda i: "x_{%d} &= \\\\frac{a_{%d}}{b_{%d}} + c \\\\\\\\\\n" % (i, i, i)
+            head, tail = "$$\\n\\\\begin{aligned}\\n", "\\\\end{aligned}\\n$$\\n"
+        parts, n, total = [head], 0, len(head) + len(tail)
+        while total < size and (shape != "table" or n < 2000):
+            n += 1
+            parts.append(line(n))
+            total += len(parts[-1])
+        return "".join(parts) + tail
+
     def thought(size):
         parts, n = [], 0
         while sum(map(len, parts)) < size:
@@ -51,9 +78,11 @@ SETUP = textwrap.dedent(
         def on_event(self, turn, event):
             self.render(turn)
 
-    def run(kind, size, deltas, seconds, thought_size=0):
+    def run(kind, size, deltas, seconds, thought_size=0, shape="mixed"):
         # A thought of thought_size first, at the same pace, then the answer.
-        text = answer(size)
+        text = answer(size) if shape == "mixed" else shaped(shape, size)
+        if shape == "table":  # 2,000 rows, whatever their size: the same pace per byte
+            deltas, seconds = round(deltas * len(text) / size), seconds * len(text) / size
         thinking = thought(thought_size)
         now = [0.0]
         clock = lambda: now[0]
@@ -92,6 +121,9 @@ SETUP = textwrap.dedent(
 )
 
 
+SHAPES = ("code", "paragraph", "table", "list", "math")
+
+
 def measure(client: object, code: str) -> dict[str, float]:
     kc = client
     msg_id = kc.execute(code)  # type: ignore[attr-defined]
@@ -128,17 +160,24 @@ def main() -> int:
             "old thought": measure(kc, "run('old', 10_000, 500, 2.0, 100_000)"),
             "live thought": measure(kc, "run('live', 10_000, 500, 2.0, 100_000)"),
         }
+        for shape in SHAPES:
+            runs[f"naive {shape} 20K"] = measure(
+                kc, f"run('naive', 20_000, 1_000, 4.0, shape='{shape}')"
+            )
+            runs[f"live {shape}"] = measure(
+                kc, f"run('live', 100_000, 5_000, 20.0, shape='{shape}')"
+            )
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     print(
-        f"{'view':<12} {'messages':>9} {'msg/s':>6} {'MB sent':>8} {'x answer':>9} "
+        f"{'view':<20} {'messages':>9} {'msg/s':>6} {'MB sent':>8} {'x answer':>9} "
         f"{'first ms':>9} {'cpu s':>6}"
     )
     for name, r in runs.items():
         rate = r["messages"] / r["seconds"]
         print(
-            f"{name:<12} {r['messages']:>9.0f} {rate:>6.1f} {r['bytes'] / 1e6:>8.2f} "
+            f"{name:<20} {r['messages']:>9.0f} {rate:>6.1f} {r['bytes'] / 1e6:>8.2f} "
             f"{r['bytes'] / r['size']:>9.1f} {r['first'] * 1000:>9.2f} {r['cpu']:>6.3f}"
         )
     live = runs["live"]
@@ -163,6 +202,19 @@ def main() -> int:
         f"first token {live['first'] * 1000:.1f} ms <= 20 ms": live["first"] <= 0.02,
         f"cpu 100 KB / 10 KB = {cpu_ratio:.1f}x <= 12x": cpu_ratio <= 12,
     }
+    for shape in SHAPES:
+        r = runs[f"live {shape}"]
+        ratio = r["bytes"] / r["size"]
+        shape_rate = r["messages"] / r["seconds"]
+        naive = runs[f"naive {shape} 20K"]
+        print(
+            f"{shape}: {ratio:.2f}x the answer ({r['size'] / 1e3:.0f} KB), {shape_rate:.1f} msg/s; "
+            f"naive at 20 KB: {naive['bytes'] / naive['size']:.0f}x, "
+            f"{naive['messages'] / naive['seconds']:.0f} msg/s"
+        )
+        checks[f"{shape}: bytes {ratio:.2f}x answer <= 5x"] = ratio <= 5
+        checks[f"{shape}: {shape_rate:.1f} display messages/s <= 12"] = shape_rate <= 12
+        checks[f"{shape}: first token {r['first'] * 1000:.1f} ms <= 20 ms"] = r["first"] <= 0.02
     for text, ok in checks.items():
         print(("PASS " if ok else "FAIL ") + text)
     return 0 if all(checks.values()) else 1

@@ -42,12 +42,36 @@ from ._bundles import (
     thought_bundle,
     turn_cards,
 )
-from ._markdown import BlockSplitter, _parser, markdown_html
+from ._markdown import BlockChunks, BlockSplitter, _parser, markdown_html
 
 __all__ = ["LiveView", "answer_outputs", "status_html", "status_text"]
 
 _SKIPPED_DELTAS = frozenset({"text", "thought_summary", "thought_signature"})
+_CHUNK_FROM = 2000
+"""An unfinished block this long is frozen in pieces rather than re-sent whole (``_Growing``)."""
+_CHUNK_EVERY = 2
+"""A piece of a growing block waits this many update intervals: fewer, larger pieces."""
+_EMPTY = {"text/plain": ""}
 _TEXT_STEPS = frozenset({"model_output", "thought", "user_input"})
+
+
+class _Growing:
+    """A long unfinished block shown as frozen pieces (``BlockChunks``), each sent once.
+
+    The first piece is the output the block will be, once finished, sent whole; the others share
+    one display id, so a single update empties them all then. While the block grows there is no
+    live output below it (its pieces are the live part), so nothing in it is sent twice.
+    """
+
+    def __init__(self, chunks: BlockChunks, handle: Any, part: int, frozen: int, rest: str):
+        self.chunks = chunks
+        self.handle = handle
+        self.part = part
+        self.frozen = frozen
+        """How much of the block (the splitter's tail) the pieces show."""
+        self.rest_id = rest
+        self.rest: Any = None
+        """A handle of the later pieces' shared display id (None: no piece after the first)."""
 
 
 def _event_dict(event: Any) -> dict[str, Any] | None:
@@ -99,6 +123,7 @@ class LiveView(TurnObserver):
         self._retry: str | None = None
         self._running: ToolRun | None = None
         """The function tool running now (its card says so)."""
+        self._growing: _Growing | None = None
 
     # --- outputs ---------------------------------------------------------------------------------
 
@@ -170,12 +195,27 @@ class LiveView(TurnObserver):
                 placed[0].update(data, raw=True, metadata=pointer(turn, placed[2]))
                 self._cards[key] = (placed[0], data, placed[2])
         finished = self._splitter.force(text) if fresh else self._splitter.feed(text)
+        if final and self._growing is not None and not self._splitter.in_fence:
+            finished += self._splitter.force(text)  # the answer ended inside the block
         if finished:
-            self._send(block_bundle(finished), turn)
+            if self._growing is not None:
+                self._finish_growing(block_bundle(finished), turn)
+            else:
+                self._send(block_bundle(finished), turn)
         for key, data in fresh:
             handle, part = self._send(data, turn)
             self._cards[key] = (handle, data, part)
-        live = self._live_bundle(turn, self._splitter.tail(text), new_thought, final=final)
+        tail = self._splitter.tail(text)
+        if final and self._growing is not None:  # an open fence at the end: whole, as it is
+            self._splitter.done = len(text)
+            self._finish_growing(block_bundle(tail), turn)
+            tail = ""
+        if not final and self._grow(turn, tail):
+            # The budget, as below; a piece waits a little longer (fewer, larger pieces).
+            spent = self.messages - before
+            self._next = self.clock() + self.interval * max(spent, _CHUNK_EVERY if spent else 0)
+            return
+        live = self._live_bundle(turn, tail, new_thought, final=final)
         self.messages += 1
         if self.handle is None:
             self.handle = self._new(live, self._metadata(turn, len(self.handles) + 1, final))
@@ -185,6 +225,45 @@ class LiveView(TurnObserver):
             self.handle.update(live, raw=True, metadata=metadata)
         # The budget: the next update waits one interval per message this one sent.
         self._next = self.clock() + self.interval * (self.messages - before)
+
+    def _grow(self, turn: Turn, tail: str) -> bool:
+        """Freeze what is complete of a long unfinished block into pieces; True when its pieces
+        are the live part (no live output is updated)."""
+        growing = self._growing
+        if growing is None:
+            if len(tail) < _CHUNK_FROM:
+                return False
+            chunks = BlockChunks(tail)
+            cut = chunks.cut(tail, first=True)
+            if not cut:
+                return False
+            # The live output (or a new one) becomes the first piece: where the block will be.
+            handle, part = self._send({"text/html": chunks.html(tail[:cut], first=True)}, turn)
+            rest = f"{self._id}-r{part}"
+            self._growing = _Growing(chunks, handle, part, cut, rest)
+            return True
+        pending = tail[growing.frozen :]
+        cut = growing.chunks.cut(pending, first=False)
+        if cut:
+            self.messages += 1
+            data = {"text/html": growing.chunks.html(pending[:cut], first=False)}
+            handle = self._display(data, metadata={}, display_id=growing.rest_id)
+            self.handles.append(handle)
+            growing.rest = growing.rest or handle
+            growing.frozen += cut
+        return True
+
+    def _finish_growing(self, data: dict[str, str], turn: Turn) -> tuple[Any, int]:
+        """The grown block is finished: its first piece becomes the whole block (one output, as
+        the saved notebook keeps it) and the other pieces are emptied, in one message."""
+        growing, self._growing = self._growing, None
+        assert growing is not None
+        self.messages += 1
+        growing.handle.update(data, raw=True, metadata=pointer(turn, growing.part))
+        if growing.rest is not None:
+            self.messages += 1
+            growing.rest.update(_EMPTY, raw=True, metadata={})
+        return growing.handle, growing.part
 
     def _metadata(self, turn: Turn, outputs: int, final: bool) -> dict[str, Any]:
         """The live output's: the record once the turn has ended (it is the last output); while

@@ -17,9 +17,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-__all__ = ["BlockSplitter", "markdown_html"]
+__all__ = ["BlockChunks", "BlockSplitter", "markdown_html"]
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)", re.M)
+_SENTENCE_END = re.compile(r"[.!?:;][\"')\]*_]*[ \t]+|\n")
+_DELIMITER_ROW = re.compile(r" {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+_FIRST_TAG = re.compile(r"^<(p|ul|ol|blockquote|table|h[1-6])([ >])")
+_LONG_WORDLESS = 2000
+"""A paragraph piece with no sentence end this long is cut at a space."""
 _PRE = re.compile(r"(<pre>.*?</pre>)", re.S)
 _BLOCK_BREAK = re.compile(
     r"(</?(?:p|ul|ol|li|table|thead|tbody|tr|th|td|blockquote|h[1-6])(?: [^>]*)?>|<hr />)\n"
@@ -33,12 +39,27 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
+_CODE_TEXT = re.compile(r"(<code[^>]*>)(.*?)(</code>)", re.S)
+_OPTIONAL_ENDS = re.compile(r"</(?:td|th|tr|li)>")
+
+
 def markdown_html(text: str) -> str:
     """``text`` (Markdown) as HTML, raw HTML in it escaped; no line breaks between block tags
-    (they show as nothing, and cost bytes on every message), except inside ``pre``."""
+    (they show as nothing, and cost bytes on every message), except inside ``pre``.
+
+    Also for bytes: end tags HTML lets one leave out (``</td>``, ``</th>``, ``</tr>``, ``</li>``;
+    a table's HTML is otherwise twice its Markdown) are left out, and quotes in code are not
+    escaped (only an attribute needs that; the tag's own attributes are kept as they are)."""
     html: str = _parser().render(text)
+    if "<code" in html:
+        html = _CODE_TEXT.sub(_unquote, html)
     parts = _PRE.split(html)
-    return "".join(p if n % 2 else _BLOCK_BREAK.sub(r"\1", p) for n, p in enumerate(parts))
+    html = "".join(p if n % 2 else _BLOCK_BREAK.sub(r"\1", p) for n, p in enumerate(parts))
+    return _OPTIONAL_ENDS.sub("", html) if "</t" in html or "</li>" in html else html
+
+
+def _unquote(match: re.Match[str]) -> str:
+    return match.group(1) + match.group(2).replace("&quot;", '"') + match.group(3)
 
 
 class BlockSplitter:
@@ -109,3 +130,90 @@ class BlockSplitter:
 
     def tail(self, text: str) -> str:
         return text[self.done :]
+
+
+def _escape(text: str) -> str:
+    """As ``markdown_html`` escapes code, so a piece of a fence looks like the fence."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class BlockChunks:
+    """A long block that is still growing, frozen in pieces so none is sent twice.
+
+    ``block`` is the unfinished block as it starts (the splitter's tail); what kind of block it
+    is decides where it can be cut: between lines of a code fence, a ``$$`` math block or a
+    table, between items of a list, after a sentence of a paragraph. Each piece renders on its
+    own (``html``) and the pieces stack into what reads as one block; once the block is
+    finished it is sent again whole, as one block, which is what the saved notebook keeps.
+    """
+
+    def __init__(self, block: str) -> None:
+        lead = len(block) - len(block.lstrip("\n"))
+        lines = block[lead:].split("\n", 2)
+        first = lines[0]
+        self.lead = lead
+        """Blank lines before the block (they belong to no piece)."""
+        self.info = ""
+        self.header = ""
+        fence = _FENCE.match(first)
+        if fence:
+            self.kind = "fence"
+            self.info = first.strip()[len(fence.group(1)) :].strip().split(" ")[0]
+        elif first.strip() == "$$":
+            self.kind = "math"
+        elif _LIST_ITEM.match(first):
+            self.kind = "list"
+        elif first.lstrip().startswith("|") or (
+            len(lines) > 1 and "|" in first and _DELIMITER_ROW.match(lines[1])
+        ):
+            self.kind = "table"
+        elif first.startswith(">"):
+            self.kind = "lines"
+        else:
+            self.kind = "paragraph"
+
+    def cut(self, pending: str, *, first: bool) -> int:
+        """How much of ``pending`` (the block's text not frozen yet) can be frozen now: 0, or
+        an end that leaves no half line, half item or half sentence in a piece."""
+        if self.kind in ("fence", "math", "lines"):
+            return pending.rfind("\n") + 1
+        if self.kind == "table":
+            end = pending.rfind("\n") + 1
+            if first:
+                if pending.count("\n", 0, end) < 3:  # header and delimiter, and a row
+                    return 0
+                rows = pending[:end].split("\n", 2)
+                self.header = rows[0] + "\n" + rows[1] + "\n"
+            return end
+        if self.kind == "list":
+            starts = [m.start() for m in _LIST_ITEM.finditer(pending) if m.start() > 0]
+            starts = [i for i in starts if pending[i - 1] == "\n"]
+            return starts[-1] if starts else 0
+        end = 0
+        for match in _SENTENCE_END.finditer(pending):
+            end = match.end()
+        if not end and len(pending) > _LONG_WORDLESS:
+            end = pending.rfind(" ") + 1
+        return end
+
+    def html(self, piece: str, *, first: bool) -> str:
+        """One frozen piece as HTML that stacks onto the pieces before it without a seam
+        (margins are inline styles: only the live view shows pieces; the saved block is whole)."""
+        if first:
+            piece = piece[self.lead :]
+        if self.kind == "fence":
+            if first:
+                piece = piece.split("\n", 1)[1] if "\n" in piece else ""
+            lang = f' class="language-{_escape(self.info)}"' if self.info else ""
+            return f'<pre style="margin:0"><code{lang}>{_escape(piece)}</code></pre>'
+        if self.kind == "math":  # the LaTeX as it streams; typeset once the block is whole
+            return f'<pre style="margin:0">{_escape(piece)}</pre>'
+        if self.kind == "table":
+            html = markdown_html(piece if first else self.header + piece)
+            if not first:
+                html = re.sub(r"<thead>.*?</thead>", "", html, count=1, flags=re.S)
+            return html.replace(
+                "<table>", '<table style="table-layout:fixed;width:100%;margin:0">', 1
+            )
+        html = markdown_html(piece)
+        return _FIRST_TAG.sub(r'<\1 style="margin:0"\2', html, count=1)
