@@ -161,6 +161,14 @@ class ProcessingResultDelta(_ToolDelta):
     type: Literal["processing_result"] = "processing_result"
 
 
+class ToolSearchCallDelta(_ToolDelta):
+    type: Literal["tool_search_call"] = "tool_search_call"
+
+
+class ToolSearchResultDelta(_ToolDelta):
+    type: Literal["tool_search_result"] = "tool_search_result"
+
+
 class UnknownDelta(WireModel):
     type: str | None = None
 
@@ -193,6 +201,8 @@ Delta: TypeAlias = Annotated[
     | RetrievalResultDelta
     | ProcessingCallDelta
     | ProcessingResultDelta
+    | ToolSearchCallDelta
+    | ToolSearchResultDelta
     | UnknownDelta,
     Tolerant(),
 ]

@@ -21,7 +21,7 @@ from ..api._retry import RetryNotice, retry_notices
 from ..api._text import clean
 from ._options import PreparedTurn
 from ._tools import run_call
-from ._turn import Turn, TurnObserver
+from ._turn import JOINED_STATUSES, Turn, TurnObserver
 
 if TYPE_CHECKING:
     from ..api import Client, Event, Interaction, Stream
@@ -195,7 +195,7 @@ def _run(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnObser
         turn.status = "running"
     elif turn.status == "failed":
         turn.error = _failure_message(interaction)
-    elif turn.status not in ("completed", "incomplete", "requires_action"):
+    elif turn.status not in (*JOINED_STATUSES, "requires_action"):
         turn.error = turn.error or _failure_message(interaction)
 
 

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from ..api import Interaction
     from ..api._retry import RetryNotice
 
-JOINED_STATUSES = frozenset({"completed", "incomplete"})
-"""Statuses of a turn that may become the head: the server answered and stored something."""
+JOINED_STATUSES = frozenset({"completed", "idle", "incomplete"})
+"""Statuses of a turn that may become the head: the server answered and stored something
+(``idle``: answered in full and waiting for the next input, like ``completed``)."""
 
 USAGE_KEYS = (
     "total_input_tokens",

@@ -21,6 +21,7 @@ METADATA_KEY = "gemini_interactions"
 
 _STATUS_ICONS = {
     "completed": "✅",
+    "idle": "✅",
     "incomplete": "⚠️",
     "failed": "❌",
     "interrupted": "⏹",
