@@ -86,7 +86,6 @@ PINNED = {
     "RetryNotice",
     "RetryPolicy",
     "ReviewSnippet",
-    "SSEParser",
     "Secret",
     "SpeechMetadata",
     "Step",

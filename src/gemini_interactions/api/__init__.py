@@ -77,7 +77,6 @@ from ._interaction import ErrorInfo, Interaction, Usage
 from ._resource import AsyncInteractions, Interactions, to_interaction
 from ._retry import RetryNotice, RetryPolicy, retry_notices
 from ._secret import Secret
-from ._sse import SSEParser
 from ._steps import (
     CodeExecutionCallStep,
     CodeExecutionResultStep,
@@ -206,7 +205,6 @@ __all__ = [
     "RetryNotice",
     "RetryPolicy",
     "ReviewSnippet",
-    "SSEParser",
     "Secret",
     "SpeechMetadata",
     "Step",
