@@ -16,7 +16,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..api._errors import APIError, GeminiError, StreamDroppedError
-from ..api._events import StepDeltaEvent, TextDelta, ThoughtSummaryDelta
+from ..api._events import (
+    InteractionCompletedEvent,
+    InteractionCreatedEvent,
+    StepDeltaEvent,
+    TextDelta,
+    ThoughtSummaryDelta,
+)
 from ..api._retry import RetryNotice, retry_notices
 from ..api._text import clean
 from ._options import PreparedTurn
@@ -59,6 +65,11 @@ class _Round:
                     turn.add_thoughts("\n\n")
                 self.thought_started = True
                 turn.add_thoughts(str(getattr(delta.content, "text", "") or ""))
+        elif isinstance(event, (InteractionCreatedEvent, InteractionCompletedEvent)):
+            # The model that answers may not be the one asked for: show it from the start.
+            reported = event.interaction
+            if reported.model or reported.agent:
+                self.turn.reported = (reported.model, reported.agent)
         self.observer.on_event(self.turn, event)
 
     def stream(self, params: dict[str, Any]) -> Interaction:
