@@ -19,6 +19,7 @@ from gemini_interactions.api import Annotation, Content, Delta, Event, Step, Too
 from gemini_interactions.api._base import Tolerant
 from gemini_interactions.api._steps import FunctionResultContent
 from gemini_interactions.api._wire import RUNNING_STATUSES, SETTLED_STATUSES
+from gemini_interactions.server._inputs import CONTENT_TYPES
 
 SDK = json.loads(
     (
@@ -74,6 +75,14 @@ def test_every_field_the_sdk_types_is_a_field_here(
 
 def test_function_results_hold_the_content_the_sdk_allows() -> None:
     assert set(members(FunctionResultContent)) == set(SDK["function_result_content_types"])
+
+
+def test_the_local_server_accepts_every_step_the_sdk_knows_as_input() -> None:
+    # a stateless turn sends the whole history back, whatever steps the answer had
+    from gemini_interactions.server._inputs import STEP_TYPES
+
+    assert sorted(set(SDK["step_types"]) - STEP_TYPES) == []
+    assert set(SDK["content_types"]) == CONTENT_TYPES
 
 
 def test_every_status_the_sdk_knows_is_running_or_settled() -> None:
