@@ -9,6 +9,7 @@ from pydantic import Field, ModelWrapValidatorHandler, ValidationError, model_va
 from ._base import WireModel, lenient
 from ._content import AudioContent, ImageContent, TextContent, VideoContent
 from ._steps import ModelOutputStep, Step, ThoughtStep, UserInputStep
+from ._tools import Tool
 
 
 class ModalityTokens(WireModel):
@@ -70,6 +71,8 @@ class Interaction(WireModel):
     model: str | None = None
     agent: str | None = None
     steps: list[Step] = []
+    tools: list[Tool] | None = None
+    """The tools of the request, when the server echoes them."""
     usage: Usage | None = None
     created: str | None = None
     updated: str | None = None
