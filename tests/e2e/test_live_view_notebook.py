@@ -113,3 +113,41 @@ def test_finished_blocks_are_sent_once_so_bytes_grow_with_the_answer() -> None:
         finals[display_id] = content["data"]["text/plain"]
     for text in finals.values():
         assert text.count("```") % 2 == 0, text
+
+
+_LONG = """
+from gemini_interactions.chain import Turn
+from gemini_interactions.render import LiveView
+code = "".join(f"    total += compute(item_{i}, 'key')\\n" for i in range(1500))
+text = "Intro.\\n\\n```python\\n" + code + "```\\n\\nOutro."
+now = [0.0]
+view = LiveView(clock=lambda: now[0])
+turn = Turn(number=1, chain="c", prompt="p", parent=None, previous_interaction_id=None)
+turn.status = "streaming"
+view.on_start(turn)
+for i in range(0, len(text), 40):
+    now[0] += 0.008
+    turn.add_text(text[i:i + 40])
+    view.on_event(turn, None)
+turn.status = "completed"
+turn.ended_at = turn.started_at + now[0]
+view.on_end(turn)
+"""
+
+
+def test_a_long_fence_streams_in_pieces_and_the_saved_notebook_keeps_it_whole() -> None:
+    """Through ipykernel and nbclient (which applies an update to every output of a display
+    id, as JupyterLab does): the pieces are emptied and one output holds the whole fence."""
+    v4 = nbformat.v4
+    nb = v4.new_notebook(cells=[v4.new_code_cell(_LONG)])
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    nbformat.validate(nb)
+    outputs = nb.cells[0].outputs
+    shown = [o for o in outputs if o.data != {"text/plain": ""}]
+    assert len(outputs) > len(shown) + 10  # it streamed in pieces
+    blocks = [o.data.get("text/markdown", "") for o in shown]
+    fences = [b for b in blocks if "```python" in b]
+    assert len(fences) == 1 and fences[0].count("total += compute") == 1500
+    html = "".join(o.data["text/html"] for o in shown)
+    assert html.count("<pre>") == 1 and html.count("item_1499") == 1
+    assert "Outro." in "".join(blocks) and "completed" in shown[-1].data["text/plain"]
