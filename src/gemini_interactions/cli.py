@@ -240,6 +240,10 @@ def _run_serve(args: argparse.Namespace) -> int:
         serve(server, args.host, args.port, ready=ready)
     except OSError as error:
         return _fail(str(error))
+    except KeyboardInterrupt:
+        # uvicorn re-raises the Ctrl-C it caught once it has shut down: a normal stop.
+        pass
+    print("gemini-interactions serve: stopped.", file=sys.stderr)
     return 0
 
 
@@ -324,8 +328,13 @@ def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def _run_replay(args: argparse.Namespace) -> int:
     from .export import replay
+    from .export._replay import ReplayError
 
-    checks = replay(args.notebook, timeout=args.timeout)
+    try:
+        checks = replay(args.notebook, timeout=args.timeout)
+    except ReplayError as exc:
+        print(f"gemini-interactions replay: {exc}", file=sys.stderr)
+        return 2
     for check in checks:
         print(f"turn {check.turn}: {'ok' if check.matches else 'MISMATCH'} ({check.detail})")
     bad = sum(not c.matches for c in checks)
