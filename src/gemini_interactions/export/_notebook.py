@@ -244,7 +244,9 @@ def to_notebook(
     cells = [v4.new_markdown_cell(_markdown(prov, result.cassette_name))]
     models = {t.options.get("model") for t in chosen if not t.options.get("agent")} - {None}
     model = str(next(iter(models))) if len(models) == 1 else None
-    backend = f"offline --cassette {name}" if cassette else "live"
+    # Quoted: the setup cell's `%gemini backend` splits its words like a shell (a name with a
+    # space went live and matched nothing).
+    backend = f"offline --cassette {shlex.quote(name)}" if cassette else "live"
     params = [
         "%load_ext gemini_interactions",
         "# Parameters (papermill -p backend live -p model NAME). backend: where the turns go;",
