@@ -4,10 +4,14 @@ and tools that run turns themselves."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -55,3 +59,199 @@ def test_exporting_a_chain_with_no_completed_turn_says_what_it_means(
     assert "None" not in out.message
     assert "no completed turn to export among its 1 turn(s)" in out.message
     assert not (tmp_path / "out.ipynb").exists()
+
+
+# --- tools that misbehave -------------------------------------------------------------------
+
+
+def _results(kernel: Kernel) -> list[dict[str, object]]:
+    return [
+        step
+        for post in kernel.posts()
+        if isinstance(post.get("input"), list)
+        for step in post["input"]
+        if isinstance(step, dict) and step.get("type") == "function_result"
+    ]
+
+
+def _tool_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "gemini-tool" and t.is_alive()]
+
+
+def test_a_sync_tool_past_its_time_limit_is_stopped_and_the_model_told(kernel: Kernel) -> None:
+    def slow(city: str) -> str:
+        """Look a city up, slowly."""
+        time.sleep(30)
+        return "never"
+
+    kernel.ns["slow"] = slow
+    started = time.monotonic()
+    kernel.cell("--tools slow --tool-timeout 0.5", "Use slow for Paris")
+    assert time.monotonic() - started < 10
+    (result,) = _results(kernel)
+    assert result["is_error"] is True
+    assert "did not finish within 0.5 s" in str(result["result"])
+    chain = kernel.magics.session.registry.current
+    assert chain is not None and chain.turns[-1].status == "completed"
+
+
+def test_an_async_tool_past_the_configured_limit_is_cancelled_and_leaves_no_thread(
+    kernel: Kernel, tmp_path: Path
+) -> None:
+    marker = tmp_path / "written.txt"
+
+    async def fetch(city: str) -> str:
+        """Fetch a city, slowly."""
+        await asyncio.sleep(2)
+        marker.write_text("the coroutine went on")
+        return "late"
+
+    kernel.ns["fetch"] = fetch
+    kernel.shell.run_line_magic("config", "GeminiMagics.tool_timeout = 0.5")
+    kernel.cell("--tools fetch", "Use fetch for Paris")
+    (result,) = _results(kernel)
+    assert "did not finish within 0.5 s" in str(result["result"])
+    time.sleep(2.5)
+    assert not marker.exists()
+    assert not _tool_threads()
+
+
+def test_an_interrupt_cancels_an_async_tool_and_leaves_no_thread(
+    kernel: Kernel, tmp_path: Path
+) -> None:
+    marker = tmp_path / "written.txt"
+    started = threading.Event()
+
+    async def fetch(city: str) -> str:
+        """Fetch a city, slowly."""
+        started.set()
+        await asyncio.sleep(2)
+        marker.write_text("the coroutine went on")
+        return "late"
+
+    def interrupt() -> None:
+        # What Kernel > Interrupt does: SIGINT to the kernel while the tool runs.
+        if started.wait(30):
+            time.sleep(0.2)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    kernel.ns["fetch"] = fetch
+    timer = threading.Thread(target=interrupt)
+    timer.start()
+    out = kernel.cell("--tools fetch", "Use fetch for Paris", fails=True)
+    timer.join()
+    assert started.is_set()
+    assert out.message.startswith("Interrupted.")
+    assert not _tool_threads()
+    time.sleep(2.5)
+    assert not marker.exists()
+
+
+def test_tool_limits_are_cell_options_config_traits_and_in_the_help(kernel: Kernel) -> None:
+    from gemini_interactions.magics import GeminiMagics
+
+    helped = GeminiMagics.gemini.__doc__ or ""
+    assert "--tool-timeout" in helped and "--tool-result-chars" in helped
+    traits = GeminiMagics.class_traits(config=True)
+    assert traits["tool_timeout"].default_value == 300.0
+    assert traits["tool_result_chars"].default_value == 100_000
+    out = kernel.cell("--tool-result-chars 10", "Hello", fails=True)
+    assert "--tool-result-chars" in out.message
+
+
+def test_a_huge_tool_result_is_cut_in_the_request_the_card_and_the_saved_files(
+    kernel: Kernel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    def dump(city: str) -> str:
+        """Everything about a city."""
+        return "x" * 5_000_000
+
+    kernel.ns["dump"] = dump
+    captured = kernel.cell("--tools dump", "Use dump for Paris")
+    (result,) = _results(kernel)
+    assert 100_000 <= len(str(result["result"])) < 100_200
+    assert "the result was 5,000,000 characters" in str(result["result"])
+    html = "".join(str(o.data.get("text/html", "")) for o in captured.outputs)
+    assert len(html) < 200_000
+    assert "5,000,000 characters" in captured.stdout + captured.stderr + html
+    kernel.line("save chains.json")
+    kernel.line("export out.ipynb")
+    assert (tmp_path / "chains.json").stat().st_size < 1_000_000  # a few copies of 100k
+    # (the offline model quotes the tool results in its answer: the answer holds the 100k)
+    assert (tmp_path / "out.ipynb").stat().st_size < 1_000_000
+    nb = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    card = next(c for c in nb.cells if c.source.startswith("%%gemini")).outputs[0]
+    assert "dump" in card.data["text/html"] and len(card.data["text/html"]) < 10_000
+    assert "5,000,000 characters in all" not in card.data["text/html"]
+    assert "characters in all; the first 4,000 shown" in card.data["text/html"]
+
+
+KEY = "AIzaSyQ7vTbXw3LmN9pRk2HsD5fJ8gUcZ1eYoAa"
+
+
+def test_the_api_key_in_a_tool_error_is_never_shown_saved_or_sent(
+    kernel: Kernel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GEMINI_API_KEY", KEY)
+
+    def weather(city: str) -> dict[str, str]:
+        """The weather in a city."""
+        url = f"https://weather.example/v1?city={city}&key={os.environ['GEMINI_API_KEY']}"
+        if city == "Paris":
+            raise ConnectionError(f"cannot reach {url}")
+        return {"url": url.replace("key=", "key%3D"), "echo": KEY[:20]}
+
+    kernel.ns["weather"] = weather
+    first = kernel.cell("--tools weather", "Use weather for Paris")
+    second = kernel.cell("--tools weather", "Use weather for Rome")
+    kernel.line("save chains.json")
+    kernel.line("export out.ipynb")
+    seen = [json.dumps(_results(kernel))]
+    for ran in (first, second):
+        seen += [ran.stdout, ran.stderr, json.dumps([o.data for o in ran.outputs], default=str)]
+    seen += [(tmp_path / name).read_text() for name in ("chains.json", "out.ipynb")]
+    for text in seen:
+        assert not any(KEY[i : i + 8] in text for i in range(len(KEY) - 8)), text[:400]
+    assert "cannot reach https://weather.example/v1?city=Paris&key=***" in seen[0]
+
+
+def test_a_tool_that_runs_a_cell_itself_is_refused_and_the_outer_turn_is_kept(
+    kernel: Kernel,
+) -> None:
+    def ask(question: str) -> str:
+        """Ask Gemini a sub-question."""
+        kernel.shell.run_cell_magic("gemini", "", f"Sub-question: {question}")
+        return "asked"
+
+    kernel.ns["ask"] = ask
+    kernel.cell("--tools ask", "Use ask for Paris")  # the kernel's first turn
+    chain = kernel.magics.session.registry.current
+    assert chain is not None and [t.number for t in chain.turns] == [1]
+    assert chain.head is chain.turns[0] and chain.turns[0].status == "completed"
+    (result,) = _results(kernel)
+    assert result["is_error"] is True
+    assert "Tool 'ask' ran a `%%gemini` cell while the turn that called it" in str(result["result"])
+    kernel.cell("-c --tools ask", "Use ask for Rome")
+    assert [t.number for t in chain.turns] == [1, 2] and chain.head is chain.turns[1]
+    history = kernel.line("history")
+    assert "Sub-question" not in history.stdout
+
+
+def test_a_tool_that_sends_on_its_own_chain_does_not_recurse(kernel: Kernel) -> None:
+    def again(topic: str) -> str:
+        """Ask again."""
+        chain = kernel.magics.session.registry.current
+        assert chain is not None
+        chain.send(f"Use again for {topic}", tools=[again])
+        return "never"
+
+    kernel.ns["again"] = again
+    kernel.cell("", "Hello")
+    kernel.cell("-c --tools again", "Use again for Paris")
+    (result,) = _results(kernel)
+    assert "ChainUsageError: Tool 'again' tried to send a turn" in str(result["result"])
+    chain = kernel.magics.session.registry.current
+    assert chain is not None and len(chain.turns) == 2

@@ -19,7 +19,7 @@ def test_ctrl_c_stops_serve_with_one_line_and_exit_0() -> None:
         url = proc.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:"), url
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()

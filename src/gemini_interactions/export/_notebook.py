@@ -191,6 +191,10 @@ def magic_line(
         words += ["--tools", ",".join(str(t) for t in o["tools"])]
         if o.get("max_tool_rounds", 10) != 10:
             words += ["--max-tool-rounds", str(o["max_tool_rounds"])]
+        if "tool_timeout" in o:
+            words += ["--tool-timeout", str(o["tool_timeout"] or 0)]
+        if "tool_result_chars" in o:
+            words += ["--tool-result-chars", str(o["tool_result_chars"] or 0)]
     if o.get("schema"):
         words += ["--schema", str(o["schema"])]
     for item in o.get("attachments") or [] if attachments is None else attachments:

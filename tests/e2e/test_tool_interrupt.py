@@ -1,0 +1,54 @@
+"""In a real kernel (which runs an asyncio loop, so async tools run on a thread of their own):
+Kernel > Interrupt while an async tool runs cancels the tool; nothing of it goes on afterwards."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .test_kernel_interrupt import kernel, run, text_of  # noqa: F401  (the fixture)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+TOOL = '''
+import asyncio, pathlib, threading
+async def fetch(city: str) -> str:
+    """Fetch a city, slowly."""
+    pathlib.Path("started.txt").write_text("yes")
+    await asyncio.sleep(3)
+    pathlib.Path("written.txt").write_text("the coroutine went on")
+    return "late"
+'''
+
+
+def test_an_interrupt_cancels_an_async_tool_in_a_kernel(kernel: Any, tmp_path: Path) -> None:  # noqa: F811
+    manager, client = kernel
+    run(client, "%load_ext gemini_interactions")
+    run(client, "%gemini backend offline")
+    run(client, TOOL)
+    msg_id = client.execute("%%gemini --tools fetch\nUse fetch for Paris")
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "started.txt").exists():
+        assert time.monotonic() < deadline, "the tool never started"
+        time.sleep(0.05)
+    time.sleep(0.3)
+    manager.interrupt_kernel()
+    outputs: list[Any] = []
+    while True:
+        msg = client.get_iopub_msg(timeout=60)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        outputs.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    errors = [m["content"] for m in outputs if m["msg_type"] == "error"]
+    assert len(errors) == 1 and errors[0]["traceback"][0].startswith("Interrupted."), errors
+    threads = text_of(
+        run(client, "import threading; print([t.name for t in threading.enumerate()])")
+    )
+    assert "gemini-tool" not in threads, threads
+    time.sleep(3.5)
+    assert not (tmp_path / "written.txt").exists()
