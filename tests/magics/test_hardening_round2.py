@@ -255,3 +255,58 @@ def test_a_tool_that_sends_on_its_own_chain_does_not_recurse(kernel: Kernel) -> 
     assert "ChainUsageError: Tool 'again' tried to send a turn" in str(result["result"])
     chain = kernel.magics.session.registry.current
     assert chain is not None and len(chain.turns) == 2
+
+
+# --- deep timelines -------------------------------------------------------------------------
+
+
+def _grow(kernel: Kernel, count: int, *, comb: bool = False) -> None:
+    """The current chain continued to ``count`` turns, each a copy of the last real one
+    (``comb``: every turn also has a one-turn side branch, a branching point each)."""
+    import dataclasses
+
+    chain = kernel.magics.session.registry.current
+    assert chain is not None
+    model = chain.turns[-1]
+    while len(chain.turns) < count:
+        number = len(chain.turns) + 1
+        parent = number - 2 if comb and number % 2 == 1 and number > 2 else number - 1
+        chain.turns.append(
+            dataclasses.replace(model, number=number, parent=parent, tool_runs=[], items=[])
+        )
+    chain._head = count
+
+
+def _nesting(html: str) -> int:
+    depth = deepest = 0
+    for piece in html.split("<ul")[1:]:
+        depth += 1
+        deepest = max(deepest, depth)
+        depth -= piece.count("</ul>")
+    return deepest
+
+
+def test_the_timeline_of_10000_continued_turns_renders_and_folds_older_turns(
+    kernel: Kernel,
+) -> None:
+    kernel.cell("", "Hello")
+    kernel.cell("-c", "And then?")
+    _grow(kernel, 10_000)
+    shown = kernel.line("timeline")
+    html = shown.outputs[0].data["text/html"]
+    text = shown.outputs[0].data["text/plain"]
+    assert "10000 turn(s)" in html
+    assert "9,900 earlier turn(s) folded (In[1] to In[9900])" in html
+    assert "<strong>In[10000]</strong>" in html and "<strong>In[9900]</strong>" not in html
+    assert _nesting(html) == 1  # continued turns go on in one list
+    assert len(html) < 2_000_000
+    assert "9,900 earlier turn(s) folded" in text and "In[10000]" in text
+
+
+def test_a_timeline_with_a_branch_at_every_turn_nests_boundedly(kernel: Kernel) -> None:
+    kernel.cell("", "Hello")
+    kernel.cell("-c", "And then?")
+    _grow(kernel, 1_000, comb=True)
+    html = kernel.line("timeline").outputs[0].data["text/html"]
+    assert 20 <= _nesting(html) <= 26
+    assert "↳ from In[" in html
