@@ -252,9 +252,10 @@ class LineCommands:
             print(f"Chain {chain.name!r} has no turns.")
             return
         if self.session._terminal():
+            from ..render._text import terminal_safe
             from ..render._timeline_view import timeline_bundle
 
-            print(timeline_bundle(chain, number)["text/plain"])
+            print(terminal_safe(timeline_bundle(chain, number)["text/plain"]))
             return
         TimelineView(chain, number, widgets=controls)
 
