@@ -310,3 +310,54 @@ def test_a_timeline_with_a_branch_at_every_turn_nests_boundedly(kernel: Kernel) 
     html = kernel.line("timeline").outputs[0].data["text/html"]
     assert 20 <= _nesting(html) <= 26
     assert "↳ from In[" in html
+
+
+# --- secrets in exports ---------------------------------------------------------------------
+
+SECRETS_CELL = '''
+import os
+TOKEN = os.environ["HF_TOKEN"]
+HF_TOKEN = "hf_LiteralInTheNotebook1234567"
+DB_PASSWORD = "s3cr3t-pass"
+SORT_KEY = "lastname"
+def lookup(query: str) -> str:
+    """Look a query up."""
+    return query + TOKEN[:0] + HF_TOKEN[:0] + DB_PASSWORD[:0] + SORT_KEY[:0]
+'''
+
+
+def test_exports_and_save_read_credentials_from_the_environment_never_copy_them(
+    kernel: Kernel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HF_TOKEN", "hf_FromTheEnvironment987654321")
+    assert kernel.shell.run_cell(SECRETS_CELL, store_history=False).success
+    kernel.cell("--tools lookup", "Use lookup for cats")
+    said = {
+        "py": kernel.line("export out.py"),
+        "ipynb": kernel.line("export out.ipynb"),
+        "json": kernel.line("save chains.json"),
+    }
+    for suffix, ran in said.items():
+        text = (tmp_path / f"{'chains' if suffix == 'json' else 'out'}.{suffix}").read_text()
+        for secret in ("hf_FromTheEnvironment", "hf_LiteralInTheNotebook", "s3cr3t-pass"):
+            assert secret not in text, (suffix, secret)
+        code = text if suffix == "py" else json.dumps(json.loads(text))
+        for line in (
+            "TOKEN = os.environ['HF_TOKEN']",
+            "HF_TOKEN = os.environ['HF_TOKEN']",
+            "DB_PASSWORD = os.environ['DB_PASSWORD']",
+            "SORT_KEY = 'lastname'",  # a key name with a plain word: not a credential
+            "import os",
+        ):
+            assert line in code, (suffix, line)
+        warned = ran.stderr
+        assert "'HF_TOKEN' looks like a credential" in warned, (suffix, warned)
+        assert "'DB_PASSWORD' looks like a credential" in warned, (suffix, warned)
+        assert "'TOKEN'" not in warned  # read from the environment: the same read, no warning
+    monkeypatch.setenv("DB_PASSWORD", "set as the warning says")
+    namespace: dict[str, object] = {}
+    script = (tmp_path / "out.py").read_text()
+    sources = script[script.index("import os") : script.index("def lookup")]
+    exec(sources, namespace)  # the export's own definitions, in a fresh namespace
+    assert namespace["TOKEN"] == "hf_FromTheEnvironment987654321"

@@ -28,6 +28,11 @@ FORMAT = "gemini-interactions.chains"
 VERSION = 1
 
 
+class CredentialWarning(UserWarning):
+    """A constant a tool uses looked like a credential: the file reads it from the
+    environment instead of holding its value."""
+
+
 class ChainFileError(ValueError):
     """A chains file that cannot be loaded (newer version, broken, not one); nothing loaded."""
 
@@ -86,7 +91,10 @@ def _turn_dict(turn: Turn) -> dict[str, Any]:
     sources = {}
     used = used_objects([turn])
     for name, value in used.items():
-        code, _ = source_of(name, value, used)
+        code, warning = source_of(name, value, used)
+        if warning and "credential" in warning:
+            # `%gemini save` shows it; the file holds an environment read in its place.
+            warnings.warn(warning, CredentialWarning, stacklevel=2)
         if not code.startswith(UNRECOVERED):
             sources[name] = code
     data["sources"] = sources
