@@ -285,6 +285,11 @@ def _run_export(args: argparse.Namespace) -> int:
 
     try:
         chains, current = load_chains(args.chains)
+        from .export._store import code_note
+
+        note = code_note(args.chains, chains)
+        if note:
+            print(note, file=sys.stderr)
         wanted = args.chain or current or (chains[0].name if chains else None)
         chain = next((c for c in chains if c.name == wanted), None)
         if chain is None:

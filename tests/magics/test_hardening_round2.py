@@ -361,3 +361,110 @@ def test_exports_and_save_read_credentials_from_the_environment_never_copy_them(
     sources = script[script.index("import os") : script.index("def lookup")]
     exec(sources, namespace)  # the export's own definitions, in a fresh namespace
     assert namespace["TOKEN"] == "hf_FromTheEnvironment987654321"
+
+
+# --- chains files from others ---------------------------------------------------------------
+
+
+def _saved_chain(kernel: Kernel, tmp_path: Path) -> dict[str, object]:
+    kernel.ns["shout"] = None
+    assert kernel.shell.run_cell(
+        'def shout(word: str) -> str:\n    """Shout a word."""\n    return word.upper()\n',
+        store_history=False,
+    ).success
+    kernel.cell("--tools shout", "Use shout for hello")
+    kernel.cell("-c", "And then?")
+    kernel.line("save good.json")
+    data: dict[str, object] = json.loads((tmp_path / "good.json").read_text())
+    return data
+
+
+def _turns(data: dict[str, object]) -> list[dict[str, object]]:
+    return data["chains"][0]["turns"]  # type: ignore[index, no-any-return]
+
+
+ATTACKS = {
+    "a time too large": (lambda d: _turns(d)[0].update(started_at=1), "1e400", "too large"),
+    "requests that are text": (
+        lambda d: _turns(d)[0].update(requests="abc"),
+        None,
+        "requests that are not a list of objects",
+    ),
+    "a parent of 1.5": (lambda d: _turns(d)[1].update(parent=1.5), None, "parent 1.5"),
+    "attachments that are a number": (
+        lambda d: _turns(d)[0]["options"].update(attachments=5),  # type: ignore[attr-defined]
+        None,
+        "attachments that are not a list of names",
+    ),
+    "a head of true": (lambda d: d["chains"][0].update(head=True), None, "head True"),  # type: ignore[index]
+    "NaN": (lambda d: _turns(d)[0].update(ended_at=7), "NaN", "NaN is not a number"),
+    "100,000-deep nesting": (
+        lambda d: _turns(d)[0].update(notices="DEEP"),
+        '"notices":' + "[" * 100_000 + "]" * 100_000,
+        "nested too deeply",
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_a_crafted_chains_file_is_refused_in_one_paragraph_and_loads_nothing(
+    kernel: Kernel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, attack: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = _saved_chain(kernel, tmp_path)
+    change, raw, says = ATTACKS[attack]
+    change(data)
+    text = json.dumps(data)
+    if raw == "1e400":
+        text = text.replace('"started_at": 1,', '"started_at": 1e400,')
+    elif raw == "NaN":
+        text = text.replace('"ended_at": 7', '"ended_at": NaN')
+    elif raw is not None:
+        text = text.replace('"notices": "DEEP"', raw)
+    (tmp_path / "bad.json").write_text(text)
+    kernel.magics.autosave = True
+    before = kernel.state()
+    out = kernel.line("load bad.json --replace", fails=True)
+    assert says in out.message and "Nothing was loaded" in out.message, out.message
+    assert kernel.state() == before
+    # and everything goes on: show, timeline, export, save, a next turn with autosave
+    kernel.line("show 1")
+    kernel.line("timeline")
+    kernel.line("export after.ipynb")
+    kernel.cell("-c", "Still here?")
+
+
+def test_loading_a_file_with_tool_sources_says_they_are_code(
+    kernel: Kernel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _saved_chain(kernel, tmp_path)
+    out = kernel.line("load good.json")
+    assert "good.json holds the source code of shout" in out.stdout
+    assert "A chains file is code" in out.stdout
+
+
+def test_an_attachment_outside_the_export_folder_is_copied_in_or_left_out(
+    kernel: Kernel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "note.txt").write_text("a harmless note")
+    kernel.cell("--attach note.txt", "Summarise the note.")
+    kernel.line("save good.json")
+    data = json.loads((tmp_path / "good.json").read_text())
+    turn = _turns(data)[0]
+    turn["options"]["attachments"] = ["../../../etc/passwd"]
+    (tmp_path / "recorded.json").write_text(json.dumps(data))
+    turn["requests"][0]["input"] = turn["requests"][0]["input"][:1]  # no recorded data
+    (tmp_path / "unrecorded.json").write_text(json.dumps(data))
+    (tmp_path / "out").mkdir()
+    for name in ("recorded", "unrecorded"):
+        kernel.line(f"load {name}.json --replace")
+        ran = kernel.line(f"export out/{name}.ipynb")
+        nb = nbformat.read(tmp_path / "out" / f"{name}.ipynb", as_version=4)
+        source = "\n".join(cell.source for cell in nb.cells)  # what runs (not the metadata)
+        assert "etc/passwd" not in source and "--attach ../" not in source
+        said = ran.stdout + ran.stderr
+        assert "'../../../etc/passwd' is outside the export's folder" in said
+    copied = (tmp_path / "out" / "recorded_files" / "passwd.txt").read_text()
+    assert copied == "a harmless note"  # the recorded bytes, not the file the path names

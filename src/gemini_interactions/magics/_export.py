@@ -193,6 +193,11 @@ def load(session: Session, args: list[str]) -> None:
         f"Loaded {len(chains)} chain(s) from {rest[0]}: {heads}. Current: "
         f"{registry.current_name}.{dropped}"
     )
+    from ..export._store import code_note
+
+    note = code_note(rest[0], chains)
+    if note:
+        print(note)
 
 
 def autosave(session: Session) -> None:
