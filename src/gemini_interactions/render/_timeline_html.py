@@ -164,12 +164,16 @@ def chain_html(
     """Every turn of ``chain`` (or ``only`` these) as a tree: branches nested under the turn
     they come from; ``controls``: with the in-HTML filter, expand-all and turn picker
     (``_timeline_controls``). Only the newest ``FULL_TURNS`` are shown, older ones folded."""
-    turns, folded = _shown(only if only is not None else list(chain.turns))
+    every = only if only is not None else list(chain.turns)
+    turns, folded = _shown(every)
     numbers = {t.number for t in turns}
     kinds = list(kinds) if kinds is not None else None
-    parents = [t.parent for t in turns]
-    branches = sum(1 for p in set(parents) if p is not None and parents.count(p) > 1)
-    branches += sum(1 for t in turns if t.parent is None) > 1
+    within = {t.number for t in every}
+    counts: dict[int | None, int] = {}
+    for t in every:  # branching points of all the turns, the folded ones too
+        parent = t.parent if t.parent in within else None
+        counts[parent] = counts.get(parent, 0) + 1
+    branches = sum(1 for n in counts.values() if n > 1)
 
     def item(turn: Turn) -> str:
         html = turn_html(turn, kinds=kinds, open_=open_)
