@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
-from .test_kernel_interrupt import kernel, run, text_of  # noqa: F401  (the fixture)
+from . import test_kernel_interrupt as _base
+
+kernel = _base.kernel  # the fixture: a real kernel in tmp_path, as Jupyter starts one
+run, text_of = _base.run, _base.text_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -24,7 +27,7 @@ async def fetch(city: str) -> str:
 '''
 
 
-def test_an_interrupt_cancels_an_async_tool_in_a_kernel(kernel: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_an_interrupt_cancels_an_async_tool_in_a_kernel(kernel: Any, tmp_path: Path) -> None:
     manager, client = kernel
     run(client, "%load_ext gemini_interactions")
     run(client, "%gemini backend offline")
@@ -52,3 +55,17 @@ def test_an_interrupt_cancels_an_async_tool_in_a_kernel(kernel: Any, tmp_path: P
     assert "gemini-tool" not in threads, threads
     time.sleep(3.5)
     assert not (tmp_path / "written.txt").exists()
+
+
+def test_a_sync_tool_past_its_time_limit_is_stopped_in_a_kernel(
+    kernel: Any, tmp_path: Path
+) -> None:
+    _, client = kernel
+    run(client, "%load_ext gemini_interactions")
+    run(client, "%gemini backend offline")
+    run(client, 'import time\ndef slow(city: str) -> str:\n    """Slow."""\n    time.sleep(60)\n')
+    started = time.monotonic()
+    shown = text_of(run(client, "%%gemini --tools slow --tool-timeout 1\nUse slow for Paris"))
+    assert time.monotonic() - started < 30
+    assert "did not finish within 1 s" in shown and "completed" in shown
+    assert "Traceback" not in shown
