@@ -256,7 +256,8 @@ class Chain:
         ``max_output_tokens``, ``store``, ``tools`` (callables, built-in names, raw dicts),
         ``search``, ``code_execution``, ``url_context``, ``schema`` (pydantic class, TypedDict,
         JSON-schema dict), ``attachments``, ``background``, ``stream``, ``max_tool_rounds``,
-        ``generation_config``, ``extra_body``.
+        ``tool_timeout`` (seconds per tool call, None: no limit), ``tool_result_chars``
+        (characters of a result sent, None: all), ``generation_config``, ``extra_body``.
 
         Raises ``ChainUsageError`` (nothing sent, nothing changed) for impossible options,
         ``TurnFailedError`` when the server or the stream failed (the turn is recorded), and
