@@ -298,25 +298,28 @@ class _Expired(BaseException):
 
 def _call_with_alarm(func: Callable[..., Any], kwargs: dict[str, Any], timeout: float) -> Any:
     """``func(**kwargs)`` on this (the main) thread, stopped by SIGALRM after ``timeout``
-    seconds. A timer someone else set (pytest-timeout) is put back afterwards."""
+    seconds. A timer someone else set (pytest-timeout) still fires when it would have, and
+    is put back afterwards with the time it had left."""
     started = time.monotonic()
     old_handler = signal.getsignal(signal.SIGALRM)
     old_delay, old_interval = signal.getitimer(signal.ITIMER_REAL)
-    theirs = 0.0 < old_delay <= timeout
+    theirs_first = 0.0 < old_delay <= timeout
+    fired: list[bool] = []
 
     def expired(signum: int, frame: Any) -> None:
-        if theirs and callable(old_handler):
+        fired.append(True)
+        if theirs_first and callable(old_handler):
             old_handler(signum, frame)
         raise _Expired
 
     signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, old_delay if theirs else timeout)
+    signal.setitimer(signal.ITIMER_REAL, old_delay if theirs_first else timeout)
     try:
         return func(**kwargs)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old_handler)
-        if old_delay and not theirs:
+        if old_delay and not (fired and theirs_first):
             left = old_delay - (time.monotonic() - started)
             signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), old_interval)
 
