@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .conftest import Kernel
+from .conftest import Kernel, saved
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -173,9 +173,12 @@ def test_a_huge_tool_result_is_cut_in_the_request_the_card_and_the_saved_files(
     (result,) = _results(kernel)
     assert 100_000 <= len(str(result["result"])) < 100_200
     assert "the result was 5,000,000 characters" in str(result["result"])
-    html = "".join(str(o.data.get("text/html", "")) for o in captured.outputs)
-    assert len(html) < 200_000
-    assert "5,000,000 characters" in captured.stdout + captured.stderr + html
+    shown = saved(captured)  # what the notebook keeps, live updates applied
+    html = shown.data["text/html"]
+    # the card (4,000 characters and the size) and the offline answer quoting the 100,000 sent
+    assert "characters in all; the first 4,000 shown" in html
+    assert len(html) < 300_000
+    assert "5,000,000 characters" in shown.data.get("text/plain", "") + html
     kernel.line("save chains.json")
     kernel.line("export out.ipynb")
     assert (tmp_path / "chains.json").stat().st_size < 1_000_000  # a few copies of 100k
