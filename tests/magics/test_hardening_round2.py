@@ -44,6 +44,11 @@ def test_an_export_named_with_a_space_replays_from_its_own_cassette(
     ran = _cli("replay", "my notebook.ipynb", cwd=tmp_path)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "1 of 1 turns match" in ran.stdout
+    # quotes, braces and $ (which IPython expands in a line magic) survive too
+    odd = "it's {x} $HOME notebook.ipynb"
+    kernel.line(f'export "{odd}" --cassette')
+    ran = _cli("replay", odd, cwd=tmp_path)
+    assert ran.returncode == 0 and "1 of 1 turns match" in ran.stdout, ran.stdout + ran.stderr
 
 
 def test_exporting_a_chain_with_no_completed_turn_says_what_it_means(
