@@ -91,3 +91,17 @@ def test_a_cassette_nested_100000_deep_is_refused_without_recursion_error(tmp_pa
     path.write_text('{"version": 1, "exchanges": ' + "[" * 100_000 + "]" * 100_000 + "}")
     with pytest.raises(ValueError, match="nested too deeply"):
         LocalServer(cassette=path)
+
+
+def test_replay_with_a_damaged_cassette_says_so_before_any_kernel_starts(tmp_path: Path) -> None:
+    _cassette(tmp_path, {"status": "ok", "body": "{}"})
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(
+        "%load_ext gemini_interactions\nbackend = 'offline --cassette c.cassette.json'"
+    )
+    params.metadata["tags"] = ["parameters"]
+    nb.cells.append(params)
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    err = _one_paragraph(_cli("replay", "nb.ipynb", cwd=tmp_path))
+    assert "is damaged: the response of exchange 1 has status 'ok'" in err
+    assert "HTTP 500" not in err and "in a moment" not in err and "nothing was run" in err

@@ -34,6 +34,43 @@ def _ran(cell: Any) -> dict[str, Any] | None:
     return None
 
 
+def _check_cassette(nb: Any, target: Path) -> None:
+    """The cassette the parameters cell names, checked before a kernel starts (a damaged one
+    failed every turn's cell with the same message)."""
+    import ast
+
+    from ..server._cassette import Cassette
+
+    for cell in nb.cells:
+        if "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        try:
+            tree = ast.parse(cell.source.replace("%load_ext", "# %load_ext"))
+        except SyntaxError:
+            return
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "backend" for t in node.targets)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                try:
+                    words = shlex.split(node.value.value)
+                except ValueError:
+                    return
+                if "--cassette" in words[:-1]:
+                    path = target.parent / words[words.index("--cassette") + 1]
+                    try:
+                        Cassette.load(path)
+                    except ValueError as exc:
+                        said = str(exc).removesuffix("; nothing was loaded")
+                        raise ReplayError(
+                            f"{said[:1].upper()}{said[1:]}; nothing was run."
+                        ) from None
+        return
+
+
 def _read(target: Path) -> Any:
     """The notebook, its recorded turns checked; ``ReplayError`` before any kernel starts."""
     try:
@@ -46,6 +83,7 @@ def _read(target: Path) -> Any:
             f"{target} is {what} (it must be an .ipynb written by `%gemini export "
             "--cassette`); nothing was run."
         ) from None
+    _check_cassette(nb, target)
     for index, cell in enumerate(nb.cells, 1):
         recorded = cell.get("metadata", {}).get(META)
         if not isinstance(recorded, dict) or "answer" not in recorded:
