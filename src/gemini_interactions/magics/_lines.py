@@ -55,6 +55,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 unknown-command message and the dispatcher are built from, so a new command is added here."""
 
 
+_CHANGES_CHAINS = frozenset({"use", "reset", "load", "backend", "cancel", "wait", "fix"})
+"""Commands a tool may not run while its own turn runs (they change what that turn belongs
+to); the ones that only read (history, show, timeline, export, save) it may."""
+
+
 def help_text() -> str:
     lines = [CELL_HELP]
     for name, (arguments, summary) in COMMANDS.items():
@@ -106,6 +111,15 @@ class LineCommands:
             known = ", ".join(COMMANDS)
             raise MagicUsageError(
                 f"Unknown command `%gemini {name}`. Commands: {known}. `%gemini` alone shows help."
+            )
+        from ..chain._tools import running_tool
+
+        tool = running_tool()
+        if tool is not None and name in _CHANGES_CHAINS:
+            raise MagicUsageError(
+                f"Tool {tool!r} ran `%gemini {name}` while the turn that called it is still "
+                "running; a tool cannot change the chains, the current chain or the backend "
+                "under its own turn. Run it in a cell of its own."
             )
         command(args)
 
