@@ -12,7 +12,9 @@ before sending, and the turn says so in one line (``Turn.notices`` and ``on_noti
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..api._errors import APIError, GeminiError, StreamDroppedError
@@ -24,6 +26,7 @@ from ..api._events import (
     ThoughtSummaryDelta,
 )
 from ..api._retry import RetryNotice, retry_notices
+from ..api._secret import scrub
 from ..api._text import clean
 from ._options import PreparedTurn
 from ._timing import TimingRecorder
@@ -175,6 +178,7 @@ def _run(
     if turn.previous_interaction_id:
         params["previous_interaction_id"] = turn.previous_interaction_id
     history: list[Any] = []
+    redact = _redactor(client)
     max_rounds = prepared.options.max_tool_rounds
     round_no = 0
     turn.status = "streaming" if streaming else "running"
@@ -203,7 +207,14 @@ def _run(
             observer.on_tool_call(turn, _pending_run(call, round_no))
             span = timer.tool_started(str(getattr(call, "name", "") or ""))
             try:
-                run = run_call(call, prepared.functions, round_no)
+                run = run_call(
+                    call,
+                    prepared.functions,
+                    round_no,
+                    timeout=prepared.options.tool_timeout,
+                    cap=prepared.options.tool_result_chars,
+                    redact=redact,
+                )
             finally:
                 timer.tool_ended(span)
             turn.tool_runs.append(run)
@@ -227,6 +238,20 @@ def _run(
         turn.error = _failure_message(interaction)
     elif turn.status not in (*JOINED_STATUSES, "requires_action"):
         turn.error = turn.error or _failure_message(interaction)
+
+
+def _redactor(client: Client) -> Callable[[str], str]:
+    """Removes the client's credentials and the keys in the environment (a tool may read one
+    from there, whatever the client uses) from a text, in every form ``scrub`` knows."""
+    names = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    keys = [v for n in names if len(v := os.environ.get(n, "").strip()) >= 8]
+    own = getattr(client, "redact", None)
+
+    def redact(text: str) -> str:
+        text = own(text) if callable(own) else text
+        return scrub(text, keys) if keys else text
+
+    return redact
 
 
 def _pending_run(call: Any, round_no: int) -> Any:

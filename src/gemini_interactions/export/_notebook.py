@@ -198,6 +198,10 @@ def magic_line(
         words += ["--tools", ",".join(str(t) for t in o["tools"])]
         if o.get("max_tool_rounds", 10) != 10:
             words += ["--max-tool-rounds", str(o["max_tool_rounds"])]
+        if "tool_timeout" in o:
+            words += ["--tool-timeout", str(o["tool_timeout"] or 0)]
+        if "tool_result_chars" in o:
+            words += ["--tool-result-chars", str(o["tool_result_chars"] or 0)]
     if o.get("schema"):
         words += ["--schema", str(o["schema"])]
     for item in o.get("attachments") or [] if attachments is None else attachments:
@@ -251,7 +255,9 @@ def to_notebook(
     cells = [v4.new_markdown_cell(_markdown(prov, result.cassette_name))]
     models = {t.options.get("model") for t in chosen if not t.options.get("agent")} - {None}
     model = str(next(iter(models))) if len(models) == 1 else None
-    backend = f"offline --cassette {name}" if cassette else "live"
+    # Quoted: the setup cell's `%gemini backend` splits its words like a shell (a name with a
+    # space went live and matched nothing).
+    backend = f"offline --cassette {shlex.quote(name)}" if cassette else "live"
     params = [
         "%load_ext gemini_interactions",
         "# Parameters (papermill -p backend live -p model NAME). backend: where the turns go;",

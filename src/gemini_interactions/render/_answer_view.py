@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from ..chain import ToolRun, Turn, TurnObserver
 from ._text import short as _short
+from ._text import terminal_safe
 
 METADATA_KEY = "gemini_interactions"
 
@@ -192,19 +193,20 @@ class AnswerView(TurnObserver):
             self.handle.update(data, raw=True, metadata=metadata)
 
     def _print(self, turn: Turn) -> None:
+        # Model and tool text is made safe before our own styling (dim thoughts) is added.
         thought = turn.thoughts[self._shown_thoughts :] if self.show_thoughts else ""
         if thought:
-            self._print_thought(thought)
+            self._print_thought(terminal_safe(thought))
             self._shown_thoughts = len(turn.thoughts)
         runs = [r for r in turn.tool_runs[self._shown_runs :] if r.result is not None or r.is_error]
         new = turn.text[self._shown_text :]
         if runs or new:
             self._end_thought()
         for run in runs:
-            self._write(tool_line(run) + "\n")
+            self._write(terminal_safe(tool_line(run)) + "\n")
             self._shown_runs += 1
         if new:
-            self._write(new)
+            self._write(terminal_safe(new))
             self._shown_text = len(turn.text)
 
     def _write(self, text: str, *, line_start: bool | None = None) -> None:
@@ -241,14 +243,14 @@ class AnswerView(TurnObserver):
 
     def on_retry(self, turn: Turn, notice: Any) -> None:
         if self.terminal:
-            print(f"⏳ {notice}", file=sys.stderr)
+            print(terminal_safe(f"⏳ {notice}"), file=sys.stderr)
             return
         self._retry = str(notice)
         self.render(turn)
 
     def on_notice(self, turn: Turn, notice: str) -> None:
         if self.terminal:
-            print(notice, file=sys.stderr)
+            print(terminal_safe(notice), file=sys.stderr)
         elif self.handle is not None:
             self.render(turn)
 
@@ -271,16 +273,16 @@ class AnswerView(TurnObserver):
             if turn.status == "running":
                 return  # a background turn: its BackgroundView says so, once
             if turn.output_text and not turn.text:
-                print(turn.output_text)  # a non-streamed answer
+                print(terminal_safe(turn.output_text))  # a non-streamed answer
             plain = {"user_input", "model_output", "thought"}
             for interaction in turn.interactions:  # what the model did, round by round
                 if any(step.type not in plain for step in interaction.steps):
                     from ._timeline_text import timeline_text
 
-                    print("\n" + timeline_text(interaction))
-            print(f"\n[{status_line(turn)}]")
+                    print("\n" + terminal_safe(timeline_text(interaction)))
+            print(terminal_safe(f"\n[{status_line(turn)}]"))
             if turn.error and turn.status not in ("completed", "running"):
-                print(f"[{turn.status}] {turn.error}")
+                print(terminal_safe(f"[{turn.status}] {turn.error}"))
             return
         self.render(turn)
 
@@ -388,7 +390,7 @@ class BackgroundView:
             state = "running" if metadata[METADATA_KEY]["status"] == "running" else "ended"
             if self.printed != state:
                 self.printed = state
-                print(data["text/plain"])
+                print(terminal_safe(data["text/plain"]))
             return
         if self.handle is None:
             self.handle = display_bundle(data, metadata=metadata, display_id=True)

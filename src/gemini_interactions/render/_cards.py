@@ -78,10 +78,21 @@ def _fields(step: Any) -> dict[str, Any]:
     return data
 
 
+CARD_CHARS = 4000
+"""Characters of an argument or result a card shows; the rest is counted, not shown (a 50 MB
+tool result made a 52 MB notebook)."""
+
+
 def _json(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, indent=2, ensure_ascii=False, default=repr)
+    text = value if isinstance(value, str) else None
+    if text is None:
+        text = json.dumps(value, indent=2, ensure_ascii=False, default=repr)
+    if len(text) > CARD_CHARS:
+        size = len(text)
+        text = (
+            f"{text[:CARD_CHARS]}\n… ({size:,} characters in all; the first {CARD_CHARS:,} shown)"
+        )
+    return text
 
 
 def _texts(blocks: Any) -> str:
