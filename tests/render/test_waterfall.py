@@ -126,3 +126,11 @@ def test_a_map_run_is_a_latency_histogram_and_throughput() -> None:
     svg = waterfall_html([run])
     assert 'data-axis="map"' in svg and "10 element(s)" in svg
     assert "latency" in svg and "throughput" in svg
+
+
+def test_a_background_turn_shows_how_long_it_ran_after_it_was_sent() -> None:
+    turn = _turn(1, [StepTime("request", 1, 0.0, 0.4)])
+    turn.ended_at = turn.started_at + 30.0  # polled until it ended, half a minute later
+    rects = _rects(waterfall_html([turn]))
+    assert [r["data-kind"] for r in rects] == ["request", "background"]
+    assert float(rects[1]["width"]) > 50 * float(rects[0]["width"])

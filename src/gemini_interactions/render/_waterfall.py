@@ -48,7 +48,7 @@ _SEARCH = ("google_search", "url_context", "google_maps", "file_search", "retrie
 
 def category(kind: str) -> str:
     """The legend entry a span's kind is drawn as."""
-    if kind in ("waiting", "request"):
+    if kind in ("waiting", "request", "background"):
         return "waiting"
     if kind in ("thought", "tool", "function_call"):
         return kind
@@ -65,6 +65,7 @@ def category(kind: str) -> str:
 
 def _label(kind: str) -> str:
     names = {"waiting": "waiting for the model", "request": "request (not streamed)"}
+    names["background"] = "running in the background"
     names |= {"tool": "your function", "model_output": "answer"}
     return names.get(kind, kind.replace("_", " "))
 
@@ -119,7 +120,12 @@ def _spans(turn: Turn) -> list[StepTime]:
     """The turn's spans in time order; a turn with none recorded (saved by an older version,
     or a background turn) is one bar of its whole duration."""
     if turn.timing:
-        return sorted(turn.timing, key=lambda s: (s.start, s.end))
+        spans = sorted(turn.timing, key=lambda s: (s.start, s.end))
+        last = max(s.end for s in spans)
+        if turn.duration is not None and turn.duration - last > 0.5:
+            # A background turn: sent, then polled until it ended, with no events to time.
+            spans.append(StepTime("background", 1, last, turn.duration))
+        return spans
     if turn.duration is not None:
         return [StepTime("request", 1, 0.0, max(turn.duration, 0.0))]
     return []
