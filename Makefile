@@ -1,6 +1,7 @@
 # Every target installs what it needs into .venv from scratch; nothing is assumed on the machine
 # beyond python3 (>= 3.11). Node (for the aimock peer) is used when present: `make test` installs
-# aimock from the npm registry into .venv/aimock.
+# aimock from the npm registry into .venv/aimock, and Arize Phoenix (a trace receiver, ~850 MB)
+# from PyPI into a venv of its own, .venv/phoenix.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -29,6 +30,7 @@ lab: $(STAMP)
 
 test: $(STAMP) /usr/bin/chromium
 	$(PY) tests/peers/aimock.py install
+	$(PY) tests/peers/phoenix.py install
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
