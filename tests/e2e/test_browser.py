@@ -50,7 +50,30 @@ SOURCES = "Used 2 sources"
 SOURCE_LINK = "Offline source 1 on Paris"
 TIMELINE = ["Timeline", "turn 1", "Google Search", "Code execution", "get_weather"]
 EXPECTED = [ANSWER, *CARDS, "print(2*3)", *TIMELINE]
-ANSWER_CELL, TIMELINE_CELL = 3, 4
+ANSWER_CELL, TIMELINE_CELL, LONG_CELL = 3, 4, 5
+# One long code block streamed through the live view at a real pace (about 6 s): shown in pieces
+# while it grows, one block once it ends.
+LONG = """from gemini_interactions.chain import Turn
+from gemini_interactions.render import LiveView
+import time
+code = "".join(f"    total += compute(item_{i}, 'key')\\n" for i in range(1500))
+text = "A long block:\\n\\n```python\\n" + code + "```\\n"
+view = LiveView()
+turn = Turn(number=1, chain="long", prompt="p", parent=None, previous_interaction_id=None)
+turn.status = "streaming"
+view.on_start(turn)
+for i in range(0, len(text), 40):
+    time.sleep(0.004)
+    turn.add_text(text[i:i + 40])
+    view.on_event(turn, None)
+turn.status = "completed"
+turn.ended_at = time.time()
+view.on_end(turn)"""
+PIECES = """(cell) => {
+  const c = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')[cell];
+  if (!c || !c.querySelector('.jp-InputPrompt').textContent.includes('*')) return false;
+  return c.querySelectorAll('.jp-OutputArea pre').length >= 3;
+}"""
 RUNNING = """([cell, answer]) => {
   const c = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')[cell];
   if (!c) return false;
@@ -69,6 +92,7 @@ def _notebook(url: str) -> Any:
         SETUP,
         f"%%gemini --thoughts --tools get_weather --search --code\n{PROMPT}",
         "%gemini timeline",
+        LONG,
     ]
     spec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return v4.new_notebook(
@@ -228,6 +252,12 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
                 page.screenshot(path=str(SHOTS / f"{name}-streaming.png"), full_page=True)
                 timeline = _cell(page, TIMELINE_CELL).locator(".jp-OutputArea")
                 expect(timeline.get_by_text("Timeline").first).to_be_visible(timeout=60_000)
+                if app == "lab":  # the long block while it grows: pieces, stacked
+                    page.wait_for_function(PIECES, arg=LONG_CELL, timeout=60_000, polling=50)
+                    pieces = _cell(page, LONG_CELL).locator(".jp-OutputArea-child")
+                    pieces.nth(2).scroll_into_view_if_needed()  # where the pieces meet
+                    page.screenshot(path=str(SHOTS / "lab-long-streaming.png"))
+                _check_long_cell(page, app, "live")
                 final = str(_cell(page, ANSWER_CELL).locator(".jp-OutputArea").inner_text())
                 assert "completed" in final and "completed" not in partial, (partial, final)
                 _check_answer_cell(page, app, "live")
@@ -251,6 +281,7 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
                 assert "Loading widget" not in text
                 _check_answer_cell(page, app, "after reload")
                 _check_timeline_cell(page, app, "after reload")
+                _check_long_cell(page, app, "after reload")
                 page.screenshot(path=str(SHOTS / f"{name}-reloaded.png"), full_page=True)
                 _cell(page, TIMELINE_CELL).screenshot(
                     path=str(SHOTS / f"{name}-reloaded-timeline.png")
@@ -269,12 +300,29 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
         log.close()
 
 
+def _check_long_cell(page: Any, app: str, when: str) -> None:
+    """The long block, once it ended: one code block holding every line (its pieces emptied)."""
+    from playwright.sync_api import expect
+
+    out = _cell(page, LONG_CELL).locator(".jp-OutputArea")
+    expect(out.get_by_text("long · turn 1").first, f"{app} {when}: long block ended").to_be_visible(
+        timeout=60_000
+    )
+    # the emptied pieces are empty outputs (an empty <pre> in JupyterLab): nothing to see
+    texts = out.locator("pre").evaluate_all("ps => ps.map(p => p.innerText).filter(t => t.trim())")
+    assert len(texts) == 1, (app, when, len(texts))
+    text = texts[0]
+    assert text.count("total += compute") == 1500 and "item_1499" in text, (app, when)
+    out.locator(".jp-OutputArea-child").last.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"{app}-long-{when.replace(' ', '-')}.png"))
+
+
 def _wait_saved(path: Path) -> None:
     """Until the file on disk holds the run's outputs (the save went through)."""
     end = time.time() + 30
     while time.time() < end:
         nb = nbformat.read(path, as_version=4)
-        if any(c.get("outputs") for c in nb.cells[TIMELINE_CELL:]):
+        if all(c.get("outputs") for c in nb.cells[TIMELINE_CELL:]):
             return
         time.sleep(0.2)
     raise TimeoutError("the notebook was not saved")

@@ -50,7 +50,8 @@ _SKIPPED_DELTAS = frozenset({"text", "thought_summary", "thought_signature"})
 _CHUNK_FROM = 2000
 """An unfinished block this long is frozen in pieces rather than re-sent whole (``_Growing``)."""
 _CHUNK_EVERY = 2
-"""A piece of a growing block waits this many update intervals: fewer, larger pieces."""
+"""A piece of a growing block is charged this many update intervals: its own message, and the
+one that empties it when the block ends (sent then without waiting)."""
 _EMPTY = {"text/plain": ""}
 _TEXT_STEPS = frozenset({"model_output", "thought", "user_input"})
 
@@ -58,20 +59,20 @@ _TEXT_STEPS = frozenset({"model_output", "thought", "user_input"})
 class _Growing:
     """A long unfinished block shown as frozen pieces (``BlockChunks``), each sent once.
 
-    The first piece is the output the block will be, once finished, sent whole; the others share
-    one display id, so a single update empties them all then. While the block grows there is no
-    live output below it (its pieces are the live part), so nothing in it is sent twice.
+    The first piece is the output the block will be once finished, sent then whole; the later
+    pieces are emptied then (one small update each: a display id is one output's, and a new
+    output with an id already shown would overwrite the earlier ones in JupyterLab). While the
+    block grows there is no live output below it: its pieces are the live part.
     """
 
-    def __init__(self, chunks: BlockChunks, handle: Any, part: int, frozen: int, rest: str):
+    def __init__(self, chunks: BlockChunks, handle: Any, part: int, frozen: int) -> None:
         self.chunks = chunks
         self.handle = handle
         self.part = part
         self.frozen = frozen
         """How much of the block (the splitter's tail) the pieces show."""
-        self.rest_id = rest
-        self.rest: Any = None
-        """A handle of the later pieces' shared display id (None: no piece after the first)."""
+        self.rest: list[Any] = []
+        """The handles of the pieces after the first."""
 
 
 def _event_dict(event: Any) -> dict[str, Any] | None:
@@ -124,6 +125,8 @@ class LiveView(TurnObserver):
         self._running: ToolRun | None = None
         """The function tool running now (its card says so)."""
         self._growing: _Growing | None = None
+        self._prepaid = 0
+        """Messages of this update already charged to the budget (emptied pieces)."""
 
     # --- outputs ---------------------------------------------------------------------------------
 
@@ -176,6 +179,7 @@ class LiveView(TurnObserver):
     def render(self, turn: Turn, *, final: bool = False) -> None:
         """Bring the outputs up to the turn's state now."""
         before = self.messages
+        self._prepaid = 0
         text = answer_text(turn) if final else turn.text
         thoughts = turn.thoughts if self.show_thoughts else ""
         new_thought = thoughts[self._thoughts_done :]
@@ -212,7 +216,7 @@ class LiveView(TurnObserver):
             tail = ""
         if not final and self._grow(turn, tail):
             # The budget, as below; a piece waits a little longer (fewer, larger pieces).
-            spent = self.messages - before
+            spent = self.messages - before - self._prepaid
             self._next = self.clock() + self.interval * max(spent, _CHUNK_EVERY if spent else 0)
             return
         live = self._live_bundle(turn, tail, new_thought, final=final)
@@ -224,7 +228,7 @@ class LiveView(TurnObserver):
             metadata = self._metadata(turn, len(self.handles), final)
             self.handle.update(live, raw=True, metadata=metadata)
         # The budget: the next update waits one interval per message this one sent.
-        self._next = self.clock() + self.interval * (self.messages - before)
+        self._next = self.clock() + self.interval * (self.messages - before - self._prepaid)
 
     def _grow(self, turn: Turn, tail: str) -> bool:
         """Freeze what is complete of a long unfinished block into pieces; True when its pieces
@@ -239,30 +243,30 @@ class LiveView(TurnObserver):
                 return False
             # The live output (or a new one) becomes the first piece: where the block will be.
             handle, part = self._send({"text/html": chunks.html(tail[:cut], first=True)}, turn)
-            rest = f"{self._id}-r{part}"
-            self._growing = _Growing(chunks, handle, part, cut, rest)
+            self._growing = _Growing(chunks, handle, part, cut)
             return True
         pending = tail[growing.frozen :]
         cut = growing.chunks.cut(pending, first=False)
         if cut:
             self.messages += 1
             data = {"text/html": growing.chunks.html(pending[:cut], first=False)}
-            handle = self._display(data, metadata={}, display_id=growing.rest_id)
+            handle = self._new(data, {})
             self.handles.append(handle)
-            growing.rest = growing.rest or handle
+            growing.rest.append(handle)
             growing.frozen += cut
         return True
 
     def _finish_growing(self, data: dict[str, str], turn: Turn) -> tuple[Any, int]:
         """The grown block is finished: its first piece becomes the whole block (one output, as
-        the saved notebook keeps it) and the other pieces are emptied, in one message."""
+        the saved notebook keeps it) and the other pieces are emptied (paid for when sent)."""
         growing, self._growing = self._growing, None
         assert growing is not None
         self.messages += 1
         growing.handle.update(data, raw=True, metadata=pointer(turn, growing.part))
-        if growing.rest is not None:
-            self.messages += 1
-            growing.rest.update(_EMPTY, raw=True, metadata={})
+        for piece in growing.rest:
+            piece.update(_EMPTY, raw=True, metadata={})
+        self.messages += len(growing.rest)
+        self._prepaid += len(growing.rest)
         return growing.handle, growing.part
 
     def _metadata(self, turn: Turn, outputs: int, final: bool) -> dict[str, Any]:
