@@ -178,7 +178,7 @@ def chain_html(
     def item(turn: Turn) -> str:
         html = turn_html(turn, kinds=kinds, open_=open_)
         if turn.parent is not None and turn.parent not in numbers:
-            return f"<p>↳ from In[{turn.parent}]</p>{html}"
+            return f"<p>↳ from turn {turn.parent}</p>{html}"
         return html
 
     head = (
@@ -187,8 +187,8 @@ def chain_html(
     )
     if folded:
         head += (
-            f"<p><em>{len(folded):,} earlier turn(s) folded (In[{folded[0].number}] to "
-            f"In[{folded[-1].number}]): <code>%gemini timeline N</code> shows turn N, "
+            f"<p><em>{len(folded):,} earlier turn(s) folded (turns {folded[0].number} to "
+            f"{folded[-1].number}): <code>%gemini timeline N</code> shows turn N, "
             "<code>%gemini history</code> lists them all.</em></p>"
         )
     body = _tree(turns, item) or "<p>No turns.</p>"
