@@ -330,13 +330,13 @@ class BackgroundView:
 
             data = {"text/plain": line, "text/markdown": line, "text/html": markdown_html(line)}
             return data, {METADATA_KEY: turn.provenance()}
-        from ._bundles import answer_outputs, record
+        from ._bundles import answer_outputs, html_of, record
 
         parts = [d for d, _ in answer_outputs(turn, show_thoughts=self.show_thoughts)]
         data = {
             "text/plain": "\n\n".join(p["text/plain"] for p in parts),
             "text/markdown": answer_markdown(turn, thoughts=self.show_thoughts),
-            "text/html": "".join(p["text/html"] for p in parts),
+            "text/html": "".join(html_of(p) for p in parts),
         }
         return data, record(turn)
 

@@ -17,6 +17,7 @@ from ._answer_view import METADATA_KEY, json_block, pretty_json, structured
 from ._cards import step_card_html, step_card_text
 from ._citations import Citations, Source, citations_of, round_sources
 from ._markdown import markdown_html
+from ._media import media_bundle, rounds_media
 
 __all__ = ["answer_outputs", "status_html", "status_text"]
 
@@ -141,14 +142,37 @@ def block_bundle(
 
 
 def turn_citations(
-    turn: Turn, text: str, streaming: list[dict[str, Any]] | None = None
+    turn: Turn,
+    text: str,
+    streaming: list[dict[str, Any]] | None = None,
+    *,
+    live_start: int | None = None,
 ) -> Citations:
     """The citations of the turn's shown answer ``text``: every round's annotations, and the
-    streaming round's (``streaming``, its steps as folded so far)."""
+    streaming round's (``streaming``, its steps as folded so far, whose words start at
+    ``live_start`` in ``text``)."""
     rounds: list[list[Any]] = [list(i.steps) for i in turn.interactions]
     if streaming:
         rounds.append(streaming)
-    return citations_of(text, rounds)
+    return citations_of(text, rounds, live_start=live_start if streaming else None)
+
+
+def turn_media(turn: Turn, streaming: list[dict[str, Any]] | None = None) -> list[Any]:
+    """The images, audio, video and documents of every round (and the streaming one's)."""
+    rounds: list[list[Any]] = [list(i.steps) for i in turn.interactions]
+    if streaming:
+        rounds.append(streaming)
+    return rounds_media(rounds)
+
+
+def html_of(bundle: dict[str, str]) -> str:
+    """A bundle as HTML where outputs are joined into one (an image output has no HTML copy)."""
+    if "text/html" in bundle:
+        return bundle["text/html"]
+    for mime in ("image/png", "image/jpeg", "image/gif"):
+        if mime in bundle:
+            return f'<img alt="image" src="data:{mime};base64,{bundle[mime]}">'
+    return f"<pre>{escape(bundle.get('text/plain', ''))}</pre>"
 
 
 def answer_bundle(text: str, cites: Citations) -> dict[str, str]:
@@ -329,6 +353,7 @@ def answer_outputs(
         data.append(bundle)
     elif text:
         data.append(answer_bundle(text, turn_citations(turn, text)))
+    data.extend(media_bundle(item) for item in turn_media(turn))
     data.append(final_bundle(turn, None))
     last = len(data) - 1
     return [

@@ -151,13 +151,14 @@ class Citations:
 
     def apply(self, text: str, start: int = 0, end: int | None = None, *, style: str) -> str:
         """``text[start:end]`` with its markers (``style`` ``markdown`` or ``plain``); a marker
-        at ``end`` belongs to the slice only when ``end`` is the text's end."""
+        at ``end`` belongs to the slice only when ``end`` is the text's end (and the slice holds
+        some of it: an empty tail after the last block shows no marker twice)."""
         stop = len(text) if end is None else end
         positions = [p for p, _ in self.marks]
         first = bisect.bisect_left(positions, start)
         last = (
             bisect.bisect_right(positions, stop)
-            if stop >= len(text)
+            if stop >= len(text) and stop > start
             else bisect.bisect_left(positions, stop)
         )
         pieces: list[str] = []
@@ -210,16 +211,23 @@ def _end(block: str, encoded: bytes, end: Any, offset: int) -> int | None:
     return offset + char
 
 
-def citations_of(text: str, rounds: list[list[Any]]) -> Citations:
+def citations_of(text: str, rounds: list[list[Any]], *, live_start: int | None = None) -> Citations:
     """The citations of ``text`` (the answer as shown) from the steps of each round (typed steps
-    or their JSON dicts), whose annotated text blocks appear in ``text`` in order."""
+    or their JSON dicts), whose annotated text blocks appear in ``text`` in order.
+
+    ``live_start``: the last round is streaming, and its blocks hold annotations but not their
+    words (a live view shows the words, it does not fold them): they count from there."""
     found = Citations()
     placed: dict[int, list[Source]] = {}
     cursor = 0
-    for steps in rounds:
+    for index, steps in enumerate(rounds):
+        live = live_start is not None and index == len(rounds) - 1
         for block in _text_blocks(steps):
             body = _get(block, "text") or ""
             annotations = _get(block, "annotations") or []
+            if live and not body and annotations and live_start is not None:
+                cursor = min(max(cursor, live_start), len(text))
+                body = text[cursor:]
             if not isinstance(body, str) or not body:
                 continue
             offset = cursor if text.startswith(body, cursor) else text.find(body, cursor)
@@ -242,12 +250,12 @@ def citations_of(text: str, rounds: list[list[Any]]) -> Citations:
     for position in sorted(placed):
         marks: list[int] = []
         for source in placed[position]:
-            number = numbers.get(source.key)
-            if number is None:
+            known = numbers.get(source.key)
+            if known is None:
                 found.sources.append(source)
-                number = numbers[source.key] = len(found.sources)
-            if number not in marks:
-                marks.append(number)
+                known = numbers[source.key] = len(found.sources)
+            if known not in marks:
+                marks.append(known)
         found.marks.append((position, sorted(marks)))
     return found
 
