@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from test_live import Frontend
+
 from gemini_interactions.api import Client
 from gemini_interactions.chain import Chain
 from gemini_interactions.render import LiveView
 from scripted_http import Exchange, scripted_server
-from test_live import Frontend
 
 REAL = Path(__file__).parent.parent / "data" / "real" / "vercel-ai"
 KEY = "AIzaSy-TEST-SECRET-KEY-0123456789"
