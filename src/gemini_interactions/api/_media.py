@@ -103,8 +103,8 @@ class Media:
     @property
     def size(self) -> int:
         """Bytes of data (estimated from the base64 without decoding)."""
-        if self._bytes is not None:
-            return len(self._bytes)
+        if self._bytes is not None or _PCM.match(self.mime_type or ""):
+            return len(self.data)
         text = self.base64 or ""
         return len(text) * 3 // 4 - text[-2:].count("=")
 

@@ -206,6 +206,21 @@ class AnswerView(TurnObserver):
             self._write(new)
             self._shown_text = len(turn.text)
 
+    def _print_media(self, turn: Turn) -> None:
+        """A terminal cannot show media: each item is saved beside the working folder
+        (``gemini_media/``) and named in one line (kind, type, size, where it went)."""
+        from ._bundles import turn_media
+        from ._media import describe, write_file
+
+        for item in turn_media(turn):
+            if not item.base64:
+                print(describe(item))
+                continue
+            try:
+                print(describe(item, write_file(item)))
+            except OSError as exc:
+                print(describe(item) + f", not saved ({exc.strerror or exc})")
+
     def _write(self, text: str, *, line_start: bool | None = None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -277,6 +292,7 @@ class AnswerView(TurnObserver):
                     from ._timeline_text import timeline_text
 
                     print("\n" + timeline_text(interaction))
+            self._print_media(turn)
             print(f"\n[{status_line(turn)}]")
             if turn.error and turn.status not in ("completed", "running"):
                 print(f"[{turn.status}] {turn.error}")
