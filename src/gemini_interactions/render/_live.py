@@ -235,12 +235,15 @@ class LiveView(TurnObserver):
             handle, part = self._send(data, turn)
             self._cards[key] = (handle, data, part)
         done = self._splitter.done
-        tail = (
-            (cites.apply(text, done, style="markdown"), cites.apply(text, done, style="plain"))
-            if cites
-            else (text[done:], text[done:])
-        )
-        live = self._live_bundle(turn, tail, new_thought, final=final)
+        if cites:
+            tails = (
+                cites.apply(text, done, style="markdown"),
+                cites.apply(text, done, style="plain"),
+            )
+        else:
+            tail = text[done:]
+            tails = (tail, tail)
+        live = self._live_bundle(turn, tails, new_thought, final=final)
         self.messages += 1
         if self.handle is None:
             self.handle = self._new(live, self._metadata(turn, len(self.handles) + 1, final))
