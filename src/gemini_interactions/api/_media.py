@@ -89,6 +89,15 @@ class Media:
         return self._bytes
 
     @property
+    def readable(self) -> bool:
+        """The data is valid base64 of some bytes (a recording may hold a placeholder)."""
+        text = "".join((self.base64 or "").split())
+        try:
+            return bool(text) and bool(base64.b64decode(text, validate=True))
+        except (binascii.Error, ValueError):
+            return False
+
+    @property
     def mime(self) -> str:
         """The MIME type of ``data`` (``audio/wav`` for PCM speech)."""
         declared = (self.mime_type or "").strip()

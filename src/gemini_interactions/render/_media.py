@@ -115,6 +115,10 @@ def media_html(item: Media, saved: str | None = None) -> str:
 def media_bundle(item: Media, directory: Path | None = None) -> dict[str, str]:
     """The item as one output. A small image is a native ``image/*`` output (with no HTML copy
     of its bytes); anything over ``LARGE`` is a file beside the notebook, linked."""
+    if item.base64 and not item.readable:
+        # Never an image/* output of bytes no viewer can decode (a placeholder, a cut stream).
+        note = f"{describe(item)}: its data is not valid base64, so it cannot be shown"
+        return {"text/plain": note, "text/html": f"<p>{escape(note)}</p>"}
     if item.base64 and item.size > LARGE:
         saved = write_file(item, directory)
         return {"text/plain": describe(item, saved), "text/html": media_html(item, saved)}
