@@ -6,10 +6,11 @@ ask apps to show as provided. Put in a notebook as is, that stylesheet would res
 ``.container`` on the page; so the chips are shown in a sandboxed ``<iframe srcdoc>`` (its own
 document: its CSS stays inside, no scripts run, links open a new tab).
 
-Where HTML is sanitized (an untrusted notebook in JupyterLab or Notebook 7, GitHub) the iframe
-is removed; a plain list of the same links follows it, hidden by an inline ``display:none``
-that those sanitizers strip with every style, so exactly one of the two shows. Text forms (the
-card's ``text/plain``, the timeline) name the chips' queries, never the markup.
+Where HTML is sanitized (an untrusted notebook in JupyterLab or Notebook 7) the iframe is
+removed; a plain list of the same links is written *inside* the iframe element: a browser never
+shows an iframe's own content (it shows the frame's document), while a sanitizer that drops the
+iframe tag keeps what was inside it. So exactly one of the two shows. Text forms (the card's
+``text/plain``, the timeline) name the chips' queries, never the markup.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 __all__ = ["Chip", "chips_of", "suggestions_html", "suggestions_of", "suggestions_text"]
 
-_FRAME_HEIGHT = 64
+_FRAME_HEIGHT = 56
 
 
 @dataclass(frozen=True)
@@ -109,31 +110,36 @@ def _fallback(chips: list[Chip]) -> str:
 
 
 def suggestions_html(snippets: list[str]) -> str:
-    """The snippets, each in a sandboxed iframe, then the plain links for sanitized views."""
+    """The snippets, each in a sandboxed iframe holding the plain links for sanitized views."""
     if not snippets:
         return ""
-    frames = "".join(
-        '<iframe sandbox="allow-popups allow-popups-to-escape-sandbox" '
-        'title="Google Search suggestions" loading="lazy" '
-        f'style="border:0;width:100%;height:{_FRAME_HEIGHT}px;display:block" '
-        f'srcdoc="{escape(_document(snippet), quote=True)}"></iframe>'
-        for snippet in snippets
-    )
     fallback = _fallback(chips_of(snippets))
-    hidden = (
-        f'<div class="gemini-search-suggestions-links" style="display:none">'
-        f"<p>Search suggestions (Google):</p>{fallback}</div>"
+    inner = (
+        f'<div class="gemini-search-suggestions-links"><p>Search suggestions (Google):</p>'
+        f"{fallback}</div>"
         if fallback
         else ""
     )
-    return f'<div class="gemini-search-suggestions">{frames}{hidden}</div>'
+    frames = "".join(
+        '<iframe sandbox="allow-popups allow-popups-to-escape-sandbox" '
+        'title="Google Search suggestions" '
+        f'style="border:0;width:100%;height:{_FRAME_HEIGHT}px;display:block" '
+        f'srcdoc="{escape(_document(snippet), quote=True)}">{inner if n == 0 else ""}</iframe>'
+        for n, snippet in enumerate(snippets)
+    )
+    return f'<div class="gemini-search-suggestions">{frames}</div>'
 
 
 def _document(snippet: str) -> str:
     # A base target: a chip is a link to Google Search, opened in a new tab, not in the frame.
+    # "light dark": the frame follows the notebook's theme (Google's chip has rules for both)
+    # and stays transparent instead of a white box in a dark notebook.
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8"><base target="_blank">'
-        "<style>body{margin:0}</style></head><body>" + snippet + "</body></html>"
+        '<meta name="color-scheme" content="light dark">'
+        "<style>body{margin:0;background:transparent}</style></head><body>"
+        + snippet
+        + "</body></html>"
     )
 
 
