@@ -80,7 +80,11 @@ def _carries(event: Any) -> tuple[bool, bool]:
 def _event_dict(event: Any) -> dict[str, Any] | None:
     """A typed stream event as its wire dict, or None for answer/thought text (shown already)."""
     delta = getattr(event, "delta", None)
-    if delta is not None and getattr(delta, "type", None) in _SKIPPED_DELTAS:
+    kind = getattr(delta, "type", None)
+    if kind in _SKIPPED_DELTAS and not (
+        kind == "thought_summary"
+        and getattr(getattr(delta, "content", None), "type", None) in MEDIA_KINDS
+    ):  # an image in a thought summary is folded, to be drawn as it arrives
         return None
     dump = getattr(event, "model_dump", None)
     if dump is None:
