@@ -15,6 +15,8 @@ from gemini_interactions.api import (
     LEGACY_REVISION,
     Client,
     Event,
+    GoogleSearchCallStep,
+    GoogleSearchResultStep,
     ImageContent,
     Interaction,
     InteractionCreatedEvent,
@@ -151,11 +153,21 @@ def test_real_grounded_answer_keeps_every_citation_and_the_order_it_came_in() ->
     )
     assert [a.to_dict() for a in citations] == recorded_annotations
     # the search queries arrive in a delta, not at step.start
-    call = it.steps[2].to_dict()
-    assert call["arguments"]["queries"][0] == "notable AI developments last week May 8-15 2026"
-    result = it.steps[3].to_dict()
-    assert list(result["result"][0]) == ["search_suggestions"]
-    assert result["result"][0]["search_suggestions"].startswith("<style>")
+    call, result = it.steps[2], it.steps[3]
+    assert isinstance(call, GoogleSearchCallStep) and isinstance(result, GoogleSearchResultStep)
+    assert call.queries[0] == "notable AI developments last week May 8-15 2026"
+    assert len(call.queries) == 4
+    # the result carries Google's chip HTML only: no titles, no URLs
+    recorded_result = next(
+        e["delta"]["result"]
+        for e in recorded
+        if e.get("delta", {}).get("type") == "google_search_result"
+    )
+    assert result.to_dict()["result"] == recorded_result
+    assert all(list(r) == ["search_suggestions"] for r in recorded_result)
+    chips = result.search_suggestions
+    assert len(chips) == len(recorded_result) == 8
+    assert all(c.startswith("<style>") and ".chip" in c for c in chips)
     assert it.usage is not None and it.usage.total_tool_use_tokens is not None
 
 

@@ -10,6 +10,7 @@ from ._base import WireModel, lenient
 from ._content import AudioContent, ImageContent, TextContent, VideoContent
 from ._media import Media, media_of_steps
 from ._steps import ModelOutputStep, Step, ThoughtStep, UserInputStep
+from ._tools import Tool
 
 
 class ModalityTokens(WireModel):
@@ -71,6 +72,8 @@ class Interaction(WireModel):
     model: str | None = None
     agent: str | None = None
     steps: list[Step] = []
+    tools: list[Tool] | None = None
+    """The tools of the request, when the server echoes them."""
     usage: Usage | None = None
     created: str | None = None
     updated: str | None = None

@@ -22,7 +22,7 @@ from ..api._errors import APIError
 from ._errors import ChainUsageError, TurnFailedError
 from ._options import PreparedTurn, SendOptions, prepare
 from ._runner import run_turn
-from ._turn import Turn, TurnObserver
+from ._turn import JOINED_STATUSES, Turn, TurnObserver
 
 if TYPE_CHECKING:
     from ..api import Client, Interaction
@@ -300,7 +300,7 @@ class Chain:
                 turn,
                 max_tool_rounds="N",
             )
-        if turn.status not in ("completed", "incomplete", "running"):
+        if turn.status not in (*JOINED_STATUSES, "running"):
             raise TurnFailedError(turn.error or f"The turn ended {turn.status}.", turn)
         return turn
 
@@ -341,7 +341,7 @@ class Chain:
                 return turn
             turn.status = interaction.status or "completed"
             turn.ended_at = time.time()
-            if turn.status not in ("completed", "incomplete"):
+            if turn.status not in JOINED_STATUSES:
                 from ._runner import _failure_message
 
                 turn.error = _failure_message(interaction)

@@ -29,7 +29,7 @@ from ._errors import ChainUsageError
 from ._options import PreparedTurn, SendOptions, prepare
 from ._paths import PART, step
 from ._runner import run_turn
-from ._turn import Turn, TurnObserver
+from ._turn import JOINED_STATUSES, Turn, TurnObserver
 
 if TYPE_CHECKING:
     from ..api._retry import RetryNotice
@@ -94,7 +94,7 @@ class MapItem:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("completed", "incomplete") and self.error is None
+        return self.status in JOINED_STATUSES and self.error is None
 
     @property
     def value(self) -> Any:

@@ -16,12 +16,18 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..api._errors import APIError, GeminiError, StreamDroppedError
-from ..api._events import StepDeltaEvent, TextDelta, ThoughtSummaryDelta
+from ..api._events import (
+    InteractionCompletedEvent,
+    InteractionCreatedEvent,
+    StepDeltaEvent,
+    TextDelta,
+    ThoughtSummaryDelta,
+)
 from ..api._retry import RetryNotice, retry_notices
 from ..api._text import clean
 from ._options import PreparedTurn
 from ._tools import run_call
-from ._turn import Turn, TurnObserver
+from ._turn import JOINED_STATUSES, Turn, TurnObserver
 
 if TYPE_CHECKING:
     from ..api import Client, Event, Interaction, Stream
@@ -59,6 +65,11 @@ class _Round:
                     turn.add_thoughts("\n\n")
                 self.thought_started = True
                 turn.add_thoughts(str(getattr(delta.content, "text", "") or ""))
+        elif isinstance(event, (InteractionCreatedEvent, InteractionCompletedEvent)):
+            # The model that answers may not be the one asked for: show it from the start.
+            reported = event.interaction
+            if reported.model or reported.agent:
+                self.turn.reported = (reported.model, reported.agent)
         self.observer.on_event(self.turn, event)
 
     def stream(self, params: dict[str, Any]) -> Interaction:
@@ -195,7 +206,7 @@ def _run(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnObser
         turn.status = "running"
     elif turn.status == "failed":
         turn.error = _failure_message(interaction)
-    elif turn.status not in ("completed", "incomplete", "requires_action"):
+    elif turn.status not in (*JOINED_STATUSES, "requires_action"):
         turn.error = turn.error or _failure_message(interaction)
 
 

@@ -78,17 +78,18 @@ def _provenance(chain: Chain, turns: list[Turn]) -> dict[str, Any]:
     for turn in turns:
         for key, value in turn.usage.items():
             usage[key] = usage.get(key, 0) + value
+    who = [t.provenance() for t in turns]
+    # the models asked for that did not answer (and are not named inside the one that did)
+    asked = sorted({str(t.asked_model) for t in turns if t.model_label != t.model})
     return {
         "package": "gemini-interactions",
         "package_version": __version__,
         "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "chain": chain.name,
-        "models": sorted(
-            {str(t.request.get("model")) for t in turns if t.request and t.request.get("model")}
-        ),
-        "agents": sorted(
-            {str(t.request.get("agent")) for t in turns if t.request and t.request.get("agent")}
-        ),
+        # as the interactions report them (the model that answered), as asked until they do
+        "models": sorted({str(w["model"]) for w in who if w["model"]}),
+        "agents": sorted({str(w["agent"]) for w in who if w["agent"]}),
+        **({"asked": asked} if asked else {}),
         "first": turns[0].provenance()["started"],
         "last": turns[-1].provenance()["ended"],
         "usage": usage,
@@ -98,6 +99,7 @@ def _provenance(chain: Chain, turns: list[Turn]) -> dict[str, Any]:
                 "recorded_turn": t.number,
                 "interaction_ids": [i.id for i in t.interactions],
                 "model": t.model,
+                **({"asked": t.asked_model} if t.model != t.asked_model else {}),
                 "started": t.provenance()["started"],
                 "usage": t.usage,
             }
@@ -108,6 +110,8 @@ def _provenance(chain: Chain, turns: list[Turn]) -> dict[str, Any]:
 
 def _markdown(prov: dict[str, Any], cassette_name: str | None) -> str:
     who = ", ".join(prov["models"] + prov["agents"]) or "-"
+    if prov.get("asked"):
+        who += f" (asked: {', '.join(prov['asked'])})"
     usage = prov["usage"]
     lines = [
         f"# Chain `{prov['chain']}`",
@@ -132,7 +136,10 @@ def _markdown(prov: dict[str, Any], cassette_name: str | None) -> str:
     for t in prov["turns"]:
         ids = " ".join(f"`{i}`" for i in t["interaction_ids"] if i)
         tokens = t["usage"].get("total_tokens", "-")
-        lines.append(f"| {t['turn']} | {ids} | {t['model'] or '-'} | {t['started']} | {tokens} |")
+        model = t["model"] or "-"
+        if t.get("asked"):
+            model += f" (asked: {t['asked']})"
+        lines.append(f"| {t['turn']} | {ids} | {model} | {t['started']} | {tokens} |")
     return "\n".join(lines)
 
 

@@ -155,7 +155,7 @@ class LineCommands:
                     f"{turn.number}{'*' if turn is head else ''}",
                     turn.parent if turn.parent is not None else "new",
                     turn.id or "-",
-                    turn.model or "-",
+                    turn.model_label or "-",
                     turn.status,
                     turn.usage.get("total_tokens", "-"),
                     turn.summary(),

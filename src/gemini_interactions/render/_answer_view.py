@@ -21,6 +21,7 @@ METADATA_KEY = "gemini_interactions"
 
 _STATUS_ICONS = {
     "completed": "✅",
+    "idle": "✅",
     "incomplete": "⚠️",
     "failed": "❌",
     "interrupted": "⏹",
@@ -72,8 +73,8 @@ def status_line(turn: Turn, elapsed: float | None = None) -> str:
     parts = [f"{turn.chain} · turn {turn.number}"]
     if turn.parent is not None and turn.parent != turn.number - 1:
         parts.append(f"from turn {turn.parent}")
-    if turn.model:
-        parts.append(turn.model)
+    if turn.model_label:
+        parts.append(turn.model_label)
     parts.append(f"{_STATUS_ICONS.get(turn.status, '')} {turn.status}".strip())
     seconds = turn.duration if turn.duration is not None else elapsed
     if seconds is not None:

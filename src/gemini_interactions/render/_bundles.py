@@ -60,10 +60,11 @@ def _tokens(turn: Turn) -> str:
 
 
 def status_text(turn: Turn, elapsed: float | None = None) -> str:
-    """chain · turn · model or agent · status · elapsed · tokens · interaction id."""
+    """chain · turn · model or agent (the one that answered; the one asked too when it differs)
+    · status · elapsed · tokens · interaction id."""
     parts = [f"{turn.chain} · turn {turn.number}"]
-    if turn.model:
-        parts.append(turn.model)
+    if turn.model_label:
+        parts.append(turn.model_label)
     parts.append(turn.status)
     seconds = turn.duration if turn.duration is not None else elapsed
     if seconds is not None:
@@ -83,7 +84,7 @@ def status_html(turn: Turn, elapsed: float | None = None) -> str:
 def streaming_status(turn: Turn, elapsed: float) -> str:
     """The status while a turn streams: what is known then (no tokens or id yet), short,
     because it is re-sent with every update."""
-    parts = [turn.model] if turn.model else []
+    parts = [turn.model_label] if turn.model_label else []
     return " · ".join([*parts, f"⏳ {turn.status}", f"{elapsed:.1f} s"])
 
 

@@ -1,0 +1,85 @@
+"""The model that answered is the one a person is shown: the real service may answer with another
+model than the request named (a real capture did), and ``interaction.model`` says which. The
+status line, ``history``, the export and the output metadata show it, and the one asked for too
+when they differ. The stream is a real recording (tests/data/real) served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gemini_interactions.api import Client
+from gemini_interactions.chain import Chain, Turn, TurnObserver
+from gemini_interactions.export import to_notebook
+from gemini_interactions.render._answer_view import status_line
+from gemini_interactions.render._bundles import status_text, streaming_status
+from scripted_http import Exchange, scripted_server
+
+REAL = Path(__file__).parent.parent / "data" / "real" / "vercel-ai" / "basic.chunks.txt"
+ANSWERED = "gemini-2.5-flash"  # what the recorded interaction reports
+
+
+def _body() -> bytes:
+    lines = REAL.read_text("utf-8").splitlines()
+    return b"".join(b"data: " + line.encode() + b"\n\n" for line in lines if line)
+
+
+@pytest.fixture
+def chain() -> Iterator[Chain]:
+    body = _body()
+
+    def answer(exchange: Exchange) -> None:
+        exchange.send(200, {"content-type": "text/event-stream"}, body)
+
+    with scripted_server(answer) as server:
+        url: str = server.url  # type: ignore[attr-defined]
+        with Client("k", base_url=url, max_retries=0) as client:
+            yield Chain(client, name="p")
+
+
+class Watch(TurnObserver):
+    def __init__(self) -> None:
+        self.seen: list[str | None] = []
+
+    def on_event(self, turn: Turn, event: Any) -> None:
+        self.seen.append(turn.model_label)
+
+
+def test_a_turn_answered_by_another_model_names_both(chain: Chain) -> None:
+    watch = Watch()
+    turn = chain.send("hi", model="gemini-flash-latest", observer=watch)
+    label = f"{ANSWERED} (asked: gemini-flash-latest)"
+    assert turn.asked_model == "gemini-flash-latest"
+    assert turn.answered_model == ANSWERED and turn.model == ANSWERED
+    assert turn.model_label == label
+    # live: known from interaction.created on, before the round's interaction is recorded
+    assert watch.seen[0] == label
+    assert label in status_text(turn) and label in status_line(turn)
+    assert streaming_status(turn, 1.0).startswith(label)
+    meta = turn.provenance()
+    assert meta["model"] == ANSWERED and meta["asked_model"] == "gemini-flash-latest"
+    assert list(chain.usage()) == [ANSWERED]
+
+
+def test_the_export_names_the_answering_model_and_the_asked_one(chain: Chain) -> None:
+    chain.send("hi", model="gemini-flash-latest")
+    nb = to_notebook(chain).notebook
+    text = "\n".join(str(c.source) for c in nb.cells if c.cell_type == "markdown")
+    assert f"models / agents: {ANSWERED} (asked: gemini-flash-latest)" in text
+    assert f"| {ANSWERED} (asked: gemini-flash-latest) |" in text
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    metas = [o["metadata"]["gemini_interactions"] for o in outputs if "metadata" in o]
+    assert metas and metas[-1]["model"] == ANSWERED
+    assert metas[-1]["asked_model"] == "gemini-flash-latest"
+    assert json.dumps(nb)  # plain JSON, as saved
+
+
+def test_a_turn_answered_by_the_model_asked_for_names_it_once(chain: Chain) -> None:
+    turn = chain.send("hi", model=ANSWERED)
+    assert turn.model_label == ANSWERED
+    assert "asked" not in status_text(turn)
+    assert "asked_model" not in turn.provenance()
