@@ -249,8 +249,9 @@ def _head(kind: str, title: str, status: str, duration: float | None) -> str:
 
 
 def _queries(step: Any) -> list[str]:
+    """What a search-like step looked for (a tool search: the function names)."""
     args = _args(step)
-    queries = args.get("queries") or args.get("query") or []
+    queries = args.get("queries") or args.get("query") or args.get("function_names") or []
     if isinstance(queries, str):
         queries = [queries]
     return [str(q) for q in queries] if isinstance(queries, list) else []
@@ -399,7 +400,7 @@ def step_card_html(
             body += "<p>Result:</p>" + _pre(_json(_field(result, "result")))
         return _details(_head(kind, _TITLES[kind], state, duration), body, open_=open_)
     if kind in ("file_search_call", "retrieval_call", "tool_search_call", "google_maps_call"):
-        return _lookup_html(kind, step, result, state, duration, open_)
+        return _lookup_html(kind, step, result, state, duration, open_, cited)
     if kind == "mcp_server_tool_call":
         server = _field(step, "server_name") or _field(result, "server_name")
         name = _field(step, "name") or _field(result, "name") or "?"
@@ -434,7 +435,13 @@ def step_card_html(
 
 
 def _lookup_html(
-    kind: str, step: Any, result: Any, state: str, duration: float | None, open_: bool
+    kind: str,
+    step: Any,
+    result: Any,
+    state: str,
+    duration: float | None,
+    open_: bool,
+    cited: Sequence[Source] | None = None,
 ) -> str:
     """File search, retrieval, tool search, Maps: what was looked for, and what was found."""
     title = _TITLES[kind]
@@ -450,7 +457,7 @@ def _lookup_html(
     others = {
         k: v
         for k, v in args.items()
-        if k not in ("queries", "query", "file_search_store_names", "stores")
+        if k not in ("queries", "query", "function_names", "file_search_store_names", "stores")
     }
     if others:
         body += _table([(k, _pre(_json(v))) for k, v in others.items()])
@@ -473,6 +480,12 @@ def _lookup_html(
             body += _items_html(items, text_keys=("text", "snippet", "description"))
         elif raw not in (None, [], ""):
             body += "<p>Result:</p>" + _pre(_json(raw))
+    files = [s for s in cited or [] if s.kind == "file_citation"]
+    if kind == "file_search_call" and files:
+        # File search returns its chunks as citations on the answer: the documents and pages.
+        links = "".join(f"<li>{s.html()}</li>" for s in files)
+        head += f" · {len(files)} cited chunk{'s' * (len(files) != 1)}"
+        body += f"<p>Cited in the answer:</p><ol>{links}</ol>"
     return _details(head, body, open_=open_)
 
 
@@ -536,6 +549,9 @@ def step_card_text(
                     lines.append(f"   - {short(item, 100)}")
             if not items and raw not in (None, [], ""):
                 lines.append(f"   → {short(raw, 200)}")
+        files = [s for s in cited or [] if s.kind == "file_citation"]
+        if kind == "file_search_call" and files:
+            lines.append("   Cited: " + short("; ".join(s.plain() for s in files), 300))
     elif kind == "mcp_server_tool_call":
         server = _field(step, "server_name")
         where = f" on {server}" if server else ""
