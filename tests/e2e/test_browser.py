@@ -381,10 +381,17 @@ def test_notebook7_shows_cards_and_survives_reload(tmp_path: Path, server_url: s
     _frontend("notebook", tmp_path, server_url)
 
 
+def _image(data: dict[str, Any]) -> str:
+    """An image output as GitHub shows it: the image itself."""
+    png = data.get("image/png")
+    return f'<img src="data:image/png;base64,{png}">' if png else ""
+
+
 def _stripped(html: str) -> str:
     """As GitHub shows it: no <style> blocks, style= attributes or scripts."""
     html = re.sub(r"<style.*?</style>", "", html, flags=re.S | re.I)
     html = re.sub(r"<script.*?</script>", "", html, flags=re.S | re.I)
+    html = re.sub(r"</?iframe\b[^>]*>", "", html, flags=re.I)  # frames dropped, content kept
     return re.sub(r"\sstyle=\"[^\"]*\"", "", html)
 
 
@@ -403,6 +410,7 @@ def test_nbclient_nbconvert_and_github_view(tmp_path: Path, fast_url: str) -> No
     for cell in nb.cells:
         outputs = "".join(
             _stripped(str(o.get("data", {}).get("text/html", "")))
+            or _image(o.get("data", {}))
             or f"<pre>{o.get('text', '')}</pre>"
             for o in cell.get("outputs", [])
         )
@@ -415,10 +423,12 @@ def test_nbclient_nbconvert_and_github_view(tmp_path: Path, fast_url: str) -> No
             page.goto((tmp_path / "nbconvert.html").as_uri())
             _check_answer_cell(page, "nbconvert", "html", scope="")
             _check_timeline_cell(page, "nbconvert", "html", scope="")
+            _check_grounded_and_image_cells(page, "nbconvert", "html", scope="")
             page.screenshot(path=str(SHOTS / "nbconvert.png"), full_page=True)
             page.goto((tmp_path / "github.html").as_uri())
             _check_answer_cell(page, "github", "stripped", scope="")
             _check_timeline_cell(page, "github", "stripped", scope="", controls=False)
+            _check_grounded_and_image_cells(page, "github", "stripped", scope="", trusted=False)
             page.screenshot(path=str(SHOTS / "github-stripped.png"), full_page=True)
         finally:
             browser.close()
