@@ -203,3 +203,27 @@ def test_real_legacy_image_answer_is_an_image_content() -> None:
     assert any(e.delta is not None and e.delta.type == "image" for e in media)
     assert it.usage is not None and it.usage.output_tokens_by_modality is not None
     assert it.usage.output_tokens_by_modality[0].modality == "image"
+
+
+def test_the_async_client_reads_a_real_stream_the_same() -> None:
+    import asyncio
+
+    from gemini_interactions.api import AsyncClient
+
+    body = framed("google-search.chunks.txt")
+    _, expected = replay("google-search.chunks.txt")
+
+    def answer(exchange: Exchange) -> None:
+        exchange.send(200, {"content-type": "text/event-stream"}, body)
+
+    async def run(url: str) -> tuple[int, Interaction]:
+        async with AsyncClient(KEY, base_url=url, auto_continue=False) as client:
+            stream = await client.interactions.create(model="m", input="x", stream=True)
+            async with stream:
+                events = [e async for e in stream]
+            return len(events), stream.interaction
+
+    with scripted_server(answer) as server:
+        count, it = asyncio.run(run(server.url))  # type: ignore[attr-defined]
+    assert count == len(lines("google-search.chunks.txt"))
+    assert it.to_dict() == expected.to_dict()

@@ -108,7 +108,17 @@ def sse_payloads(chunks: Iterable[bytes]) -> Generator[Any, None, None]:
     # The hottest loop of a stream: the id and the keep rules are written out, not called.
     for sse in _source(body).iter_sse():
         sse_id = sse.id
-        payload = to_payload(sse.data, sse.event, sse_id if sse_id != last_id else "")
+        data = sse.data
+        if sse_id == last_id and data[:1] == "{":
+            # the common event, to_payload's work written out: a JSON object, no new id
+            try:
+                payload = from_json(data)
+            except ValueError:
+                payload = None
+            if type(payload) is dict and "event_type" in payload:
+                yield payload
+                continue
+        payload = to_payload(data, sse.event, sse_id if sse_id != last_id else "")
         last_id = sse_id
         if payload is not None and (not body.ended or payload is DONE or "raw" not in payload):
             yield payload

@@ -24,7 +24,7 @@ from pydantic_core import to_jsonable_python
 from ..api._text import clean
 from ._errors import ChainUsageError
 
-BUILTIN_TOOLS = ("google_search", "code_execution", "url_context")
+BUILTIN_TOOLS = ("google_search", "code_execution", "url_context", "tool_search")
 
 _ARGS_HEADER = re.compile(r"^(Args|Arguments|Parameters|Params)\s*:\s*$", re.IGNORECASE)
 _OTHER_HEADER = re.compile(r"^[A-Z][A-Za-z ]*:\s*$")
@@ -118,6 +118,10 @@ class FunctionTool:
     description: str
     parameters: dict[str, Any]
     arguments_model: type[BaseModel]
+    defer_loading: bool | None = None
+    """Declared, but loaded into the model's context only when a ``tool_search`` finds it."""
+    short_description: str | None = None
+    """What a ``tool_search`` sees of a deferred tool before it is loaded."""
 
     @property
     def declaration(self) -> dict[str, Any]:
@@ -126,11 +130,24 @@ class FunctionTool:
         if self.description:
             decl["description"] = self.description
         decl["parameters"] = self.parameters
+        if self.defer_loading is not None:
+            decl["defer_loading"] = self.defer_loading
+        if self.short_description:
+            decl["short_description"] = self.short_description
         return decl
 
 
-def function_tool(func: Callable[..., Any], name: str | None = None) -> FunctionTool:
-    """The ``FunctionTool`` of a callable (a function, a bound method, an async function)."""
+def function_tool(
+    func: Callable[..., Any],
+    name: str | None = None,
+    *,
+    defer_loading: bool | None = None,
+    short_description: str | None = None,
+) -> FunctionTool:
+    """The ``FunctionTool`` of a callable (a function, a bound method, an async function).
+
+    ``defer_loading=True`` (with a ``"tool_search"`` tool) keeps it out of the model's context
+    until a tool search finds it by its ``short_description``."""
     if isinstance(func, FunctionTool):
         return func
     if not callable(func) or isinstance(func, type):
@@ -191,7 +208,9 @@ def function_tool(func: Callable[..., Any], name: str | None = None) -> Function
         ) from None
     parameters.setdefault("type", "object")
     parameters.setdefault("properties", {})
-    return FunctionTool(func, tool_name, description, parameters, model)
+    return FunctionTool(
+        func, tool_name, description, parameters, model, defer_loading, short_description
+    )
 
 
 def tool_declarations(
@@ -206,6 +225,8 @@ def tool_declarations(
     declared: list[dict[str, Any]] = []
     seen: set[str] = set()
     for tool in tools:
+        if isinstance(tool, BaseModel):  # a typed tool (api.McpServerTool(...), ...)
+            tool = tool.model_dump(mode="json", exclude_unset=True, by_alias=True)
         if isinstance(tool, Mapping):
             if "type" not in tool:
                 raise ChainUsageError(
