@@ -326,14 +326,19 @@ def _flat_items(result: Any, key: str | None = None) -> list[Any]:
     return out
 
 
-def _content_text(value: Any) -> str:
-    """An MCP/function result that is a list of content blocks, as its text; else JSON."""
+def _content_value(value: Any) -> Any:
+    """An MCP/function result given as content blocks, as their text (other blocks named);
+    any other result as it is."""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         texts = [str(v.get("text")) for v in value if v.get("type") == "text"]
         other = [str(v.get("type")) for v in value if v.get("type") != "text"]
-        if texts or other:
+        if all(v.get("type") for v in value) and (texts or other):
             return "\n".join(texts + [f"({kind})" for kind in other])
-    return _json(value)
+    return value
+
+
+def _content_text(value: Any) -> str:
+    return _json(_content_value(value))
 
 
 def _summary_images(blocks: Any) -> str:
@@ -518,7 +523,7 @@ def step_card_text(
             head = f"{_ICONS['computer_use']} Computer use: "
         lines.append(f"{head}{name}({shown})")
         if result is not None:
-            lines.append(f"   → {short(_content_text(_field(result, 'result')), 200)}")
+            lines.append(f"   → {short(_content_value(_field(result, 'result')), 200)}")
     elif kind == "google_search_call":
         lines.append(f"{head}Google Search: {', '.join(_queries(step))}")
         sources = _shown_sources(result, cited)
@@ -557,7 +562,7 @@ def step_card_text(
         where = f" on {server}" if server else ""
         lines.append(f"{head}MCP {_field(step, 'name')}{where}({short(_args(step), 100)})")
         if result is not None:
-            lines.append(f"   → {short(_content_text(_field(result, 'result')), 200)}")
+            lines.append(f"   → {short(_content_value(_field(result, 'result')), 200)}")
     elif kind == "thought":
         summary = _field(step, "summary")
         images = sum(1 for b in summary or [] if _type(b) == "image")
