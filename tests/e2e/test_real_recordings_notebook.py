@@ -9,7 +9,8 @@ shows a reader with no kernel.
   so the cell says the data cannot be shown (no broken ``image/*`` output).
 - The same recording *adapted*: the placeholder replaced by a PNG drawn here and its
   ``mime_type`` by ``image/png`` (no real image capture is public): the image is an
-  ``image/png`` output of its own, and the export keeps it.
+  ``image/png`` output of its own; the export, its cassette and ``%gemini save``/``load``
+  keep it.
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ def test_real_recordings_read_well_in_the_saved_notebook(
                 v4.new_code_cell("%gemini timeline"),
                 v4.new_code_cell("%%gemini -m gemini-3-pro-image-preview\nplaceholder image"),
                 v4.new_code_cell("%%gemini -m gemini-3-pro-image-preview\nadapted image"),
-                v4.new_code_cell("%gemini export exported.ipynb"),
+                v4.new_code_cell("%gemini export exported.ipynb --cassette"),
+                v4.new_code_cell("%gemini save chains.json"),
+                v4.new_code_cell("%gemini load chains.json --replace\n%gemini show 3"),
             ]
         )
         client = nbclient.NotebookClient(
@@ -145,6 +148,11 @@ def test_real_recordings_read_well_in_the_saved_notebook(
         if "image/png" in o.get("data", {})
     ]
     assert kept and base64.b64decode("".join(kept[0]["data"]["image/png"])) == PNG
+    png64 = base64.b64encode(PNG).decode()
+    assert png64 in (tmp_path / "exported.cassette.json").read_text("utf-8")  # replays it
+    assert png64 in (tmp_path / "chains.json").read_text("utf-8")
+    shown = [o for o in cells[-1].outputs if "image/png" in o.get("data", {})]
+    assert len(shown) == 1 and base64.b64decode(shown[0].data["image/png"]) == PNG  # loaded
     assert KEY not in path.read_text("utf-8")
 
 
