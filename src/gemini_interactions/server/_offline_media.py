@@ -37,8 +37,47 @@ def _png(width: int, height: int, rows: list[bytearray]) -> bytes:
     )
 
 
+# A 3x5 pixel font for the value labels: each glyph is 5 rows of 3 bits.
+_GLYPHS = {
+    "0": (7, 5, 5, 5, 7),
+    "1": (2, 6, 2, 2, 7),
+    "2": (7, 1, 7, 4, 7),
+    "3": (7, 1, 7, 1, 7),
+    "4": (5, 5, 7, 1, 1),
+    "5": (7, 4, 7, 1, 7),
+    "6": (7, 4, 7, 5, 7),
+    "7": (7, 1, 1, 1, 1),
+    "8": (7, 5, 7, 5, 7),
+    "9": (7, 5, 7, 1, 7),
+    ".": (0, 0, 0, 0, 2),
+    "-": (0, 0, 7, 0, 0),
+}
+
+
+def _label(rows: list[bytearray], text: str, centre: int, bottom: int, scale: int = 2) -> None:
+    """``text`` in the pixel font, centred on ``centre``, its last row at ``bottom``."""
+    width = len(rows[0]) // 3
+    left = centre - (len(text) * 4 * scale - scale) // 2
+    for n, char in enumerate(text):
+        for r, bits in enumerate(_GLYPHS.get(char, (0, 0, 0, 0, 0))):
+            for c in range(3):
+                if not bits & (4 >> c):
+                    continue
+                for dy in range(scale):
+                    y = bottom - (4 - r) * scale - (scale - 1) + dy
+                    for dx in range(scale):
+                        x = left + (n * 4 + c) * scale + dx
+                        if 0 <= y < len(rows) and 0 <= x < width:
+                            rows[y][3 * x : 3 * x + 3] = b"\x30\x30\x30"
+
+
+def _shown(value: float) -> str:
+    return str(int(value)) if value.is_integer() else f"{value:.3g}"
+
+
 def bar_chart_png(values: list[float], width: int = 320, height: int = 180) -> bytes:
-    """A bar chart of ``values`` (at most 24; negatives drawn as 0) on white, with an axis."""
+    """A bar chart of ``values`` (at most 24; negatives drawn as 0) on white, with an axis and
+    each bar's value above it."""
     values = [max(0.0, float(v)) for v in values[:24]] or [1.0]
     top = max(values) or 1.0
     rows = [bytearray(b"\xff" * (width * 3)) for _ in range(height)]
@@ -48,11 +87,13 @@ def bar_chart_png(values: list[float], width: int = 320, height: int = 180) -> b
         colour = _PALETTE[n % len(_PALETTE)]
         left = int(margin + n * slot + slot * 0.15)
         right = max(left + 1, int(margin + (n + 1) * slot - slot * 0.15))
-        bar = int((base - 8) * value / top)
+        bar = int((base - 22) * value / top)
         for y in range(base - bar, base):
             row = rows[y]
             for x in range(left, min(right, width)):
                 row[3 * x : 3 * x + 3] = bytes(colour)
+        if len(values) <= 12:
+            _label(rows, _shown(value), (left + right) // 2, base - bar - 4)
     for x in range(margin - 4, width - margin + 4):  # the axis
         rows[base][3 * x : 3 * x + 3] = b"\x40\x40\x40"
     return _png(width, height, rows)
