@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
 from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gemini_interactions.api import Interaction
 from gemini_interactions.api._fold import fold_events
@@ -165,3 +169,32 @@ def test_the_non_streamed_result_given_as_a_python_repr_string_is_read_too() -> 
     search = _outputs(_turn(interaction))[0]
     assert "<iframe" in search["text/html"]
     assert "<style" not in timeline_text(interaction)
+
+
+@given(
+    st.text(alphabet=st.sampled_from("ab é🙂.\n"), min_size=1, max_size=60),
+    st.lists(st.integers(min_value=0, max_value=300), max_size=6),
+    st.lists(st.integers(min_value=0, max_value=60), max_size=5),
+)
+def test_markers_are_neither_lost_nor_doubled_however_the_answer_is_cut(
+    text: str, ends: list[int], cuts: list[int]
+) -> None:
+    """The live view sends an answer as finished blocks and a tail: whatever the cuts, the
+    blocks' markers put together are the whole answer's, and a byte index inside a character
+    never splits it."""
+    notes = [
+        {"type": "url_citation", "url": f"https://s{n % 3}.example/", "end_index": end}
+        for n, end in enumerate(ends)
+    ]
+    step = {
+        "type": "model_output",
+        "content": [{"type": "text", "text": text, "annotations": notes}],
+    }
+    cites = citations_of(text, [[step]])
+    whole = cites.apply(text, style="plain")
+    bounds = sorted({0, len(text), *(min(c, len(text)) for c in cuts)})
+    pieces = [cites.apply(text, a, b, style="plain") for a, b in itertools.pairwise(bounds)]
+    pieces.append(cites.apply(text, len(text), style="plain"))  # the empty tail after them
+    assert "".join(pieces) == whole
+    assert whole.replace("[1]", "").replace("[2]", "").replace("[3]", "") == text
+    assert len(cites.sources) == len({n % 3 for n in range(len(ends))})
