@@ -17,7 +17,7 @@ from ._answer_view import METADATA_KEY, json_block, pretty_json, structured
 from ._cards import step_card_html, step_card_text
 from ._citations import Citations, Source, citations_of, round_sources
 from ._markdown import markdown_html
-from ._media import media_bundle, rounds_media
+from ._media import Keys, media_bundle, rounds_media
 
 __all__ = ["answer_outputs", "status_html", "status_text"]
 
@@ -158,12 +158,14 @@ def turn_citations(
     return citations_of(text, rounds, live_start=live_start if streaming else None)
 
 
-def turn_media(turn: Turn, streaming: list[dict[str, Any]] | None = None) -> list[Any]:
+def turn_media(
+    turn: Turn, streaming: list[dict[str, Any]] | None = None, keys: Keys | None = None
+) -> list[Any]:
     """The images, audio, video and documents of every round (and the streaming one's)."""
     rounds: list[list[Any]] = [list(i.steps) for i in turn.interactions]
     if streaming:
         rounds.append(streaming)
-    return rounds_media(rounds)
+    return rounds_media(rounds, keys)
 
 
 def html_of(bundle: dict[str, str]) -> str:

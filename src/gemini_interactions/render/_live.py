@@ -47,7 +47,7 @@ from ._bundles import (
 )
 from ._citations import Citations
 from ._markdown import BlockSplitter, _parser, markdown_html
-from ._media import media_bundle, media_key
+from ._media import Keys, media_bundle, media_key
 
 __all__ = ["LiveView", "answer_outputs", "status_html", "status_text"]
 
@@ -138,6 +138,7 @@ class LiveView(TurnObserver):
         self._annotated = False
         self._has_media = False
         self._media_sent: set[str] = set()
+        self._keys: Keys = {}
         self._round_start = 0
         """Where the streaming round's words begin in the answer text (its annotations count
         from there: the stream's text is not folded, only shown)."""
@@ -234,7 +235,7 @@ class LiveView(TurnObserver):
             self._sources = (handle, part, cites.bundle())
         for item in media:
             self._send(media_bundle(item), turn)
-            self._media_sent.add(media_key(item))
+            self._media_sent.add(media_key(item, self._keys))
         for key, data in fresh:
             handle, part = self._send(data, turn)
             self._cards[key] = (handle, data, part)
@@ -266,7 +267,10 @@ class LiveView(TurnObserver):
         start = self._round_start
         if start > 0 and text.startswith("\n\n", start):
             start += 2  # the paragraph break the runner puts before a new round's words
-        return turn_citations(turn, text, streaming, live_start=start)
+        found = turn_citations(turn, text, streaming, live_start=start)
+        if final and not found and self._cites:
+            return self._cites  # a turn that ended without its final interaction keeps them
+        return found
 
     def _cite_blocks(self, turn: Turn, text: str, cites: Citations) -> None:
         """New annotations: the finished blocks they mark are sent again, once, with their
@@ -289,7 +293,8 @@ class LiveView(TurnObserver):
     ) -> list[Any]:
         if not (self._has_media or final):
             return []
-        return [m for m in turn_media(turn, streaming) if media_key(m) not in self._media_sent]
+        items = turn_media(turn, streaming, self._keys)
+        return [m for m in items if media_key(m, self._keys) not in self._media_sent]
 
     def _metadata(self, turn: Turn, outputs: int, final: bool) -> dict[str, Any]:
         """The live output's: the record once the turn has ended (it is the last output); while

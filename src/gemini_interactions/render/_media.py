@@ -33,20 +33,32 @@ _NATIVE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif"})
 _ICONS = {"image": "🖼️", "audio": "🔊", "video": "🎞️", "document": "📄"}
 
 
-def media_key(item: Media) -> str:
-    """Which item this is, whichever step index the stream or the final interaction gives it."""
-    digest = hashlib.sha1(usedforsecurity=False)
-    digest.update((item.base64 or item.uri or "").encode("ascii", "replace"))
-    return f"{item.kind}.{item.where}.{digest.hexdigest()[:16]}"
+Keys = dict[int, tuple[str, str]]
+"""A live view's memo of digests: ``id`` of a data string -> (the string, its digest). The
+string is held, so its ``id`` cannot be reused while the memo lives."""
 
 
-def rounds_media(rounds: list[list[Any]]) -> list[Media]:
+def media_key(item: Media, keys: Keys | None = None) -> str:
+    """Which item this is, whichever step index the stream or the final interaction gives it.
+    ``keys`` memoises the digest of data seen before (a live view looks ~10 times a second)."""
+    data = item.base64 or item.uri or ""
+    known = keys.get(id(data)) if keys is not None else None
+    if known is not None and known[0] is data:
+        digest = known[1]
+    else:
+        digest = hashlib.sha1(data.encode("ascii", "replace"), usedforsecurity=False).hexdigest()
+        if keys is not None:
+            keys[id(data)] = (data, digest)
+    return f"{item.kind}.{item.where}.{digest[:16]}"
+
+
+def rounds_media(rounds: list[list[Any]], keys: Keys | None = None) -> list[Media]:
     """Every media item of the turn's rounds, in order, each once."""
     seen: set[str] = set()
     items: list[Media] = []
     for steps in rounds:
         for item in media_of_steps(steps):
-            key = media_key(item)
+            key = media_key(item, keys)
             if key not in seen:
                 seen.add(key)
                 items.append(item)
