@@ -90,3 +90,36 @@ def test_media_answers_print_a_line_each_and_are_saved(tmp_path: Any, monkeypatc
     saved = sorted(p.name for p in (tmp_path / "gemini_media").iterdir())
     assert len(saved) == 2 and (tmp_path / "gemini_media" / saved[1]).read_bytes() == png
     assert (tmp_path / "gemini_media" / saved[0]).read_bytes()[:4] == b"RIFF"
+
+
+def test_a_grounded_answer_prints_its_sources() -> None:
+    from gemini_interactions.api import Interaction
+
+    text = "Spain won Euro 2024."
+    steps = [
+        {
+            "type": "model_output",
+            "content": [
+                {
+                    "type": "text",
+                    "text": text,
+                    "annotations": [
+                        {
+                            "type": "url_citation",
+                            "url": "https://uefa.example/",
+                            "title": "uefa",
+                            "start_index": 0,
+                            "end_index": len(text),
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
+    turn = Turn(number=1, chain="c", prompt="p", parent=None, previous_interaction_id=None)
+    turn.interactions.append(Interaction.model_validate({"id": "i", "steps": steps}))
+    turn.text, turn.status = text, "completed"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        AnswerView(terminal=True, interval=0).on_end(turn)
+    assert "Sources:\n[1] uefa — https://uefa.example/" in out.getvalue()

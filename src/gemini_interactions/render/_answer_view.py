@@ -207,6 +207,15 @@ class AnswerView(TurnObserver):
             self._write(new)
             self._shown_text = len(turn.text)
 
+    def _print_sources(self, turn: Turn) -> None:
+        """The answer's cited sources, numbered as the notebook numbers its markers."""
+        from ._bundles import turn_citations
+
+        text = turn.text or turn.output_text
+        cites = turn_citations(turn, text) if text and not structured(turn) else None
+        if cites:
+            print("\n" + cites.plain_list())
+
     def _print_media(self, turn: Turn) -> None:
         """A terminal cannot show media: each item is saved beside the working folder
         (``gemini_media/``) and named in one line (kind, type, size, where it went)."""
@@ -293,6 +302,7 @@ class AnswerView(TurnObserver):
                     from ._timeline_text import timeline_text
 
                     print("\n" + timeline_text(interaction))
+            self._print_sources(turn)
             self._print_media(turn)
             print(f"\n[{status_line(turn)}]")
             if turn.error and turn.status not in ("completed", "running"):
