@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,37 +32,19 @@ from gemini_interactions.api import (
     UrlCitation,
 )
 from gemini_interactions.api._base import WireModel
+from real_recordings import REAL, served, sse_body
+from real_recordings import events as lines
 from scripted_http import Exchange, scripted_server
 
-REAL = Path(__file__).parent.parent / "data" / "real" / "vercel-ai"
 KEY = "AIzaSy-TEST-SECRET-KEY-0123456789"
 UNKNOWN = (UnknownEvent, UnknownDelta, UnknownStep, UnknownContent, UnknownAnnotation)
 
 
-def lines(name: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (REAL / name).read_text("utf-8").splitlines() if line]
-
-
-def framed(name: str) -> bytes:
-    # Vercel keeps each event's data; the service frames it as one SSE event per line.
-    return b"".join(
-        b"data: " + line.encode() + b"\n\n"
-        for line in (REAL / name).read_text("utf-8").splitlines()
-        if line
-    )
-
-
 def replay(name: str, revision: str = "2026-05-20") -> tuple[list[Event], Interaction]:
-    body = framed(name)
-
-    def answer(exchange: Exchange) -> None:
-        exchange.send(200, {"content-type": "text/event-stream"}, body)
-
     with (
-        scripted_server(answer) as server,
-        Client(KEY, base_url=server.url, api_revision=revision, auto_continue=False) as client,
+        served(name) as url,
+        Client(KEY, base_url=url, api_revision=revision, auto_continue=False) as client,
     ):
-        url: str = server.url  # type: ignore[attr-defined]
         assert url.startswith("http://127.0.0.1:")
         with client.interactions.create(model="gemini-2.5-flash", input="x", stream=True) as s:
             events = list(s)
@@ -210,7 +191,7 @@ def test_the_async_client_reads_a_real_stream_the_same() -> None:
 
     from gemini_interactions.api import AsyncClient
 
-    body = framed("google-search.chunks.txt")
+    body = sse_body("google-search.chunks.txt")
     _, expected = replay("google-search.chunks.txt")
 
     def answer(exchange: Exchange) -> None:

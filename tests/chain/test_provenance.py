@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,28 +16,15 @@ from gemini_interactions.chain import Chain, Turn, TurnObserver
 from gemini_interactions.export import to_notebook
 from gemini_interactions.render._answer_view import status_line
 from gemini_interactions.render._bundles import status_text, streaming_status
-from scripted_http import Exchange, scripted_server
+from real_recordings import served
 
-REAL = Path(__file__).parent.parent / "data" / "real" / "vercel-ai" / "basic.chunks.txt"
 ANSWERED = "gemini-2.5-flash"  # what the recorded interaction reports
-
-
-def _body() -> bytes:
-    lines = REAL.read_text("utf-8").splitlines()
-    return b"".join(b"data: " + line.encode() + b"\n\n" for line in lines if line)
 
 
 @pytest.fixture
 def chain() -> Iterator[Chain]:
-    body = _body()
-
-    def answer(exchange: Exchange) -> None:
-        exchange.send(200, {"content-type": "text/event-stream"}, body)
-
-    with scripted_server(answer) as server:
-        url: str = server.url  # type: ignore[attr-defined]
-        with Client("k", base_url=url, max_retries=0) as client:
-            yield Chain(client, name="p")
+    with served("basic.chunks.txt") as url, Client("k", base_url=url, max_retries=0) as client:
+        yield Chain(client, name="p")
 
 
 class Watch(TurnObserver):

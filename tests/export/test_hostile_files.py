@@ -105,3 +105,15 @@ def test_replay_with_a_damaged_cassette_says_so_before_any_kernel_starts(tmp_pat
     err = _one_paragraph(_cli("replay", "nb.ipynb", cwd=tmp_path))
     assert "is damaged: the response of exchange 1 has status 'ok'" in err
     assert "HTTP 500" not in err and "in a moment" not in err and "nothing was run" in err
+
+
+def test_files_over_a_gigabyte_are_refused_before_they_are_read(tmp_path: Path) -> None:
+    from gemini_interactions.export import ChainFileError, load_chains
+
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:  # sparse: 1 GB on paper, nothing on disk
+        handle.truncate(2**30 + 1)
+    with pytest.raises(ChainFileError, match=r"1\.0 GB, more than a chains file may be"):
+        load_chains(huge)
+    with pytest.raises(ValueError, match=r"1\.0 GB, more than a recording may be"):
+        LocalServer(cassette=huge)

@@ -304,11 +304,12 @@ def test_the_timeline_of_10000_continued_turns_renders_and_folds_older_turns(
     html = shown.outputs[0].data["text/html"]
     text = shown.outputs[0].data["text/plain"]
     assert "10000 turn(s)" in html
-    assert "9,900 earlier turn(s) folded (In[1] to In[9900])" in html
-    assert "<strong>In[10000]</strong>" in html and "<strong>In[9900]</strong>" not in html
+    assert "9,900 earlier turn(s) folded (turns 1 to 9900)" in html
+    assert "<strong>turn 10000" in html and "<strong>turn 9900 " not in html
+    assert "<strong>turn 9900<" not in html
     assert _nesting(html) == 1  # continued turns go on in one list
     assert len(html) < 2_000_000
-    assert "9,900 earlier turn(s) folded" in text and "In[10000]" in text
+    assert "9,900 earlier turn(s) folded" in text and "turn 10000" in text
 
 
 def test_a_timeline_with_a_branch_at_every_turn_nests_boundedly(kernel: Kernel) -> None:
@@ -317,7 +318,7 @@ def test_a_timeline_with_a_branch_at_every_turn_nests_boundedly(kernel: Kernel) 
     _grow(kernel, 1_000, comb=True)
     html = kernel.line("timeline").outputs[0].data["text/html"]
     assert 20 <= _nesting(html) <= 26
-    assert "↳ from In[" in html
+    assert "↳ from turn " in html
 
 
 # --- secrets in exports ---------------------------------------------------------------------

@@ -26,6 +26,8 @@ from ._secrets import scrub_text
 from ._sources import UNRECOVERED, SourceText, source_of, used_objects
 
 FORMAT = "gemini-interactions.chains"
+MAX_FILE_BYTES = 2**30
+"""The largest chains file read (a 200 MB one, 1,000 turns with tools, loads in seconds)."""
 VERSION = 1
 
 
@@ -137,6 +139,13 @@ def save_chains(path: str | Path, chains: Iterable[Chain], current: str | None =
 def read_chains_file(path: str | Path) -> dict[str, Any]:
     """The checked contents of a chains file, or ``ChainFileError`` saying what is wrong."""
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ChainFileError(
+                f"{path} is {size / 2**30:.1f} GB, more than a chains file may be "
+                f"({MAX_FILE_BYTES // 2**30} GB): it is not one `%gemini save` wrote. Nothing "
+                "was loaded."
+            )
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ChainFileError(f"Cannot read {path}: {exc.strerror or exc}.") from None

@@ -209,6 +209,30 @@ class AnswerView(TurnObserver):
             self._write(terminal_safe(new))
             self._shown_text = len(turn.text)
 
+    def _print_sources(self, turn: Turn) -> None:
+        """The answer's cited sources, numbered as the notebook numbers its markers."""
+        from ._bundles import turn_citations
+
+        text = turn.text or turn.output_text
+        cites = turn_citations(turn, text) if text and not structured(turn) else None
+        if cites:
+            print("\n" + terminal_safe(cites.plain_list()))  # titles come from the model
+
+    def _print_media(self, turn: Turn) -> None:
+        """A terminal cannot show media: each item is saved beside the working folder
+        (``gemini_media/``) and named in one line (kind, type, size, where it went)."""
+        from ._bundles import turn_media
+        from ._media import describe, write_file
+
+        for item in turn_media(turn):
+            if not item.base64:
+                print(terminal_safe(describe(item)))
+                continue
+            try:
+                print(terminal_safe(describe(item, write_file(item))))
+            except OSError as exc:
+                print(terminal_safe(describe(item) + f", not saved ({exc.strerror or exc})"))
+
     def _write(self, text: str, *, line_start: bool | None = None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -280,6 +304,8 @@ class AnswerView(TurnObserver):
                     from ._timeline_text import timeline_text
 
                     print("\n" + terminal_safe(timeline_text(interaction)))
+            self._print_sources(turn)
+            self._print_media(turn)
             print(terminal_safe(f"\n[{status_line(turn)}]"))
             if turn.error and turn.status not in ("completed", "running"):
                 print(terminal_safe(f"[{turn.status}] {turn.error}"))
@@ -364,13 +390,13 @@ class BackgroundView:
 
             data = {"text/plain": line, "text/markdown": line, "text/html": markdown_html(line)}
             return data, {METADATA_KEY: turn.provenance()}
-        from ._bundles import answer_outputs, record
+        from ._bundles import answer_outputs, html_of, record
 
         parts = [d for d, _ in answer_outputs(turn, show_thoughts=self.show_thoughts)]
         data = {
             "text/plain": "\n\n".join(p["text/plain"] for p in parts),
             "text/markdown": answer_markdown(turn, thoughts=self.show_thoughts),
-            "text/html": "".join(p["text/html"] for p in parts),
+            "text/html": "".join(html_of(p) for p in parts),
         }
         return data, record(turn)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..chain import Chain, Turn
 from ._cards import StepCard, pair_steps, step_card_html, step_card_text
+from ._citations import round_sources
 from ._timeline_controls import controls_html, new_id
 
 TIMELINE_CLASS = "gemini-timeline"
@@ -85,12 +86,18 @@ def turn_html(turn: Turn, *, kinds: Iterable[str] | None = None, open_: bool = F
     """One turn's steps as cards, optionally only the step types in ``kinds``."""
     wanted = set(kinds) if kinds is not None else None
     cards = []
+    cited = round_sources(_steps(turn))
     for card in _cards(turn):
         kind = str(getattr(card.step, "type", None) or "unknown")
         if wanted is not None and kind not in wanted:
             continue
         html = step_card_html(
-            card.step, card.result, duration=card.duration, status=card.status, open_=open_
+            card.step,
+            card.result,
+            duration=card.duration,
+            status=card.status,
+            open_=open_,
+            cited=cited,
         )
         # data-step: what the controls' type filter matches (a neutral <div> without styles).
         cards.append(f'<div data-step="{escape(kind)}">{html}</div>')
@@ -178,7 +185,7 @@ def chain_html(
     def item(turn: Turn) -> str:
         html = turn_html(turn, kinds=kinds, open_=open_)
         if turn.parent is not None and turn.parent not in numbers:
-            return f"<p>↳ from In[{turn.parent}]</p>{html}"
+            return f"<p>↳ from turn {turn.parent}</p>{html}"
         return html
 
     head = (
@@ -187,8 +194,8 @@ def chain_html(
     )
     if folded:
         head += (
-            f"<p><em>{len(folded):,} earlier turn(s) folded (In[{folded[0].number}] to "
-            f"In[{folded[-1].number}]): <code>%gemini timeline N</code> shows turn N, "
+            f"<p><em>{len(folded):,} earlier turn(s) folded (turns {folded[0].number} to "
+            f"{folded[-1].number}): <code>%gemini timeline N</code> shows turn N, "
             "<code>%gemini history</code> lists them all.</em></p>"
         )
     body = _tree(turns, item) or "<p>No turns.</p>"
@@ -222,6 +229,8 @@ def chain_text(chain: Chain, only: list[Turn] | None = None) -> str:
     for turn in turns:
         parent = f" (from turn {turn.parent})" if turn.parent is not None else ""
         lines.append(f"{turn.label}{parent} {turn.status} {turn.summary()}")
+        cited = round_sources(_steps(turn))
         for card in _cards(turn):
-            lines.append("    " + step_card_text(card.step, card.result).replace("\n", "\n    "))
+            text = step_card_text(card.step, card.result, cited=cited)
+            lines.append("    " + text.replace("\n", "\n    "))
     return "\n".join(lines)

@@ -27,6 +27,8 @@ HOP_BY_HOP = frozenset(
     {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding"}
 )
 Exchange = dict[str, Any]
+MAX_CASSETTE_BYTES = 2**30
+"""The largest cassette read: one bigger was not written by a recording."""
 
 
 def _json_or_text(raw: bytes) -> Any:
@@ -126,6 +128,15 @@ class Cassette:
     @classmethod
     def load(cls, path: str | Path) -> Cassette:
         """Read a cassette file; a file that is not one fails here, with its name, not later."""
+        try:
+            size = Path(path).stat().st_size
+        except OSError:
+            size = 0  # read_text below says why it cannot be read
+        if size > MAX_CASSETTE_BYTES:
+            raise ValueError(
+                f"cassette {path} is {size / 2**30:.1f} GB, more than a recording may be "
+                f"({MAX_CASSETTE_BYTES // 2**30} GB); nothing was loaded"
+            )
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except OSError as error:
