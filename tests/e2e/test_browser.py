@@ -381,8 +381,11 @@ def _wait_saved(path: Path) -> None:
     """Until the file on disk holds the run's outputs (the save went through)."""
     end = time.time() + 30
     while time.time() < end:
-        nb = nbformat.read(path, as_version=4)
-        if all(c.get("outputs") for c in nb.cells[TIMELINE_CELL:]):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except ValueError:  # caught mid-write (the server empties the file, then writes it)
+            nb = None
+        if nb is not None and all(c.get("outputs") for c in nb.cells[TIMELINE_CELL:]):
             return
         time.sleep(0.2)
     raise TimeoutError("the notebook was not saved")
