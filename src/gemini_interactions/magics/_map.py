@@ -7,9 +7,18 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..chain import ChainUsageError
-from ..chain._map import MapInterrupted, MapProgress, MapResult, elements, fill, run_map
-from ._errors import MagicUsageError, TurnInterrupted
-from ._failure import usage_message
+from ..chain._map import (
+    MapBudgetReached,
+    MapInterrupted,
+    MapProgress,
+    MapResult,
+    elements,
+    fill,
+    run_map,
+)
+from ..chain._prices import format_cost
+from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
+from ._failure import flag, usage_message
 
 if TYPE_CHECKING:
     from ..chain import Chain, SendOptions
@@ -26,6 +35,7 @@ class _Progress:
         self.last = ""
 
     def __call__(self, progress: MapProgress) -> None:
+        progress.spell = flag
         line = progress.line()
         if line == self.last:
             return
@@ -45,8 +55,18 @@ class _Progress:
         counts: dict[str, int] = {}
         for item in result.items:
             counts[item.status] = counts.get(item.status, 0) + 1
-        tokens = sum(item.usage.get("total_tokens", 0) for item in result.items)
-        rows = [*counts.items(), ("tokens", tokens)]
+        reused = result.reused
+        sent = sum(
+            not item.reused and item.status not in ("interrupted", "not sent", "pending")
+            for item in result.items
+        )
+        rows: list[tuple[str, Any]] = [
+            *counts.items(),
+            ("reused", reused),
+            ("sent", sent),
+            ("tokens", f"{result.tokens:,}"),
+            ("cost", format_cost(result.cost)),
+        ]
         plain = "\n".join([progress_line, *(f"{k:<12}{v}" for k, v in rows)])
         body = "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in rows)
         table = f"<table><tr><th>status</th><th>items</th></tr>{body}</table>"
@@ -104,7 +124,17 @@ def run_map_cell(
             concurrency=opts.concurrency,
             rpm=opts.rpm,
             on_progress=view,
+            store=session.runs_store(),
+            retry_failed=opts.retry_failed,
+            fresh=opts.fresh,
+            max_total_tokens=opts.max_total_tokens,
+            max_cost=opts.max_cost,
         )
+    except MapBudgetReached as stopped:
+        session._register(chain, registered)
+        view.summary(stopped.result, view.last)
+        _publish(session, opts, stopped.result)
+        raise TurnFailed(usage_message(stopped)) from None
     except ChainUsageError as exc:
         raise MagicUsageError(usage_message(exc, opts.schema_name)) from None
     except MapInterrupted as stopped:
@@ -120,8 +150,8 @@ def run_map_cell(
         session._register(chain, registered)
         raise TurnInterrupted(
             f"Interrupted while --map {name} was stopping, before the run was recorded. Run the "
-            "cell again: in a chain that already has turns, the elements that finished are "
-            "not sent again."
+            "cell again: the elements that finished are in the run store and are not sent "
+            "again."
         ) from None
     session._register(chain, registered)
     view.summary(result, view.last)
