@@ -24,13 +24,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..api._events import InteractionCreatedEvent
 from ..api._retry import paced
 from ._errors import ChainUsageError, Spelling, python_spelling
 from ._options import PreparedTurn, SendOptions, prepare
 from ._paths import PART, step
 from ._prices import cost, format_cost, priced
 from ._runner import run_turn
-from ._runs import RunStore, StoredTurns
+from ._runs import RunStore, Stored, StoredTurns
 from ._turn import Turn, TurnObserver
 
 if TYPE_CHECKING:
@@ -531,8 +532,15 @@ class _Pool:
 
 
 class _ItemObserver(TurnObserver):
-    def __init__(self, pool: _Pool) -> None:
+    def __init__(self, pool: _Pool, on_created: Callable[[Turn, str], None] | None = None):
         self.pool = pool
+        self.on_created = on_created
+
+    def on_event(self, turn: Turn, event: Any) -> None:
+        if self.on_created is not None and isinstance(event, InteractionCreatedEvent):
+            found = event.interaction.id
+            if found and len(turn.requests) == 1:
+                self.on_created(turn, found)
 
     def on_retry(self, turn: Turn, notice: RetryNotice) -> None:
         if notice.status_code == 429:
@@ -610,11 +618,12 @@ def run_map(
         key = _digest(where, body) if previous else loose
         items.append(MapItem(position, label, prompt, key, loose, context))
     del labels, values
-    cell = hashlib.sha256(f"{chain.name}\n{name}\n{template}".encode()).hexdigest()[:16]
     progress = MapProgress(total=len(items))
+    cell = hashlib.sha256(f"{chain.name}\n{name}\n{template}".encode()).hexdigest()[:16]
     stored = {} if fresh else runs.lookup([item.key for item in items])
+    recovered = _recover(client, runs, items, stored, model, tier, cell)
     for item in items:
-        found = stored.get(item.key)
+        found = recovered.get(item.key) or stored.get(item.key)
         if found is None:
             continue
         if found.ok:
@@ -646,9 +655,30 @@ def run_map(
         turn = Turn(0, chain.name, item.prompt, parent.number if parent else None, previous)
         item.status, item.error = "pending", None
         parsed_error: str | None = None
+
+        def created(turn: Turn, interaction_id: str) -> None:
+            # Paid for from here on: a kernel killed mid-answer finds it by this id on the
+            # re-run and fetches the answer instead of asking again.
+            runs.put(
+                key=item.key,
+                loose=item.loose,
+                cell=cell,
+                status="sent",
+                error=None,
+                interaction_id=interaction_id,
+                previous=previous,
+                model=model,
+                tokens=0,
+                cost=0.0,
+                usage={},
+                text="",
+                turn=turn.to_dict(),
+            )
+
+        observer = _ItemObserver(pool, created if prepared.options.store else None)
         try:
             with paced(pool.admit):
-                run_turn(client, turn, prepared, _ItemObserver(pool))
+                run_turn(client, turn, prepared, observer)
             if prepared.schema is not None and turn.joined:
                 try:
                     prepared.schema.parse(turn.output_text)
@@ -787,6 +817,61 @@ def run_map(
     if stopped is not None:
         raise stopped
     return result
+
+
+def _recover(
+    client: Any,
+    runs: RunStore,
+    items: list[MapItem],
+    stored: dict[str, Stored],
+    model: str | None,
+    tier: str | None,
+    cell: str,
+) -> dict[str, Stored]:
+    """Elements that were in flight when their kernel died (stored as ``sent`` with their
+    interaction id): fetched from the server when it finished them, so they are not paid for
+    again; one the server no longer has (or has not finished) is sent again."""
+    waiting = [item for item in items if (found := stored.get(item.key)) and found.status == "sent"]
+    if not waiting:
+        return {}
+    turns = runs.turns([item.key for item in waiting])
+    out: dict[str, Stored] = {}
+    for item in waiting:
+        found = stored[item.key]
+        data = turns.get(item.key)
+        if data is None or not found.interaction_id:
+            continue
+        try:
+            interaction = client.interactions.get(found.interaction_id)
+        except Exception:
+            continue  # gone, or the server cannot say: it is sent again
+        if interaction.status not in _ANSWERED or interaction.function_calls:
+            continue
+        turn = Turn.from_dict(data)
+        turn.interactions = [interaction]
+        turn.status = str(interaction.status)
+        usage = turn.usage
+        tokens = usage.get("total_tokens", 0)
+        spent = cost(turn.model or model, usage, tier)
+        runs.put(
+            key=item.key,
+            loose=item.loose,
+            cell=cell,
+            status=turn.status,
+            error=None,
+            interaction_id=interaction.id,
+            previous=found.previous,
+            model=turn.model or model,
+            tokens=tokens,
+            cost=spent,
+            usage=usage,
+            text=turn.output_text,
+            turn=turn.to_dict(),
+        )
+        out[item.key] = Stored(
+            item.key, turn.status, None, interaction.id, found.previous, tokens, spent
+        )
+    return out
 
 
 def _add(total: float | None, value: float | None) -> float | None:

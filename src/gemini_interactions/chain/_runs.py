@@ -268,7 +268,7 @@ class RunStore:
             rows = self.db.execute(
                 "SELECT c.cell, c.chain, c.template, c.over, c.total,"
                 " SUM(i.status IN ('completed','incomplete') AND i.error IS NULL),"
-                " SUM(NOT (i.status IN ('completed','incomplete') AND i.error IS NULL)),"
+                " SUM(i.status = 'failed'),"
                 " COALESCE(SUM(i.tokens), 0), SUM(i.cost), COUNT(i.key), COUNT(i.cost),"
                 " c.updated, c.state"
                 " FROM cells c LEFT JOIN items i ON i.cell = c.cell"
