@@ -588,7 +588,8 @@ def run_map(
     options = options or SendOptions(**chain.defaults)
     parent = chain._parent(new, from_turn)
     prepared = prepare(options)
-    model = prepared.options.agent or prepared.options.model
+    base = prepared.base_params()
+    model = base.get("agent") or base.get("model")
     tier = prepared.options.service_tier
     if max_cost is not None and not priced(model, tier):
         raise ChainUsageError(
@@ -604,7 +605,6 @@ def run_map(
     context = _RunContext(runs, prepared.schema)
     labels, values = elements(data)
     previous = parent.id if parent is not None else None
-    base = prepared.base_params()
     streaming = prepared.options.stream and not prepared.background
     where = client.base_url
     items: list[MapItem] = []
@@ -928,7 +928,12 @@ def _record(
 ) -> None:
     """One turn in the chain for the whole run (never the head: it has no single answer); its
     elements' turns stay in the run store and are read when export or save asks."""
-    failed = len(result.failed)
+    failed = sum(item.status == "failed" for item in result.items)
+    unsent = sum(item.status == "not sent" for item in result.items)
+    problems = [f"{failed} of {len(result)} element(s) failed"] if failed else []
+    problems += [f"{unsent} not sent ({'budget' if result.stopped else '--retry-failed'})"] * bool(
+        unsent
+    )
     usage: dict[str, int] = {}
     keys = [item.key for item in result.items]
     for item in result.items:
@@ -958,8 +963,8 @@ def _record(
                     "interaction_ids": [item.interaction_id for item in result.items],
                 },
             },
-            status="interrupted" if interrupted else ("completed" if not failed else "incomplete"),
-            error=f"{failed} of {len(result)} element(s) failed." if failed else None,
+            status="interrupted" if interrupted else ("incomplete" if problems else "completed"),
+            error="; ".join(problems) + "." if problems else None,
         )
         prompts = [item.prompt for item in result.items]
         number = turn.parent
