@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pandas as pd
 
@@ -101,3 +102,30 @@ def test_progress_updates_stay_near_ten_a_second(kernel: Kernel) -> None:
     # one before sending, about ten a second, the last line and the summary
     assert len(updates) <= 11 * took + 4, (len(updates), took)
     assert took > 0.5  # long enough for the rate to mean something
+
+
+def test_every_turn_shows_its_cost_and_the_export_carries_it(
+    kernel: Kernel, tmp_path: Path
+) -> None:
+    import json
+
+    ran = kernel.cell("", "Hello")
+    assert re.search(r"cost \$[0-9.e-]+", ran.stdout + str(ran.outputs[-1].data)), ran.outputs
+    unknown = kernel.cell("-m my-tuned-model", "Hello")
+    assert "cost unknown" in unknown.stdout + str(unknown.outputs[-1].data)
+    kernel.ns["xs"] = ["a", "b"]
+    kernel.cell("--map xs", "Say {item}")
+    (tmp_path / "export").mkdir()
+    target = tmp_path / "export" / "out.ipynb"
+    kernel.line(f"export {target} --cassette")
+    notebook = json.loads(target.read_text())
+    header = "".join(notebook["cells"][0]["source"])
+    assert "- estimated cost: unknown (prices as of" in header  # turn 2 has no known price
+    provenance = notebook["metadata"]["gemini_interactions"]
+    assert provenance["turns"][0]["cost_usd"] > 0 and provenance["turns"][1]["cost_usd"] is None
+    cassette = json.loads((target.parent / notebook_cassette(target)).read_text())
+    assert "Say a" in json.dumps(cassette) and "Say b" in json.dumps(cassette)
+
+
+def notebook_cassette(target: Path) -> str:
+    return next(p.name for p in target.parent.iterdir() if p.name != target.name)
