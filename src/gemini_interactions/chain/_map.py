@@ -672,7 +672,16 @@ def run_map(
                 cost=0.0,
                 usage={},
                 text="",
-                turn=turn.to_dict(),
+                # what a re-run needs to rebuild the element's turn around the fetched answer
+                turn={
+                    "chain": turn.chain,
+                    "prompt": turn.prompt,
+                    "parent": turn.parent,
+                    "previous_interaction_id": turn.previous_interaction_id,
+                    "requests": turn.requests,
+                    "status": "sent",
+                    "store": turn.store,
+                },
             )
 
         observer = _ItemObserver(pool, created if prepared.options.store else None)
