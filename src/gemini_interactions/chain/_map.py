@@ -41,6 +41,20 @@ if TYPE_CHECKING:
 _ITEM = re.compile(r"\{(i|item(?:\.[A-Za-z_]\w*|\[[^\[\]{}\n]*\])*)\}")
 
 
+def iter_elements(data: Any) -> Iterator[tuple[Any, Any]]:
+    """(label, element) one at a time, as ``elements`` gives them: a 100,000-row DataFrame's
+    rows are never all held as Series at once."""
+    if hasattr(data, "iterrows") and hasattr(data, "columns"):
+        return iter(data.iterrows())
+    if hasattr(data, "index") and hasattr(data, "items") and hasattr(data, "dtype"):
+        return iter(data.items())
+    if isinstance(data, list | tuple):
+        return enumerate(data)
+    raise TypeError(
+        f"A map runs over a list, tuple, pandas Series or DataFrame, not a {type(data).__name__}"
+    )
+
+
 def elements(data: Any) -> tuple[list[Any], list[Any]]:
     """(labels, elements): a DataFrame's rows (index, row), a Series' values, a list's items."""
     if hasattr(data, "iterrows") and hasattr(data, "columns"):
@@ -603,12 +617,11 @@ def run_map(
         )
     runs = store if isinstance(store, RunStore) else RunStore.at(store)
     context = _RunContext(runs, prepared.schema)
-    labels, values = elements(data)
     previous = parent.id if parent is not None else None
     streaming = prepared.options.stream and not prepared.background
     where = client.base_url
     items: list[MapItem] = []
-    for position, (label, value) in enumerate(zip(labels, values, strict=True)):
+    for position, (label, value) in enumerate(iter_elements(data)):
         prompt = fill(template, value, position)
         params = {**base, "input": prepared.first_input(prompt)}
         body = client.interactions.build_request(stream=streaming or None, **params)["json"]
@@ -617,7 +630,6 @@ def run_map(
             body["previous_interaction_id"] = previous
         key = _digest(where, body) if previous else loose
         items.append(MapItem(position, label, prompt, key, loose, context))
-    del labels, values
     progress = MapProgress(total=len(items))
     cell = hashlib.sha256(f"{chain.name}\n{name}\n{template}".encode()).hexdigest()[:16]
     stored = {} if fresh else runs.lookup([item.key for item in items])

@@ -12,8 +12,8 @@ from ..chain._map import (
     MapInterrupted,
     MapProgress,
     MapResult,
-    elements,
     fill,
+    iter_elements,
     run_map,
 )
 from ..chain._prices import format_cost
@@ -91,12 +91,15 @@ def run_map_cell(
 ) -> None:
     name = opts.map or ""
     data = session._lookup(name, "--map variable", "Define the list or DataFrame first.")
+    first: str | None = None
+    count = 0
     try:  # every element, before anything is sent: a bad {item.x} in element 37 is a mistake
-        _, values = elements(data)
-        prompts = [fill(prompt, value, i) for i, value in enumerate(values)]
+        for i, (_, value) in enumerate(iter_elements(data)):
+            filled = fill(prompt, value, i)
+            first = filled if first is None else first
+            count += 1
     except (TypeError, ValueError) as exc:
         raise MagicUsageError(f"{exc}.".replace("..", ".")) from None
-    first = prompts[0] if prompts else None
     if first is None:
         raise MagicUsageError(f"--map {name}: it is empty, so there is nothing to send.")
     new = not (opts.continue_ or opts.from_turn is not None)
@@ -107,7 +110,7 @@ def run_map_cell(
             request = chain.build_request(first, new=new, from_turn=opts.from_turn, options=options)
         except ChainUsageError as exc:
             raise MagicUsageError(usage_message(exc, opts.schema_name)) from None
-        print(f"--map {name}: {len(values)} request(s); the first:")
+        print(f"--map {name}: {count} request(s); the first:")
         print(json.dumps(request["json"], indent=2, ensure_ascii=False, default=str))
         return
     chain.client = session.client()
