@@ -221,3 +221,31 @@ def test_the_store_is_named_by_the_environment_or_beside_the_notebook(
     monkeypatch.delenv("JPY_SESSION_NAME")
     assert default_path() == "gemini_runs.sqlite"
     assert RunStore.at(":memory:") is not RunStore.at(":memory:")
+
+
+def test_a_store_that_fails_mid_run_stops_it_in_one_paragraph_keeping_what_it_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_put = RunStore.put
+    calls = {"n": 0}
+
+    def put(self: RunStore, **row: object) -> None:
+        calls["n"] += 1
+        if calls["n"] > 3:
+            with self._using():
+                raise sqlite3.OperationalError("database or disk is full")
+        real_put(self, **row)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(RunStore, "put", put)
+    server = LocalServer()
+    chain = _chain(server)
+    items = [f"q{k}" for k in range(12)]
+    with pytest.raises(RunStoreError, match="disk is full") as caught:
+        run_map(chain, "Answer {item}.", items, concurrency=1, options=SendOptions(store=False))
+    assert "\n" not in str(caught.value) and "run the cell again" in str(caught.value)
+    assert chain.turns[-1].options["map"]["items"] == 12  # the run is recorded
+    monkeypatch.setattr(RunStore, "put", real_put)
+    sent = len(_prompts(server))
+    again = run_map(chain, "Answer {item}.", items, concurrency=1, options=SendOptions(store=False))
+    assert all(i.ok for i in again.items)
+    assert len(_prompts(server)) - sent == 12 - 3  # the three stored are not asked again

@@ -31,7 +31,7 @@ from ._options import PreparedTurn, SendOptions, prepare
 from ._paths import PART, step
 from ._prices import cost, format_cost, priced
 from ._runner import run_turn
-from ._runs import RunStore, Stored, StoredTurns
+from ._runs import RunStore, RunStoreError, Stored, StoredTurns
 from ._turn import Turn, TurnObserver
 
 if TYPE_CHECKING:
@@ -719,6 +719,33 @@ def run_map(
                 item.status, item.error = "interrupted", "Interrupted before it finished."
                 return
         # written before it counts as done: a kill after this line loses nothing paid for
+        try:
+            finished(item, turn, status, error, usage, tokens, spent)
+        except RunStoreError as exc:
+            with pool.lock:
+                errors.append(exc)  # said when the run stops; what was stored is kept
+            stop.set()
+            return
+        with pool.lock:
+            item.interaction_id, item.previous = turn.id, previous
+            item.tokens, item.cost = tokens, spent
+            item.status, item.error = status, error
+            if item.ok:
+                progress.done += 1
+            else:
+                progress.failed += 1
+            progress.tokens += tokens
+            progress.cost = _add(progress.cost, spent)
+
+    def finished(
+        item: MapItem,
+        turn: Turn,
+        status: str,
+        error: str | None,
+        usage: dict[str, int],
+        tokens: int,
+        spent: float | None,
+    ) -> None:
         runs.put(
             key=item.key,
             loose=item.loose,
@@ -734,16 +761,6 @@ def run_map(
             text=turn.output_text,
             turn=turn.to_dict(),
         )
-        with pool.lock:
-            item.interaction_id, item.previous = turn.id, previous
-            item.tokens, item.cost = tokens, spent
-            item.status, item.error = status, error
-            if item.ok:
-                progress.done += 1
-            else:
-                progress.failed += 1
-            progress.tokens += tokens
-            progress.cost = _add(progress.cost, spent)
 
     async def main() -> None:
         import anyio
@@ -814,6 +831,8 @@ def run_map(
                 item.status, item.error = "interrupted", "Interrupted before it finished."
             elif budget.reached:
                 item.status, item.error = "not sent", "Not sent: the run stopped at its budget."
+            elif errors:
+                item.status, item.error = "not sent", "Not sent: the run stopped on an error."
     if interrupted:
         # The requests in flight are left to finish (the server bills an answer it generated
         # whether or not it is read): they land in the store for the re-run, so nothing is

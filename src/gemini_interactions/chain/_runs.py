@@ -11,6 +11,7 @@ The kernel holds only a compact line per element; the answer text and the elemen
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -148,11 +149,25 @@ class RunStore:
                 f"another file with %config GeminiMagics.runs_store."
             )
 
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[None]:
+        """One statement at a time (the connection is shared by the pool's threads); a store
+        that fails under us (disk full, the file replaced or damaged) is one paragraph."""
+        with self.lock:
+            try:
+                yield
+            except sqlite3.Error as exc:
+                raise RunStoreError(
+                    f"The run store {self.path} failed ({exc}). What it held before is kept; "
+                    "free some space or move the file aside, then run the cell again: it sends "
+                    "only what the store does not have."
+                ) from None
+
     # --- writing ------------------------------------------------------------------------------
 
     def start_cell(self, cell: str, chain: str, template: str, over: str, total: int) -> None:
         now = time.time()
-        with self.lock:
+        with self._using():
             self.db.execute(
                 "INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, 'running') ON CONFLICT(cell) DO "
                 "UPDATE SET total = excluded.total, updated = excluded.updated, state = 'running'",
@@ -160,7 +175,7 @@ class RunStore:
             )
 
     def end_cell(self, cell: str, state: str) -> None:
-        with self.lock:
+        with self._using():
             self.db.execute(
                 "UPDATE cells SET state = ?, updated = ? WHERE cell = ?", (state, time.time(), cell)
             )
@@ -199,7 +214,7 @@ class RunStore:
             json.dumps(turn, default=str) if turn is not None else None,
             time.time(),
         )
-        with self.lock:
+        with self._using():
             self.db.execute(
                 "INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row
             )
@@ -211,7 +226,7 @@ class RunStore:
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            with self.lock:
+            with self._using():
                 rows = self.db.execute(
                     f"SELECT {fields}, {column} FROM items WHERE {column} IN ({marks})", chunk
                 ).fetchall()
@@ -235,7 +250,7 @@ class RunStore:
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            with self.lock:
+            with self._using():
                 rows = self.db.execute(
                     f"SELECT key, text FROM items WHERE key IN ({marks})", chunk
                 ).fetchall()
@@ -246,7 +261,7 @@ class RunStore:
         return self.texts([key]).get(key, "")
 
     def usage(self, key: str) -> dict[str, int]:
-        with self.lock:
+        with self._using():
             row = self.db.execute("SELECT usage FROM items WHERE key = ?", (key,)).fetchone()
         return dict(json.loads(row[0])) if row and row[0] else {}
 
@@ -255,7 +270,7 @@ class RunStore:
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            with self.lock:
+            with self._using():
                 rows = self.db.execute(
                     f"SELECT key, turn FROM items WHERE key IN ({marks})", chunk
                 ).fetchall()
@@ -264,7 +279,7 @@ class RunStore:
 
     def cells(self) -> list[CellSummary]:
         """Every map cell this store has seen, newest first, with what it holds now."""
-        with self.lock:
+        with self._using():
             rows = self.db.execute(
                 "SELECT c.cell, c.chain, c.template, c.over, c.total,"
                 " SUM(i.status IN ('completed','incomplete') AND i.error IS NULL),"
