@@ -258,9 +258,14 @@ class MapProgress:
         """Elements answered or failed in this run (reused ones not counted)."""
         return self.done + self.failed - self.reused
 
+    ended: float | None = None
+
     @property
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        """Seconds since the start, until every element ended (the rate stays what it was)."""
+        if self.ended is None and self.done + self.failed >= self.total:
+            self.ended = time.monotonic()
+        return (self.ended or time.monotonic()) - self.started
 
     @property
     def rate(self) -> float:
@@ -278,6 +283,7 @@ class MapProgress:
         text = (
             f"{self.done + self.failed}/{self.total} done{reused}, {self.failed} failed, "
             f"{self.rate:.1f}/s{eta}, {self.tokens:,} tokens, cost {format_cost(self.cost)}"
+            + (" in this run" if self.reused else "")
         )
         notes = [n for n in (self.context, self.notice) if n]
         return text + "".join(f" ({n})" for n in notes)
@@ -301,6 +307,10 @@ class MapResult(Sequence[Any]):
         self.store = store
         self.stopped: str | None = None
         """Why the run stopped before every element was sent (a budget), else None."""
+        self.run_tokens = 0
+        """Tokens this run paid for (``tokens`` counts every element, reused ones too)."""
+        self.run_cost: float | None = 0.0
+        """USD this run paid for (an estimate; None: a model without a known price)."""
 
     def __len__(self) -> int:
         return len(self.items)
@@ -631,7 +641,9 @@ def run_map(
         key = _digest(where, body) if previous else loose
         items.append(MapItem(position, label, prompt, key, loose, context))
     progress = MapProgress(total=len(items))
-    cell = hashlib.sha256(f"{chain.name}\n{name}\n{template}".encode()).hexdigest()[:16]
+    # one cell: the same template over the same variable with the same options (model, tier)
+    same = json.dumps(base, sort_keys=True, default=str)
+    cell = hashlib.sha256(f"{chain.name}\n{name}\n{template}\n{same}".encode()).hexdigest()[:16]
     stored = {} if fresh else runs.lookup([item.key for item in items])
     recovered = _recover(client, runs, items, stored, model, tier, cell)
     for item in items:
@@ -644,8 +656,6 @@ def run_map(
             item.tokens, item.cost, item.reused = found.tokens, found.cost, True
             progress.done += 1
             progress.reused += 1
-            progress.tokens += found.tokens
-            progress.cost = _add(progress.cost, found.cost)
     if retry_failed:
         # only the stored failures go again; an element never sent stays unsent
         for item in items:
@@ -657,9 +667,10 @@ def run_map(
     todo = [item for item in items if item.status == "pending"]
     if not fresh:
         _moved(chain, runs, todo, progress)
-    runs.start_cell(cell, chain.name, template, name, len(items))
+    runs.start_cell(cell, chain.name, template, name, model, len(items))
     pool = _Pool(progress, rpm)
     budget = _Budget(max_total_tokens, max_cost)
+    spent_usage: dict[str, int] = {}  # what this run paid for (reused elements cost nothing)
     stop = threading.Event()
     errors: list[BaseException] = []
 
@@ -736,6 +747,8 @@ def run_map(
                 progress.failed += 1
             progress.tokens += tokens
             progress.cost = _add(progress.cost, spent)
+            for key, value in usage.items():
+                spent_usage[key] = spent_usage.get(key, 0) + value
 
     def finished(
         item: MapItem,
@@ -845,7 +858,10 @@ def run_map(
         message, parameters = _budget_message(budget, result, max_total_tokens, max_cost)
         stopped = MapBudgetReached(message, result, **parameters)
         result.stopped = str(stopped)
-    _record(chain, template, name, parent, prepared, result, interrupted, model)
+    _record(
+        chain, template, name, parent, prepared, result, interrupted, model, progress, spent_usage
+    )
+    result.run_tokens, result.run_cost = progress.tokens, progress.cost
     runs.end_cell(cell, "interrupted" if interrupted else "stopped" if budget.reached else "ended")
     if on_progress is not None:
         progress.notice = None
@@ -965,6 +981,8 @@ def _record(
     result: MapResult,
     interrupted: bool,
     model: str | None,
+    progress: MapProgress,
+    usage: dict[str, int] | None = None,
 ) -> None:
     """One turn in the chain for the whole run (never the head: it has no single answer); its
     elements' turns stay in the run store and are read when export or save asks."""
@@ -974,10 +992,7 @@ def _record(
     problems += [f"{unsent} not sent ({'budget' if result.stopped else '--retry-failed'})"] * bool(
         unsent
     )
-    usage: dict[str, int] = {}
     keys = [item.key for item in result.items]
-    for item in result.items:
-        usage["total_tokens"] = usage.get("total_tokens", 0) + item.tokens
     with chain._lock:
         turn = Turn(
             number=len(chain.turns) + 1,
@@ -997,8 +1012,9 @@ def _record(
                         for item in result.items
                     ),
                     "model": model,
-                    "usage": usage,
-                    "cost": result.cost,
+                    # what this run paid for: a re-run that reuses everything costs nothing
+                    "usage": usage or {"total_tokens": progress.tokens},
+                    "cost": progress.cost,
                     "store": result.store.path if result.store is not None else None,
                     "interaction_ids": [item.interaction_id for item in result.items],
                 },

@@ -31,7 +31,7 @@ ENV = "GEMINI_INTERACTIONS_RUNS"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cells (
-    cell TEXT PRIMARY KEY, chain TEXT, template TEXT, over TEXT, total INTEGER,
+    cell TEXT PRIMARY KEY, chain TEXT, template TEXT, over TEXT, model TEXT, total INTEGER,
     started REAL, updated REAL, state TEXT
 );
 CREATE TABLE IF NOT EXISTS items (
@@ -86,6 +86,7 @@ class CellSummary:
     chain: str
     template: str
     over: str
+    model: str | None
     total: int
     done: int
     failed: int
@@ -165,13 +166,15 @@ class RunStore:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def start_cell(self, cell: str, chain: str, template: str, over: str, total: int) -> None:
+    def start_cell(
+        self, cell: str, chain: str, template: str, over: str, model: str | None, total: int
+    ) -> None:
         now = time.time()
         with self._using():
             self.db.execute(
-                "INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, 'running') ON CONFLICT(cell) DO "
+                "INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running') ON CONFLICT(cell) DO "
                 "UPDATE SET total = excluded.total, updated = excluded.updated, state = 'running'",
-                (cell, chain, template, over, total, now, now),
+                (cell, chain, template, over, model, total, now, now),
             )
 
     def end_cell(self, cell: str, state: str) -> None:
@@ -281,7 +284,7 @@ class RunStore:
         """Every map cell this store has seen, newest first, with what it holds now."""
         with self._using():
             rows = self.db.execute(
-                "SELECT c.cell, c.chain, c.template, c.over, c.total,"
+                "SELECT c.cell, c.chain, c.template, c.over, c.model, c.total,"
                 " SUM(i.status IN ('completed','incomplete') AND i.error IS NULL),"
                 " SUM(i.status = 'failed'),"
                 " COALESCE(SUM(i.tokens), 0), SUM(i.cost), COUNT(i.key), COUNT(i.cost),"
@@ -291,10 +294,21 @@ class RunStore:
             ).fetchall()
         out = []
         for r in rows:
-            cost = r[8] if r[9] == r[10] else None  # one unpriced element: the sum is unknown
+            cost = r[9] if r[10] == r[11] else None  # one unpriced element: the sum is unknown
             out.append(
                 CellSummary(
-                    r[0], r[1], r[2], r[3], r[4], r[5] or 0, r[6] or 0, r[7], cost, r[11], r[12]
+                    cell=r[0],
+                    chain=r[1],
+                    template=r[2],
+                    over=r[3],
+                    model=r[4],
+                    total=r[5],
+                    done=r[6] or 0,
+                    failed=r[7] or 0,
+                    tokens=r[8],
+                    cost=cost,
+                    updated=r[12],
+                    state=r[13],
                 )
             )
         return out

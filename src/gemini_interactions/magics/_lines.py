@@ -305,6 +305,7 @@ class LineCommands:
             [
                 c.chain,
                 f"--map {c.over}: " + " ".join(c.template.split()[:8]),
+                c.model or "-",
                 c.total,
                 c.done,
                 c.failed,
@@ -315,9 +316,13 @@ class LineCommands:
             ]
             for c in cells
         ]
-        headers = ["chain", "cell", "items", "done", "failed", "tokens", "cost", "last", "when"]
+        headers = ["chain", "cell", "model", "items", "done", "failed", "tokens", "cost", "state"]
+        headers.append("when")
         _show(_table(headers, rows))
-        print(f"Stored in {store.path}. {price_note()}")
+        print(
+            f"Stored in {store.path} (items: in the last run; done and failed: what the store "
+            f"holds for the cell, over all its runs). {price_note()}"
+        )
 
     def _background(self, args: list[str], name: str) -> tuple[Chain, Turn]:
         registry = self.session.registry

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from ..chain import ChainUsageError
@@ -29,10 +30,14 @@ if TYPE_CHECKING:
 class _Progress:
     """One line, updated in place (a display handle in a notebook, printed in a terminal)."""
 
+    TERMINAL_EVERY = 2.0
+    """Seconds between two lines printed in a terminal (which cannot update a line in place)."""
+
     def __init__(self, terminal: bool) -> None:
         self.terminal = terminal
         self.handle: Any = None
         self.last = ""
+        self.printed = 0.0
 
     def __call__(self, progress: MapProgress) -> None:
         progress.spell = flag
@@ -41,7 +46,10 @@ class _Progress:
             return
         self.last = line
         if self.terminal:
-            print(line, flush=True)
+            now = time.monotonic()
+            if not self.printed or now - self.printed >= self.TERMINAL_EVERY:
+                self.printed = now
+                print(line, flush=True)
             return
         from IPython.display import display
 
@@ -64,8 +72,8 @@ class _Progress:
             *counts.items(),
             ("reused", reused),
             ("sent", sent),
-            ("tokens", f"{result.tokens:,}"),
-            ("cost", format_cost(result.cost)),
+            ("tokens", f"{result.tokens:,} ({result.run_tokens:,} in this run)"),
+            ("cost", f"{format_cost(result.cost)} ({format_cost(result.run_cost)} in this run)"),
         ]
         plain = "\n".join([progress_line, *(f"{k:<12}{v}" for k, v in rows)])
         body = "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in rows)
