@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint wheel-check readme clean
+.PHONY: demo lab test bench lint wheel-check readme clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(PY) -m gemini_interactions.demo
+
+# The lessons in JupyterLab, opening on the quickstart (offline: no key, no network needed).
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/01-quickstart.ipynb
 
 # The browser test drives Debian's chromium (never a Playwright browser download); CI runs as root.
 /usr/bin/chromium:

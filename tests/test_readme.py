@@ -65,7 +65,8 @@ def shell_help() -> dict[str, str]:
         shell.run_line_magic("gemini", "")
     with capture_output() as config:
         shell.run_line_magic("config", "GeminiMagics")
-    return {"cell": cell, "line": line.stdout, "config": config.stdout}
+    shown = "".join(o.data.get("text/plain", "") for o in line.outputs)  # a table, displayed
+    return {"cell": cell, "line": line.stdout + shown, "config": config.stdout}
 
 
 def test_the_reference_is_what_the_generator_makes_from_the_magics_now() -> None:

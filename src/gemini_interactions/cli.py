@@ -135,7 +135,11 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="background runs show status 'queued' for this long first (default: 0)",
     )
     serve.add_argument(
-        "--seed", type=int, default=0, help="seed for deterministic ids (default: 0)"
+        "--seed",
+        type=int,
+        default=None,
+        help="repeat the same ids on every run with this seed (default: ids unique to this run, "
+        "so a restarted server never continues another conversation)",
     )
     _add_limits(serve)
     serve.set_defaults(run=_run_serve)

@@ -48,7 +48,7 @@ ANSWER = "Offline demo model"
 CARDS = ["Thought for", "get_weather", "Google Search", "Code execution"]
 SOURCES = "Used 2 sources"
 SOURCE_LINK = "Offline source 1 on Paris"
-TIMELINE = ["Timeline", "In[1]", "Google Search", "Code execution", "get_weather"]
+TIMELINE = ["Timeline", "turn 1", "Google Search", "Code execution", "get_weather"]
 EXPECTED = [ANSWER, *CARDS, "print(2*3)", *TIMELINE]
 ANSWER_CELL, TIMELINE_CELL = 3, 4
 RUNNING = """([cell, answer]) => {

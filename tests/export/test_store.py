@@ -53,7 +53,8 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 def run(sh: Any, source: str) -> tuple[bool, str, Any]:
     with capture_output() as out:
         result = sh.run_cell(source, store_history=False)
-    return result.success, out.stdout + out.stderr, result.error_in_exec
+    shown = "".join(o.data.get("text/plain", "") for o in out.outputs)  # displayed tables
+    return result.success, out.stdout + out.stderr + shown, result.error_in_exec
 
 
 def test_newer_or_broken_file_fails_the_cell_and_loads_nothing(shell: Any, tmp_path: Path) -> None:

@@ -24,6 +24,11 @@ class Ran:
         self.error = result.error_in_exec
 
     @property
+    def shown(self) -> str:
+        """Everything the cell showed as text: printed, and displayed (``text/plain``)."""
+        return self.stdout + "".join(o.data.get("text/plain", "") for o in self.outputs)
+
+    @property
     def message(self) -> str:
         """The paragraph a failed cell shows in place of a traceback."""
         render = getattr(self.error, "_render_traceback_", None)

@@ -163,7 +163,7 @@ def test_show_displays_thoughts_only_for_a_turn_that_asked(kernel: Kernel) -> No
 
 
 def test_help_and_unknown_command_list_only_real_commands(kernel: Kernel) -> None:
-    help_text = kernel.line("").stdout
+    help_text = kernel.line("").shown
     unknown = said(kernel.shell, "%gemini frobnicate")
     assert "Unknown command `%gemini frobnicate`" in unknown
     for stub in ("not available yet",):

@@ -320,7 +320,7 @@ def test_background_poller_updates_the_display(kernel: Kernel) -> None:
 
 
 def test_line_commands(kernel: Kernel) -> None:
-    help_text = kernel.line("").stdout
+    help_text = kernel.line("").shown
     assert "%gemini history" in help_text and "%%gemini?" in help_text
     assert "No chains yet" in kernel.line("chains").stdout
     kernel.cell("--chain a", "one")

@@ -152,6 +152,6 @@ def test_terminal_prints_the_answer_as_it_streams_and_a_text_timeline(tmp_path: 
     assert "code     print(2*3)" in answer  # the turn's own step list
     lines = timeline.strip().splitlines()
     assert lines[0] == "Timeline of chain 'chat'", lines
-    assert lines[1].startswith("In[1] completed Compute 2*3"), lines
+    assert lines[1].startswith("turn 1 · cell [1] completed Compute 2*3"), lines
     assert any("Code execution" in line for line in lines[2:]), lines
     assert len(lines) < 20 and "<" not in timeline  # compact, and text (no HTML)

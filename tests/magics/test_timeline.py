@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gemini_interactions.magics._lines import help_text
+from gemini_interactions.magics._help import commands_help
 
 from .conftest import Kernel
 
@@ -17,7 +17,9 @@ def _html(ran: Any) -> str:
 
 
 def test_timeline_is_in_help() -> None:
-    assert "%gemini timeline [N] [--chain NAME] [--controls]" in help_text()
+    help_text = commands_help()
+    assert "%gemini timeline [N] [--chain NAME] [--controls]" in help_text["text/plain"]
+    assert "`%gemini timeline [N] [--chain NAME] [--controls]`" in help_text["text/markdown"]
 
 
 def test_timeline_shows_a_turns_steps_and_the_chain_tree(kernel: Kernel) -> None:
@@ -26,13 +28,16 @@ def test_timeline_shows_a_turns_steps_and_the_chain_tree(kernel: Kernel) -> None
     kernel.cell("-c", "and then?")
     kernel.cell("--from 1", "a branch")
     one = _html(kernel.line("timeline 1"))
-    assert "<details" in one and "In[1]" in one
+    assert "<details" in one and "turn 1" in one
     assert "Google Search" in one and "Code execution" in one
     assert "https://example.com/offline-search/" in one
     tree = _html(kernel.line("timeline"))
     # Turns 2 and 3 both come from turn 1: nested under it, a branching point.
-    assert tree.count("<strong>In[") == 3 and "1 branching point" in tree
-    assert tree.index("<strong>In[1]") < tree.index("<strong>In[2]") < tree.index("<strong>In[3]")
+    assert tree.count("<strong>turn ") == 3 and "1 branching point" in tree
+    assert (
+        tree.index("<strong>turn 1") < tree.index("<strong>turn 2") < tree.index("<strong>turn 3")
+    )
+    assert "In[" not in tree  # reads as the cell's own count, which it is not
 
 
 def test_timeline_controls_update_the_static_output(kernel: Kernel) -> None:
@@ -82,7 +87,7 @@ def test_the_timeline_html_carries_its_own_filter_expand_and_turn_picker(kernel:
     found = re.search(r'class="gemini-timeline" id="(gt-[0-9a-f]+)"', html)
     assert found, html[:300]
     uid = found.group(1)
-    for label in ("all steps", "search", "code", "answers", "expand all", "all turns", "In[2]"):
+    for label in ("all steps", "search", "code", "answers", "expand all", "all turns", "turn 2"):
         assert f"{label}</label>" in html, label
     assert f"#{uid}:has(#{uid}-x:checked) details::details-content" in html
     assert f'#{uid}:has(#{uid}-k2:checked) [data-step]:not([data-step="' in html
@@ -120,3 +125,15 @@ def test_timeline_widget_controls_close_when_the_next_cell_runs(kernel: Kernel) 
     assert replaced == [{"text/plain": ""}]
     kernel.shell.run_cell("x = 2")  # the hook is gone: nothing to close twice
     assert len(replaced) == 1
+
+
+def test_turns_are_named_turn_n_with_their_cells_count(kernel: Kernel) -> None:
+    """Turns were labelled In[1], In[2] while their cells ran as [2] and [4]."""
+    shell = kernel.shell
+    counts = []
+    for source in ("x = 1", "%%gemini\nMy name is Ada.", "y = 2", "%%gemini -c\nAnd mine?"):
+        counts.append(shell.execution_count)
+        assert shell.run_cell(source, store_history=True).success
+    tree = _html(kernel.line("timeline"))
+    assert f"turn 1 · cell [{counts[1]}]" in tree and f"turn 2 · cell [{counts[3]}]" in tree
+    assert kernel.magics.session.registry.current.turn(2).provenance()["cell"] == counts[3]

@@ -136,3 +136,23 @@ def test_paths_are_relative_to_the_notebook(name: str) -> None:
     source = "\n".join(cell.source for cell in read(name).cells)
     assert str(NOTEBOOKS.parent) not in source and "/tmp/" not in source
     assert "../" not in source  # everything a lesson opens lives beside it
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_lesson_opens_clean_in_jupyterlab(name: str) -> None:
+    """JupyterLab writes the kernel's own kernelspec name and language_info into a notebook it
+    opens, and marks it unsaved when they differ: every lesson opened marked unsaved before
+    anything ran. The lessons carry what ipykernel reports (the Python version: the one the
+    project is built and tested with; another patch version is the one field left to update)."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    meta = read(name).metadata
+    assert meta["kernelspec"] == {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
+    kernel = dict(IPythonKernel.language_info)
+    saved = dict(meta["language_info"])
+    assert saved.pop("version").split(".")[:2] == kernel.pop("version").split(".")[:2]
+    assert saved == kernel

@@ -96,6 +96,8 @@ class Turn:
     items: Sequence[Turn] = field(default_factory=list, repr=False)
     """A ``--map`` run's elements, each its own interaction, in the input's order (empty for
     any other turn): what export and save need to send the run again."""
+    cell: int | None = None
+    """The execution count of the notebook cell that sent it (its ``[n]``), when known."""
     objects: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The Python objects behind the options (tool functions by name, ``"schema"``): export
     writes their source into the notebook. Not saved: a loaded turn has none."""
@@ -205,6 +207,12 @@ class Turn:
         """What a caller wants back: the parsed object with a schema, else the interaction."""
         return self.parsed if self.parsed is not None else self.interaction
 
+    @property
+    def label(self) -> str:
+        """How the turn is named to a person: ``turn 3``, with its cell when known
+        (``turn 3 · cell [7]``); never ``In[3]``, which reads as the cell's own count."""
+        return f"turn {self.number}" + (f" · cell [{self.cell}]" if self.cell else "")
+
     def summary(self, words: int = 8) -> str:
         first = " ".join(self.prompt.split()[:words])
         first += " …" if len(self.prompt.split()) > words else ""
@@ -218,6 +226,7 @@ class Turn:
         return {
             "chain": self.chain,
             "turn": self.number,
+            **({"cell": self.cell} if self.cell else {}),
             "interaction_id": self.id,
             "previous_interaction_id": self.previous_interaction_id,
             "model": (self.request or {}).get("model"),

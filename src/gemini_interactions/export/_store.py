@@ -231,6 +231,8 @@ def _turn_from(data: dict[str, Any], chain: str) -> Turn:
         store=bool(data.get("store", True)),
         notices=list(data.get("notices") or []),
     )
+    cell = data.get("cell")
+    turn.cell = cell if type(cell) is int and cell > 0 else None
     turn.text = str(data.get("text") or "")
     turn.items = [_turn_from(item, chain) for item in data.get("items") or []]
     for name, code in (data.get("sources") or {}).items():

@@ -28,6 +28,9 @@ def load_ipython_extension(ipython: Any) -> None:
         setattr(ipython, _KEPT_ATTR, None)
         print(magics.take_over(kept))
     ipython.register_magics(magics)
+    from ._help import install_inspector_hooks
+
+    install_inspector_hooks(ipython)
     setattr(ipython, _INSTANCE_ATTR, magics)
 
 
@@ -38,6 +41,9 @@ def unload_ipython_extension(ipython: Any) -> None:
     if magics is None:
         return
     magics.detach()
+    from ._help import remove_inspector_hooks
+
+    remove_inspector_hooks(ipython)
     tables = ipython.magics_manager.magics
     for kind in ("line", "cell"):
         tables[kind].pop("gemini", None)

@@ -47,6 +47,19 @@ class Backend:
     fixtures: list[str] = field(default_factory=list)
     cassette: str | None = None
 
+    def files_stamp(self) -> tuple[tuple[str, float, int], ...]:
+        """The fixture and cassette files as they are now: re-selecting the same backend keeps
+        its server only while these are unchanged (an edited fixture file is read again)."""
+        stamps = []
+        for path in [*self.fixtures, *([self.cassette] if self.cassette else [])]:
+            try:
+                stat = Path(path).expanduser().stat()
+            except OSError:
+                stamps.append((path, -1.0, -1))
+            else:
+                stamps.append((path, stat.st_mtime, stat.st_size))
+        return tuple(stamps)
+
     def spec(self) -> str:
         """The backend as ``%gemini backend`` takes it, and ``%config GeminiMagics`` shows it
         (a URL without any credentials it carries)."""

@@ -16,11 +16,6 @@ from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
 if TYPE_CHECKING:
     from ._session import Session
 
-CELL_HELP = """\
-%%gemini [options]   the cell is the prompt; %%gemini? lists every option
-                     (-c/--continue, --chain NAME, --from N, -m MODEL, --tools a,b, --schema X,
-                      --attach X, -o VAR, --background, --no-stream, --dry-run, ...)"""
-
 COMMANDS: dict[str, tuple[str, str]] = {
     "help": ("", "this help (also `%gemini` alone)"),
     "history": ("[--chain NAME]", "the turns of a chain (* marks the head)"),
@@ -56,17 +51,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 """Every ``%gemini`` command: (arguments, what it does). The one list that help, the
 unknown-command message and the dispatcher are built from, so a new command is added here."""
-
-
-def help_text() -> str:
-    lines = [CELL_HELP]
-    for name, (arguments, summary) in COMMANDS.items():
-        usage = f"%gemini {name} {arguments}".rstrip()
-        lines.append(f"{usage:<33}{summary}" if len(usage) < 33 else f"{usage}\n{'':<33}{summary}")
-    lines.append(
-        'Configure defaults with %config GeminiMagics.model = "..." (see %config GeminiMagics).'
-    )
-    return "\n".join(lines)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, str]:
@@ -106,9 +90,12 @@ class LineCommands:
         name, args = words[0], words[1:]
         command = self.commands.get(name)
         if command is None:
+            from ._help import did_you_mean
+
             known = ", ".join(COMMANDS)
             raise MagicUsageError(
-                f"Unknown command `%gemini {name}`. Commands: {known}. `%gemini` alone shows help."
+                f"Unknown command `%gemini {name}`.{did_you_mean(name, COMMANDS)} Commands: "
+                f"{known}. `%gemini` alone shows help."
             )
         command(args)
 
@@ -143,7 +130,13 @@ class LineCommands:
     # --- commands ---------------------------------------------------------------------------------
 
     def help(self, args: list[str]) -> None:
-        print(help_text())
+        from ._help import commands_help
+
+        bundle = commands_help()
+        if self.session._terminal():
+            print(bundle["text/plain"])
+        else:
+            _show(bundle)  # a table where Markdown renders, the wrapped text elsewhere
 
     def history(self, args: list[str]) -> None:
         """The chain's turns in the order run, each with the turn it came from (``new``: it
@@ -423,7 +416,12 @@ class LineCommands:
         if not rest:
             print(f"Backend: {session.backend.describe()}")
             return
-        session.set_backend(parse_backend(rest))
+        if not session.set_backend(parse_backend(rest)):
+            print(
+                f"Backend: {session.backend.describe()}, already in use: kept as it is, so "
+                "its turns can still be continued."
+            )
+            return
         session.magics.backend = session.backend.spec()  # so `%config GeminiMagics` agrees
         print(f"Backend: {session.backend.describe()}")
 

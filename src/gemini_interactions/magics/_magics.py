@@ -146,9 +146,12 @@ class GeminiMagics(Magics):
         except (MagicUsageError, TurnFailed, TurnInterrupted):
             raise
         except UsageError as exc:  # the option parser's, worded by argparse
+            from ._help import suggest_options
+
             message = str(exc).strip()
             if not message.endswith("."):
-                message += ". See %%gemini? for every option."
+                message += "."
+            message += suggest_options(message) or " See %%gemini? for every option."
             raise MagicUsageError(message) from None
         except ChainUsageError as exc:
             raise MagicUsageError(usage_message(exc)) from None
@@ -266,17 +269,14 @@ class GeminiMagics(Magics):
     @argument("--context-chars", type=int, default=4000, metavar="N", help="--context budget")
     @cell_magic
     def gemini(self, line: str, cell: str) -> None:
-        """Send the cell to Gemini as a prompt.
+        """Send the cell to Gemini as a prompt; the answer streams into the cell.
 
-        Each cell adds the next turn to the current chain, numbered in the order run like
-        ``In[n]``: a plain cell starts a new conversation, ``--continue`` goes on from the
-        head, ``--from N`` from turn N. A mistake, or a turn that produced no answer, fails
-        the cell (Run All stops there) with one paragraph saying what to do.
-
-        The cell body is the prompt. ``{name}``, ``{name.attr}`` and ``{name[key]}`` are filled
-        in from the notebook when ``name`` exists there; other braces (code, JSON, templates,
-        IPython's ``{_}``) stay as typed; ``{{name}}`` is a literal ``{name}``; ``--raw`` turns
-        filling in off. The answer streams into the cell.
+        Each cell adds the next turn to the current chain: a plain cell starts a new
+        conversation, --continue goes on from the head, --from N from turn N. A mistake, or a
+        turn that produced no answer, fails the cell (Run All stops there) with one paragraph
+        saying what to do. {name}, {name.attr} and {name[key]} in the prompt are filled in from
+        the notebook when name exists there; other braces stay as typed; {{name}} is a literal
+        {name}; --raw turns filling in off. %%gemini? shows this help as a table.
         """
 
         def run() -> None:

@@ -82,6 +82,8 @@ class Session:
         self.backend = parse_backend(magics.backend)
         self.server: Any = None
         self._client: Client | None = None
+        self._stamp: tuple[tuple[str, float, int], ...] = ()
+        """The offline server's files as they were when it was built (``Backend.files_stamp``)."""
         self._retired: list[Client] = []
         """Clients of earlier backends that background turns still poll through."""
         self.background = Background(lambda: self.namespace, self._registered)
@@ -102,6 +104,7 @@ class Session:
     def client(self) -> Client:
         if self._client is None:
             self._client, self.server = self._make(self.backend)
+            self._stamp = self.backend.files_stamp()
             self.registry.client = self._client
         return self._client
 
@@ -136,13 +139,57 @@ class Session:
                 transport=httpx.MockTransport(refuse), api_version=self.magics.api_version
             )
 
-    def set_backend(self, backend: Backend) -> None:
+    def set_backend(self, backend: Backend) -> bool:
+        """Use ``backend``; False when it is the offline server in use, which is kept as it is.
+
+        A new in-process server knows none of the old one's interactions, so selecting the same
+        offline backend again (Run All twice) must not replace it: every earlier turn could no
+        longer be continued. Changed fixture or cassette files do build a new one."""
+        if (
+            backend.kind == "offline"
+            and self.server is not None
+            and backend.spec() == self.backend.spec()
+            and backend.files_stamp() == self._stamp
+        ):
+            return False
         if backend.kind == "url" and backend.url:
             check_reachable(backend.url)
         client, server = self._make(backend, switching=True)  # fails before anything changes
         self._retire_client()
         self.backend, self._client, self.server = backend, client, server
+        self._stamp = backend.files_stamp()
         self.registry.client = client
+        return True
+
+    def check_parent_held(self, chain: Chain, opts: CellOptions) -> None:
+        """Refuse to continue a turn whose interaction the in-process server does not hold.
+
+        Its conversation lived on an earlier offline server (the backend was switched, or the
+        turn was loaded from a file saved in another kernel): sending its id would be a 404 at
+        best, so the cell fails before anything is sent or recorded."""
+        holds = getattr(self.server, "holds", None)  # the in-process server's; None elsewhere
+        if holds is None:
+            return
+        parent: Turn | None
+        if opts.from_turn is not None:
+            try:
+                parent = chain.turn(opts.from_turn)
+            except ChainUsageError:
+                return  # the chain says which turns exist, in its own words
+        elif opts.continue_:
+            parent = chain.head
+        else:
+            return
+        if parent is None or not parent.continuable or holds(parent.id):
+            return  # the chain itself says why a turn cannot be continued, in its words
+        raise MagicUsageError(
+            f"Turn {parent.number} of chain {chain.name!r} cannot be continued: its "
+            "conversation lived on an earlier offline server, which is gone (the backend was "
+            "selected anew, or the chain was loaded from a file saved in another kernel), and "
+            "the in-process server keeps conversations only while it runs. Nothing was sent. "
+            "Start afresh (leave out --continue and --from), or continue a turn made since "
+            "(`%gemini history` lists them)."
+        )
 
     def reconfigure(self, setting: str) -> None:
         """Drop the client so the next use builds it from the new configuration.
@@ -233,10 +280,17 @@ class Session:
                 )
         options = self._send_options(opts, line)
         chain, registered = self._pick_chain(opts)
+        if not opts.dry_run and self.backend.kind == "offline":
+            self.client()  # the in-process server, which must hold the turn continued
+            self.check_parent_held(chain, opts)
         if opts.map is not None:
             from ._map import run_map_cell
 
-            run_map_cell(self, opts, chain, registered, prompt, options)
+            before = len(chain.turns)
+            try:
+                run_map_cell(self, opts, chain, registered, prompt, options)
+            finally:
+                self._stamp_cell(chain, before)
             return
         new = not (opts.continue_ or opts.from_turn is not None)
         if opts.dry_run:
@@ -275,13 +329,16 @@ class Session:
             turn = chain.send(
                 prompt, new=new, from_turn=opts.from_turn, observer=view, options=options
             )
+            self._stamp_cell(chain, before)
         except ChainUsageError as exc:
             raise MagicUsageError(usage_message(exc, opts.schema_name)) from None
         except TurnFailedError as exc:
+            self._stamp_cell(chain, before)
             self._register(chain, registered)
             self._autosave()
             raise TurnFailed(failure_message(exc, chain.name, self.backend)) from None
         except KeyboardInterrupt:
+            self._stamp_cell(chain, before)
             self._register(chain, registered)
             if len(chain.turns) > before and chain.turns[-1].status == "interrupted":
                 message = (
@@ -342,6 +399,16 @@ class Session:
         from ..chain._runs import RunStore
 
         return RunStore.at(self.magics.runs_store or None)
+
+    def _stamp_cell(self, chain: Chain, before: int) -> None:
+        """The turns this cell added remember its execution count (timeline: ``cell [n]``)."""
+        # The running cell's own count: IPython has already moved execution_count on to the
+        # next cell's when the cell stores history (as every kernel's cell does).
+        running = getattr(getattr(self.magics.shell, "displayhook", None), "exec_result", None)
+        count = getattr(running, "execution_count", None)
+        if isinstance(count, int) and count > 0:
+            for turn in chain.turns[before:]:
+                turn.cell = count
 
     def _terminal(self) -> bool:
         return type(self.magics.shell).__module__.startswith("IPython.terminal")

@@ -286,18 +286,50 @@ class AnswerView(TurnObserver):
         self.render(turn)
 
 
-def _kinds(steps: list[Any]) -> str:
-    """What the steps so far are, e.g. " (💭 thought ×3, 🔎 google_search_call)", in order of first
-    appearance (the prompt's own step left out)."""
-    from ._cards import _ICONS
+_DOING = {
+    "thought": "thinking",
+    "google_search_call": "searching the web",
+    "google_search_result": "reading search results",
+    "code_execution_call": "running code",
+    "code_execution_result": "reading the code's output",
+    "url_context_call": "reading web pages",
+    "url_context_result": "reading web pages",
+    "function_call": "waiting for a tool",
+    "file_search_call": "searching your files",
+    "google_maps_call": "searching maps",
+    "mcp_server_tool_call": "calling an MCP tool",
+    "model_output": "writing the answer",
+}
+"""What the model is doing, in a user's words, when the newest step is of this type."""
 
+_COUNTED = {
+    "thought": ("thought", "thoughts"),
+    "google_search_call": ("search", "searches"),
+    "code_execution_call": ("code run", "code runs"),
+    "url_context_call": ("page read", "page reads"),
+    "function_call": ("tool call", "tool calls"),
+    "file_search_call": ("file search", "file searches"),
+    "google_maps_call": ("maps search", "maps searches"),
+    "mcp_server_tool_call": ("MCP tool call", "MCP tool calls"),
+}
+"""The steps worth counting (an action each; results and the answer are not)."""
+
+
+def activity(steps: list[Any], server_status: str | None) -> str:
+    """A background turn's progress in plain words: "searching the web; 2 searches, 1 thought
+    so far" (never wire names such as ``google_search_call`` or ``in_progress``)."""
+    kinds = [str(getattr(step, "type", "") or "") for step in steps]
+    kinds = [k for k in kinds if k and k != "user_input"]
+    if not kinds:
+        return "waiting in the queue" if server_status == "queued" else "starting"
+    newest = kinds[-1]
+    doing = _DOING.get(newest, "working")
     counts: dict[str, int] = {}
-    for step in steps:
-        kind = str(getattr(step, "type", "") or "unknown")
-        if kind != "user_input":
+    for kind in kinds:
+        if kind in _COUNTED:
             counts[kind] = counts.get(kind, 0) + 1
-    shown = [f"{_ICONS.get(k, '▪️')} {k}" + (f" ×{n}" if n > 1 else "") for k, n in counts.items()]
-    return f" ({', '.join(shown)})" if shown else ""
+    done = [f"{n} {_COUNTED[k][n != 1]}" for k, n in counts.items()]
+    return doing + (f"; {', '.join(done)} so far" if done else "")
 
 
 class BackgroundView:
@@ -324,9 +356,8 @@ class BackgroundView:
             server_status = interaction.status if interaction is not None else "queued"
             elapsed = time.monotonic() - self.started
             line = (
-                f"⏳ Background turn {turn.number} of {turn.chain}: {server_status}, "
-                f"{elapsed:.0f} s, {len(steps)} step(s) so far{_kinds(steps)} · {turn.id}. "
-                "`%gemini wait` blocks until it is done."
+                f"⏳ Background turn {turn.number} of {turn.chain}, {elapsed:.0f} s: "
+                f"{activity(steps, server_status)}. `%gemini wait` blocks until it is done."
             )
             from ._markdown import markdown_html
 

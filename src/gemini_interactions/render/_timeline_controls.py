@@ -83,7 +83,7 @@ def controls_html(uid: str, kinds: Sequence[str], turns: Sequence[tuple[int, str
         for number, summary in turns:
             turn_inputs.append(
                 f'<label title="{escape(summary)}"><input type="radio" name="{uid}-t" '
-                f'id="{uid}-t{number}"> In[{number}]</label>'
+                f'id="{uid}-t{number}"> turn {number}</label>'
             )
             on = f"#{uid}:has(#{uid}-t{number}:checked)"
             rules.append(f"{on} li[data-turn]>details{{display:none}}")

@@ -76,7 +76,7 @@ def _turn_summary(turn: Turn) -> str:
     usage = f" · {usage}" if usage else ""
     model = f" · {turn.model}" if turn.model else ""
     return (
-        f"<strong>In[{turn.number}]</strong> {escape(turn.summary())}"
+        f"<strong>{escape(turn.label)}</strong> {escape(turn.summary())}"
         f"{escape(model)} · {escape(turn.status)}{escape(took)}{escape(usage)}"
     )
 
@@ -159,8 +159,8 @@ def chain_text(chain: Chain, only: list[Turn] | None = None) -> str:
     turns = only if only is not None else list(chain.turns)
     lines = [f"Timeline of chain {chain.name!r}"]
     for turn in turns:
-        parent = f" (from In[{turn.parent}])" if turn.parent is not None else ""
-        lines.append(f"In[{turn.number}]{parent} {turn.status} {turn.summary()}")
+        parent = f" (from turn {turn.parent})" if turn.parent is not None else ""
+        lines.append(f"{turn.label}{parent} {turn.status} {turn.summary()}")
         for card in _cards(turn):
             lines.append("    " + step_card_text(card.step, card.result).replace("\n", "\n    "))
     return "\n".join(lines)

@@ -90,7 +90,7 @@ class TimelineView:
 
         kinds = step_kinds(self.chain.turns)
         turns = [("whole chain", 0)] + [
-            (f"In[{t.number}] {t.summary(4)}", t.number) for t in self.chain.turns
+            (f"{t.label} {t.summary(4)}", t.number) for t in self.chain.turns
         ]
         self.kind = w.Dropdown(options=[("all steps", "")] + [(k, k) for k in kinds])
         self.kind.description = "show"

@@ -161,6 +161,21 @@ class Cassette:
         headers = [(str(k), str(v)) for k, v in response.get("headers", [])]
         return EngineResponse(int(response["status"]), headers, raw)
 
+    def mentions(self, interaction_id: str) -> bool:
+        """Whether a recorded exchange names this interaction id (a replay can continue it)."""
+        needle = interaction_id.encode()
+        with self._lock:
+            exchanges = list(self.exchanges)
+        for exchange in exchanges:
+            response = exchange.get("response", {})
+            if "body_b64" in response:
+                raw = base64.b64decode(response["body_b64"])
+            else:
+                raw = str(response.get("body", "")).encode()
+            if needle in raw:
+                return True
+        return False
+
     def explain_miss(self, request: EngineRequest) -> str:
         """Why nothing matched, for a strict replay's error message."""
         body = _json_or_text(request.body)

@@ -1,9 +1,17 @@
-"""Deterministic identifiers: the same seed and the same requests give the same ids."""
+"""Identifiers of one server instance.
+
+Each server mints ids under an instance number: given (``seed``), the same seed and the same
+requests give the same ids (tests, ``serve --seed``); left out, the number is random, so servers
+started one after another in a kernel, in two kernels, or before and after a restart never hand out
+an id another one did. A repeated id is worse than an unknown one: ``previous_interaction_id``
+would silently continue another conversation (a 404 at least says so).
+"""
 
 from __future__ import annotations
 
 import base64
 import itertools
+import secrets
 import threading
 
 
@@ -18,10 +26,11 @@ def event_id(n: int) -> str:
 
 
 class IdFactory:
-    """Counters per kind of id, prefixed by a seed so two servers never hand out the same id."""
+    """Counters per kind of id, prefixed by the instance number (``seed``): a given seed repeats
+    its ids; a random one (the default) is 48 bits, so two servers never hand out the same id."""
 
-    def __init__(self, seed: int = 0) -> None:
-        self.seed = seed
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed = secrets.randbits(48) if seed is None else seed
         self._lock = threading.Lock()
         self._counters: dict[str, itertools.count[int]] = {}
 

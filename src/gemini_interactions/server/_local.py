@@ -40,7 +40,9 @@ class LocalServer:
     - ``record`` + ``upstream``: record mode; every request is proxied to ``upstream`` and the
       exchanges are written to the ``record`` file with credentials redacted.
     - ``faults``: a ``FaultPlan`` applied to every request and stream.
-    - ``clock``/``seed``: time and ids (``FakeClock`` makes background runs instant).
+    - ``clock``/``seed``: time and ids (``FakeClock`` makes background runs instant). Without a
+      ``seed`` the ids are unique to this server (a random instance number), so a conversation
+      of an earlier server is never continued by mistake; a given seed repeats its ids.
     - ``require_auth``: answer 401 to requests without an API key or bearer token. By default
       (``None``) only requests over HTTP must carry one, as the real API's would: the in-process
       transport is reachable from this process alone, so ``Client(transport=...)`` needs no key.
@@ -63,7 +65,7 @@ class LocalServer:
         offline_model: OfflineModel | None = None,
         faults: FaultPlan | None = None,
         clock: Clock | None = None,
-        seed: int = 0,
+        seed: int | None = None,
         require_auth: bool | None = None,
         data_only_framing: bool = False,
         queue_seconds: float = 0.0,
@@ -125,6 +127,13 @@ class LocalServer:
         from ._asgi import create_app
 
         return create_app(self.engine)
+
+    def holds(self, interaction_id: str) -> bool:
+        """Whether a ``previous_interaction_id`` of this id continues a conversation here: one
+        this server stores, or one its cassette recorded."""
+        if interaction_id in self.engine.store:
+            return True
+        return self.cassette is not None and self.cassette.mentions(interaction_id)
 
     def interaction(self, interaction_id: str) -> dict[str, Any]:
         """The stored interaction's GET resource, as of now (for tests and debugging)."""
