@@ -200,13 +200,19 @@ def test_a_continue_map_whose_head_moved_says_so_before_sending_and_names_the_tu
 
 
 def test_the_kernel_keeps_a_compact_line_per_element() -> None:
+    from gemini_interactions.chain._runs import StoredTurns
+
     server = LocalServer()
-    result = run_map(_chain(server), "Echo {item}.", list(range(3)))
+    chain = _chain(server)
+    result = run_map(chain, "Echo {item}.", list(range(3)))
     item = result.items[0]
     assert not hasattr(item, "__dict__")  # slots: no per-element dict, no turn, no text
     assert "Echo 0" in item.text  # read from the store
-    chain_turn_items = _chain(server).turns  # a fresh chain has none
-    assert chain_turn_items == []
+    # the chain's record of the run holds the elements' keys; their turns are read on demand
+    elements = chain.turns[-1].items
+    assert isinstance(elements, StoredTurns) and len(elements) == 3
+    assert [t.id for t in elements] == [i.interaction_id for i in result.items]
+    assert "Echo 1" in elements[1].output_text
 
 
 def test_the_store_is_named_by_the_environment_or_beside_the_notebook(
