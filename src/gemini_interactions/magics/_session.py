@@ -276,6 +276,21 @@ class Session:
                 for name in opts.context
             }
             prompt = f"{prompt}\n\n{context_block(described, opts.context_chars)}"
+        if opts.map is None:
+            only_map = [
+                flag
+                for flag, given in (
+                    ("--retry-failed", opts.retry_failed),
+                    ("--fresh", opts.fresh),
+                    ("--max-total-tokens", opts.max_total_tokens is not None),
+                    ("--max-cost", opts.max_cost is not None),
+                )
+                if given
+            ]
+            if only_map:
+                raise MagicUsageError(
+                    f"{', '.join(only_map)} apply to a --map run only; nothing was sent."
+                )
         options = self._send_options(opts, line)
         chain, registered = self._pick_chain(opts)
         if not opts.dry_run and self.backend.kind == "offline":
@@ -390,6 +405,13 @@ class Session:
         if self._terminal():
             return AnswerView(terminal=True, show_thoughts=asked_for_thoughts(turn))
         return LiveView(show_thoughts=asked_for_thoughts(turn))
+
+    def runs_store(self) -> Any:
+        """The run store --map writes to (``%config GeminiMagics.runs_store``, else beside
+        the notebook)."""
+        from ..chain._runs import RunStore
+
+        return RunStore.at(self.magics.runs_store or None)
 
     def _stamp_cell(self, chain: Chain, before: int) -> None:
         """The turns this cell added remember its execution count (timeline: ``cell [n]``)."""

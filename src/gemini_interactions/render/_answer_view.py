@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from ..chain import ToolRun, Turn, TurnObserver
+from ..chain._prices import format_cost
 from ._text import short as _short
 from ._text import terminal_safe
 
@@ -83,6 +84,7 @@ def status_line(turn: Turn, elapsed: float | None = None) -> str:
     tokens = turn.usage.get("total_tokens")
     if tokens:
         parts.append(f"{tokens} tokens")
+        parts.append(f"cost {format_cost(turn.cost)}")
     if turn.id:
         parts.append(turn.id)
     return " · ".join(parts)

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from ..chain import ToolRun, Turn
+from ..chain._prices import format_cost
 from ._answer_view import METADATA_KEY, json_block, pretty_json, structured
 from ._cards import step_card_html, step_card_text
 from ._citations import Citations, Source, citations_of, round_sources
@@ -61,7 +62,7 @@ def _tokens(turn: Turn) -> str:
 
 def status_text(turn: Turn, elapsed: float | None = None) -> str:
     """chain · turn · model or agent (the one that answered; the one asked too when it differs)
-    · status · elapsed · tokens · interaction id."""
+    · status · elapsed · tokens · cost · interaction id."""
     parts = [f"{turn.chain} · turn {turn.number}"]
     if turn.model_label:
         parts.append(turn.model_label)
@@ -72,6 +73,7 @@ def status_text(turn: Turn, elapsed: float | None = None) -> str:
     tokens = _tokens(turn)
     if tokens:
         parts.append(tokens)
+        parts.append(f"cost {format_cost(turn.cost)}")
     if turn.id:
         parts.append(turn.id)
     return " · ".join(parts)
