@@ -15,7 +15,7 @@ from gemini_interactions.api import Client
 from gemini_interactions.chain import Chain, Turn, TurnObserver
 from gemini_interactions.export import to_notebook
 from gemini_interactions.render._answer_view import status_line
-from gemini_interactions.render._bundles import status_text, streaming_status
+from gemini_interactions.render._status import status_text, streaming_status
 from real_recordings import served
 
 ANSWERED = "gemini-2.5-flash"  # what the recorded interaction reports

@@ -99,6 +99,9 @@ class Turn:
     any other turn): what export and save need to send the run again."""
     cell: int | None = None
     """The execution count of the notebook cell that sent it (its ``[n]``), when known."""
+    source: str | None = None
+    """Where it was sent when not the live API: ``offline`` (the in-process server), with
+    ``fixtures`` or a ``cassette`` when it had them, or ``local server`` (a loopback URL)."""
     objects: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The Python objects behind the options (tool functions by name, ``"schema"``): export
     writes their source into the notebook. Not saved: a loaded turn has none."""
@@ -242,6 +245,20 @@ class Turn:
         return self.parsed if self.parsed is not None else self.interaction
 
     @property
+    def source_label(self) -> str | None:
+        """Where the answer came from when it was not the live API, in a user's words:
+        ``offline model``, ``fixture``, ``replay`` or ``local server``; None for the live API."""
+        if self.source is None:
+            return None
+        # The offline model names itself "offline-demo/<model>" (the server's OFFLINE_MODEL);
+        # a fixture or a recording answers as the model asked for.
+        if (self.answered_model or "").startswith("offline-demo/"):
+            return "offline model"
+        return {"fixtures": "fixture", "cassette": "replay", "offline": "offline model"}.get(
+            self.source, self.source
+        )
+
+    @property
     def label(self) -> str:
         """How the turn is named to a person: ``turn 3``, with its cell when known
         (``turn 3 · cell [7]``); never ``In[3]``, which reads as the cell's own count."""
@@ -261,6 +278,7 @@ class Turn:
             "chain": self.chain,
             "turn": self.number,
             **({"cell": self.cell} if self.cell else {}),
+            **({"source": self.source} if self.source else {}),
             "interaction_id": self.id,
             "previous_interaction_id": self.previous_interaction_id,
             **self._who(),
@@ -335,6 +353,28 @@ class Turn:
         )
         turn.text = str(data.get("text") or "")
         return turn
+
+
+def token_text(usage: dict[str, Any]) -> str:
+    """``452 tokens (218 in + 196 out + 38 thought)``, ``; 100 of the input cached`` when some
+    was: the parts add up to the total (the export's "552 total (305 input, 156 output)" left
+    the thoughts out). Empty when nothing was counted."""
+    counts = {
+        label: int(usage.get(key) or 0)
+        for key, label in (
+            ("total_input_tokens", "in"),
+            ("total_output_tokens", "out"),
+            ("total_thought_tokens", "thought"),
+            ("total_tool_use_tokens", "tool use"),
+        )
+    }
+    total = int(usage.get("total_tokens") or 0) or sum(counts.values())
+    if not total:
+        return ""
+    parts = [f"{n:,} {label}" for label, n in counts.items() if n or label in ("in", "out")]
+    text = f"{total:,} tokens ({' + '.join(parts)}"
+    cached = int(usage.get("total_cached_tokens") or 0)
+    return text + (f"; {cached:,} of the input cached)" if cached else ")")
 
 
 def _iso(epoch: float) -> str:

@@ -22,6 +22,7 @@ from nbformat import NotebookNode
 from .. import __version__
 from ..chain import Chain, Turn
 from ..chain._prices import format_cost, price_table
+from ..chain._turn import token_text
 from ._attachments import plan_attachments
 from ._cassette import cassette as build_cassette
 from ._map_cells import map_input_cell, map_outputs
@@ -135,9 +136,7 @@ def _markdown(prov: dict[str, Any], cassette_name: str | None) -> str:
         "",
         f"- models / agents: {who}",
         f"- dates: {prov['first']} to {prov['last']}",
-        f"- tokens: {usage.get('total_tokens', 0)} total "
-        f"({usage.get('total_input_tokens', 0)} input, {usage.get('total_output_tokens', 0)} "
-        "output)",
+        f"- tokens: {token_text(usage) or 'none counted'}",
         f"- estimated cost: {format_cost(prov.get('cost_usd'))} (prices as of "
         f"{prov.get('prices_as_of', '-')})",
         "- replay: "

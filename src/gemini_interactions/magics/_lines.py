@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..chain import Chain, ChainUsageError, Turn
 from ..chain._prices import format_cost, price_table
 from ..render import display_bundle
+from ..render._status import model_text
 from ._backend import parse_backend
 from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
 
@@ -165,7 +166,7 @@ class LineCommands:
                     f"{turn.number}{'*' if turn is head else ''}",
                     turn.parent if turn.parent is not None else "new",
                     turn.id or _map_id(turn),
-                    turn.model_label or "-",
+                    model_text(turn) or "-",
                     turn.status,
                     turn.usage.get("total_tokens", "-"),
                     format_cost(turn.cost) if turn.usage else "-",

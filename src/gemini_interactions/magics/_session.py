@@ -330,12 +330,14 @@ class Session:
                 terminal=True,
                 show_thoughts=options.thoughts,
                 extra_metadata={"magic": line.strip()},
+                source=self.source(),
             )
         else:
             view = LiveView(
                 interval=self.magics.update_interval,
                 show_thoughts=options.thoughts,
                 extra_metadata={"magic": line.strip()},
+                source=self.source(),
             )
         before = len(chain.turns)
         try:
@@ -413,8 +415,23 @@ class Session:
 
         return RunStore.at(self.magics.runs_store or None)
 
+    def source(self) -> str | None:
+        """Where cells go when not the live API, for the status line's badge (``Turn.source``)."""
+        backend = self.backend
+        if backend.kind == "offline":
+            return "cassette" if backend.cassette else "fixtures" if backend.fixtures else "offline"
+        if backend.kind == "url" and backend.placeholder_key:
+            return "local server"
+        return None
+
     def _stamp_cell(self, chain: Chain, before: int) -> None:
-        """The turns this cell added remember its execution count (timeline: ``cell [n]``)."""
+        """The turns this cell added remember its execution count (timeline: ``cell [n]``) and
+        where they were sent (a map run's elements too)."""
+        source = self.source()
+        for turn in chain.turns[before:]:
+            for each in (turn, *turn.items):
+                if each.source is None:
+                    each.source = source
         # The running cell's own count: IPython has already moved execution_count on to the
         # next cell's when the cell stores history (as every kernel's cell does).
         running = getattr(getattr(self.magics.shell, "displayhook", None), "exec_result", None)
