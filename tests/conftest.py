@@ -9,6 +9,13 @@ TRANSCRIPTS = DATA / "transcripts"
 
 
 @pytest.fixture(autouse=True)
+def _own_run_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each test's map runs go to its own run store (kernels it starts inherit the variable):
+    nothing is reused from another test, and nothing is written into the repository."""
+    monkeypatch.setenv("GEMINI_INTERACTIONS_RUNS", str(tmp_path / "runs.sqlite"))
+
+
+@pytest.fixture(autouse=True)
 def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see a developer's real key or endpoint."""
     for name in (

@@ -60,7 +60,7 @@ def test_demo_runs_the_quickstart_and_leaves_the_notebook_and_its_html(tmp_path:
     assert "get_weather(city=Paris)" in out
     # readable as plain text: no HTML tags (the status line is <sub> in Markdown)
     assert "<sub>" not in out and TAG.search(out) is None, TAG.search(out)
-    assert "chat · turn 2 · gemini-3-flash-preview · completed" in out
+    assert "chat · turn 2 · gemini-3-flash-preview [fixture] · ✅ completed" in out
     assert text.read_text(encoding="utf-8") in out
     # the executed notebook holds every answer, with no error; the HTML shows them
     notebook = json.loads(executed.read_text(encoding="utf-8"))

@@ -29,6 +29,7 @@ def test_public_api_is_pinned() -> None:
         "ChainRegistry",
         "ChainUsageError",
         "FunctionTool",
+        "MapBudgetReached",
         "ResponseSchema",
         "SendOptions",
         "StepTime",
@@ -40,6 +41,7 @@ def test_public_api_is_pinned() -> None:
         "attachment_content",
         "function_tool",
         "response_schema",
+        "set_prices",
     ]
     for name in chain_pkg.__all__:
         assert hasattr(chain_pkg, name)

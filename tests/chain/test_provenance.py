@@ -15,7 +15,7 @@ from gemini_interactions.api import Client
 from gemini_interactions.chain import Chain, Turn, TurnObserver
 from gemini_interactions.export import to_notebook
 from gemini_interactions.render._answer_view import status_line
-from gemini_interactions.render._bundles import status_text, streaming_status
+from gemini_interactions.render._status import status_text, streaming_status
 from real_recordings import served
 
 ANSWERED = "gemini-2.5-flash"  # what the recorded interaction reports
@@ -69,3 +69,26 @@ def test_a_turn_answered_by_the_model_asked_for_names_it_once(chain: Chain) -> N
     assert turn.model_label == ANSWERED
     assert "asked" not in status_text(turn)
     assert "asked_model" not in turn.provenance()
+
+
+def _turn(request: dict[str, Any], *reported: dict[str, Any]) -> Turn:
+    from gemini_interactions.api import Interaction
+
+    turn = Turn(number=1, chain="p", prompt="x", parent=None, previous_interaction_id=None)
+    turn.requests.append(request)
+    turn.interactions.extend(Interaction.model_validate(r) for r in reported)
+    return turn
+
+
+def test_agents_and_names_that_contain_the_one_asked() -> None:
+    agent = _turn({"agent": "deep-research-pro"}, {"id": "a", "agent": "deep-research-pro"})
+    assert agent.model_label == "deep-research-pro" and "asked_agent" not in agent.provenance()
+    other = _turn({"agent": "deep-research-pro"}, {"id": "a", "agent": "deep-research-max"})
+    assert other.model_label == "deep-research-max (asked: deep-research-pro)"
+    assert other.provenance()["asked_agent"] == "deep-research-pro"
+    # the offline model names itself after the one asked: shown once, still recorded as asked
+    offline = _turn({"model": "m"}, {"id": "o", "model": "offline-demo/m"})
+    assert offline.model_label == "offline-demo/m"
+    assert offline.provenance()["asked_model"] == "m"
+    # before the server said anything: the one asked for
+    assert _turn({"model": "m"}).model_label == "m" and _turn({"model": "m"}).answered_model is None

@@ -106,3 +106,25 @@ def test_a_turn_of_a_removed_chain_is_dropped(
     assert shown.transient["display_id"] in display_ids(out)
     assert "no longer followed" in shown.data["text/plain"]
     assert "No background turn is running" in said(kernel.shell, "%gemini wait")
+
+
+def test_a_background_turn_saved_while_running_is_followed_again_after_load(
+    kernel: Kernel, monkeypatch, tmp_path
+) -> None:
+    no_sleep(kernel, monkeypatch)
+    kernel.cell("--background", "Research TPUs")
+    saved = tmp_path / "chains.json"
+    kernel.line(f"save {saved}")
+    # as after a restart: nothing of the chain is left in the kernel, the server still runs it
+    kernel.magics.session.background.stop()
+    kernel.magics.session.registry.clear()
+    kernel.magics.session.background.watched.clear()
+    loaded = kernel.line(f"load {saved}")
+    assert "following it again" in loaded.stdout
+    assert any("Background turn 1" in o.data.get("text/plain", "") for o in loaded.outputs)
+    waited = kernel.line("wait")
+    turn = kernel.magics.session.registry.get("chat").turns[0]
+    assert turn.status == "completed", waited.stdout
+    assert "Offline report" in turn.output_text
+    timeline = kernel.line("timeline 1").outputs[-1].data
+    assert "completed Research TPUs" in timeline["text/plain"]

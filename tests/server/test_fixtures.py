@@ -273,3 +273,14 @@ def test_fixtures_script_image_and_audio_answers() -> None:
         ("audio", "audio/wav"),
     ]
     assert text_of(events) == "Your chart:"
+
+
+def test_usage_names_that_the_api_does_not_use_are_refused() -> None:
+    """Lesson 01's fixtures said input_tokens/output_tokens: nothing was counted, and its status
+    lines showed no tokens although the lesson promised them."""
+    import pytest
+
+    from gemini_interactions.server import Fixture
+
+    with pytest.raises(ValueError, match="'input_tokens': the API's name is 'total_input_tokens'"):
+        Fixture(match={}, steps=[{"text": "hi"}], usage={"input_tokens": 3})

@@ -8,7 +8,9 @@ from __future__ import annotations
 from ._attach import attachment_content
 from ._chain import Chain
 from ._errors import ChainUsageError, TurnFailedError
+from ._map import MapBudgetReached
 from ._options import DEFAULT_MODEL, THINKING_LEVELS, SendOptions
+from ._prices import set_prices
 from ._registry import ChainRegistry
 from ._schema import ResponseSchema, response_schema
 from ._timing import StepTime
@@ -23,6 +25,7 @@ __all__ = [
     "ChainRegistry",
     "ChainUsageError",
     "FunctionTool",
+    "MapBudgetReached",
     "ResponseSchema",
     "SendOptions",
     "StepTime",
@@ -34,4 +37,5 @@ __all__ = [
     "attachment_content",
     "function_tool",
     "response_schema",
+    "set_prices",
 ]

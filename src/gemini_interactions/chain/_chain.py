@@ -191,13 +191,24 @@ class Chain:
         rpm: float | None = None,
         on_progress: Callable[[MapProgress], None] | None = None,
         options: SendOptions | None = None,
+        store: Any = None,
+        retry_failed: bool = False,
+        fresh: bool = False,
+        max_total_tokens: int | None = None,
+        max_cost: float | None = None,
         **overrides: Any,
     ) -> MapResult:
         """``template`` sent once per element of ``data`` (a list, tuple, pandas Series or
         DataFrame): ``{item}`` (``{item.col}``, ``{item[key]}``) is the element, ``{i}`` its
         position. Each element is its own interaction, chained like ``send`` (on the head,
         ``from_turn``, or none with ``new=True``); the chain keeps one turn for the whole run.
-        What ``%%gemini --map`` does: see ``run_map``. Options as for ``send``."""
+        What ``%%gemini --map`` does: see ``run_map``. Options as for ``send``.
+
+        Every element is written to a run store (``store``: a path, default
+        ``gemini_runs.sqlite`` beside the notebook, ``":memory:"`` for none) as it finishes, so
+        the same call after a restart or a crash sends only the missing and failed elements
+        (``retry_failed=True``: the failed ones only; ``fresh=True``: all). ``max_total_tokens``
+        and ``max_cost`` (USD) stop the run before it would pass them (``MapBudgetReached``)."""
         from ._map import run_map
 
         _not_from_a_tool()
@@ -212,6 +223,11 @@ class Chain:
             concurrency=concurrency,
             rpm=rpm,
             on_progress=on_progress,
+            store=store,
+            retry_failed=retry_failed,
+            fresh=fresh,
+            max_total_tokens=max_total_tokens,
+            max_cost=max_cost,
         )
 
     def build_request(

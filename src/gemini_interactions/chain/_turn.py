@@ -8,6 +8,7 @@ an honest status. Export and replay read turns; they never need the server again
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ USAGE_KEYS = (
     "total_input_tokens",
     "total_output_tokens",
     "total_thought_tokens",
+    "total_cached_tokens",
     "total_tool_use_tokens",
     "total_tokens",
 )
@@ -93,11 +95,14 @@ class Turn:
     store: bool = True
     notices: list[str] = field(default_factory=list)
     """One-line notes on what was changed to send the turn (e.g. characters replaced)."""
-    items: list[Turn] = field(default_factory=list, repr=False)
+    items: Sequence[Turn] = field(default_factory=list, repr=False)
     """A ``--map`` run's elements, each its own interaction, in the input's order (empty for
     any other turn): what export and save need to send the run again."""
     cell: int | None = None
     """The execution count of the notebook cell that sent it (its ``[n]``), when known."""
+    source: str | None = None
+    """Where it was sent when not the live API: ``offline`` (the in-process server), with
+    ``fixtures`` or a ``cassette`` when it had them, or ``local server`` (a loopback URL)."""
     objects: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The Python objects behind the options (tool functions by name, ``"schema"``): export
     writes their source into the notebook. Not saved: a loaded turn has none."""
@@ -153,7 +158,7 @@ class Turn:
     def asked_model(self) -> str | None:
         """The model (or agent) the request named."""
         request = self.request or {}
-        value = request.get("model") or request.get("agent")
+        value = request.get("model") or request.get("agent") or self._map.get("model")
         return str(value) if value else None
 
     def _answered(self) -> tuple[str | None, str | None]:
@@ -186,6 +191,12 @@ class Turn:
         return answered or asked
 
     @property
+    def _map(self) -> dict[str, Any]:
+        """A ``--map`` run's record (items, model, summed usage and cost); empty otherwise."""
+        found = self.options.get("map")
+        return found if isinstance(found, dict) else {}
+
+    @property
     def joined(self) -> bool:
         """Part of the conversation: the server gave it an id and it ended well."""
         return self.status in JOINED_STATUSES and bool(self.id)
@@ -207,7 +218,10 @@ class Turn:
 
     @property
     def usage(self) -> dict[str, int]:
-        """Token counts summed over every round of the turn."""
+        """Token counts summed over every round of the turn (a map run: over its elements
+        answered in that run and the ones it reused)."""
+        if not self.interactions and self._map.get("usage"):
+            return dict(self._map["usage"])
         totals: dict[str, int] = {}
         for interaction in self.interactions:
             if interaction.usage is None:
@@ -219,9 +233,34 @@ class Turn:
         return totals
 
     @property
+    def cost(self) -> float | None:
+        """An estimate in USD from the dated price table (``chain._prices``); None: the model
+        (or agent, or tier) has no known price."""
+        if self._map:
+            value = self._map.get("cost")
+            return float(value) if isinstance(value, int | float) else None
+        from ._prices import cost
+
+        return cost(self.model, self.usage, self.options.get("service_tier"))
+
+    @property
     def result(self) -> Any:
         """What a caller wants back: the parsed object with a schema, else the interaction."""
         return self.parsed if self.parsed is not None else self.interaction
+
+    @property
+    def source_label(self) -> str | None:
+        """Where the answer came from when it was not the live API, in a user's words:
+        ``offline model``, ``fixture``, ``replay`` or ``local server``; None for the live API."""
+        if self.source is None:
+            return None
+        # The offline model names itself "offline-demo/<model>" (the server's OFFLINE_MODEL);
+        # a fixture or a recording answers as the model asked for.
+        if (self.answered_model or "").startswith("offline-demo/"):
+            return "offline model"
+        return {"fixtures": "fixture", "cassette": "replay", "offline": "offline model"}.get(
+            self.source, self.source
+        )
 
     @property
     def label(self) -> str:
@@ -231,7 +270,11 @@ class Turn:
 
     def summary(self, words: int = 8) -> str:
         first = " ".join(self.prompt.split()[:words])
-        return first + (" …" if len(self.prompt.split()) > words else "")
+        first += " …" if len(self.prompt.split()) > words else ""
+        if self._map:
+            over, count = self._map.get("over", "items"), self._map.get("items", 0)
+            return f"[--map {over}: {count} items] {first}"
+        return first
 
     def provenance(self) -> dict[str, Any]:
         """What an output carries in its metadata so a saved notebook knows where it came from."""
@@ -239,12 +282,14 @@ class Turn:
             "chain": self.chain,
             "turn": self.number,
             **({"cell": self.cell} if self.cell else {}),
+            **({"source": self.source} if self.source else {}),
             "interaction_id": self.id,
             "previous_interaction_id": self.previous_interaction_id,
             **self._who(),
             "status": self.status,
             "options": self.options,
             "usage": self.usage,
+            "cost_usd": self.cost,
             "rounds": len(self.requests),
             "started": _iso(self.started_at),
             "ended": _iso(self.ended_at) if self.ended_at is not None else None,
@@ -278,6 +323,63 @@ class Turn:
             **({"timing": [span.to_dict() for span in self.timing]} if self.timing else {}),
             **({"items": [item.to_dict() for item in self.items]} if self.items else {}),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Turn:
+        """A turn back from ``to_dict`` (the run store's copy of a map element): what was sent
+        and received; the Python objects behind its options are not kept."""
+        from ..api import Interaction
+
+        turn = cls(
+            number=int(data.get("turn") or 0),
+            chain=str(data.get("chain") or ""),
+            prompt=str(data.get("prompt") or ""),
+            parent=data.get("parent"),
+            previous_interaction_id=data.get("previous_interaction_id"),
+            options=dict(data.get("options") or {}),
+            requests=list(data.get("requests") or []),
+            interactions=[Interaction.model_validate(i) for i in data.get("interactions") or []],
+            tool_runs=[
+                ToolRun(
+                    call_id=r.get("call_id"),
+                    name=str(r.get("name") or ""),
+                    arguments=r.get("arguments"),
+                    round=int(r.get("round") or 1),
+                    result=r.get("result"),
+                    is_error=bool(r.get("is_error")),
+                    duration=float(r.get("duration") or 0.0),
+                )
+                for r in data.get("tool_runs") or []
+            ],
+            status=str(data.get("status") or "pending"),
+            error=data.get("error"),
+            store=bool(data.get("store", True)),
+            notices=list(data.get("notices") or []),
+        )
+        turn.text = str(data.get("text") or "")
+        return turn
+
+
+def token_text(usage: dict[str, Any]) -> str:
+    """``452 tokens (218 in + 196 out + 38 thought)``, ``; 100 of the input cached`` when some
+    was: the parts add up to the total (the export's "552 total (305 input, 156 output)" left
+    the thoughts out). Empty when nothing was counted."""
+    counts = {
+        label: int(usage.get(key) or 0)
+        for key, label in (
+            ("total_input_tokens", "in"),
+            ("total_output_tokens", "out"),
+            ("total_thought_tokens", "thought"),
+            ("total_tool_use_tokens", "tool use"),
+        )
+    }
+    total = int(usage.get("total_tokens") or 0) or sum(counts.values())
+    if not total:
+        return ""
+    parts = [f"{n:,} {label}" for label, n in counts.items() if n or label in ("in", "out")]
+    text = f"{total:,} tokens ({' + '.join(parts)}"
+    cached = int(usage.get("total_cached_tokens") or 0)
+    return text + (f"; {cached:,} of the input cached)" if cached else ")")
 
 
 def _iso(epoch: float) -> str:

@@ -21,6 +21,8 @@ from nbformat import NotebookNode
 
 from .. import __version__
 from ..chain import Chain, Turn
+from ..chain._prices import format_cost, price_table
+from ..chain._turn import token_text
 from ._attachments import plan_attachments
 from ._cassette import cassette as build_cassette
 from ._map_cells import map_input_cell, map_outputs
@@ -73,6 +75,17 @@ def answer_record(turn: Turn) -> dict[str, Any]:
     return record
 
 
+def _total_cost(turns: list[Turn]) -> float | None:
+    """The estimate over every turn; None when any turn's model has no known price."""
+    total = 0.0
+    for turn in turns:
+        spent = turn.cost
+        if spent is None:
+            return None
+        total += spent
+    return total
+
+
 def _provenance(chain: Chain, turns: list[Turn]) -> dict[str, Any]:
     usage: dict[str, int] = {}
     for turn in turns:
@@ -102,9 +115,12 @@ def _provenance(chain: Chain, turns: list[Turn]) -> dict[str, Any]:
                 **({"asked": t.asked_model} if t.model != t.asked_model else {}),
                 "started": t.provenance()["started"],
                 "usage": t.usage,
+                "cost_usd": t.cost,
             }
             for n, t in enumerate(turns, 1)
         ],
+        "cost_usd": _total_cost(turns),
+        "prices_as_of": price_table()["as_of"],
     }
 
 
@@ -120,9 +136,9 @@ def _markdown(prov: dict[str, Any], cassette_name: str | None) -> str:
         "",
         f"- models / agents: {who}",
         f"- dates: {prov['first']} to {prov['last']}",
-        f"- tokens: {usage.get('total_tokens', 0)} total "
-        f"({usage.get('total_input_tokens', 0)} input, {usage.get('total_output_tokens', 0)} "
-        "output)",
+        f"- tokens: {token_text(usage) or 'none counted'}",
+        f"- estimated cost: {format_cost(prov.get('cost_usd'))} (prices as of "
+        f"{prov.get('prices_as_of', '-')})",
         "- replay: "
         + (
             f'offline from `{cassette_name}` (no key needed); set `backend = "live"` to run live'

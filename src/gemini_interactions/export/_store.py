@@ -412,6 +412,9 @@ def _chain_from(item: dict[str, Any], namespace: Mapping[str, Any] | None) -> Ch
     return chain
 
 
+_SOURCES = frozenset({"offline", "fixtures", "cassette", "local server"})
+
+
 def _turn_from(data: dict[str, Any], chain: str) -> Turn:
     turn = Turn(
         number=int(data["turn"]),
@@ -432,6 +435,8 @@ def _turn_from(data: dict[str, Any], chain: str) -> Turn:
     )
     cell = data.get("cell")
     turn.cell = cell if type(cell) is int and cell > 0 else None
+    source = data.get("source")
+    turn.source = source if source in _SOURCES else None
     turn.text = str(data.get("text") or "")
     turn.items = [_turn_from(item, chain) for item in data.get("items") or []]
     turn.timing = [StepTime.from_dict(span) for span in data.get("timing") or []]

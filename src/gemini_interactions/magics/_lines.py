@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shlex
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..chain import Chain, ChainUsageError, Turn
+from ..chain._prices import format_cost, price_table
 from ..render import display_bundle
+from ..render._status import model_text
 from ._backend import parse_backend
 from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
 
@@ -28,7 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "filter, expand all, pick a turn: in the output itself; --controls: ipywidgets that "
         "recompute it, until the next cell runs",
     ),
-    "usage": ("", "tokens per chain and model"),
+    "usage": ("", "tokens and estimated cost per chain and model"),
+    "runs": ("", "the --map runs in the run store: cell, done, failed, tokens, cost, file"),
     "wait": ("[ID]", "wait for a background turn and show its answer"),
     "cancel": ("[ID]", "cancel a background turn"),
     "export": (
@@ -162,17 +166,19 @@ class LineCommands:
                 [
                     f"{turn.number}{'*' if turn is head else ''}",
                     turn.parent if turn.parent is not None else "new",
-                    turn.id or "-",
-                    turn.model_label or "-",
+                    turn.id or _map_id(turn),
+                    model_text(turn) or "-",
                     turn.status,
                     turn.usage.get("total_tokens", "-"),
+                    format_cost(turn.cost) if turn.usage else "-",
                     turn.summary(),
                 ]
             )
         if not rows:
             print(f"Chain {chain.name!r} has no turns.")
             return
-        _show(_table(["turn", "from", "id", "model", "status", "tokens", "prompt"], rows))
+        headers = ["turn", "from", "id", "model", "status", "tokens", "cost", "prompt"]
+        _show(_table(headers, rows))
 
     def chains(self, args: list[str]) -> None:
         self._no_args("chains", args)
@@ -271,6 +277,12 @@ class LineCommands:
         self._no_args("usage", args)
         rows = []
         for chain in self.session.registry:
+            costs: dict[str, float | None] = {}
+            for turn in chain.turns:
+                model = turn.model or "?"
+                before = costs.get(model, 0.0)
+                spent = turn.cost
+                costs[model] = None if before is None or spent is None else before + spent
             for model, totals in chain.usage().items():
                 rows.append(
                     [
@@ -280,13 +292,47 @@ class LineCommands:
                         totals.get("total_input_tokens", 0),
                         totals.get("total_output_tokens", 0),
                         totals.get("total_thought_tokens", 0),
+                        totals.get("total_cached_tokens", 0),
                         totals.get("total_tokens", 0),
+                        format_cost(costs.get(model)),
                     ]
                 )
         if not rows:
             print("No tokens used yet.")
             return
-        _show(_table(["chain", "model", "turns", "input", "output", "thought", "total"], rows))
+        headers = ["chain", "model", "turns", "input", "output", "thought", "cached", "total"]
+        _show(_table([*headers, "cost"], rows))
+        print(price_note())
+
+    def runs(self, args: list[str]) -> None:
+        self._no_args("runs", args)
+        store = self.session.runs_store()
+        cells = store.cells()
+        if not cells:
+            print(f"No --map runs in {store.path} yet.")
+            return
+        rows = [
+            [
+                c.chain,
+                f"--map {c.over}: " + " ".join(c.template.split()[:8]),
+                c.model or "-",
+                c.total,
+                c.done,
+                c.failed,
+                f"{c.tokens:,}",
+                format_cost(c.cost),
+                c.state,
+                time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated)),
+            ]
+            for c in cells
+        ]
+        headers = ["chain", "cell", "model", "items", "done", "failed", "tokens", "cost", "state"]
+        headers.append("when")
+        _show(_table(headers, rows))
+        print(
+            f"Stored in {store.path} (items: in the last run; done and failed: what the store "
+            f"holds for the cell, over all its runs). {price_note()}"
+        )
 
     def _background(self, args: list[str], name: str) -> tuple[Chain, Turn]:
         registry = self.session.registry
@@ -402,6 +448,17 @@ class LineCommands:
             return chain.turn(number)
         except ChainUsageError as exc:
             raise MagicUsageError(str(exc)) from None
+
+
+def _map_id(turn: Turn) -> str:
+    """A map turn has no id of its own: its element count stands in the id column."""
+    found = turn.options.get("map")
+    return f"{found.get('items', 0)} items" if isinstance(found, dict) else "-"
+
+
+def price_note() -> str:
+    table = price_table()
+    return f"Costs are estimates from the price table of {table['as_of']} ({table['unit']})."
 
 
 def _first(chain: Chain) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from traitlets import Bool, Float, Int, List, Unicode, observe, validate
+from traitlets import Bool, Dict, Float, Int, List, Unicode, observe, validate
 
 from ._ipython import argument, magic_arguments, parse_argstring
 
@@ -94,6 +94,31 @@ class GeminiMagics(Magics):
         help="Put prompts, answers and tool arguments and results into traces (off: only "
         "names, ids, timing and token counts).",
     ).tag(config=True)
+
+    runs_store = Unicode(
+        "",
+        help="The file --map runs are kept in (SQLite); empty: beside the notebook "
+        "(NAME.gemini-runs.sqlite, or gemini_runs.sqlite in the working folder).",
+    ).tag(config=True)
+    prices = Dict(
+        help="Prices that override or add to the packaged table, USD per million tokens: "
+        "{'gemini-3-flash-preview': {'input': 0.5, 'output': 3.0, 'cached': 0.05}}."
+    ).tag(config=True)
+
+    @validate("prices")
+    def _check_prices(self, proposal: Any) -> dict[str, Any]:
+        """Prices the table takes; another value is refused with one line and the old stay."""
+        import sys
+
+        from ..chain._prices import set_prices
+
+        value = dict(proposal["value"])
+        try:
+            set_prices(value)
+        except (ValueError, TypeError) as exc:
+            print(f"GeminiMagics.prices stays as it was: {exc}.", file=sys.stderr)
+            return dict(self.prices)
+        return value
 
     _good_backend = "live"
     """The last valid ``backend``, what a refused value leaves in place."""
@@ -253,6 +278,28 @@ class GeminiMagics(Magics):
     )
     @argument("--concurrency", type=int, default=4, metavar="N", help="--map: in flight (4)")
     @argument("--rpm", type=float, metavar="N", help="--map: at most N requests a minute")
+    @argument(
+        "--retry-failed",
+        action="store_true",
+        help="--map: send only the elements that failed before (not the missing ones)",
+    )
+    @argument(
+        "--fresh",
+        action="store_true",
+        help="--map: send every element again, ignoring the run store's finished ones",
+    )
+    @argument(
+        "--max-total-tokens",
+        type=int,
+        metavar="N",
+        help="--map: stop before the run's tokens would pass N (finished elements are kept)",
+    )
+    @argument(
+        "--max-cost",
+        type=float,
+        metavar="USD",
+        help="--map: stop before the run's estimated cost would pass USD (see %%gemini runs)",
+    )
     @argument("--service-tier", metavar="TIER", help="flex, standard or priority")
     @argument(
         "--context",

@@ -52,6 +52,10 @@ class CellOptions(BaseModel):
     map: str | None = None
     concurrency: int = Field(4, ge=1, le=256)
     rpm: float | None = Field(None, gt=0, allow_inf_nan=False)
+    retry_failed: bool = False
+    fresh: bool = False
+    max_total_tokens: int | None = Field(None, ge=1)
+    max_cost: float | None = Field(None, gt=0, allow_inf_nan=False)
     service_tier: str | None = None
     context: list[str] = Field(default_factory=list)
     context_chars: int = Field(4000, ge=100)

@@ -279,6 +279,21 @@ class Session:
                 for name in opts.context
             }
             prompt = f"{prompt}\n\n{context_block(described, opts.context_chars)}"
+        if opts.map is None:
+            only_map = [
+                flag
+                for flag, given in (
+                    ("--retry-failed", opts.retry_failed),
+                    ("--fresh", opts.fresh),
+                    ("--max-total-tokens", opts.max_total_tokens is not None),
+                    ("--max-cost", opts.max_cost is not None),
+                )
+                if given
+            ]
+            if only_map:
+                raise MagicUsageError(
+                    f"{', '.join(only_map)} apply to a --map run only; nothing was sent."
+                )
         options = self._send_options(opts, line)
         chain, registered = self._pick_chain(opts)
         if not opts.dry_run and self.backend.kind == "offline":
@@ -318,12 +333,14 @@ class Session:
                 terminal=True,
                 show_thoughts=options.thoughts,
                 extra_metadata={"magic": line.strip()},
+                source=self.source(),
             )
         else:
             view = LiveView(
                 interval=self.magics.update_interval,
                 show_thoughts=options.thoughts,
                 extra_metadata={"magic": line.strip()},
+                source=self.source(),
             )
         before = len(chain.turns)
         try:
@@ -398,8 +415,30 @@ class Session:
             return AnswerView(terminal=True, show_thoughts=asked_for_thoughts(turn))
         return LiveView(show_thoughts=asked_for_thoughts(turn))
 
+    def runs_store(self) -> Any:
+        """The run store --map writes to (``%config GeminiMagics.runs_store``, else beside
+        the notebook)."""
+        from ..chain._runs import RunStore
+
+        return RunStore.at(self.magics.runs_store or None)
+
+    def source(self) -> str | None:
+        """Where cells go when not the live API, for the status line's badge (``Turn.source``)."""
+        backend = self.backend
+        if backend.kind == "offline":
+            return "cassette" if backend.cassette else "fixtures" if backend.fixtures else "offline"
+        if backend.kind == "url" and backend.placeholder_key:
+            return "local server"
+        return None
+
     def _stamp_cell(self, chain: Chain, before: int) -> None:
-        """The turns this cell added remember its execution count (timeline: ``cell [n]``)."""
+        """The turns this cell added remember its execution count (timeline: ``cell [n]``) and
+        where they were sent (a map run's elements too)."""
+        source = self.source()
+        for turn in chain.turns[before:]:
+            for each in (turn, *turn.items):
+                if each.source is None:
+                    each.source = source
         # The running cell's own count: IPython has already moved execution_count on to the
         # next cell's when the cell stores history (as every kernel's cell does).
         running = getattr(getattr(self.magics.shell, "displayhook", None), "exec_result", None)

@@ -20,19 +20,6 @@ from ._text import terminal_safe
 
 METADATA_KEY = "gemini_interactions"
 
-_STATUS_ICONS = {
-    "completed": "✅",
-    "idle": "✅",
-    "incomplete": "⚠️",
-    "failed": "❌",
-    "interrupted": "⏹",
-    "cancelled": "⏹",
-    "requires_action": "⚠️",
-    "running": "⏳",
-    "streaming": "⏳",
-    "pending": "⏳",
-}
-
 
 def tool_line(run: ToolRun) -> str:
     args = run.arguments if isinstance(run.arguments, dict) else {}
@@ -71,21 +58,10 @@ def json_block(text: str) -> str:
 
 
 def status_line(turn: Turn, elapsed: float | None = None) -> str:
-    parts = [f"{turn.chain} · turn {turn.number}"]
-    if turn.parent is not None and turn.parent != turn.number - 1:
-        parts.append(f"from turn {turn.parent}")
-    if turn.model_label:
-        parts.append(turn.model_label)
-    parts.append(f"{_STATUS_ICONS.get(turn.status, '')} {turn.status}".strip())
-    seconds = turn.duration if turn.duration is not None else elapsed
-    if seconds is not None:
-        parts.append(f"{seconds:.1f} s")
-    tokens = turn.usage.get("total_tokens")
-    if tokens:
-        parts.append(f"{tokens} tokens")
-    if turn.id:
-        parts.append(turn.id)
-    return " · ".join(parts)
+    """The turn's one status line (``_status.status_text``), for Markdown and terminals."""
+    from ._status import status_text
+
+    return status_text(turn, elapsed)
 
 
 def answer_markdown(turn: Turn, *, thoughts: bool = True, elapsed: float | None = None) -> str:
@@ -145,12 +121,15 @@ class AnswerView(TurnObserver):
         terminal: bool = False,
         show_thoughts: bool = True,
         extra_metadata: dict[str, Any] | None = None,
+        source: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.interval = interval
         self.terminal = terminal
         self.show_thoughts = show_thoughts
         self.extra_metadata = extra_metadata or {}
+        self.source = source
+        """Where turns go when not the live API (``Turn.source``), for their status line."""
         self.clock = clock
         self.handle: Any = None
         self.updates = 0
@@ -262,6 +241,8 @@ class AnswerView(TurnObserver):
     # --- observer --------------------------------------------------------------------------------
 
     def on_start(self, turn: Turn) -> None:
+        if turn.source is None:
+            turn.source = self.source
         if not self.terminal:
             self.render(turn)
 

@@ -18,6 +18,7 @@ from ._cards import step_card_html, step_card_text
 from ._citations import Citations, Source, citations_of, round_sources
 from ._markdown import markdown_html
 from ._media import Keys, media_bundle, rounds_media
+from ._status import status_html, status_text
 
 __all__ = ["answer_outputs", "status_html", "status_text"]
 
@@ -25,7 +26,6 @@ Bundle = tuple[dict[str, str], dict[str, Any]]
 
 _HIDDEN_STEPS = frozenset({"model_output", "thought", "user_input", "function_result"})
 """Shown otherwise: the answer and thoughts as text, function results on their call's card."""
-_STATUS_STYLE = "color:var(--jp-ui-font-color2,#666);font-size:smaller"
 _WINDOW = 1200
 """At most this many characters of a thought are re-sent while it streams."""
 
@@ -45,47 +45,6 @@ def pointer(turn: Turn, part: int) -> dict[str, Any]:
 
 
 # --- status --------------------------------------------------------------------------------------
-
-
-def _tokens(turn: Turn) -> str:
-    usage = turn.usage
-    names = (
-        ("total_input_tokens", "in"),
-        ("total_output_tokens", "out"),
-        ("total_thought_tokens", "thought"),
-        ("total_cached_tokens", "cached"),
-    )
-    parts = [f"{usage[key]} {label}" for key, label in names if usage.get(key)]
-    return ("tokens " + " / ".join(parts)) if parts else ""
-
-
-def status_text(turn: Turn, elapsed: float | None = None) -> str:
-    """chain · turn · model or agent (the one that answered; the one asked too when it differs)
-    · status · elapsed · tokens · interaction id."""
-    parts = [f"{turn.chain} · turn {turn.number}"]
-    if turn.model_label:
-        parts.append(turn.model_label)
-    parts.append(turn.status)
-    seconds = turn.duration if turn.duration is not None else elapsed
-    if seconds is not None:
-        parts.append(f"{seconds:.1f} s")
-    tokens = _tokens(turn)
-    if tokens:
-        parts.append(tokens)
-    if turn.id:
-        parts.append(turn.id)
-    return " · ".join(parts)
-
-
-def status_html(turn: Turn, elapsed: float | None = None) -> str:
-    return f'<p style="{_STATUS_STYLE}"><small>{escape(status_text(turn, elapsed))}</small></p>'
-
-
-def streaming_status(turn: Turn, elapsed: float) -> str:
-    """The status while a turn streams: what is known then (no tokens or id yet), short,
-    because it is re-sent with every update."""
-    parts = [turn.model_label] if turn.model_label else []
-    return " · ".join([*parts, f"⏳ {turn.status}", f"{elapsed:.1f} s"])
 
 
 # --- thoughts, answer blocks, the end ------------------------------------------------------------

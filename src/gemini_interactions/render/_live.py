@@ -36,9 +36,6 @@ from ._bundles import (
     final_bundle,
     pointer,
     record,
-    status_html,
-    status_text,
-    streaming_status,
     thinking_html,
     thought_bundle,
     turn_cards,
@@ -48,6 +45,7 @@ from ._bundles import (
 from ._citations import Citations
 from ._markdown import BlockChunks, BlockSplitter, _parser, markdown_html
 from ._media import Keys, media_bundle, media_key
+from ._status import status_html, status_text, streaming_status
 
 __all__ = ["LiveView", "answer_outputs", "status_html", "status_text"]
 
@@ -127,12 +125,15 @@ class LiveView(TurnObserver):
         interval: float = 0.1,
         show_thoughts: bool = True,
         extra_metadata: dict[str, Any] | None = None,
+        source: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         display: Callable[..., Any] = display_bundle,
     ) -> None:
         self.interval = interval
         self.show_thoughts = show_thoughts
         self.extra_metadata = extra_metadata or {}
+        self.source = source
+        """Where turns go when not the live API (``Turn.source``), for their status line."""
         self.clock = clock
         self._display = display
         self.handle: Any = None
@@ -392,6 +393,8 @@ class LiveView(TurnObserver):
     # --- observer --------------------------------------------------------------------------------
 
     def on_start(self, turn: Turn) -> None:
+        if turn.source is None:
+            turn.source = self.source
         if self.handle is None:
             self.render(turn)
 

@@ -53,32 +53,11 @@ def _cards(turn: Turn) -> list[StepCard]:
     return cards
 
 
-def _usage(turn: Turn) -> str:
-    usage = turn.usage
-    if not usage:
-        return ""
-    parts = [
-        f"{label} {usage[key]}"
-        for key, label in (
-            ("total_input_tokens", "in"),
-            ("total_output_tokens", "out"),
-            ("total_thought_tokens", "thought"),
-            ("total_cached_tokens", "cached"),
-            ("total_tokens", "total"),
-        )
-        if key in usage
-    ]
-    return "tokens " + " · ".join(parts)
-
-
 def _turn_summary(turn: Turn) -> str:
-    took = f" · {turn.duration:.1f} s" if turn.duration is not None else ""
-    usage = _usage(turn)
-    usage = f" · {usage}" if usage else ""
-    model = f" · {turn.model}" if turn.model else ""
-    return (
-        f"<strong>{escape(turn.label)}</strong> {escape(turn.summary())}"
-        f"{escape(model)} · {escape(turn.status)}{escape(took)}{escape(usage)}"
+    from ._status import summary_text
+
+    return f"<strong>{escape(turn.label)}</strong> {escape(turn.summary())} · " + escape(
+        summary_text(turn)
     )
 
 

@@ -64,6 +64,11 @@ FIXTURE_KEYS = frozenset(
 )
 
 
+_SHORT_USAGE = frozenset(
+    {"input_tokens", "output_tokens", "thought_tokens", "cached_tokens", "tool_use_tokens"}
+)
+
+
 @dataclass
 class Fixture:
     """One scripted answer (see the module docstring for the JSON form)."""
@@ -108,6 +113,14 @@ class Fixture:
         if not isinstance(self.steps, list) or not all(isinstance(s, dict) for s in self.steps):
             raise ValueError("'steps' must be a list of objects")
         expand_steps(self.steps, IdFactory())
+        if self.usage is not None:
+            if not isinstance(self.usage, dict):
+                raise ValueError("'usage' must be an object like {\"total_input_tokens\": 10}")
+            # The wire's names all start with total_: "input_tokens" was silently not counted
+            # (a lesson promised tokens in its status lines and showed none).
+            for key in sorted(self.usage):
+                if key in _SHORT_USAGE:
+                    raise ValueError(f"usage has {key!r}: the API's name is 'total_{key}'")
         if self.error is not None:
             if not isinstance(self.error, dict):
                 raise ValueError("'error' must be an object like {\"status\": 429}")
