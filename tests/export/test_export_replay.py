@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cli_run import run_cli as _cli
 from gemini_interactions.server import LocalServer, serve_in_thread
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -68,18 +69,6 @@ def recorded(tmp_path_factory: pytest.TempPathFactory, server_url: str) -> Path:
         [sys.executable, "-c", SCRIPT, server_url], cwd=folder, check=True, capture_output=True
     )
     return folder
-
-
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
-    return subprocess.run(
-        [sys.executable, "-m", "gemini_interactions.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_exported_notebook_is_valid_and_complete(recorded: Path) -> None:

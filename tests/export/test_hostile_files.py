@@ -4,27 +4,14 @@ file in one paragraph, before any kernel starts or any turn is sent."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from cli_run import run_cli as _cli
 from gemini_interactions.server import LocalServer
-
-
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
-    return subprocess.run(
-        [sys.executable, "-m", "gemini_interactions.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def _one_paragraph(done: subprocess.CompletedProcess[str]) -> str:
