@@ -134,3 +134,12 @@ def test_a_background_turn_shows_how_long_it_ran_after_it_was_sent() -> None:
     rects = _rects(waterfall_html([turn]))
     assert [r["data-kind"] for r in rects] == ["request", "background"]
     assert float(rects[1]["width"]) > 50 * float(rects[0]["width"])
+
+
+def test_a_map_element_read_back_from_the_run_store_keeps_when_it_ran() -> None:
+    item = Turn(0, "c", "x", None, None, status="completed")
+    item.ended_at = item.started_at + 1.5
+    item.timing = [StepTime("model_output", 1, 0.2, 1.5, index=0)]
+    back = Turn.from_dict(item.to_dict())  # what the run store keeps of an element
+    assert back.started_at == item.started_at and back.ended_at == item.ended_at
+    assert [s.to_dict() for s in back.timing] == [s.to_dict() for s in item.timing]

@@ -320,6 +320,8 @@ class Turn:
             "notices": self.notices,
             "store": self.store,
             "text": self.output_text,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
             **({"timing": [span.to_dict() for span in self.timing]} if self.timing else {}),
             **({"items": [item.to_dict() for item in self.items]} if self.items else {}),
         }
@@ -357,6 +359,12 @@ class Turn:
             notices=list(data.get("notices") or []),
         )
         turn.text = str(data.get("text") or "")
+        # When it ran: a --map run's time axis (latency, throughput) reads them back.
+        if isinstance(data.get("started_at"), int | float):
+            turn.started_at = float(data["started_at"])
+        ended = data.get("ended_at")
+        turn.ended_at = float(ended) if isinstance(ended, int | float) else None
+        turn.timing = [StepTime.from_dict(span) for span in data.get("timing") or []]
         return turn
 
 
