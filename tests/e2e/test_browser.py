@@ -100,11 +100,17 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
+# The notebook in the active tab. Not ":visible": JupyterLab hides a background tab with
+# content-visibility, which Playwright can count as visible, so a copy opened in a second tab
+# had the first tab's cells picked (seen under full-suite load).
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+
 def _visible_text(page: Any) -> str:
-    return str(page.locator(".jp-NotebookPanel:visible").inner_text())
+    return str(page.locator(PANEL).inner_text())
 
 
-def _cell(page: Any, index: int, scope: str = ".jp-NotebookPanel:visible ") -> Any:
+def _cell(page: Any, index: int, scope: str = PANEL + " ") -> Any:
     return page.locator(f"{scope}.jp-Cell").nth(index)
 
 
@@ -319,7 +325,7 @@ def _untrusted(page: Any, root: Path, url: str) -> None:
     nb.metadata["copied"] = True
     nbformat.write(nb, root / "copy.ipynb")
     page.goto(url)
-    expect(page.locator(".jp-NotebookPanel:visible .jp-Cell").first).to_be_visible(timeout=60_000)
+    expect(page.locator(f"{PANEL} .jp-Cell").first).to_be_visible(timeout=60_000)
     _check_answer_cell(page, "lab", "untrusted copy")
     _check_timeline_cell(page, "lab", "untrusted copy", controls=False)
     _check_grounded_and_image_cells(page, "lab", "untrusted copy", trusted=False)
