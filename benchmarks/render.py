@@ -4,9 +4,12 @@ A Markdown answer (paragraphs, fenced code, tables, lists) is trickled into a vi
 over a (fake-clocked) stream time, inside a real IPython kernel; the IOPub display messages and
 their bytes are counted on the client side. Compared in the same run with a naive view (one update
 per delta) and the old view (the whole answer re-sent ~10 times a second: ``AnswerView``).
-A second case streams a 100 KB thought before a 10 KB answer. Targets: bytes <= 5x the answer
-(and <= 5x thought + answer), <= 12 display messages per stream second, the first token shown
-within 20 ms, kernel CPU for 100 KB <= 12x that of 10 KB.
+A second case streams a 100 KB thought before a 10 KB answer. A third streams real events of a
+grounded answer (100 KB and 200 KB) with a 1 MB image in the middle and an annotation per 2 KB
+after the words. Targets: bytes <= 5x the answer (and <= 5x thought + answer), <= 12 display
+messages per stream second, the first token shown within 20 ms, kernel CPU for 100 KB <= 12x
+that of 10 KB; the image sent once, and the grounded words (marked blocks re-sent once when the
+annotations arrive) <= 7x, linear in the answer.
 """
 
 from __future__ import annotations
@@ -88,6 +91,65 @@ SETUP = textwrap.dedent(
         cpu = time.process_time() - cpu
         size = len(text.encode()) + len(thinking.encode())
         print(json.dumps({"first": first, "cpu": cpu, "size": size, "seconds": start}))
+
+    def run_grounded(size, deltas, seconds, image_bytes):
+        # A grounded answer with an image in the middle: text deltas as events, the image as one
+        # media delta, then one annotation per 2 KB of text (the real stream sends them all in
+        # one delta after the words), then the search steps; the final interaction at the end.
+        import base64, os
+        from gemini_interactions.api import Interaction
+        from gemini_interactions.api._events import parse_event
+        from gemini_interactions.api._fold import Fold
+
+        text = answer(size)
+        image = base64.b64encode(os.urandom(image_bytes)).decode()
+        now = [0.0]
+        view = LiveView(interval=0.1, clock=lambda: now[0])
+        turn = Turn(number=1, chain="bench", prompt="p", parent=None, previous_interaction_id=None)
+        turn.status = "streaming"
+        fold = Fold()
+
+        def send(raw):
+            fold.feed(raw)
+            view.on_event(turn, parse_event(raw))
+
+        view.on_start(turn)
+        gc.collect()
+        cpu = time.process_time()
+        send({"event_type": "step.start", "index": 0, "step": {"type": "model_output"}})
+        step = len(text) / deltas
+        for i in range(deltas):
+            now[0] = seconds * i / deltas
+            piece = text[int(i * step): int((i + 1) * step)]
+            turn.add_text(piece)
+            send({"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": piece}})
+            if i == deltas // 2:
+                media = {"type": "image", "mime_type": "image/png", "data": image}
+                send({"event_type": "step.delta", "index": 0, "delta": media})
+        notes = [
+            {"type": "url_citation", "url": f"https://s{n % 8}.example/", "title": f"s{n % 8}",
+             "start_index": end - 100, "end_index": end}
+            for n, end in enumerate(range(2000, len(text), 2000))
+        ]
+        send({"event_type": "step.delta", "index": 0,
+              "delta": {"type": "text_annotation_delta", "annotations": notes}})
+        send({"event_type": "step.stop", "index": 0})
+        call = {"type": "google_search_call", "id": "g", "arguments": {"queries": ["q"]}}
+        send({"event_type": "step.start", "index": 1, "step": call})
+        send({"event_type": "step.stop", "index": 1})
+        result = {"type": "google_search_result", "call_id": "g",
+                  "result": [{"search_suggestions": "<style>.chip{}</style><a class='chip'>q</a>"}]}
+        send({"event_type": "step.start", "index": 2, "step": result})
+        send({"event_type": "step.stop", "index": 2})
+        final = Interaction.model_validate({**fold.snapshot(), "status": "completed"})
+        turn.interactions.append(final)
+        view.on_round(turn, final)
+        turn.status = "completed"
+        turn.ended_at = turn.started_at + seconds
+        view.on_end(turn)
+        cpu = time.process_time() - cpu
+        print(json.dumps({"first": 0.0, "cpu": cpu, "size": len(text), "image": len(image),
+                          "seconds": seconds}))
     """
 )
 
@@ -127,6 +189,9 @@ def main() -> int:
             # A 100 KB thought, then a 10 KB answer, both at 5,000 deltas per 100 KB per 20 s.
             "old thought": measure(kc, "run('old', 10_000, 500, 2.0, 100_000)"),
             "live thought": measure(kc, "run('live', 10_000, 500, 2.0, 100_000)"),
+            # 100 KB and 200 KB grounded answers with a 1 MB image and an annotation per 2 KB.
+            "grounded": measure(kc, "run_grounded(100_000, 5_000, 20.0, 1_000_000)"),
+            "grounded 2x": measure(kc, "run_grounded(200_000, 10_000, 40.0, 1_000_000)"),
         }
     finally:
         kc.stop_channels()
@@ -136,6 +201,8 @@ def main() -> int:
         f"{'first ms':>9} {'cpu s':>6}"
     )
     for name, r in runs.items():
+        if "image" in r:  # the answer's words are the size; the image is counted apart below
+            continue
         rate = r["messages"] / r["seconds"]
         print(
             f"{name:<12} {r['messages']:>9.0f} {rate:>6.1f} {r['bytes'] / 1e6:>8.2f} "
@@ -154,6 +221,16 @@ def main() -> int:
         f"vs naive: {runs['naive']['bytes'] / live['bytes']:.0f}x fewer; "
         f"long thought vs old: {runs['old thought']['bytes'] / thought['bytes']:.0f}x fewer"
     )
+    grounded, grounded2 = runs["grounded"], runs["grounded 2x"]
+    # What the words cost once the image (sent once, as its base64) is taken out.
+    words = (grounded["bytes"] - grounded["image"]) / grounded["size"]
+    words2 = (grounded2["bytes"] - grounded2["image"]) / grounded2["size"]
+    print(
+        f"grounded + 1 MB image: {grounded['messages']:.0f} messages, "
+        f"{grounded['bytes'] / 1e6:.2f} MB = image {grounded['image'] / 1e6:.2f} MB + "
+        f"{words:.2f}x the words; twice the words: {words2:.2f}x; "
+        f"cpu {grounded['cpu']:.3f} s / {grounded2['cpu']:.3f} s"
+    )
     checks = {
         f"bytes {ratio_bytes:.2f}x answer <= 5x": ratio_bytes <= 5,
         f"doubling the answer: {doubling:.2f}x bytes <= 2.1x": doubling <= 2.1,
@@ -162,6 +239,12 @@ def main() -> int:
         f"long thought: {thought_rate:.1f} display messages/s <= 12": thought_rate <= 12,
         f"first token {live['first'] * 1000:.1f} ms <= 20 ms": live["first"] <= 0.02,
         f"cpu 100 KB / 10 KB = {cpu_ratio:.1f}x <= 12x": cpu_ratio <= 12,
+        f"grounded: the image sent once ({grounded['bytes']:.0f} B < 2x its base64)": (
+            grounded["bytes"] < 2 * grounded["image"]
+        ),
+        f"grounded: words with markers {words:.2f}x <= 7x (marked blocks re-sent once)": words <= 7,
+        f"grounded: twice the words {words2:.2f}x <= {words * 1.1:.2f}x (linear)": words2
+        <= words * 1.1,
     }
     for text, ok in checks.items():
         print(("PASS " if ok else "FAIL ") + text)

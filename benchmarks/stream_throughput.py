@@ -3,7 +3,8 @@
 The same SSE bytes are served by a real HTTP server on 127.0.0.1 and consumed by
   (a) httpx + httpx-sse + json.loads, doing nothing with the events (the floor), and
   (b) gemini_interactions.api.Client: typed events, the fold, and the final Interaction.
-Targets (issue 2): b costs at most 2x a; 200,000 deltas cost at most 12x 20,000 deltas.
+Targets: b costs at most 1.5x a (issue 16: our client reads the framing through httpx-sse too);
+200,000 deltas cost at most 12x 20,000 deltas (issue 2).
 Prints events per second and the ratios; exits non-zero when a target is missed.
 """
 
@@ -215,8 +216,8 @@ def main() -> int:
             t_a, n_a, t_b, n_b = paired((bare, name), (ours, name), server.url, REPEATS)
             ratio = t_b / t_a
             print(f"{name:<10} {n_a / t_a:>12,.0f} {n_b / t_b:>12,.0f} {ratio:>15.2f}")
-            if ratio > 2.0:
-                failures.append(f"{name}: ours/bare {ratio:.2f} > 2.0")
+            if ratio > 1.5:
+                failures.append(f"{name}: ours/bare {ratio:.2f} > 1.5")
         t_small, _, t_big, _ = paired(
             (ours, "text20k"), (ours, "text200k"), server.url, max(3, REPEATS - 2)
         )

@@ -244,6 +244,10 @@ def _run_serve(args: argparse.Namespace) -> int:
         serve(server, args.host, args.port, ready=ready)
     except OSError as error:
         return _fail(str(error))
+    except KeyboardInterrupt:
+        # uvicorn re-raises the Ctrl-C it caught once it has shut down: a normal stop.
+        pass
+    print("gemini-interactions serve: stopped.", file=sys.stderr)
     return 0
 
 
@@ -285,6 +289,11 @@ def _run_export(args: argparse.Namespace) -> int:
 
     try:
         chains, current = load_chains(args.chains)
+        from .export._store import code_note
+
+        note = code_note(args.chains, chains)
+        if note:
+            print(note, file=sys.stderr)
         wanted = args.chain or current or (chains[0].name if chains else None)
         chain = next((c for c in chains if c.name == wanted), None)
         if chain is None:
@@ -328,8 +337,13 @@ def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def _run_replay(args: argparse.Namespace) -> int:
     from .export import replay
+    from .export._replay import ReplayError
 
-    checks = replay(args.notebook, timeout=args.timeout)
+    try:
+        checks = replay(args.notebook, timeout=args.timeout)
+    except ReplayError as exc:
+        print(f"gemini-interactions replay: {exc}", file=sys.stderr)
+        return 2
     for check in checks:
         print(f"turn {check.turn}: {'ok' if check.matches else 'MISMATCH'} ({check.detail})")
     bad = sum(not c.matches for c in checks)

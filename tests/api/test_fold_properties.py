@@ -8,7 +8,8 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gemini_interactions.api import Client, Fold, LegacyEventTranslator, SSEParser, fold_events
+from gemini_interactions.api import Client, Fold, LegacyEventTranslator, fold_events
+from gemini_interactions.api._sse import sse_payloads
 
 from .helpers import (
     KEY,
@@ -24,11 +25,8 @@ texts = st.lists(st.text(min_size=0, max_size=12), min_size=1, max_size=30)
 
 
 def fold_bytes(chunks: list[bytes]) -> dict[str, Any]:
-    parser, translator, fold = SSEParser(), LegacyEventTranslator(), Fold()
-    for chunk in chunks:
-        for payload in parser.feed(chunk):
-            fold.feed(translator.translate(payload))
-    for payload in parser.close():
+    translator, fold = LegacyEventTranslator(), Fold()
+    for payload in sse_payloads(chunks):
         fold.feed(translator.translate(payload))
     return fold.snapshot()
 

@@ -1,23 +1,40 @@
-"""The event-stream reader follows the WHATWG rules the spec relies on (section 6.1)."""
+"""The event-stream reader follows the WHATWG rules the spec relies on (section 6.1); the framing
+is httpx-sse's (its public ``EventSource``), with our narrow additions (a BOM, the last event
+without a blank line, ids that name only their own event)."""
 
 from __future__ import annotations
 
 import ast
+import asyncio
 import itertools
-import re
+import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gemini_interactions.api import SSEParser
-from gemini_interactions.api._sse import DONE, _LineSplitter
+from gemini_interactions.api._sse import DONE, asse_payloads, sse_payloads
 
 
 def parse(raw: bytes) -> list[Any]:
-    parser = SSEParser()
-    return parser.feed(raw) + parser.close()
+    return list(sse_payloads([raw]))
+
+
+def parse_chunks(chunks: list[bytes]) -> list[Any]:
+    return list(sse_payloads(chunks))
+
+
+def aparse_chunks(chunks: list[bytes]) -> list[Any]:
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    async def run() -> list[Any]:
+        return [p async for p in asse_payloads(body())]
+
+    return asyncio.run(run())
 
 
 def test_multi_line_data_is_joined_with_newlines() -> None:
@@ -75,6 +92,15 @@ def test_cr_only_and_crlf_line_ends_and_a_bom() -> None:
 def test_a_cut_event_is_dropped_at_the_end_but_a_whole_one_is_kept() -> None:
     assert parse(b'data: {"event_type": "a"}\n\ndata: {"event_ty') == [{"event_type": "a"}]
     assert parse(b'data: {"event_type": "a"}') == [{"event_type": "a"}]
+    assert parse(b'data: {"event_type": "a"}\r') == [{"event_type": "a"}]
+    assert parse(b"data: [DONE]") == [DONE]
+    # a non-JSON event the server did close is kept, also when CR-only framing ends the body
+    assert parse(b"event: x\rdata: plain\r\r") == [{"event_type": "x", "raw": "plain"}]
+
+
+def test_a_bom_split_across_chunks_is_stripped() -> None:
+    raw = b'\xef\xbb\xbfdata: {"event_type": "a"}\n\n'
+    assert parse_chunks([raw[:1], raw[1:2], raw[2:]]) == [{"event_type": "a"}]
 
 
 def test_invalid_utf8_does_not_crash() -> None:
@@ -82,30 +108,32 @@ def test_invalid_utf8_does_not_crash() -> None:
     assert out[0]["event_type"] == "a" and out[0]["t"] == "\ufffd"
 
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
+def _cut(raw: bytes, cuts: list[int]) -> list[bytes]:
+    bounds = sorted({min(c, len(raw)) for c in cuts} | {0, len(raw)})
+    return [raw[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(
-        st.sampled_from(["a", "data: x", "", "é", "\r", "\n", "\r\n", ":c", "{}"]), max_size=30
-    ),
-    st.lists(st.integers(min_value=0, max_value=200), max_size=10),
+    st.lists(st.text(alphabet='aé€{} :"', max_size=6), min_size=1, max_size=8),
+    st.sampled_from(["\n", "\r", "\r\n"]),
+    st.booleans(),
+    st.booleans(),
+    st.lists(st.integers(min_value=0, max_value=400), max_size=12),
 )
-def test_lines_split_the_same_wherever_the_chunks_are_cut(
-    parts: list[str], cuts: list[int]
+def test_events_are_the_same_wherever_the_chunks_are_cut(
+    texts: list[str], newline: str, bom: bool, closed: bool, cuts: list[int]
 ) -> None:
-    text = "".join(parts)
-    expected = _LINE_END.split(text)
-    if expected[-1] == "":
-        expected.pop()  # a text ending in a line break has no partial last line
-    bounds = sorted({min(c, len(text)) for c in cuts} | {0, len(text)})
-    splitter = _LineSplitter()
-    got: list[str] = []
-    for start, end in itertools.pairwise(bounds):
-        got += splitter.split(text[start:end])
-    got += splitter.flush()
-    assert got == expected
+    """Any byte split (inside a UTF-8 character, between the CR and LF of a pair, inside a BOM),
+    any line end, sync and async: the same events, and the last one kept without its blank
+    line when it is whole."""
+    payloads = [{"event_type": "e", "n": i, "t": t} for i, t in enumerate(texts)]
+    blocks = [f"event: e{newline}data: {json.dumps(p, ensure_ascii=False)}" for p in payloads]
+    text = (newline * 2).join(blocks) + (newline * 2 if closed else newline)
+    raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+    chunks = _cut(raw, cuts)
+    assert parse_chunks(chunks) == payloads
+    assert aparse_chunks(chunks) == payloads
 
 
 def test_no_module_imports_a_private_module_of_a_dependency() -> None:

@@ -50,7 +50,9 @@ SOURCES = "Used 2 sources"
 SOURCE_LINK = "Offline source 1 on Paris"
 TIMELINE = ["Timeline", "turn 1", "Google Search", "Code execution", "get_weather"]
 EXPECTED = [ANSWER, *CARDS, "print(2*3)", *TIMELINE]
-ANSWER_CELL, TIMELINE_CELL = 3, 4
+ANSWER_CELL, TIMELINE_CELL, GROUNDED_CELL, IMAGE_CELL = 3, 4, 5, 6
+GROUNDED = "%%gemini --search\nWhat is new about Zürich?"
+IMAGE = "%%gemini\nDraw a bar chart of 3, 5 and 2"
 RUNNING = """([cell, answer]) => {
   const c = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')[cell];
   if (!c) return false;
@@ -69,6 +71,8 @@ def _notebook(url: str) -> Any:
         SETUP,
         f"%%gemini --thoughts --tools get_weather --search --code\n{PROMPT}",
         "%gemini timeline",
+        GROUNDED,
+        IMAGE,
     ]
     spec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return v4.new_notebook(
@@ -123,6 +127,55 @@ def _check_answer_cell(page: Any, app: str, when: str, scope: str | None = None)
     link = out.locator("a", has_text=SOURCE_LINK).first
     expect(link).to_be_visible()
     assert (link.get_attribute("href") or "").startswith("https://"), when
+
+
+def _check_grounded_and_image_cells(
+    page: Any, app: str, when: str, scope: str | None = None, trusted: bool = True
+) -> None:
+    """The offline model's grounded answer (the real shape: annotations, then a search whose
+    result is only Google's chip) and its image answer."""
+    from playwright.sync_api import expect
+
+    def cell(index: int) -> Any:
+        return _cell(page, index) if scope is None else _cell(page, index, scope)
+
+    out = cell(GROUNDED_CELL).locator(".jp-OutputArea")
+    # Both turns ended (their status lines say so): the cards are final, not still updating.
+    for index in (GROUNDED_CELL, IMAGE_CELL):
+        status = cell(index).locator(".jp-OutputArea").get_by_text("· completed ·").first
+        expect(status, f"{app} {when}: cell {index} ended").to_be_visible(timeout=60_000)
+    marker = out.locator("a", has_text="[1]").first
+    expect(marker, f"{app} {when}: a citation marker").to_be_visible(timeout=60_000)
+    assert (marker.get_attribute("href") or "").startswith("https://example.com/"), when
+    expect(out.get_by_text("Sources").first, f"{app} {when}: Sources").to_be_visible()
+    expect(out.locator("li a", has_text="example.com (offline source 2)").first).to_be_visible()
+    card = out.locator("summary", has_text="Google Search").first
+    expect(card, f"{app} {when}: search card").to_be_visible()
+    assert "2 sources" in card.inner_text(), card.inner_text()
+    # Scrolled first and let settle: scrolling to a card far down loads the frames above it
+    # (lazy), and a click aimed while they lay out landed on one of them.
+    card.scroll_into_view_if_needed()
+    time.sleep(0.3)
+    if card.evaluate("s => !s.parentElement.open"):
+        card.click()
+    expect(out.locator("details[open] > summary", has_text="Google Search").first).to_be_visible()
+    if trusted:  # Google's chip, drawn in its sandboxed frame
+        frame = out.frame_locator("iframe[title='Google Search suggestions']").first
+        expect(frame.locator("a.chip").first, f"{app} {when}: chip").to_be_visible()
+        # The plain links inside the iframe element are its raw text: not shown, no elements.
+        assert out.locator(".gemini-search-suggestions-links").count() == 0, when
+    else:  # sanitized: the frame is gone, its plain links show instead
+        assert out.locator("iframe").count() == 0, when
+        links = out.locator(".gemini-search-suggestions-links a").first
+        expect(links, f"{app} {when}: suggestion links").to_be_visible()
+    # Google's stylesheet restyles nothing outside its frame: no page-level rule for .chip.
+    leaked = page.evaluate(
+        "() => [...document.querySelectorAll('style')].some(s => s.textContent.includes('.chip'))"
+    )
+    assert not leaked, when
+    image = cell(IMAGE_CELL).locator(".jp-OutputArea img").first
+    expect(image, f"{app} {when}: the image answer").to_be_visible(timeout=60_000)
+    assert image.evaluate("i => i.naturalWidth") == 320, when
 
 
 def _check_timeline_cell(
@@ -207,6 +260,9 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
                 page.screenshot(path=str(SHOTS / f"{name}-final.png"), full_page=True)
                 _check_timeline_cell(page, app, "live")
                 _cell(page, TIMELINE_CELL).screenshot(path=str(SHOTS / f"{name}-timeline.png"))
+                _check_grounded_and_image_cells(page, app, "live")
+                _cell(page, GROUNDED_CELL).screenshot(path=str(SHOTS / f"{name}-grounded.png"))
+                _cell(page, IMAGE_CELL).screenshot(path=str(SHOTS / f"{name}-image.png"))
                 page.keyboard.press("Control+s")
                 _wait_saved(root / "run.ipynb")
                 req = urllib.request.Request(
@@ -224,7 +280,11 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
                 assert "Loading widget" not in text
                 _check_answer_cell(page, app, "after reload")
                 _check_timeline_cell(page, app, "after reload")
+                _check_grounded_and_image_cells(page, app, "after reload")
                 page.screenshot(path=str(SHOTS / f"{name}-reloaded.png"), full_page=True)
+                _cell(page, GROUNDED_CELL).screenshot(
+                    path=str(SHOTS / f"{name}-grounded-reloaded.png")
+                )
                 if app == "lab":
                     _dark(page)
                     _untrusted(page, root, f"{base}/lab/tree/copy.ipynb?token={token}")
@@ -244,7 +304,7 @@ def _wait_saved(path: Path) -> None:
     end = time.time() + 30
     while time.time() < end:
         nb = nbformat.read(path, as_version=4)
-        if any(c.get("outputs") for c in nb.cells[TIMELINE_CELL:]):
+        if all(c.get("outputs") for c in nb.cells[TIMELINE_CELL:]):
             return
         time.sleep(0.2)
     raise TimeoutError("the notebook was not saved")
@@ -262,6 +322,8 @@ def _untrusted(page: Any, root: Path, url: str) -> None:
     expect(page.locator(".jp-NotebookPanel:visible .jp-Cell").first).to_be_visible(timeout=60_000)
     _check_answer_cell(page, "lab", "untrusted copy")
     _check_timeline_cell(page, "lab", "untrusted copy", controls=False)
+    _check_grounded_and_image_cells(page, "lab", "untrusted copy", trusted=False)
+    _cell(page, GROUNDED_CELL).screenshot(path=str(SHOTS / "lab-grounded-untrusted.png"))
     text = _visible_text(page)
     assert "Error displaying widget" not in text and "Loading widget" not in text
     page.screenshot(path=str(SHOTS / "lab-untrusted.png"), full_page=True)
@@ -319,10 +381,17 @@ def test_notebook7_shows_cards_and_survives_reload(tmp_path: Path, server_url: s
     _frontend("notebook", tmp_path, server_url)
 
 
+def _image(data: dict[str, Any]) -> str:
+    """An image output as GitHub shows it: the image itself."""
+    png = data.get("image/png")
+    return f'<img src="data:image/png;base64,{png}">' if png else ""
+
+
 def _stripped(html: str) -> str:
     """As GitHub shows it: no <style> blocks, style= attributes or scripts."""
     html = re.sub(r"<style.*?</style>", "", html, flags=re.S | re.I)
     html = re.sub(r"<script.*?</script>", "", html, flags=re.S | re.I)
+    html = re.sub(r"</?iframe\b[^>]*>", "", html, flags=re.I)  # frames dropped, content kept
     return re.sub(r"\sstyle=\"[^\"]*\"", "", html)
 
 
@@ -341,6 +410,7 @@ def test_nbclient_nbconvert_and_github_view(tmp_path: Path, fast_url: str) -> No
     for cell in nb.cells:
         outputs = "".join(
             _stripped(str(o.get("data", {}).get("text/html", "")))
+            or _image(o.get("data", {}))
             or f"<pre>{o.get('text', '')}</pre>"
             for o in cell.get("outputs", [])
         )
@@ -353,10 +423,12 @@ def test_nbclient_nbconvert_and_github_view(tmp_path: Path, fast_url: str) -> No
             page.goto((tmp_path / "nbconvert.html").as_uri())
             _check_answer_cell(page, "nbconvert", "html", scope="")
             _check_timeline_cell(page, "nbconvert", "html", scope="")
+            _check_grounded_and_image_cells(page, "nbconvert", "html", scope="")
             page.screenshot(path=str(SHOTS / "nbconvert.png"), full_page=True)
             page.goto((tmp_path / "github.html").as_uri())
             _check_answer_cell(page, "github", "stripped", scope="")
             _check_timeline_cell(page, "github", "stripped", scope="", controls=False)
+            _check_grounded_and_image_cells(page, "github", "stripped", scope="", trusted=False)
             page.screenshot(path=str(SHOTS / "github-stripped.png"), full_page=True)
         finally:
             browser.close()

@@ -85,8 +85,8 @@ def test_variable_attachments_travel_as_files_beside_the_export(recorded: Path) 
     assert (recorded / "out" / "nb_files" / "img.png").read_bytes() == PNG
     cells = _turn_cells(nbformat.read(recorded / "out" / "nb.ipynb", as_version=4))
     assert "--attach nb_files/img.png" in cells[3].source
-    # the file attached by path is found from the export's folder, not the recording's
-    assert "--attach nb_files/img.png --attach ../notes/note.txt" in cells[4].source
+    # a file outside the export's folder travels with it (its recorded bytes), never by path
+    assert "--attach nb_files/img.png --attach nb_files/note.txt" in cells[4].source
 
 
 def test_re_running_the_export_sends_the_recorded_requests(

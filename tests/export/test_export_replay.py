@@ -221,6 +221,6 @@ def test_papermill_parameters_run_the_export_live_with_another_model(
         assert not [o for o in cell.outputs if o.get("output_type") == "error"]
         for output in cell.outputs:
             meta = output.get("metadata", {}).get("gemini_interactions", {})
-            if meta.get("model"):
-                models.add(meta["model"])
+            if meta.get("model"):  # the model asked for, when another one answered
+                models.add(meta.get("asked_model") or meta["model"])
     assert models == {"gemini-papermill-test"}

@@ -50,7 +50,10 @@ def test_a_cell_streams_markdown_with_provenance(kernel: Kernel) -> None:
     meta = last.metadata["gemini_interactions"]
     turn = kernel.magics.session.registry.current.head  # type: ignore[union-attr]
     assert meta["interaction_id"] == turn.id and meta["status"] == "completed"
-    assert meta["previous_interaction_id"] is None and meta["model"] == "gemini-3-flash-preview"
+    assert meta["previous_interaction_id"] is None
+    # the model that answered (the offline demo, named after the one asked) and the one asked
+    assert meta["model"] == "offline-demo/gemini-3-flash-preview"
+    assert meta["asked_model"] == "gemini-3-flash-preview"
     assert meta["usage"]["total_tokens"] > 0 and meta["chain"] == "chat" and meta["turn"] == 1
     assert isinstance(kernel.ns["_gemini"], Interaction) and kernel.ns["_gemini"].id == turn.id
     assert len(out.outputs) >= 2  # a placeholder, then updates through the same handle

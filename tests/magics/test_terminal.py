@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = """
 ip = get_ipython()
 assert type(ip).__name__ == "TerminalInteractiveShell", type(ip)
@@ -155,3 +157,72 @@ def test_terminal_prints_the_answer_as_it_streams_and_a_text_timeline(tmp_path: 
     assert lines[1].startswith("turn 1 · cell [1] completed Compute 2*3"), lines
     assert any("Code execution" in line for line in lines[2:]), lines
     assert len(lines) < 20 and "<" not in timeline  # compact, and text (no HTML)
+
+
+HOSTILE = "\x1b]52;c;cm0gLXJmIH4=\x07\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m \x9b31m\rover\x08"
+ESCAPES = """
+import json, pathlib
+ip = get_ipython()
+hostile = HOSTILE_HERE
+fixtures = {"fixtures": [
+    {"name": "answer", "match": {"user_text": "escape"},
+     "steps": [{"thought": "thinking " + hostile}, {"text": ["Answer: ", hostile, " done"]}]},
+]}
+pathlib.Path("f.json").write_text(json.dumps(fixtures))
+def probe(city: str) -> str:
+    '''A tool answering with terminal escapes.'''
+    return "tool says " + hostile
+ip.user_ns["probe"] = probe
+ip.run_line_magic("load_ext", "gemini_interactions")
+ip.run_line_magic("gemini", "backend offline --fixtures f.json")
+ip.run_cell_magic("gemini", "--thoughts", "escape please")
+ip.run_cell_magic("gemini", "--chain t --tools probe", "Use probe for Paris")
+print("=== show")
+ip.run_line_magic("gemini", "show 1")
+print("=== timeline")
+ip.run_line_magic("gemini", "timeline --chain t")
+""".replace("HOSTILE_HERE", repr(HOSTILE))
+
+
+def test_terminal_output_strips_escape_sequences_from_model_and_tool_text(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "escapes.ipy"
+    script.write_text(ESCAPES)
+    env = {**os.environ, "IPYTHONDIR": str(tmp_path / "ipython")}
+    env.pop("GEMINI_API_KEY", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "IPython", "--no-banner", "--HistoryManager.enabled=False", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+    )
+    out = done.stdout + done.stderr
+    for control in ("\x1b", "\x07", "\x9b", "\r", "\x08"):
+        assert control not in out, repr(out[max(0, out.find(control) - 80) :][:200])
+    assert "Answer: red 31mover done" in out  # the words stay, the sequences go
+    assert "tool says red" in out  # the tool card line
+    show = out.split("=== show", 1)[1].split("=== timeline", 1)[0]
+    assert "Answer: red" in show
+    assert "tool says red" in out.split("=== timeline", 1)[1]
+
+
+def test_our_own_dimming_of_thoughts_is_kept_on_a_colour_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gemini_interactions.chain import Turn
+    from gemini_interactions.render import AnswerView
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    turn = Turn(number=1, chain="c", prompt="p", parent=None, previous_interaction_id=None)
+    turn.add_thoughts("a \x1b]0;title\x07thought\n")
+    turn.add_text("the \x1b[2Janswer")
+    view = AnswerView(terminal=True, show_thoughts=True)
+    view._print(turn)
+    view._end_thought()
+    out = capsys.readouterr().out
+    assert out.startswith("\x1b[2m💭 a thought\n") and "\x1b[22m" in out
+    assert "the answer" in out and "title" not in out and "\x1b[2J" not in out

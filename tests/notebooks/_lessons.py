@@ -19,6 +19,7 @@ LESSONS = [
     "07-workshop",
     "08-reproducible-notebooks",
     "09-research-at-scale",
+    "10-sources-and-images",
 ]
 SETUP = re.compile(r"^%gemini backend offline --fixtures (fixtures/(\d\d-[\w-]+)\.json)$", re.M)
 

@@ -87,3 +87,145 @@ def test_thoughts_and_answers_read_as_markdown_and_prompts_as_typed() -> None:
     assert "<h1>" in step_card_html(answer) and "&lt;b&gt;" in step_card_html(answer)
     prompt = {"type": "user_input", "content": [{"type": "text", "text": "Compute 2*3*4"}]}
     assert "Compute 2*3*4" in step_card_html(prompt)
+
+
+def _card(raw: list[dict[str, object]], **kwargs: object) -> tuple[str, str]:
+    cards = pair_steps(_steps(raw))
+    assert len(cards) == 1, cards
+    card = cards[0]
+    return (
+        step_card_html(card.step, card.result, **kwargs),  # type: ignore[arg-type]
+        step_card_text(card.step, card.result, **kwargs),  # type: ignore[arg-type]
+    )
+
+
+def test_maps_card_lists_places_with_links_and_reviews() -> None:
+    html, text = _card(
+        [
+            {"type": "google_maps_call", "id": "m", "arguments": {"queries": ["cafés in Graz"]}},
+            {
+                "type": "google_maps_result",
+                "call_id": "m",
+                "result": [
+                    {
+                        "places": [
+                            {
+                                "name": "Café Sacher",
+                                "place_id": "places/1",
+                                "url": "https://maps.google.com/?cid=1",
+                                "review_snippets": [
+                                    {"title": "Great cake", "url": "https://maps.google.com/r/1"}
+                                ],
+                            },
+                            {"name": "Café Central", "url": "https://maps.google.com/?cid=2"},
+                        ]
+                    }
+                ],
+            },
+        ]
+    )
+    assert "Google Maps" in html and "· 2 places" in html and "cafés in Graz" in html
+    assert '<a href="https://maps.google.com/?cid=1">Café Sacher</a>' in html
+    assert '<a href="https://maps.google.com/r/1">Great cake</a>' in html
+    assert "Café Central https://maps.google.com/?cid=2" in text
+
+
+def test_mcp_card_names_server_tool_arguments_and_result_text() -> None:
+    html, text = _card(
+        [
+            {
+                "type": "mcp_server_tool_call",
+                "id": "c",
+                "name": "get_forecast",
+                "server_name": "weather",
+                "arguments": {"city": "Oslo"},
+            },
+            {
+                "type": "mcp_server_tool_result",
+                "call_id": "c",
+                "name": "get_forecast",
+                "server_name": "weather",
+                "result": [{"type": "text", "text": "Snow, -3 °C"}],
+            },
+        ]
+    )
+    assert "MCP <code>get_forecast</code> on <code>weather</code>" in html
+    assert "Oslo" in html and "Snow, -3 °C" in html and "done" in html
+    assert text.startswith("🧩 MCP get_forecast on weather(") and "Snow, -3 °C" in text
+
+
+def test_tool_search_card_shows_names_looked_for_and_functions_loaded() -> None:
+    html, text = _card(
+        [
+            {"type": "tool_search_call", "id": "t", "arguments": {"function_names": ["plot"]}},
+            {
+                "type": "tool_search_result",
+                "call_id": "t",
+                "result": [{"name": "plot", "description": "Plot a series."}],
+            },
+        ]
+    )
+    assert "Tool search" in html and "· 1 tool" in html and "Plot a series." in html
+    assert "Tool search: plot" in text
+
+
+def test_file_search_and_retrieval_cards() -> None:
+    from gemini_interactions.render._citations import Source
+
+    cited = [Source("file_citation", "report.pdf", None, "page 3")]
+    html, text = _card(
+        [
+            {"type": "file_search_call", "id": "f"},
+            {"type": "file_search_result", "call_id": "f"},
+        ],
+        cited=cited,
+    )
+    assert "File search" in html and "1 cited chunk" in html and "report.pdf, page 3" in html
+    assert "Cited: report.pdf, page 3" in text
+    html, _ = _card(
+        [
+            {
+                "type": "retrieval_call",
+                "id": "r",
+                "retrieval_type": "vertex_ai_search",
+                "arguments": {"queries": ["dose"]},
+            },
+            {
+                "type": "retrieval_result",
+                "call_id": "r",
+                "result": [{"title": "Guide", "uri": "https://d.example/g", "text": "Use 5 mg."}],
+            },
+        ]
+    )
+    assert "Retrieval (vertex_ai_search)" in html and "Use 5 mg." in html
+    assert '<a href="https://d.example/g">Guide</a>' in html
+
+
+def test_computer_use_and_thought_images() -> None:
+    call = {"type": "function_call", "id": "c", "name": "click_at", "arguments": {"x": 3, "y": 4}}
+    assert "Computer use: <code>click_at</code>" in step_card_html(call)
+    assert step_card_text(call).startswith("🖱️ Computer use: click_at(x=3, y=4)")
+    thought = {
+        "type": "thought",
+        "summary": [
+            {"type": "text", "text": "Sketch:"},
+            {"type": "image", "mime_type": "image/png", "data": "iVBORw0KGgo="},
+        ],
+    }
+    assert '<img alt="thought image" src="data:image/png;base64,iVBORw0KGgo=">' in (
+        step_card_html(thought)
+    )
+    assert "(+1 image)" in step_card_text(thought)
+
+
+def test_a_search_card_never_says_zero_for_a_grounded_answer() -> None:
+    from gemini_interactions.render._citations import Source
+
+    raw: list[dict[str, object]] = [
+        {"type": "google_search_call", "id": "g", "arguments": {"queries": ["q"]}},
+        {"type": "google_search_result", "call_id": "g", "result": [{"search_suggestions": "<a>"}]},
+    ]
+    html, text = _card(raw, cited=[Source("url_citation", "a.example", "https://a.example/")])
+    assert "Used 1 source" in html and "Used 1 source" in text
+    html, text = _card(raw)  # nothing to count: no count at all
+    assert "0 source" not in html + text and "Used" not in html + text

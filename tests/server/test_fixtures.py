@@ -256,3 +256,20 @@ def test_continuation_without_storage_resends_the_input(fx: httpx.Client) -> Non
     assert first["status"] == "requires_continuation"
     hop = create(fx, {**body, "continuation_token": first["continuation_token"]}).json()
     assert hop["status"] == "requires_continuation" and hop["id"] != first["id"]
+
+
+def test_fixtures_script_image_and_audio_answers() -> None:
+    steps = [
+        {"image": {"bar_chart": [2, 7, 1]}, "caption": "Your chart:"},
+        {"audio": {"tone_seconds": 0.5}},
+    ]
+    server = LocalServer(fixtures=[Fixture(match={"user_text": "media"}, steps=steps)])
+    with client_for(server) as http:
+        raw = create(http, {"model": "m", "input": "media please", "stream": True}).content
+    events = parse_sse(raw)
+    media = [e["delta"] for e in events if e.get("delta", {}).get("type") in ("image", "audio")]
+    assert [(d["type"], d["mime_type"]) for d in media] == [
+        ("image", "image/png"),
+        ("audio", "audio/wav"),
+    ]
+    assert text_of(events) == "Your chart:"

@@ -30,7 +30,9 @@ WEATHER = {
 
 
 def answer_text(body: dict[str, Any]) -> str:
-    return str(body["steps"][-1]["content"][0]["text"])
+    """The answer's words (a grounded answer's search steps come after it)."""
+    answer = [s for s in body["steps"] if s["type"] == "model_output"][-1]
+    return str(answer["content"][0]["text"])
 
 
 def test_says_it_is_offline_in_text_and_model(http: httpx.Client) -> None:
@@ -152,20 +154,56 @@ def test_simulated_search_code_and_url_steps(http: httpx.Client) -> None:
     prompt = "Compute 2+2 and read https://example.org/a about Rome"
     steps = create(http, {"model": "m", "input": prompt, "tools": tools}).json()["steps"]
     kinds = [s["type"] for s in steps]
+    # The grounded answer comes before its search steps, in the order Google's service sends.
     assert kinds == [
         "thought",
-        "google_search_call",
-        "google_search_result",
         "code_execution_call",
         "code_execution_result",
         "url_context_call",
         "url_context_result",
         "model_output",
+        "google_search_call",
+        "google_search_result",
     ]
-    assert steps[2]["call_id"] == steps[1]["id"]
-    assert steps[4]["result"] == "4\n"
-    assert steps[6]["result"] == [{"url": "https://example.org/a", "status": "success"}]
+    assert steps[7]["call_id"] == steps[6]["id"]
+    assert steps[2]["result"] == "4\n"
+    assert steps[4]["result"] == [{"url": "https://example.org/a", "status": "success"}]
     assert "Simulated search" in answer_text({"steps": steps})
+
+
+def test_a_grounded_offline_answer_cites_its_sources_in_utf8_bytes(http: httpx.Client) -> None:
+    prompt = "What is new about Zürich?"
+    body = {"model": "m", "input": prompt, "tools": [{"type": "google_search"}]}
+    steps = create(http, body).json()["steps"]
+    (block,) = next(s for s in steps if s["type"] == "model_output")["content"]
+    text, notes = block["text"], block["annotations"]
+    assert len(notes) == 2 and {n["type"] for n in notes} == {"url_citation"}
+    for note in notes:
+        cited = text.encode()[note["start_index"] : note["end_index"]].decode()
+        assert cited.startswith(("Offline finding about Zürich", "A second made-up claim"))
+        assert cited.endswith(".") and note["url"].startswith("https://example.com/")
+    # Like Google's: only a suggestions chip (with its own stylesheet) in the result.
+    (result,) = steps[-1]["result"]
+    assert set(result) == {"search_suggestions"} and "<style>" in result["search_suggestions"]
+
+
+def test_image_and_audio_answers_are_real_png_and_wav(http: httpx.Client) -> None:
+    import base64
+    import io
+    import wave
+
+    drawn = create(http, {"model": "m", "input": "Draw a bar chart of 3, 5 and 2"}).json()
+    text, image = drawn["steps"][-1]["content"]
+    assert "3, 5, 2" in text["text"] and image["mime_type"] == "image/png"
+    png = base64.b64decode(image["data"])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) < 20_000
+    asked = {"model": "m", "input": "Hello", "response_format": {"type": "image"}}
+    assert create(http, asked).json()["steps"][-1]["content"][1]["type"] == "image"
+    spoken = create(http, {"model": "m", "input": "Read this aloud: hello"}).json()
+    audio = spoken["steps"][-1]["content"][1]
+    assert audio["type"] == "audio" and audio["mime_type"] == "audio/wav"
+    with wave.open(io.BytesIO(base64.b64decode(audio["data"]))) as wav:
+        assert wav.getnframes() / wav.getframerate() == 1.0
 
 
 def test_thinking_summaries_none_keeps_only_the_signature(http: httpx.Client) -> None:

@@ -68,15 +68,17 @@ def test_event_ids_increase_and_steps_balance(http: httpx.Client) -> None:
     stops = [e["index"] for e in events if e["event_type"] == "step.stop"]
     assert starts == stops == list(range(len(starts)))
     kinds = [e["step"]["type"] for e in events if e["event_type"] == "step.start"]
-    assert kinds == [
+    assert kinds == [  # the grounded answer before its search steps, as Google sends it
         "thought",
-        "google_search_call",
-        "google_search_result",
         "code_execution_call",
         "code_execution_result",
         "model_output",
+        "google_search_call",
+        "google_search_result",
     ]
     assert "42" in text_of(events)
+    notes = [e for e in events if e.get("delta", {}).get("type") == "text_annotation_delta"]
+    assert [len(e["delta"]["annotations"]) for e in notes] == [2]
     assert len([e for e in events if e.get("delta", {}).get("type") == "text"]) > 3
 
 

@@ -43,9 +43,30 @@ class WireModel(BaseModel):
         alias_generator=AliasGenerator(validation_alias=_snake_or_camel),
     )
 
+    def model_post_init(self, context: Any, /) -> None:
+        # A type tag is part of the value even when left at its default: without it a block
+        # built in code (``ImageContent(data=...)``) would be sent untyped.
+        tags = _TAGS.get(type(self))
+        if tags is None:
+            tags = _TAGS[type(self)] = _tag_fields(type(self))
+        if tags:
+            self.__pydantic_fields_set__.update(tags)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready dict of exactly what was received or set (unset defaults left out)."""
         return self.model_dump(mode="json", exclude_unset=True, by_alias=True)
+
+
+_TAGS: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _tag_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The discriminator fields (``type``, ``event_type``) that a class fixes to one string."""
+    return tuple(
+        name
+        for name in ("type", "event_type")
+        if name in cls.model_fields and isinstance(cls.model_fields[name].default, str)
+    )
 
 
 class Tolerant:

@@ -36,7 +36,7 @@ from ._retry import (
     waited_in_scope,
 )
 from ._secret import Secret, hold, register, scrub, scrub_data
-from ._sse import DONE, SSEParser
+from ._sse import DONE, sse_payloads
 from ._text import encode_body
 from ._translate_legacy import LegacyEventTranslator
 from ._wire import STEPS_REVISION
@@ -324,8 +324,8 @@ _JSON_KINDS.update({bool: "a boolean", type(None): "null"})
 
 
 def _fold_body(raw: bytes) -> dict[str, Any]:
-    parser, translator, fold = SSEParser(), LegacyEventTranslator(), Fold()
-    for payload in [*parser.feed(raw), *parser.close()]:
+    translator, fold = LegacyEventTranslator(), Fold()
+    for payload in sse_payloads([raw]):
         if payload is DONE:
             break
         fold.feed(translator.translate(payload))

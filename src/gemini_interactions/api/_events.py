@@ -6,7 +6,7 @@ vocabulary. Unknown event and delta types are kept as ``UnknownEvent`` / ``Unkno
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeAlias, TypeVar
+from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -161,6 +161,14 @@ class ProcessingResultDelta(_ToolDelta):
     type: Literal["processing_result"] = "processing_result"
 
 
+class ToolSearchCallDelta(_ToolDelta):
+    type: Literal["tool_search_call"] = "tool_search_call"
+
+
+class ToolSearchResultDelta(_ToolDelta):
+    type: Literal["tool_search_result"] = "tool_search_result"
+
+
 class UnknownDelta(WireModel):
     type: str | None = None
 
@@ -193,6 +201,8 @@ Delta: TypeAlias = Annotated[
     | RetrievalResultDelta
     | ProcessingCallDelta
     | ProcessingResultDelta
+    | ToolSearchCallDelta
+    | ToolSearchResultDelta
     | UnknownDelta,
     Tolerant(),
 ]
@@ -279,8 +289,7 @@ _HOT_DELTAS: dict[Any, tuple[type[WireModel], str, frozenset[str]]] = {
     "text": (TextDelta, "text", frozenset({"type", "text"})),
     "arguments_delta": (ArgumentsDelta, "arguments", frozenset({"type", "arguments"})),
 }
-_DEFAULTS: dict[type[WireModel], dict[str, Any]] = {}
-_M = TypeVar("_M", bound=WireModel)
+_DELTA_EVENT_DEFAULTS = {name: f.default for name, f in StepDeltaEvent.model_fields.items()}
 
 
 # pydantic models keep their state in four slots; writing them through the slot descriptors is
@@ -289,21 +298,6 @@ _set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
-def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
-    """An instance from values already checked to be exactly what validation would produce."""
-    defaults = _DEFAULTS.get(cls)
-    if defaults is None:
-        defaults = _DEFAULTS[cls] = {name: f.default for name, f in cls.model_fields.items()}
-    obj = object.__new__(cls)
-    fields = defaults.copy()
-    fields.update(values)
-    _set_dict(obj, fields)
-    _set_fields_set(obj, set(values))
-    _set_extra(obj, {})
-    _set_private(obj, None)
-    return obj
 
 
 def parse_event(payload: dict[str, Any]) -> Event:
@@ -320,14 +314,24 @@ def parse_event(payload: dict[str, Any]) -> Event:
         hot = _HOT_DELTAS.get(kind)
         if (
             hot is not None
-            and delta.keys() == hot[2]
-            and type(delta[hot[1]]) is str
+            and len(delta) == 2
+            and type(delta.get(hot[1])) is str
             and payload.get("event_type") == "step.delta"
-            and payload.keys() <= _DELTA_EVENT_KEYS
             and type(payload.get("index")) is int
             and type(payload.get("event_id", "")) is str
+            and payload.keys() <= _DELTA_EVENT_KEYS
         ):
-            values = dict(payload)
-            values["delta"] = _trusted(hot[0], delta)
-            return _trusted(StepDeltaEvent, values)
+            # Both objects built as model_construct would, minus its per-call bookkeeping: the
+            # fields set are exactly the keys given, the rest are the (None) defaults.
+            typed = object.__new__(hot[0])
+            _set_dict(typed, {"type": kind, hot[1]: delta[hot[1]]})
+            _set_fields_set(typed, {"type", hot[1]})
+            _set_extra(typed, {})
+            _set_private(typed, None)
+            event = object.__new__(StepDeltaEvent)
+            _set_dict(event, {**_DELTA_EVENT_DEFAULTS, **payload, "delta": typed})
+            _set_fields_set(event, set(payload))
+            _set_extra(event, {})
+            _set_private(event, None)
+            return event
     return lenient(_EVENT_ADAPTER.validate_python, payload)

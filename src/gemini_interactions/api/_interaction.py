@@ -8,7 +8,9 @@ from pydantic import Field, ModelWrapValidatorHandler, ValidationError, model_va
 
 from ._base import WireModel, lenient
 from ._content import AudioContent, ImageContent, TextContent, VideoContent
+from ._media import Media, media_of_steps
 from ._steps import ModelOutputStep, Step, ThoughtStep, UserInputStep
+from ._tools import Tool
 
 
 class ModalityTokens(WireModel):
@@ -70,6 +72,8 @@ class Interaction(WireModel):
     model: str | None = None
     agent: str | None = None
     steps: list[Step] = []
+    tools: list[Tool] | None = None
+    """The tools of the request, when the server echoes them."""
     usage: Usage | None = None
     created: str | None = None
     updated: str | None = None
@@ -144,6 +148,12 @@ class Interaction(WireModel):
     def output_video(self) -> VideoContent | None:
         result: VideoContent | None = self._last_output(VideoContent)
         return result
+
+    @property
+    def media(self) -> list[Media]:
+        """The images, audio, video and documents of the answer (and of its thought
+        summaries), each with ``.data`` (bytes), ``.mime``, ``.save()`` and ``.to_pil()``."""
+        return media_of_steps(list(self.steps))
 
     @property
     def function_calls(self) -> list[Any]:

@@ -1,123 +1,141 @@
-"""Bytes of a text/event-stream to JSON event payloads.
+"""Bytes of a text/event-stream to JSON event payloads, read through httpx-sse's public API.
 
-Arbitrary byte chunks can be pushed in (the property tests split streams anywhere); lines end at
-CRLF, LF or CR, also when a chunk boundary falls between the CR and the LF, and a UTF-8 BOM at the
-start is stripped (with a BOM the first field name would be unrecognised and, in data-only
-framing, the first event lost). The fields of each line are read by the WHATWG event-stream rules
-without building an object per line: at tens of thousands of events a second that object was the
-largest cost of a stream. The line splitter is our own, so nothing here leans on a dependency's
-private module.
+httpx-sse (``EventSource.iter_sse`` / ``aiter_sse``) does the framing: lines end at CRLF, LF or CR,
+also when a chunk boundary falls between the CR and the LF, and fields are read by the WHATWG
+rules. Where it falls short of what a stream needs, the case is handled here, narrowly:
+
+- **A UTF-8 BOM** at the start: httpx decodes with the response's charset (UTF-8) and keeps the
+  U+FEFF, so the first field name would be unrecognised and, in data-only framing, the first event
+  lost. The body is decoded as ``utf-8-sig`` instead (SSE is UTF-8 by definition).
+- **The last event without its blank line**: httpx-sse dispatches an event only at a blank line,
+  so an event the server closed by ending the body would be lost. A blank line is appended after
+  the body; the event it closes is kept only when its data is whole JSON (or ``[DONE]``): a
+  fragment cut by a dropped connection is discarded (a resumed stream sends it again).
+- **Ids**: an SSE id persists across events by design (``ServerSentEvent.id`` is the last id
+  seen); only a new one names the event it arrives with.
 """
 
 from __future__ import annotations
 
-import codecs
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Generator,
+    Iterable,
+    Iterator,
+)
 from typing import Any
 
+import httpx
+from httpx_sse import EventSource, ServerSentEvent
 from pydantic_core import from_json
 
 DONE = object()
 """Returned for a ``data: [DONE]`` sentinel: the stream ends there."""
 
+_EVENT_STREAM = {"content-type": "text/event-stream"}
+_CLOSING = b"\n\n"
 
-class _LineSplitter:
-    """Text to complete lines, across chunk boundaries."""
 
-    __slots__ = ("_after_cr", "_partial")
+class _Body(httpx.SyncByteStream):
+    """The body's bytes, then the closing blank line; ``ended`` once that line is being read."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self.chunks = chunks
+        self.ended = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        last = b""
+        for chunk in self.chunks:
+            if chunk:
+                last = chunk
+                yield chunk
+        if last.endswith(b"\r"):
+            # httpx-sse holds a final CR back to see whether an LF follows; give it that LF now,
+            # so an event the body did close is not mistaken for one closed by the added line.
+            yield b"\n"
+        self.ended = True
+        yield _CLOSING
+
+
+class _AsyncBody(httpx.AsyncByteStream):
+    def __init__(self, chunks: AsyncIterable[bytes]) -> None:
+        self.chunks = chunks
+        self.ended = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        last = b""
+        async for chunk in self.chunks:
+            if chunk:
+                last = chunk
+                yield chunk
+        if last.endswith(b"\r"):
+            yield b"\n"
+        self.ended = True
+        yield _CLOSING
+
+
+def _source(stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> EventSource:
+    response = httpx.Response(200, headers=_EVENT_STREAM, stream=stream)
+    response.encoding = "utf-8-sig"  # strips a BOM, also one split across chunks
+    return EventSource(response)
+
+
+class _Ids:
+    __slots__ = ("last",)
 
     def __init__(self) -> None:
-        self._partial: list[str] = []
-        self._after_cr = False
+        self.last = ""
 
-    def split(self, text: str) -> list[str]:
-        if self._after_cr:
-            # The last chunk ended with a CR, which already ended its line: an LF opening this
-            # chunk is the second half of a CRLF, not an empty line.
-            self._after_cr = False
-            if text[:1] == "\n":
-                text = text[1:]
-        if "\r" in text:
-            self._after_cr = text[-1] == "\r"
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if "\n" not in text:
-            if text:
-                self._partial.append(text)
-            return []
-        lines = text.split("\n")
-        if self._partial:
-            self._partial.append(lines[0])
-            lines[0] = "".join(self._partial)
-            self._partial = []
-        tail = lines.pop()
-        if tail:
-            self._partial.append(tail)
-        return lines
-
-    def flush(self) -> list[str]:
-        """The last line, when the text ended without a line break."""
-        self._after_cr = False
-        if not self._partial:
-            return []
-        line = "".join(self._partial)
-        self._partial = []
-        return [line]
+    def new(self, sse_id: str) -> str:
+        fresh = sse_id if sse_id != self.last else ""
+        self.last = sse_id
+        return fresh
 
 
-class SSEParser:
-    """Incremental parser: ``feed(chunk)`` returns the complete events it closed, as payloads."""
+def _keep(payload: Any, closed_by_us: bool) -> bool:
+    if payload is None:
+        return False
+    return not closed_by_us or payload is DONE or "raw" not in payload
 
-    __slots__ = ("_data", "_event", "_id", "_last_id", "_lines", "_text")
 
-    def __init__(self) -> None:
-        self._text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
-        self._lines = _LineSplitter()
-        self._data: list[str] = []
-        self._event = ""
-        self._id = ""
-        self._last_id = ""
+def sse_payloads(chunks: Iterable[bytes]) -> Generator[Any, None, None]:
+    """The payloads of a body given as byte chunks, one by one as each event completes."""
+    body = _Body(chunks)
+    last_id = ""
+    sse: ServerSentEvent
+    # The hottest loop of a stream: the id and the keep rules are written out, not called.
+    for sse in _source(body).iter_sse():
+        sse_id = sse.id
+        data = sse.data
+        if sse_id == last_id and data[:1] == "{":
+            # the common event, to_payload's work written out: a JSON object, no new id
+            try:
+                payload = from_json(data)
+            except ValueError:
+                payload = None
+            if type(payload) is dict and "event_type" in payload:
+                yield payload
+                continue
+        payload = to_payload(data, sse.event, sse_id if sse_id != last_id else "")
+        last_id = sse_id
+        if payload is not None and (not body.ended or payload is DONE or "raw" not in payload):
+            yield payload
 
-    def feed(self, chunk: bytes) -> list[Any]:
-        text = self._text.decode(chunk)
-        if not text:
-            return []
-        return self._decode_lines(self._lines.split(text))
 
-    def close(self) -> list[Any]:
-        """At the end of the body: an event not closed by a blank line is delivered only when its
-        data is a whole JSON object; a fragment cut by a dropped connection is discarded (a
-        resumed stream sends it again)."""
-        lines = self._lines.split(self._text.decode(b"", final=True))
-        lines += self._lines.flush()
-        lines.append("")
-        return [p for p in self._decode_lines(lines) if p is DONE or "raw" not in p]
-
-    def _decode_lines(self, lines: list[str]) -> list[Any]:
-        out: list[Any] = []
-        data = self._data
-        for line in lines:
-            if line:
-                if line[0] == ":":  # a comment
-                    continue
-                name, _, value = line.partition(":")
-                if value[:1] == " ":
-                    value = value[1:]
-                if name == "data":
-                    data.append(value)
-                elif name == "event":
-                    self._event = value
-                elif name == "id" and "\0" not in value:
-                    self._id = value
-                continue  # "retry" and unknown fields are ignored
-            if data:  # a blank line ends a block; a block without data is no event
-                # SSE ids persist across events by design; only a new one names this event.
-                sse_id = self._id if self._id != self._last_id else ""
-                self._last_id = self._id
-                payload = to_payload("\n".join(data), self._event, sse_id)
-                if payload is not None:
-                    out.append(payload)
-                data.clear()
-            self._event = ""
-        return out
+async def asse_payloads(chunks: AsyncIterable[bytes]) -> AsyncGenerator[Any, None]:
+    """The async twin of ``sse_payloads``."""
+    body = _AsyncBody(chunks)
+    ids = _Ids()
+    events = _source(body).aiter_sse()
+    try:
+        async for sse in events:
+            payload = to_payload(sse.data, sse.event, ids.new(sse.id))
+            if _keep(payload, body.ended):
+                yield payload
+    finally:
+        await events.aclose()
 
 
 def to_payload(data: str, sse_event: str = "", sse_id: str = "") -> Any:

@@ -10,7 +10,15 @@ mid-hop checkpoint; or give up with ``StreamDroppedError`` carrying the partial 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+)
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -20,7 +28,7 @@ from ._errors import APIError, APIStatusError, StreamDroppedError, readable_text
 from ._fold import Fold
 from ._interaction import Interaction
 from ._request import RequestSpec, continuation_body, get_spec, merge_hops
-from ._sse import DONE, SSEParser
+from ._sse import DONE, asse_payloads, sse_payloads
 from ._translate_legacy import LegacyEventTranslator, is_legacy_resource, resource_to_steps
 from ._wire import LEGACY_REVISION
 
@@ -77,10 +85,13 @@ class _StreamCore:
             self._skip -= 1
             return None
         kind = payload.get("event_type")
-        if not (isinstance(kind, str) and kind in _DELTAS):
-            # Errors and status events may echo the key back; deltas (the hot path) are content.
-            payload = _scrubbed(payload, self.redact)
-        event = self.translator.translate(payload)
+        if kind == "step.delta":  # the hot path: content, and already in the steps vocabulary
+            event = payload
+        else:
+            if not (isinstance(kind, str) and kind in _DELTAS):
+                # Errors and status events may echo the key back; deltas are content.
+                payload = _scrubbed(payload, self.redact)
+            event = self.translator.translate(payload)
         if not self.fold.feed(event):
             return None
         self._new_events += 1
@@ -88,7 +99,7 @@ class _StreamCore:
         return event
 
     def events(
-        self, payloads: list[Any], parse: Callable[[dict[str, Any]], EventT]
+        self, payloads: Iterable[Any], parse: Callable[[dict[str, Any]], EventT]
     ) -> Iterator[EventT]:
         """The new events of a batch of payloads, folded one by one as they are taken."""
         for payload in payloads:
@@ -311,7 +322,8 @@ class Stream(_Counters, Generic[EventT]):
         self._closed = False
 
     def __iter__(self) -> Iterator[EventT]:
-        return self
+        # The generator itself, so a for loop pays no __next__ call per event.
+        return self._iterator
 
     def __next__(self) -> EventT:
         return next(self._iterator)
@@ -342,15 +354,24 @@ class Stream(_Counters, Generic[EventT]):
                     if event is not None:
                         yield self._parse(event)
                 else:
-                    parser = SSEParser()
                     chunks = response.iter_bytes()
-                    for chunk in chunks:
-                        yield from core.events(parser.feed(chunk), self._parse)
-                        if core.fold.terminal:
-                            _drain(chunks)
-                            break
-                    else:
-                        yield from core.events(parser.close(), self._parse)
+                    payloads: Generator[Any, None, None] = sse_payloads(chunks)
+                    parse, on_payload, fold = self._parse, core.on_payload, core.fold
+                    try:
+                        # core.events written out: this loop runs once per event of a stream
+                        for payload in payloads:
+                            if payload is DONE:
+                                fold.terminal = True
+                                break
+                            event = on_payload(payload)
+                            if event is not None:
+                                yield parse(event)
+                                if fold.terminal:
+                                    break
+                    finally:
+                        payloads.close()
+                    if core.fold.terminal:
+                        _drain(chunks)
             except _DROPS as exc:
                 error = exc
             finally:
@@ -424,17 +445,18 @@ class AsyncStream(_Counters, Generic[EventT]):
                     if event is not None:
                         yield self._parse(event)
                 else:
-                    parser = SSEParser()
                     chunks = response.aiter_bytes()
-                    async for chunk in chunks:
-                        for typed in core.events(parser.feed(chunk), self._parse):
-                            yield typed
-                        if core.fold.terminal:
-                            await _adrain(chunks)
-                            break
-                    else:
-                        for typed in core.events(parser.close(), self._parse):
-                            yield typed
+                    apayloads: AsyncGenerator[Any, None] = asse_payloads(chunks)
+                    try:
+                        async for payload in apayloads:
+                            for typed in core.events([payload], self._parse):
+                                yield typed
+                            if core.fold.terminal:
+                                break
+                    finally:
+                        await apayloads.aclose()
+                    if core.fold.terminal:
+                        await _adrain(chunks)
             except _DROPS as exc:
                 error = exc
             finally:

@@ -28,10 +28,14 @@ RUNNING_STATUSES = frozenset({"queued", "in_progress"})
 """The interaction is still working: poll, or keep reading its stream."""
 TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "incomplete", "budget_exceeded"})
 """Nothing more will ever happen to the interaction."""
-SETTLED_STATUSES = TERMINAL_STATUSES | {"requires_action", "requires_continuation"}
+SETTLED_STATUSES = TERMINAL_STATUSES | {"requires_action", "requires_continuation", "idle"}
 """The interaction runs no more: terminal, or ended its turn waiting for the client (tool
-results for ``requires_action``, the next hop for ``requires_continuation``). A cancel leaves
-it as it is."""
+results for ``requires_action``, the next hop for ``requires_continuation``, the next input for
+``idle``). A cancel leaves it as it is."""
+ANSWERED_STATUSES = frozenset({"completed", "idle"})
+"""The model answered in full: ``idle`` (google-genai 3.6) is an interaction that finished all
+its processing and background reasoning and waits for the next input, answered like
+``completed``."""
 
 JSONObject: TypeAlias = Mapping[str, Any] | BaseModel
 """A JSON object as plain data or as a pydantic model (ours or the caller's)."""

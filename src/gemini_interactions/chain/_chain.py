@@ -22,7 +22,8 @@ from ..api._errors import APIError
 from ._errors import ChainUsageError, TurnFailedError
 from ._options import PreparedTurn, SendOptions, prepare
 from ._runner import run_turn
-from ._turn import Turn, TurnObserver
+from ._tools import running_tool
+from ._turn import JOINED_STATUSES, Turn, TurnObserver
 
 if TYPE_CHECKING:
     from ..api import Client, Interaction
@@ -210,6 +211,7 @@ class Chain:
         and ``max_cost`` (USD) stop the run before it would pass them (``MapBudgetReached``)."""
         from ._map import run_map
 
+        _not_from_a_tool()
         return run_map(
             self,
             template,
@@ -270,12 +272,14 @@ class Chain:
         ``max_output_tokens``, ``store``, ``tools`` (callables, built-in names, raw dicts),
         ``search``, ``code_execution``, ``url_context``, ``schema`` (pydantic class, TypedDict,
         JSON-schema dict), ``attachments``, ``background``, ``stream``, ``max_tool_rounds``,
-        ``generation_config``, ``extra_body``.
+        ``tool_timeout`` (seconds per tool call, None: no limit), ``tool_result_chars``
+        (characters of a result sent, None: all), ``generation_config``, ``extra_body``.
 
         Raises ``ChainUsageError`` (nothing sent, nothing changed) for impossible options,
         ``TurnFailedError`` when the server or the stream failed (the turn is recorded), and
         ``KeyboardInterrupt`` after recording an interrupted turn.
         """
+        _not_from_a_tool()
         client = self._client()
         parent, prepared = self._prepare(new, from_turn, options, overrides)
         with self._lock:
@@ -316,7 +320,7 @@ class Chain:
                 turn,
                 max_tool_rounds="N",
             )
-        if turn.status not in ("completed", "incomplete", "running"):
+        if turn.status not in (*JOINED_STATUSES, "running"):
             raise TurnFailedError(turn.error or f"The turn ended {turn.status}.", turn)
         return turn
 
@@ -357,7 +361,7 @@ class Chain:
                 return turn
             turn.status = interaction.status or "completed"
             turn.ended_at = time.time()
-            if turn.status not in ("completed", "incomplete"):
+            if turn.status not in JOINED_STATUSES:
                 from ._runner import _failure_message
 
                 turn.error = _failure_message(interaction)
@@ -421,6 +425,19 @@ class Chain:
                 "This chain has no client: pass Chain(Client(...)) or set chain.client."
             )
         return self.client
+
+
+def _not_from_a_tool() -> None:
+    """A tool that sends a turn while its own turn runs is refused: the outer turn is not
+    numbered or headed yet, so the inner one took its place (and a tool re-entering itself
+    recursed until Python's stack ran out)."""
+    tool = running_tool()
+    if tool is not None:
+        raise ChainUsageError(
+            f"Tool {tool!r} tried to send a turn while the turn that called it is still "
+            "running; a tool cannot start a turn of its own. Return the data the model needs "
+            "instead, and let the model ask the next question."
+        )
 
 
 def _check_option_names(options: dict[str, Any]) -> None:

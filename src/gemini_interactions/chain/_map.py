@@ -32,7 +32,7 @@ from ._paths import PART, step
 from ._prices import cost, format_cost, priced
 from ._runner import run_turn
 from ._runs import RunStore, RunStoreError, Stored, StoredTurns
-from ._turn import Turn, TurnObserver
+from ._turn import JOINED_STATUSES, Turn, TurnObserver
 
 if TYPE_CHECKING:
     from ..api._retry import RetryNotice
@@ -112,7 +112,7 @@ def _is_row(value: Any) -> bool:
     return kind.__name__ == "Series" and kind.__module__.startswith("pandas")
 
 
-_ANSWERED = frozenset({"completed", "incomplete"})
+_ANSWERED = JOINED_STATUSES  # completed, incomplete, idle: an answer came
 
 
 class MapItem:

@@ -14,7 +14,12 @@ from typing import Any
 from ._attach import attachment_content
 from ._errors import ChainUsageError
 from ._schema import ResponseSchema, response_schema
-from ._tools import FunctionTool, tool_declarations
+from ._tools import (
+    DEFAULT_RESULT_CHARS,
+    DEFAULT_TOOL_TIMEOUT,
+    FunctionTool,
+    tool_declarations,
+)
 
 THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
 DEFAULT_MODEL = "gemini-3-flash-preview"
@@ -41,6 +46,10 @@ class SendOptions:
     background: bool = False
     stream: bool = True
     max_tool_rounds: int = 10
+    tool_timeout: float | None = DEFAULT_TOOL_TIMEOUT
+    """Seconds one tool call may take before it is stopped (None: no limit)."""
+    tool_result_chars: int | None = DEFAULT_RESULT_CHARS
+    """Characters of one tool result kept and sent to the model (None: all)."""
     generation_config: dict[str, Any] | None = None
     extra_body: dict[str, Any] | None = None
     service_tier: str | None = None
@@ -129,6 +138,10 @@ class PreparedTurn:
         if self.functions:
             out["tools"] = list(self.functions)
             out["max_tool_rounds"] = o.max_tool_rounds
+            if o.tool_timeout != DEFAULT_TOOL_TIMEOUT:
+                out["tool_timeout"] = o.tool_timeout
+            if o.tool_result_chars != DEFAULT_RESULT_CHARS:
+                out["tool_result_chars"] = o.tool_result_chars
         if self.schema is not None:
             out["schema"] = o.labels.get("schema") or self.schema.name
         if o.labels.get("magic"):
@@ -169,6 +182,18 @@ def prepare(options: SendOptions) -> PreparedTurn:
         raise ChainUsageError("The maximum number of output tokens must be at least 1.")
     if o.max_tool_rounds < 0:
         raise ChainUsageError("The maximum number of tool rounds cannot be negative.")
+    if o.tool_timeout is not None and not 0 < o.tool_timeout < float("inf"):
+        raise ChainUsageError(
+            f"A tool time limit of {o.tool_timeout} s cannot be kept; give {{tool_timeout}} "
+            "in seconds, more than 0.",
+            tool_timeout="SECONDS",
+        )
+    if o.tool_result_chars is not None and o.tool_result_chars < 100:
+        raise ChainUsageError(
+            "A tool result cut to fewer than 100 characters tells the model nothing; give "
+            "{tool_result_chars} of 100 or more.",
+            tool_result_chars="N",
+        )
     background = o.background or o.agent is not None
     if background and not o.store:
         raise ChainUsageError(

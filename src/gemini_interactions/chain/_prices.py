@@ -49,11 +49,16 @@ def rates(model: str | None) -> dict[str, float] | None:
     """USD per million tokens for ``model`` (input, output, thought, cached), or None."""
     if not model:
         return None
-    name = model.removeprefix("models/")
-    with _lock:
-        found = _overrides.get(name)
-    if found is None:
-        found = price_table()["models"].get(name)
+    found = None
+    # "models/x", or a reported name such as the offline model's "offline-demo/x": priced as
+    # x (what the turn would cost live) unless the full name has a price of its own.
+    for name in dict.fromkeys((model, model.rpartition("/")[2])):
+        with _lock:
+            found = _overrides.get(name)
+        if found is None:
+            found = price_table()["models"].get(name)
+        if found is not None:
+            break
     if found is None:
         return None
     return {

@@ -12,16 +12,25 @@ before sending, and the turn says so in one line (``Turn.notices`` and ``on_noti
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..api._errors import APIError, GeminiError, StreamDroppedError
-from ..api._events import StepDeltaEvent, TextDelta, ThoughtSummaryDelta
+from ..api._events import (
+    InteractionCompletedEvent,
+    InteractionCreatedEvent,
+    StepDeltaEvent,
+    TextDelta,
+    ThoughtSummaryDelta,
+)
 from ..api._retry import RetryNotice, retry_notices
+from ..api._secret import scrub
 from ..api._text import clean
 from ._options import PreparedTurn
 from ._tools import run_call
-from ._turn import Turn, TurnObserver
+from ._turn import JOINED_STATUSES, Turn, TurnObserver
 
 if TYPE_CHECKING:
     from ..api import Client, Event, Interaction, Stream
@@ -59,6 +68,11 @@ class _Round:
                     turn.add_thoughts("\n\n")
                 self.thought_started = True
                 turn.add_thoughts(str(getattr(delta.content, "text", "") or ""))
+        elif isinstance(event, (InteractionCreatedEvent, InteractionCompletedEvent)):
+            # The model that answers may not be the one asked for: show it from the start.
+            reported = event.interaction
+            if reported.model or reported.agent:
+                self.turn.reported = (reported.model, reported.agent)
         self.observer.on_event(self.turn, event)
 
     def stream(self, params: dict[str, Any]) -> Interaction:
@@ -151,6 +165,7 @@ def _run(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnObser
     if turn.previous_interaction_id:
         params["previous_interaction_id"] = turn.previous_interaction_id
     history: list[Any] = []
+    redact = _redactor(client)
     max_rounds = prepared.options.max_tool_rounds
     round_no = 0
     turn.status = "streaming" if streaming else "running"
@@ -175,7 +190,14 @@ def _run(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnObser
         results = []
         for call in calls:
             observer.on_tool_call(turn, _pending_run(call, round_no))
-            run = run_call(call, prepared.functions, round_no)
+            run = run_call(
+                call,
+                prepared.functions,
+                round_no,
+                timeout=prepared.options.tool_timeout,
+                cap=prepared.options.tool_result_chars,
+                redact=redact,
+            )
             turn.tool_runs.append(run)
             notify(turn, observer, run.notice)
             observer.on_tool_result(turn, run)
@@ -195,8 +217,22 @@ def _run(client: Client, turn: Turn, prepared: PreparedTurn, observer: TurnObser
         turn.status = "running"
     elif turn.status == "failed":
         turn.error = _failure_message(interaction)
-    elif turn.status not in ("completed", "incomplete", "requires_action"):
+    elif turn.status not in (*JOINED_STATUSES, "requires_action"):
         turn.error = turn.error or _failure_message(interaction)
+
+
+def _redactor(client: Client) -> Callable[[str], str]:
+    """Removes the client's credentials and the keys in the environment (a tool may read one
+    from there, whatever the client uses) from a text, in every form ``scrub`` knows."""
+    names = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    keys = [v for n in names if len(v := os.environ.get(n, "").strip()) >= 8]
+    own = getattr(client, "redact", None)
+
+    def redact(text: str) -> str:
+        text = own(text) if callable(own) else text
+        return scrub(text, keys) if keys else text
+
+    return redact
 
 
 def _pending_run(call: Any, round_no: int) -> Any:

@@ -8,9 +8,12 @@ models, enums, ``Literal`` and defaults all become JSON Schema the same way pyda
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
+import json
 import re
+import signal
 import threading
 import time
 import typing
@@ -24,7 +27,7 @@ from pydantic_core import to_jsonable_python
 from ..api._text import clean
 from ._errors import ChainUsageError
 
-BUILTIN_TOOLS = ("google_search", "code_execution", "url_context")
+BUILTIN_TOOLS = ("google_search", "code_execution", "url_context", "tool_search")
 
 _ARGS_HEADER = re.compile(r"^(Args|Arguments|Parameters|Params)\s*:\s*$", re.IGNORECASE)
 _OTHER_HEADER = re.compile(r"^[A-Z][A-Za-z ]*:\s*$")
@@ -118,6 +121,10 @@ class FunctionTool:
     description: str
     parameters: dict[str, Any]
     arguments_model: type[BaseModel]
+    defer_loading: bool | None = None
+    """Declared, but loaded into the model's context only when a ``tool_search`` finds it."""
+    short_description: str | None = None
+    """What a ``tool_search`` sees of a deferred tool before it is loaded."""
 
     @property
     def declaration(self) -> dict[str, Any]:
@@ -126,11 +133,24 @@ class FunctionTool:
         if self.description:
             decl["description"] = self.description
         decl["parameters"] = self.parameters
+        if self.defer_loading is not None:
+            decl["defer_loading"] = self.defer_loading
+        if self.short_description:
+            decl["short_description"] = self.short_description
         return decl
 
 
-def function_tool(func: Callable[..., Any], name: str | None = None) -> FunctionTool:
-    """The ``FunctionTool`` of a callable (a function, a bound method, an async function)."""
+def function_tool(
+    func: Callable[..., Any],
+    name: str | None = None,
+    *,
+    defer_loading: bool | None = None,
+    short_description: str | None = None,
+) -> FunctionTool:
+    """The ``FunctionTool`` of a callable (a function, a bound method, an async function).
+
+    ``defer_loading=True`` (with a ``"tool_search"`` tool) keeps it out of the model's context
+    until a tool search finds it by its ``short_description``."""
     if isinstance(func, FunctionTool):
         return func
     if not callable(func) or isinstance(func, type):
@@ -191,7 +211,9 @@ def function_tool(func: Callable[..., Any], name: str | None = None) -> Function
         ) from None
     parameters.setdefault("type", "object")
     parameters.setdefault("properties", {})
-    return FunctionTool(func, tool_name, description, parameters, model)
+    return FunctionTool(
+        func, tool_name, description, parameters, model, defer_loading, short_description
+    )
 
 
 def tool_declarations(
@@ -206,6 +228,8 @@ def tool_declarations(
     declared: list[dict[str, Any]] = []
     seen: set[str] = set()
     for tool in tools:
+        if isinstance(tool, BaseModel):  # a typed tool (api.McpServerTool(...), ...)
+            tool = tool.model_dump(mode="json", exclude_unset=True, by_alias=True)
         if isinstance(tool, Mapping):
             if "type" not in tool:
                 raise ChainUsageError(
@@ -248,7 +272,9 @@ class ToolRun:
     duration: float = 0.0
     started_at: float = field(default_factory=time.time)
     notice: str | None = None
-    """What had to change in the result to send it (lone surrogates, NaN), in one line."""
+    """What had to change in the result to send it (lone surrogates, NaN, cut), in one line."""
+    size: int | None = None
+    """How many characters the result had when it was cut to what was sent (None: not cut)."""
 
     def result_step(self) -> dict[str, Any]:
         """The ``function_result`` step that answers this call."""
@@ -271,23 +297,118 @@ class ToolRun:
         }
 
 
-def _run_coroutine(coro: Any) -> Any:
-    """Await ``coro`` from sync code, even inside a running loop (a Jupyter kernel has one)."""
+DEFAULT_TOOL_TIMEOUT = 300.0
+"""Seconds one tool call may take (``tool_timeout``); generous: a slow web request fits."""
+DEFAULT_RESULT_CHARS = 100_000
+"""Characters of one tool result sent to the model (``tool_result_chars``), about 25k tokens."""
+
+_running = threading.local()
+
+
+def running_tool() -> str | None:
+    """The tool this thread is running now, if any (a turn sent from inside a tool would move
+    its own chain's head and numbering mid-turn, so ``send`` refuses it)."""
+    name: str | None = getattr(_running, "name", None)
+    return name
+
+
+class _Expired(BaseException):
+    """A tool's time is up. A ``BaseException``, so a tool's own ``except Exception`` cannot
+    swallow it and go on running."""
+
+
+def _call_with_alarm(func: Callable[..., Any], kwargs: dict[str, Any], timeout: float) -> Any:
+    """``func(**kwargs)`` on this (the main) thread, stopped by SIGALRM after ``timeout``
+    seconds. A timer someone else set (pytest-timeout) still fires when it would have, and
+    is put back afterwards with the time it had left."""
+    started = time.monotonic()
+    old_handler = signal.getsignal(signal.SIGALRM)
+    old_delay, old_interval = signal.getitimer(signal.ITIMER_REAL)
+    theirs_first = 0.0 < old_delay <= timeout
+    fired: list[bool] = []
+
+    def expired(signum: int, frame: Any) -> None:
+        fired.append(True)
+        if theirs_first and callable(old_handler):
+            old_handler(signum, frame)
+        raise _Expired
+
+    signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, old_delay if theirs_first else timeout)
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
+        return func(**kwargs)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old_handler)
+        if old_delay and not (fired and theirs_first):
+            left = old_delay - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), old_interval)
+
+
+def _call_sync(func: Callable[..., Any], kwargs: dict[str, Any], timeout: float | None) -> Any:
+    if not timeout:
+        return func(**kwargs)
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        return _call_with_alarm(func, kwargs, timeout)
+    # Off the main thread no signal can stop it: the call is left to finish on its own thread
+    # and its result is dropped.
     box: dict[str, Any] = {}
+    name = running_tool()
 
     def target() -> None:
+        _running.name = name
         try:
-            box["value"] = asyncio.run(coro)
+            box["value"] = func(**kwargs)
         except BaseException as exc:  # re-raised in the caller's thread
             box["error"] = exc
 
     thread = threading.Thread(target=target, name="gemini-tool", daemon=True)
     thread.start()
-    thread.join()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise _Expired
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _run_coroutine(coro: Any, timeout: float | None = None, name: str | None = None) -> Any:
+    """Await ``coro`` from sync code, even inside a running loop (a Jupyter kernel has one):
+    on a thread of its own, with its own loop. ``timeout`` or an interrupt cancels it there
+    (a coroutine left running wrote its files after the cell said "Interrupted"), and the
+    thread ends before this returns."""
+    box: dict[str, Any] = {}
+    ready = threading.Event()
+
+    async def main() -> Any:
+        box["loop"], box["task"] = asyncio.get_running_loop(), asyncio.current_task()
+        ready.set()
+        try:
+            return await asyncio.wait_for(coro, timeout) if timeout else await coro
+        except TimeoutError:
+            raise _Expired from None
+
+    def target() -> None:
+        _running.name = name
+        try:
+            box["value"] = asyncio.run(main())
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+        finally:
+            ready.set()
+
+    thread = threading.Thread(target=target, name="gemini-tool", daemon=True)
+    thread.start()
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        ready.wait(1.0)
+        loop, task = box.get("loop"), box.get("task")
+        if loop is not None and task is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(task.cancel)
+        thread.join(5.0)  # a coroutine that ignores cancellation is not waited for forever
+        raise
     if "error" in box:
         raise box["error"]
     return box.get("value")
@@ -308,7 +429,51 @@ def _strict(run: ToolRun) -> None:
     """The result as strict JSON in valid text (the API refuses NaN; UTF-8 has no surrogates)."""
     cleaned = clean(run.result)
     run.result = cleaned.value
-    run.notice = cleaned.notice(f"the result of tool {run.name!r}")
+    _add_notice(run, cleaned.notice(f"the result of tool {run.name!r}"))
+
+
+def _add_notice(run: ToolRun, notice: str | None) -> None:
+    if notice:
+        run.notice = f"{run.notice} {notice}" if run.notice else notice
+
+
+def _capped(run: ToolRun, cap: int | None) -> None:
+    """At most ``cap`` characters of the result are kept and sent, with a notice: a 50 MB
+    result went whole into the card, the saved notebook and the request."""
+    if not cap:
+        return
+    text = run.result if isinstance(run.result, str) else None
+    if text is None:
+        text = json.dumps(run.result, ensure_ascii=False, default=repr)
+    if len(text) <= cap:
+        return
+    run.size = len(text)
+    run.result = (
+        f"{text[:cap]}\n[… cut: the result was {len(text):,} characters; the first {cap:,} "
+        "were sent]"
+    )
+    _add_notice(
+        run,
+        f"The result of tool {run.name!r} was {len(text):,} characters; only the first "
+        f"{cap:,} were sent to the model (raise the limit with --tool-result-chars).",
+    )
+
+
+def _scrubbed(run: ToolRun, redact: Callable[[str], str] | None) -> None:
+    """No API key in a result or an error (an httpx error names its URL, ``?key=`` included):
+    it would be shown in the card, saved in the notebook and sent to the model."""
+    if redact is None:
+        return
+    if isinstance(run.result, str):
+        run.result = redact(run.result)
+        return
+    text = json.dumps(run.result, ensure_ascii=False)
+    clean_text = redact(text)
+    if clean_text != text:
+        try:
+            run.result = json.loads(clean_text)
+        except ValueError:
+            run.result = clean_text
 
 
 def _arguments(call: Any) -> Any:
@@ -316,8 +481,19 @@ def _arguments(call: Any) -> Any:
     return {} if args is None else args
 
 
-def run_call(call: Any, tools: Mapping[str, FunctionTool], round_: int) -> ToolRun:
-    """Run one ``function_call`` step; a failure becomes an ``is_error`` result, never a raise."""
+def run_call(
+    call: Any,
+    tools: Mapping[str, FunctionTool],
+    round_: int,
+    *,
+    timeout: float | None = None,
+    cap: int | None = None,
+    redact: Callable[[str], str] | None = None,
+) -> ToolRun:
+    """Run one ``function_call`` step; a failure becomes an ``is_error`` result, never a raise.
+
+    ``timeout``: seconds the call may take (sync and async tools alike); ``cap``: characters
+    of its result kept and sent; ``redact``: removes credentials from the result or error."""
     name = str(getattr(call, "name", "") or "")
     run = ToolRun(getattr(call, "id", None), name, _arguments(call), round_)
     started = time.perf_counter()
@@ -333,16 +509,31 @@ def run_call(call: Any, tools: Mapping[str, FunctionTool], round_: int) -> ToolR
         except ValidationError as exc:
             raise ValueError(f"Invalid arguments for {name}: {exc}") from None
         kwargs = {k: getattr(parsed, k) for k in type(parsed).model_fields}
-        value = tool.func(**kwargs)
-        if inspect.isawaitable(value):
-            value = _run_coroutine(value)
+        outer, _running.name = getattr(_running, "name", None), name
+        try:
+            if inspect.iscoroutinefunction(tool.func):
+                value = _run_coroutine(tool.func(**kwargs), timeout, name)
+            else:
+                value = _call_sync(tool.func, kwargs, timeout)
+                if inspect.isawaitable(value):
+                    value = _run_coroutine(value, timeout, name)
+        finally:
+            _running.name = outer
         run.result = _wire_result(value)
     except KeyboardInterrupt:
         raise
+    except _Expired:
+        run.result = (
+            f"TimeoutError: tool {name!r} did not finish within {timeout:g} s and was stopped "
+            "(the limit is --tool-timeout or GeminiMagics.tool_timeout)."
+        )
+        run.is_error = True
     except (Exception, SystemExit) as exc:
         # A tool calling sys.exit() must not end the kernel's cell mid-turn: it is a failed tool.
         run.result = f"{type(exc).__name__}: {exc}"
         run.is_error = True
+    _capped(run, cap)
+    _scrubbed(run, redact)
     _strict(run)
     run.duration = time.perf_counter() - started
     return run

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from ..api import Interaction
     from ..api._retry import RetryNotice
 
-JOINED_STATUSES = frozenset({"completed", "incomplete"})
-"""Statuses of a turn that may become the head: the server answered and stored something."""
+JOINED_STATUSES = frozenset({"completed", "idle", "incomplete"})
+"""Statuses of a turn that may become the head: the server answered and stored something
+(``idle``: answered in full and waiting for the next input, like ``completed``)."""
 
 USAGE_KEYS = (
     "total_input_tokens",
@@ -101,6 +102,9 @@ class Turn:
     objects: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The Python objects behind the options (tool functions by name, ``"schema"``): export
     writes their source into the notebook. Not saved: a loaded turn has none."""
+    reported: tuple[str | None, str | None] = field(default=(None, None), repr=False, compare=False)
+    """(model, agent) as the stream's first events named them, before the round's interaction
+    is recorded: what the live status line shows. Not saved: the interactions say it."""
 
     @property
     def text(self) -> str:
@@ -144,10 +148,40 @@ class Turn:
         return interaction.id if interaction is not None else None
 
     @property
-    def model(self) -> str | None:
+    def asked_model(self) -> str | None:
+        """The model (or agent) the request named."""
         request = self.request or {}
         value = request.get("model") or request.get("agent") or self._map.get("model")
         return str(value) if value else None
+
+    def _answered(self) -> tuple[str | None, str | None]:
+        for interaction in reversed(self.interactions):
+            if interaction.model or interaction.agent:
+                return interaction.model, interaction.agent
+        return self.reported
+
+    @property
+    def answered_model(self) -> str | None:
+        """The model (or agent) the interaction reports: the one that answered, which the
+        service may pick in place of the one asked for. None until the server has said."""
+        model, agent = self._answered()
+        value = model or agent
+        return str(value) if value else None
+
+    @property
+    def model(self) -> str | None:
+        """The model (or agent) that answered when the server said, else the one asked for."""
+        return self.answered_model or self.asked_model
+
+    @property
+    def model_label(self) -> str | None:
+        """What a person reads: the answering model, and the one asked for when it differs
+        (``gemini-3-flash (asked: gemini-3-flash-preview)``)."""
+        answered, asked = self.answered_model, self.asked_model
+        if answered and asked and answered.rpartition("/")[2] != asked:
+            return f"{answered} (asked: {asked})"
+        # the same, or a name that already ends with the one asked for ("offline-demo/m")
+        return answered or asked
 
     @property
     def _map(self) -> dict[str, Any]:
@@ -229,8 +263,7 @@ class Turn:
             **({"cell": self.cell} if self.cell else {}),
             "interaction_id": self.id,
             "previous_interaction_id": self.previous_interaction_id,
-            "model": (self.request or {}).get("model"),
-            "agent": (self.request or {}).get("agent"),
+            **self._who(),
             "status": self.status,
             "options": self.options,
             "usage": self.usage,
@@ -239,6 +272,18 @@ class Turn:
             "started": _iso(self.started_at),
             "ended": _iso(self.ended_at) if self.ended_at is not None else None,
         }
+
+    def _who(self) -> dict[str, Any]:
+        """``model`` / ``agent`` as the interaction reports them (as asked until it has), and
+        ``asked_model`` / ``asked_agent`` too when the answer came from another one."""
+        request = self.request or {}
+        asked = {"model": request.get("model"), "agent": request.get("agent")}
+        model, agent = self._answered()
+        who = {"model": model or asked["model"], "agent": agent or asked["agent"]}
+        for key in ("model", "agent"):
+            if asked[key] and who[key] != asked[key]:
+                who[f"asked_{key}"] = asked[key]
+        return who
 
     def to_dict(self) -> dict[str, Any]:
         """Everything about the turn as JSON data (for save/export)."""

@@ -54,6 +54,12 @@ def _file_name(label: str, mime: str, data: bytes, taken: dict[str, bytes]) -> s
     return name
 
 
+def _outside(label: str) -> bool:
+    """A path that leaves the folder it is read from: absolute, ``~``, or with ``..``."""
+    path = Path(label)
+    return label.startswith("~") or path.is_absolute() or ".." in path.parts
+
+
 def plan_attachments(turns: list[Turn], folder: Path | None, files_dir: str) -> AttachmentPlan:
     """How each turn's attachments travel with an export written into ``folder``."""
     plan = AttachmentPlan()
@@ -70,19 +76,42 @@ def plan_attachments(turns: list[Turn], folder: Path | None, files_dir: str) -> 
             if label.startswith(_URL):
                 out.append(label)
                 continue
-            if path.is_file():
+            inside = path.is_file() and path.resolve().is_relative_to(base)
+            if inside:
                 out.append(Path(os.path.relpath(path.resolve(), base)).as_posix())
                 continue
             block = blocks[index] if index < len(blocks) else {}
             try:
                 data = base64.b64decode(str(block["data"]), validate=True)
             except (KeyError, binascii.Error, ValueError):
+                if path.is_file() or _outside(label):
+                    # A path out of the export's folder (../../etc/passwd in a chains file
+                    # from someone else) would send that file when the export runs: refused.
+                    plan.warnings.append(
+                        f"turn {n}'s attachment {label!r} is outside the export's folder and "
+                        "its data was not recorded, so the export leaves it out."
+                    )
+                    continue
                 plan.warnings.append(
                     f"turn {n}'s attachment {label!r} is not a file and its data was not "
                     "recorded: the exported cell names it as it was, so define it before "
                     "running that cell."
                 )
                 out.append(label)
+                continue
+            if path.is_file() or _outside(label):
+                # Out of the export's folder: its recorded bytes travel with the export, under
+                # the file's own name (so its type reads the same), never the path itself.
+                name = _file_name(path.stem, str(block.get("mime_type") or ""), data, written)
+                name = f"{Path(name).stem}{path.suffix}" if path.suffix else name
+                written[name] = data
+                relative = f"{files_dir}/{name}"
+                plan.notes.append(
+                    f"turn {n}'s attachment {label!r} is outside the export's folder: its "
+                    f"recorded data is written to {relative}, which the exported cells attach."
+                )
+                plan.files[relative] = data
+                out.append(relative)
                 continue
             name = _file_name(label, str(block.get("mime_type") or ""), data, written)
             written[name] = data

@@ -90,17 +90,18 @@ def _provenance(chain: Chain, turns: list[Turn]) -> dict[str, Any]:
     for turn in turns:
         for key, value in turn.usage.items():
             usage[key] = usage.get(key, 0) + value
+    who = [t.provenance() for t in turns]
+    # the models asked for that did not answer (and are not named inside the one that did)
+    asked = sorted({str(t.asked_model) for t in turns if t.model_label != t.model})
     return {
         "package": "gemini-interactions",
         "package_version": __version__,
         "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "chain": chain.name,
-        "models": sorted(
-            {str(t.request.get("model")) for t in turns if t.request and t.request.get("model")}
-        ),
-        "agents": sorted(
-            {str(t.request.get("agent")) for t in turns if t.request and t.request.get("agent")}
-        ),
+        # as the interactions report them (the model that answered), as asked until they do
+        "models": sorted({str(w["model"]) for w in who if w["model"]}),
+        "agents": sorted({str(w["agent"]) for w in who if w["agent"]}),
+        **({"asked": asked} if asked else {}),
         "first": turns[0].provenance()["started"],
         "last": turns[-1].provenance()["ended"],
         "usage": usage,
@@ -110,6 +111,7 @@ def _provenance(chain: Chain, turns: list[Turn]) -> dict[str, Any]:
                 "recorded_turn": t.number,
                 "interaction_ids": [i.id for i in t.interactions],
                 "model": t.model,
+                **({"asked": t.asked_model} if t.model != t.asked_model else {}),
                 "started": t.provenance()["started"],
                 "usage": t.usage,
                 "cost_usd": t.cost,
@@ -123,6 +125,8 @@ def _provenance(chain: Chain, turns: list[Turn]) -> dict[str, Any]:
 
 def _markdown(prov: dict[str, Any], cassette_name: str | None) -> str:
     who = ", ".join(prov["models"] + prov["agents"]) or "-"
+    if prov.get("asked"):
+        who += f" (asked: {', '.join(prov['asked'])})"
     usage = prov["usage"]
     lines = [
         f"# Chain `{prov['chain']}`",
@@ -149,7 +153,10 @@ def _markdown(prov: dict[str, Any], cassette_name: str | None) -> str:
     for t in prov["turns"]:
         ids = " ".join(f"`{i}`" for i in t["interaction_ids"] if i)
         tokens = t["usage"].get("total_tokens", "-")
-        lines.append(f"| {t['turn']} | {ids} | {t['model'] or '-'} | {t['started']} | {tokens} |")
+        model = t["model"] or "-"
+        if t.get("asked"):
+            model += f" (asked: {t['asked']})"
+        lines.append(f"| {t['turn']} | {ids} | {model} | {t['started']} | {tokens} |")
     return "\n".join(lines)
 
 
@@ -208,6 +215,10 @@ def magic_line(
         words += ["--tools", ",".join(str(t) for t in o["tools"])]
         if o.get("max_tool_rounds", 10) != 10:
             words += ["--max-tool-rounds", str(o["max_tool_rounds"])]
+        if "tool_timeout" in o:
+            words += ["--tool-timeout", str(o["tool_timeout"] or 0)]
+        if "tool_result_chars" in o:
+            words += ["--tool-result-chars", str(o["tool_result_chars"] or 0)]
     if o.get("schema"):
         words += ["--schema", str(o["schema"])]
     for item in o.get("attachments") or [] if attachments is None else attachments:
@@ -261,7 +272,9 @@ def to_notebook(
     cells = [v4.new_markdown_cell(_markdown(prov, result.cassette_name))]
     models = {t.options.get("model") for t in chosen if not t.options.get("agent")} - {None}
     model = str(next(iter(models))) if len(models) == 1 else None
-    backend = f"offline --cassette {name}" if cassette else "live"
+    # Quoted: the setup cell's `%gemini backend` splits its words like a shell (a name with a
+    # space went live and matched nothing).
+    backend = f"offline --cassette {shlex.quote(name)}" if cassette else "live"
     params = [
         "%load_ext gemini_interactions",
         "# Parameters (papermill -p backend live -p model NAME). backend: where the turns go;",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -13,6 +14,10 @@ from typing import Any
 import nbformat
 
 META = "gemini_interactions"
+
+
+class ReplayError(ValueError):
+    """A notebook ``replay`` cannot run: missing, not a notebook, or its records are broken."""
 
 
 @dataclass
@@ -29,14 +34,84 @@ def _ran(cell: Any) -> dict[str, Any] | None:
     return None
 
 
+def _check_cassette(nb: Any, target: Path) -> None:
+    """The cassette the parameters cell names, checked before a kernel starts (a damaged one
+    failed every turn's cell with the same message)."""
+    import ast
+
+    from ..server._cassette import Cassette
+
+    for cell in nb.cells:
+        if "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        try:
+            tree = ast.parse(cell.source.replace("%load_ext", "# %load_ext"))
+        except SyntaxError:
+            return
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "backend" for t in node.targets)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                try:
+                    words = shlex.split(node.value.value)
+                except ValueError:
+                    return
+                if "--cassette" in words[:-1]:
+                    path = target.parent / words[words.index("--cassette") + 1]
+                    try:
+                        Cassette.load(path)
+                    except ValueError as exc:
+                        said = str(exc).removesuffix("; nothing was loaded")
+                        raise ReplayError(
+                            f"{said[:1].upper()}{said[1:]}; nothing was run."
+                        ) from None
+        return
+
+
+def _read(target: Path) -> Any:
+    """The notebook, its recorded turns checked; ``ReplayError`` before any kernel starts."""
+    try:
+        nb = nbformat.read(target, as_version=4)
+    except OSError as exc:
+        raise ReplayError(f"Cannot read {target}: {exc.strerror or exc}.") from None
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError) as exc:
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "not a notebook"
+        raise ReplayError(
+            f"{target} is {what} (it must be an .ipynb written by `%gemini export "
+            "--cassette`); nothing was run."
+        ) from None
+    _check_cassette(nb, target)
+    for index, cell in enumerate(nb.cells, 1):
+        recorded = cell.get("metadata", {}).get(META)
+        if not isinstance(recorded, dict) or "answer" not in recorded:
+            continue
+        turn = recorded.get("turn")
+        if not isinstance(turn, int) or isinstance(turn, bool) or turn < 1:
+            raise ReplayError(
+                f"Cell {index} of {target} records turn {turn!r}, not a turn number: its "
+                f"{META!r} metadata was edited or damaged. Export the chain again; nothing "
+                "was run."
+            )
+        if not isinstance(recorded["answer"], str):
+            raise ReplayError(
+                f"Cell {index} of {target} records an answer that is not text: its {META!r} "
+                "metadata was edited or damaged. Export the chain again; nothing was run."
+            )
+    return nb
+
+
 def replay(path: str | Path, timeout: int = 120) -> list[TurnCheck]:
-    """Execute the notebook in its folder with no API key, then compare answers and tool calls."""
+    """Execute the notebook in its folder with no API key, then compare answers and tool calls
+    (``ReplayError`` for a notebook that cannot be replayed, before anything runs)."""
     from nbclient import NotebookClient
 
     target = Path(path)
-    nb = nbformat.read(target, as_version=4)
+    nb = _read(target)
     saved = target.parent / f".{target.stem}.replay.json"
-    nb.cells.append(nbformat.v4.new_code_cell(f"%gemini save {saved.name}"))
+    nb.cells.append(nbformat.v4.new_code_cell(f"%gemini save {shlex.quote(saved.name)}"))
     env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
     old = dict(os.environ)
     os.environ.clear()

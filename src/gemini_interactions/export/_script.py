@@ -74,6 +74,9 @@ def to_script(
         if o.get("tools"):
             args.append("tools=[" + ", ".join(str(t) for t in o["tools"]) + "]")
             args.append(f"max_tool_rounds={o.get('max_tool_rounds', 10)!r}")
+            for key in ("tool_timeout", "tool_result_chars"):
+                if key in o:
+                    args.append(f"{key}={o[key]!r}")
         if o.get("schema"):
             args.append(f"schema={o['schema']}")
         if o.get("attachments"):

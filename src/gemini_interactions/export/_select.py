@@ -47,5 +47,10 @@ def select(chain: Chain, spec: str | None = None) -> list[Turn]:
             turn = chain.turns[turn.parent - 1] if turn.parent is not None else None
     turns = [chain.turns[n - 1] for n in sorted(chosen)]
     if not turns:
-        raise ExportError(f"Chain {chain.name!r} has no completed turn to export in {spec!r}.")
+        among = f"among turns {spec}" if spec else f"among its {len(chain.turns)} turn(s)"
+        raise ExportError(
+            f"Chain {chain.name!r} has no completed turn to export {among}: failed and "
+            "interrupted turns have no answer to re-create. Run a turn that completes, or "
+            "pick completed ones with --turns."
+        )
     return turns

@@ -6,6 +6,8 @@ import ast
 import builtins
 import inspect
 import linecache
+import os
+import re
 import sys
 import textwrap
 import types
@@ -168,6 +170,7 @@ def _needs_of(
     defs: dict[str, str],
     depth: int,
     missing: list[str],
+    notes: list[str],
 ) -> None:
     for name, obj in _referenced(value, own):
         if name in defs or obj is value or name.startswith("__"):
@@ -183,12 +186,17 @@ def _needs_of(
             helper = _own_source(obj)  # the notebook's own function or class
             if helper is not None:
                 defs[name] = ""  # taken before recursing, so a cycle ends
-                _needs_of(obj, helper, imports, defs, depth + 1, missing)
+                _needs_of(obj, helper, imports, defs, depth + 1, missing, notes)
                 defs[name] = helper
             else:
                 missing.append(f"{name} ({type(obj).__name__})")
         elif not callable(obj) and (text := literal(obj)) is not None:
-            defs[name] = f"{name} = {text}\n"
+            code, note = _constant(name, obj, text)
+            defs[name] = code
+            if code.startswith(f"{name} = os.environ["):
+                imports["import os"] = None
+            if note is not None:
+                notes.append(note)
         else:
             missing.append(f"{name} ({type(obj).__name__})")
 
@@ -200,17 +208,113 @@ def _with_needs(
     # names the export defines anyway (the other tools and schemas): never copied in twice
     defs: dict[str, str] = dict.fromkeys(provided - {name}, "")
     missing: list[str] = []
-    _needs_of(value, own, imports, defs, 0, missing)
+    notes: list[str] = []
+    _needs_of(value, own, imports, defs, 0, missing, notes)
     head = "\n".join(imports)
     parts = ([head + "\n"] if head else []) + [d for d in defs.values() if d] + [own]
     code = "\n\n".join(p.rstrip() + "\n" for p in parts).replace("\n\n\n", "\n\n")
-    warning = None
+    said = list(notes)
     if missing:
-        warning = (
+        said.append(
             f"{name!r} uses notebook variable(s) the export cannot write out: "
             f"{', '.join(dict.fromkeys(missing))}; define them before running the export."
         )
-    return code, warning
+    return code, " ".join(said) or None
+
+
+# --- credentials among the constants a tool uses ------------------------------------------------
+
+_STRONG = frozenset({"token", "secret", "password", "passwd", "pwd", "credential", "credentials"})
+_WEAK = frozenset({"key", "apikey", "auth"})
+
+
+def _words(name: str) -> list[str]:
+    """``HF_TOKEN`` -> hf, token; ``apiKey`` -> api, key."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [w.lower() for w in re.split(r"[_\W]+", spaced) if w]
+
+
+def _secret_name(name: str, value: str) -> bool:
+    """A string constant named like a credential: any value of 6+ characters without a space
+    under a token/secret/password name; under a key/auth name (SORT_KEY = "lastname" is not
+    one) a value of 8+ that mixes in digits or capitals."""
+    if len(value) < 6 or any(c.isspace() for c in value):
+        return False
+    words = set(_words(name))
+    if words & _STRONG:
+        return True
+    mixed = any(c.isdigit() for c in value) or (value.lower() != value != value.upper())
+    return bool(words & _WEAK) and len(value) >= 8 and mixed
+
+
+_SECRET_SHAPE = re.compile(
+    r"(?<![A-Za-z0-9])"
+    r"(?:hf_|sk-|sk_live_|rk_live_|ghp_|gho_|ghs_|github_pat_|glpat-|xox[abprs]-|AIza|AKIA|ya29\.)"
+    r"[A-Za-z0-9_\-./+=]{8,}"
+)
+_OPAQUE = re.compile(r"[A-Za-z0-9_\-+=]{32,}")
+
+
+def _looks_secret(text: str) -> bool:
+    """A credential by its shape: a known prefix (hf_, sk-, ghp_, AIza...), or a long opaque
+    run mixing upper case, lower case and digits (a hex hash or a UUID has no upper case)."""
+    if _SECRET_SHAPE.search(text):
+        return True
+    return any(
+        any(c.isupper() for c in run)
+        and any(c.islower() for c in run)
+        and any(c.isdigit() for c in run)
+        for run in _OPAQUE.findall(text)
+    )
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from _strings(item)
+
+
+def _env_name(name: str, value: str) -> str | None:
+    """The environment variable ``value`` was (most likely) read from: one holding exactly it,
+    the variable of the same name first. Short values are never matched (too common)."""
+    if len(value) < 8:
+        return None
+    if os.environ.get(name) == value:
+        return name
+    found = [k for k, v in os.environ.items() if v == value]
+    for key in found:
+        if _secret_name(key, value) or _secret_name(name, value) or _looks_secret(value):
+            return key
+    return None
+
+
+def _constant(name: str, value: Any, text: str) -> tuple[str, str | None]:
+    """(the line defining a constant a tool uses, a warning): a value read from the environment
+    is read from it again, never copied; a credential by name or shape is replaced by an
+    environment read, with a warning naming it (an export is shared: it must not carry one)."""
+    if isinstance(value, str):
+        env = _env_name(name, value)
+        if env is not None:
+            return f"{name} = os.environ[{env!r}]\n", None
+        if _secret_name(name, value) or _looks_secret(value):
+            env = name.upper() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else "SECRET"
+            return f"{name} = os.environ[{env!r}]\n", (
+                f"{name!r} looks like a credential, so the export reads it from the environment "
+                f"variable {env} instead of copying its value: set {env} before running it."
+            )
+        return f"{name} = {text}\n", None
+    if any(_looks_secret(s) or _env_name(name, s) is not None for s in _strings(value)):
+        return f"{UNRECOVERED} {name} here: it holds what looks like a credential.\n", (
+            f"{name!r} holds what looks like a credential, so the export leaves it out: "
+            f"define {name} (from the environment, say) before running it."
+        )
+    return f"{name} = {text}\n", None
 
 
 def sources_block(pieces: Iterable[str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 import time
@@ -25,7 +26,14 @@ from ._secrets import scrub_text
 from ._sources import UNRECOVERED, SourceText, source_of, used_objects
 
 FORMAT = "gemini-interactions.chains"
+MAX_FILE_BYTES = 2**30
+"""The largest chains file read (a 200 MB one, 1,000 turns with tools, loads in seconds)."""
 VERSION = 1
+
+
+class CredentialWarning(UserWarning):
+    """A constant a tool uses looked like a credential: the file reads it from the
+    environment instead of holding its value."""
 
 
 class ChainFileError(ValueError):
@@ -86,7 +94,10 @@ def _turn_dict(turn: Turn) -> dict[str, Any]:
     sources = {}
     used = used_objects([turn])
     for name, value in used.items():
-        code, _ = source_of(name, value, used)
+        code, warning = source_of(name, value, used)
+        if warning and "credential" in warning:
+            # `%gemini save` shows it; the file holds an environment read in its place.
+            warnings.warn(warning, CredentialWarning, stacklevel=2)
         if not code.startswith(UNRECOVERED):
             sources[name] = code
     data["sources"] = sources
@@ -128,16 +139,32 @@ def save_chains(path: str | Path, chains: Iterable[Chain], current: str | None =
 def read_chains_file(path: str | Path) -> dict[str, Any]:
     """The checked contents of a chains file, or ``ChainFileError`` saying what is wrong."""
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ChainFileError(
+                f"{path} is {size / 2**30:.1f} GB, more than a chains file may be "
+                f"({MAX_FILE_BYTES // 2**30} GB): it is not one `%gemini save` wrote. Nothing "
+                "was loaded."
+            )
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ChainFileError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except RecursionError:
+        raise ChainFileError(
+            f"{path} is not a chains file: it is nested too deeply. Nothing was loaded."
+        ) from None
     except ValueError as exc:
         raise ChainFileError(
             f"{path} is not a chains file: it is not valid JSON ({exc}); it may have been cut "
             "short or edited by hand. Nothing was loaded."
         ) from None
+    if _depth(data) > MAX_DEPTH:
+        raise ChainFileError(
+            f"{path} is not a chains file: it is nested deeper than {MAX_DEPTH} levels. "
+            "Nothing was loaded."
+        )
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ChainFileError(
             f"{path} is not a chains file (written by `%gemini save`): its format is "
@@ -154,6 +181,177 @@ def read_chains_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
+MAX_DEPTH = 200
+"""Nesting a chains file may have (a request the server takes nests 100 levels at most)."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]} is too large")
+    return value
+
+
+def _no_constant(text: str) -> float:
+    raise ValueError(f"{text} is not a number JSON allows")
+
+
+def _depth(data: Any) -> int:
+    """How deeply ``data`` nests, found without recursion (it may be nested past the stack)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return depth
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
+    return deepest
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _when(value: Any) -> bool:
+    """A time a turn started or ended: None, or seconds since 1970 before the year 5000."""
+    return value is None or (
+        isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1e11
+    )
+
+
+def _check(ok: bool, where: str, what: str) -> None:
+    if not ok:
+        raise ValueError(f"{where} {what}")
+
+
+def _check_turn(data: Any, where: str, least: int = 1) -> None:
+    """Every field a turn record is read by, of the type it is read as (a string of requests
+    broke history, export and save with AttributeError; a parent of 1.5 broke export)."""
+    _check(isinstance(data, dict), where, "is not an object")
+    number = data.get("turn")
+    _check(_integer(number) and number >= least, where, f"has turn number {number!r}")
+    where = f"turn {number}"
+    for key in ("prompt", "status"):
+        _check(isinstance(data.get(key), str), where, f"has a {key} that is not text")
+    for key in ("previous_interaction_id", "error", "text", "interaction_id"):
+        _check(
+            data.get(key) is None or isinstance(data[key], str),
+            where,
+            f"has a {key} that is not text",
+        )
+    parent = data.get("parent")
+    _check(
+        parent is None or (_integer(parent) and parent >= 1),
+        where,
+        f"has parent {parent!r}, not a turn number",
+    )
+    for key in ("started_at", "ended_at"):
+        _check(_when(data.get(key)), where, f"has {key} {data.get(key)!r}, not a time")
+    _check(
+        isinstance(data.get("store", True), bool),
+        where,
+        "has a store flag that is not true or false",
+    )
+    for key, kind in (
+        ("requests", dict),
+        ("interactions", dict),
+        ("tool_runs", dict),
+        ("notices", str),
+        ("items", dict),
+    ):
+        items = data.get(key)
+        _check(
+            items is None or (isinstance(items, list) and all(isinstance(i, kind) for i in items)),
+            where,
+            f"has {key} that are not a list of {'text' if kind is str else 'objects'}",
+        )
+    for run in data.get("tool_runs") or []:
+        _check(isinstance(run.get("name"), str), where, "has a tool run without a name")
+        _check(
+            run.get("round") is None or _integer(run["round"]),
+            where,
+            "has a tool run whose round is not a number",
+        )
+        duration = run.get("duration")
+        _check(_when(duration), where, f"has a tool run that took {duration!r} s")
+    options = data.get("options")
+    _check(
+        options is None or isinstance(options, dict), where, "has options that are not an object"
+    )
+    for key in ("attachments", "tools"):
+        value = (options or {}).get(key)
+        _check(
+            value is None or (isinstance(value, list) and all(isinstance(v, str) for v in value)),
+            where,
+            f"has {key} that are not a list of names",
+        )
+    sources = data.get("sources")
+    _check(
+        sources is None
+        or (isinstance(sources, dict) and all(isinstance(v, str) for v in sources.values())),
+        where,
+        "has sources that are not text",
+    )
+    for index, item in enumerate(data.get("items") or [], 1):
+        _check(not item.get("items"), where, "has --map elements with elements of their own")
+        _check_turn(item, f"{where}'s element {index}", least=0)  # elements are numbered 0
+
+
+def _check_file(data: dict[str, Any]) -> None:
+    chains = data.get("chains")
+    if not isinstance(chains, list):
+        raise ValueError("the file has no list of chains")
+    current = data.get("current")
+    _check(
+        current is None or isinstance(current, str),
+        "the file",
+        "names a current chain that is not text",
+    )
+    for chain in chains:
+        _check(
+            isinstance(chain, dict) and isinstance(chain.get("name"), str), "a chain", "has no name"
+        )
+        where = f"chain {chain['name']!r}"
+        _check(isinstance(chain.get("turns"), list), where, "has no list of turns")
+        head = chain.get("head")
+        _check(head is None or _integer(head), where, f"has head {head!r}, not a turn number")
+        for key in ("defaults", "defaults_by_name"):
+            value = chain.get(key)
+            _check(
+                value is None or isinstance(value, dict), where, f"has {key} that are not an object"
+            )
+        for turn in chain["turns"]:
+            _check_turn(turn, where + "'s turn")
+
+
+def sources_in(chains: Iterable[Chain]) -> list[str]:
+    """The names of the tools and schemas whose source a loaded file holds: code an export of
+    these chains runs (``SourceText``)."""
+    names: dict[str, None] = {}
+    for chain in chains:
+        for turn in chain.turns:
+            for name, value in turn.objects.items():
+                if isinstance(value, SourceText):
+                    names[str(turn.options.get("schema") if name == "schema" else name)] = None
+    return list(names)
+
+
+def code_note(source: str, chains: Iterable[Chain]) -> str | None:
+    """What a user who loads ``chains`` must know when the file holds code, in one line."""
+    names = sources_in(chains)
+    if not names:
+        return None
+    return (
+        f"Note: {source} holds the source code of {', '.join(names)}; an export of these "
+        "chains runs it (Run All, `gemini-interactions replay`). A chains file is code: load "
+        "and export one only from someone you trust, and read those sources first."
+    )
+
+
 def chains_from_dict(
     data: dict[str, Any], source: str = "the file", namespace: Mapping[str, Any] | None = None
 ) -> list[Chain]:
@@ -161,8 +359,9 @@ def chains_from_dict(
     Tools and a schema among a chain's defaults are looked up by name in ``namespace``; one
     not found there is left out, with a warning."""
     try:
+        _check_file(data)
         chains = [_chain_from(item, namespace) for item in data["chains"]]
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError) as exc:
         raise ChainFileError(
             f"{source} is a broken chains file ({type(exc).__name__}: {exc}). Nothing was loaded."
         ) from None

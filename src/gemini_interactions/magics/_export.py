@@ -113,13 +113,21 @@ def save(session: Session, args: list[str], *, quiet: bool = False) -> Path:
 
     if len(args) > 1 or (args and args[0].startswith("-")):
         raise MagicUsageError("Use `%gemini save [PATH.json]` with at most one file name.")
+    import warnings
+
+    from ..export._store import CredentialWarning
+
     path = Path(args[0]).expanduser() if args else default_path()
     registry = session.registry
-    with session.background.lock:
+    with session.background.lock, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CredentialWarning)
         save_chains(path, list(registry), registry.current_name)
     if not quiet:
         turns = sum(len(c.turns) for c in registry)
         print(f"Saved {len(registry)} chain(s), {turns} turn(s), to {path}.")
+        said = dict.fromkeys(str(w.message) for w in caught if w.category is CredentialWarning)
+        for warning in said:
+            print(f"Warning: {warning}", file=sys.stderr)
     return path
 
 
@@ -185,6 +193,11 @@ def load(session: Session, args: list[str]) -> None:
         f"Loaded {len(chains)} chain(s) from {rest[0]}: {heads}. Current: "
         f"{registry.current_name}.{dropped}"
     )
+    from ..export._store import code_note
+
+    note = code_note(rest[0], chains)
+    if note:
+        print(note)
     _follow_running(session, chains)
 
 

@@ -53,6 +53,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 unknown-command message and the dispatcher are built from, so a new command is added here."""
 
 
+_CHANGES_CHAINS = frozenset({"use", "reset", "load", "backend", "cancel", "wait", "fix"})
+"""Commands a tool may not run while its own turn runs (they change what that turn belongs
+to); the ones that only read (history, show, timeline, export, save) it may."""
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, str]:
     """A table as text/plain (aligned columns) and text/markdown."""
     cells = [[str(c) for c in headers], *[[str(c) for c in row] for row in rows]]
@@ -96,6 +101,15 @@ class LineCommands:
             raise MagicUsageError(
                 f"Unknown command `%gemini {name}`.{did_you_mean(name, COMMANDS)} Commands: "
                 f"{known}. `%gemini` alone shows help."
+            )
+        from ..chain._tools import running_tool
+
+        tool = running_tool()
+        if tool is not None and name in _CHANGES_CHAINS:
+            raise MagicUsageError(
+                f"Tool {tool!r} ran `%gemini {name}` while the turn that called it is still "
+                "running; a tool cannot change the chains, the current chain or the backend "
+                "under its own turn. Run it in a cell of its own."
             )
         command(args)
 
@@ -151,7 +165,7 @@ class LineCommands:
                     f"{turn.number}{'*' if turn is head else ''}",
                     turn.parent if turn.parent is not None else "new",
                     turn.id or _map_id(turn),
-                    turn.model or "-",
+                    turn.model_label or "-",
                     turn.status,
                     turn.usage.get("total_tokens", "-"),
                     format_cost(turn.cost) if turn.usage else "-",
@@ -250,9 +264,10 @@ class LineCommands:
             print(f"Chain {chain.name!r} has no turns.")
             return
         if self.session._terminal():
+            from ..render._text import terminal_safe
             from ..render._timeline_view import timeline_bundle
 
-            print(timeline_bundle(chain, number)["text/plain"])
+            print(terminal_safe(timeline_bundle(chain, number)["text/plain"]))
             return
         TimelineView(chain, number, widgets=controls)
 

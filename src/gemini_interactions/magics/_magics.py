@@ -43,6 +43,16 @@ class GeminiMagics(Magics):
         Unicode(), help="Names of functions in the notebook that every cell offers as tools."
     ).tag(config=True)
     max_tool_rounds = Int(10, help="Default for --max-tool-rounds.").tag(config=True)
+    tool_timeout = Float(
+        300.0,
+        help="Seconds one tool call may take before it is stopped and the model told so "
+        "(--tool-timeout); 0: no limit.",
+    ).tag(config=True)
+    tool_result_chars = Int(
+        100_000,
+        help="Characters of one tool result sent to the model; the rest is cut with a notice "
+        "(--tool-result-chars); 0: no limit.",
+    ).tag(config=True)
     api_version = Unicode("", help="API version path segment (default v1).").tag(config=True)
     base_url = Unicode("", help="Base URL of the live API (default: the public endpoint).").tag(
         config=True
@@ -197,6 +207,18 @@ class GeminiMagics(Magics):
         help="notebook functions offered as tools; the magic runs the calls",
     )
     @argument("--max-tool-rounds", type=int, metavar="N", help="tool round trips at most (10)")
+    @argument(
+        "--tool-timeout",
+        type=float,
+        metavar="S",
+        help="seconds one tool call may take before it is stopped (300; 0: no limit)",
+    )
+    @argument(
+        "--tool-result-chars",
+        type=int,
+        metavar="N",
+        help="characters of a tool result sent to the model, the rest cut (100000; 0: all)",
+    )
     @argument("--search", action="store_true", help="add the Google Search tool")
     @argument("--code-execution", action="store_true", help="add the code execution tool")
     @argument("--url-context", action="store_true", help="add the URL context tool")

@@ -37,6 +37,8 @@ class CellOptions(BaseModel):
     no_store: bool = False
     tools: list[str] = Field(default_factory=list)
     max_tool_rounds: int | None = Field(None, ge=0, le=100)
+    tool_timeout: float | None = Field(None, ge=0, allow_inf_nan=False)
+    tool_result_chars: int | None = Field(None, ge=0)
     search: bool = False
     code_execution: bool = False
     url_context: bool = False

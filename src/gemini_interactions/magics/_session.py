@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..api._errors import ConfigurationError, InvalidAPIKeyError, MissingAPIKeyError
 from ..api._secret import Secret
 from ..chain import Chain, ChainRegistry, ChainUsageError, SendOptions, TurnFailedError
-from ..chain._tools import BUILTIN_TOOLS, function_tool
+from ..chain._tools import BUILTIN_TOOLS, function_tool, running_tool
 from ..render import AnswerView, LiveView
 from ..render._answer_view import asked_for_thoughts
 from ._backend import (
@@ -68,6 +68,12 @@ def abbreviate_data(value: Any, limit: int = 200) -> Any:
     if isinstance(value, list):
         return [abbreviate_data(item, limit) for item in value]
     return value
+
+
+def _limit(cell: Any, config: Any) -> Any:
+    """The cell's limit, else the configured one; 0 (or less, from %config) is no limit."""
+    value = cell if cell is not None else config
+    return value if value and value > 0 else None
 
 
 def _say(message: str) -> None:
@@ -245,6 +251,13 @@ class Session:
     # --- a cell ----------------------------------------------------------------------------------
 
     def run_cell(self, args: argparse.Namespace, line: str, cell: str) -> None:
+        tool = running_tool()
+        if tool is not None:
+            raise MagicUsageError(
+                f"Tool {tool!r} ran a `%%gemini` cell while the turn that called it is still "
+                "running; a tool cannot start a turn of its own (the outer turn's chain, head "
+                "and numbering would change under it). Return the data the model needs instead."
+            )
         opts = CellOptions.from_namespace(args)
         prompt = cell.strip()
         if not prompt:
@@ -530,6 +543,8 @@ class Session:
             max_tool_rounds=(
                 opts.max_tool_rounds if opts.max_tool_rounds is not None else m.max_tool_rounds
             ),
+            tool_timeout=_limit(opts.tool_timeout, m.tool_timeout),
+            tool_result_chars=_limit(opts.tool_result_chars, m.tool_result_chars),
             service_tier=opts.service_tier,
             labels={"schema": opts.schema_name, "attachments": opts.attach, "magic": line},
         )

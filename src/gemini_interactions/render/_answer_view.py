@@ -17,11 +17,13 @@ from typing import Any, cast
 from ..chain import ToolRun, Turn, TurnObserver
 from ..chain._prices import format_cost
 from ._text import short as _short
+from ._text import terminal_safe
 
 METADATA_KEY = "gemini_interactions"
 
 _STATUS_ICONS = {
     "completed": "✅",
+    "idle": "✅",
     "incomplete": "⚠️",
     "failed": "❌",
     "interrupted": "⏹",
@@ -73,8 +75,8 @@ def status_line(turn: Turn, elapsed: float | None = None) -> str:
     parts = [f"{turn.chain} · turn {turn.number}"]
     if turn.parent is not None and turn.parent != turn.number - 1:
         parts.append(f"from turn {turn.parent}")
-    if turn.model:
-        parts.append(turn.model)
+    if turn.model_label:
+        parts.append(turn.model_label)
     parts.append(f"{_STATUS_ICONS.get(turn.status, '')} {turn.status}".strip())
     seconds = turn.duration if turn.duration is not None else elapsed
     if seconds is not None:
@@ -193,20 +195,45 @@ class AnswerView(TurnObserver):
             self.handle.update(data, raw=True, metadata=metadata)
 
     def _print(self, turn: Turn) -> None:
+        # Model and tool text is made safe before our own styling (dim thoughts) is added.
         thought = turn.thoughts[self._shown_thoughts :] if self.show_thoughts else ""
         if thought:
-            self._print_thought(thought)
+            self._print_thought(terminal_safe(thought))
             self._shown_thoughts = len(turn.thoughts)
         runs = [r for r in turn.tool_runs[self._shown_runs :] if r.result is not None or r.is_error]
         new = turn.text[self._shown_text :]
         if runs or new:
             self._end_thought()
         for run in runs:
-            self._write(tool_line(run) + "\n")
+            self._write(terminal_safe(tool_line(run)) + "\n")
             self._shown_runs += 1
         if new:
-            self._write(new)
+            self._write(terminal_safe(new))
             self._shown_text = len(turn.text)
+
+    def _print_sources(self, turn: Turn) -> None:
+        """The answer's cited sources, numbered as the notebook numbers its markers."""
+        from ._bundles import turn_citations
+
+        text = turn.text or turn.output_text
+        cites = turn_citations(turn, text) if text and not structured(turn) else None
+        if cites:
+            print("\n" + terminal_safe(cites.plain_list()))  # titles come from the model
+
+    def _print_media(self, turn: Turn) -> None:
+        """A terminal cannot show media: each item is saved beside the working folder
+        (``gemini_media/``) and named in one line (kind, type, size, where it went)."""
+        from ._bundles import turn_media
+        from ._media import describe, write_file
+
+        for item in turn_media(turn):
+            if not item.base64:
+                print(terminal_safe(describe(item)))
+                continue
+            try:
+                print(terminal_safe(describe(item, write_file(item))))
+            except OSError as exc:
+                print(terminal_safe(describe(item) + f", not saved ({exc.strerror or exc})"))
 
     def _write(self, text: str, *, line_start: bool | None = None) -> None:
         sys.stdout.write(text)
@@ -242,14 +269,14 @@ class AnswerView(TurnObserver):
 
     def on_retry(self, turn: Turn, notice: Any) -> None:
         if self.terminal:
-            print(f"⏳ {notice}", file=sys.stderr)
+            print(terminal_safe(f"⏳ {notice}"), file=sys.stderr)
             return
         self._retry = str(notice)
         self.render(turn)
 
     def on_notice(self, turn: Turn, notice: str) -> None:
         if self.terminal:
-            print(notice, file=sys.stderr)
+            print(terminal_safe(notice), file=sys.stderr)
         elif self.handle is not None:
             self.render(turn)
 
@@ -272,16 +299,18 @@ class AnswerView(TurnObserver):
             if turn.status == "running":
                 return  # a background turn: its BackgroundView says so, once
             if turn.output_text and not turn.text:
-                print(turn.output_text)  # a non-streamed answer
+                print(terminal_safe(turn.output_text))  # a non-streamed answer
             plain = {"user_input", "model_output", "thought"}
             for interaction in turn.interactions:  # what the model did, round by round
                 if any(step.type not in plain for step in interaction.steps):
                     from ._timeline_text import timeline_text
 
-                    print("\n" + timeline_text(interaction))
-            print(f"\n[{status_line(turn)}]")
+                    print("\n" + terminal_safe(timeline_text(interaction)))
+            self._print_sources(turn)
+            self._print_media(turn)
+            print(terminal_safe(f"\n[{status_line(turn)}]"))
             if turn.error and turn.status not in ("completed", "running"):
-                print(f"[{turn.status}] {turn.error}")
+                print(terminal_safe(f"[{turn.status}] {turn.error}"))
             return
         self.render(turn)
 
@@ -363,13 +392,13 @@ class BackgroundView:
 
             data = {"text/plain": line, "text/markdown": line, "text/html": markdown_html(line)}
             return data, {METADATA_KEY: turn.provenance()}
-        from ._bundles import answer_outputs, record
+        from ._bundles import answer_outputs, html_of, record
 
         parts = [d for d, _ in answer_outputs(turn, show_thoughts=self.show_thoughts)]
         data = {
             "text/plain": "\n\n".join(p["text/plain"] for p in parts),
             "text/markdown": answer_markdown(turn, thoughts=self.show_thoughts),
-            "text/html": "".join(p["text/html"] for p in parts),
+            "text/html": "".join(html_of(p) for p in parts),
         }
         return data, record(turn)
 
@@ -389,7 +418,7 @@ class BackgroundView:
             state = "running" if metadata[METADATA_KEY]["status"] == "running" else "ended"
             if self.printed != state:
                 self.printed = state
-                print(data["text/plain"])
+                print(terminal_safe(data["text/plain"]))
             return
         if self.handle is None:
             self.handle = display_bundle(data, metadata=metadata, display_id=True)

@@ -16,7 +16,9 @@ from ..chain import ToolRun, Turn
 from ..chain._prices import format_cost
 from ._answer_view import METADATA_KEY, json_block, pretty_json, structured
 from ._cards import step_card_html, step_card_text
+from ._citations import Citations, Source, citations_of, round_sources
 from ._markdown import markdown_html
+from ._media import Keys, media_bundle, rounds_media
 
 __all__ = ["answer_outputs", "status_html", "status_text"]
 
@@ -59,10 +61,11 @@ def _tokens(turn: Turn) -> str:
 
 
 def status_text(turn: Turn, elapsed: float | None = None) -> str:
-    """chain · turn · model or agent · status · elapsed · tokens · cost · interaction id."""
+    """chain · turn · model or agent (the one that answered; the one asked too when it differs)
+    · status · elapsed · tokens · cost · interaction id."""
     parts = [f"{turn.chain} · turn {turn.number}"]
-    if turn.model:
-        parts.append(turn.model)
+    if turn.model_label:
+        parts.append(turn.model_label)
     parts.append(turn.status)
     seconds = turn.duration if turn.duration is not None else elapsed
     if seconds is not None:
@@ -83,7 +86,7 @@ def status_html(turn: Turn, elapsed: float | None = None) -> str:
 def streaming_status(turn: Turn, elapsed: float) -> str:
     """The status while a turn streams: what is known then (no tokens or id yet), short,
     because it is re-sent with every update."""
-    parts = [turn.model] if turn.model else []
+    parts = [turn.model_label] if turn.model_label else []
     return " · ".join([*parts, f"⏳ {turn.status}", f"{elapsed:.1f} s"])
 
 
@@ -128,8 +131,63 @@ def thinking_html(text: str) -> str:
     )
 
 
-def block_bundle(text: str) -> dict[str, str]:
-    return {"text/plain": text, "text/markdown": text, "text/html": markdown_html(text)}
+def block_bundle(
+    text: str, cites: Citations | None = None, start: int = 0, end: int | None = None
+) -> dict[str, str]:
+    """``text[start:end]`` as a finished answer block; with ``cites``, its markers in place
+    (numbered links in the Markdown and HTML, ``[n]`` in the text)."""
+    if not cites:
+        part = text[start:end] if start or end is not None else text
+        return {"text/plain": part, "text/markdown": part, "text/html": markdown_html(part)}
+    marked = cites.apply(text, start, end, style="markdown")
+    plain = cites.apply(text, start, end, style="plain")
+    return {"text/plain": plain, "text/markdown": marked, "text/html": markdown_html(marked)}
+
+
+def turn_citations(
+    turn: Turn,
+    text: str,
+    streaming: list[dict[str, Any]] | None = None,
+    *,
+    live_start: int | None = None,
+) -> Citations:
+    """The citations of the turn's shown answer ``text``: every round's annotations, and the
+    streaming round's (``streaming``, its steps as folded so far, whose words start at
+    ``live_start`` in ``text``)."""
+    rounds: list[list[Any]] = [list(i.steps) for i in turn.interactions]
+    if streaming:
+        rounds.append(streaming)
+    return citations_of(text, rounds, live_start=live_start if streaming else None)
+
+
+def turn_media(
+    turn: Turn, streaming: list[dict[str, Any]] | None = None, keys: Keys | None = None
+) -> list[Any]:
+    """The images, audio, video and documents of every round (and the streaming one's)."""
+    rounds: list[list[Any]] = [list(i.steps) for i in turn.interactions]
+    if streaming:
+        rounds.append(streaming)
+    return rounds_media(rounds, keys)
+
+
+def html_of(bundle: dict[str, str]) -> str:
+    """A bundle as HTML where outputs are joined into one (an image output has no HTML copy)."""
+    if "text/html" in bundle:
+        return bundle["text/html"]
+    for mime in ("image/png", "image/jpeg", "image/gif"):
+        if mime in bundle:
+            return f'<img alt="image" src="data:{mime};base64,{bundle[mime]}">'
+    return f"<pre>{escape(bundle.get('text/plain', ''))}</pre>"
+
+
+def answer_bundle(text: str, cites: Citations) -> dict[str, str]:
+    """The whole answer with its markers, and its Sources list under it."""
+    bundle = block_bundle(text, cites)
+    if cites:
+        bundle["text/plain"] = bundle["text/plain"].rstrip() + "\n\n" + cites.plain_list()
+        bundle["text/markdown"] = bundle["text/markdown"].rstrip() + "\n\n" + cites.markdown_list()
+        bundle["text/html"] += cites.html_list()
+    return bundle
 
 
 def _notes(turn: Turn) -> list[str]:
@@ -171,11 +229,14 @@ def _run_card(run: ToolRun, *, running: bool) -> dict[str, str]:
 
 
 def _step_card(
-    step: dict[str, Any], result: dict[str, Any] | None, status: str | None = None
+    step: dict[str, Any],
+    result: dict[str, Any] | None,
+    status: str | None = None,
+    cited: list[Source] | None = None,
 ) -> dict[str, str]:
     return {
-        "text/plain": step_card_text(step, result, status=status),
-        "text/html": step_card_html(step, result, status=status),
+        "text/plain": step_card_text(step, result, status=status, cited=cited),
+        "text/html": step_card_html(step, result, status=status, cited=cited),
     }
 
 
@@ -245,6 +306,7 @@ def _round_cards(
         # differently from the stream (a user_input step first), and a card must keep its output.
         seen[kind] = seen.get(kind, 0) + 1
         raw.append((f"{number}.{step.get('id') or kind}.{seen[kind]}", step, None))
+    cited = round_sources(steps) if raw else []
     cards: list[tuple[str, dict[str, str]]] = []
     for key, step, result in raw:
         if step.get("type") == "function_call":
@@ -254,7 +316,7 @@ def _round_cards(
             else:
                 cards.append((key, _step_card(step, None, "not run" if ended else "calling")))
         else:
-            cards.append((key, _step_card(step, result)))
+            cards.append((key, _step_card(step, result, cited=cited)))
     return cards
 
 
@@ -290,11 +352,13 @@ def answer_outputs(
         data.append(thought_bundle(thoughts, None))
     data.extend(bundle for _, bundle in turn_cards(turn, ended=True))
     text = _shown(turn)  # the same words the live cell ended with, in a re-render or an export
-    if text:
-        bundle = block_bundle(json_block(text) if structured(turn) else text)
-        if structured(turn):
-            bundle["text/plain"] = pretty_json(text)
+    if text and structured(turn):
+        bundle = block_bundle(json_block(text))
+        bundle["text/plain"] = pretty_json(text)
         data.append(bundle)
+    elif text:
+        data.append(answer_bundle(text, turn_citations(turn, text)))
+    data.extend(media_bundle(item) for item in turn_media(turn))
     data.append(final_bundle(turn, None))
     last = len(data) - 1
     return [

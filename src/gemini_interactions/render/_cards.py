@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from ._citations import Source
 from ._markdown import markdown_html
+from ._suggestions import result_items, suggestions_html, suggestions_of, suggestions_text
 from ._text import short
 
 __all__ = ["StepCard", "pair_steps", "step_card_html", "step_card_text"]
@@ -34,6 +36,12 @@ _ICONS = {
     "google_search_call": "🔎",
     "code_execution_call": "🐍",
     "url_context_call": "🔗",
+    "file_search_call": "📁",
+    "google_maps_call": "📍",
+    "mcp_server_tool_call": "🧩",
+    "tool_search_call": "🧰",
+    "retrieval_call": "📚",
+    "computer_use": "🖱️",
     "thought": "💭",
     "model_output": "💬",
     "user_input": "👤",
@@ -46,7 +54,27 @@ _TITLES = {
     "google_maps_call": "Google Maps",
     "retrieval_call": "Retrieval",
     "processing_call": "Processing",
+    "tool_search_call": "Tool search",
+    "mcp_server_tool_call": "MCP tool",
 }
+COMPUTER_USE_FUNCTIONS = frozenset(
+    {
+        "open_web_browser",
+        "wait_5_seconds",
+        "go_back",
+        "go_forward",
+        "search",
+        "navigate",
+        "click_at",
+        "hover_at",
+        "type_text_at",
+        "key_combination",
+        "scroll_document",
+        "scroll_at",
+        "drag_and_drop",
+    }
+)
+"""The predefined functions of the ``computer_use`` tool: their calls get a computer-use card."""
 
 
 @dataclass
@@ -78,10 +106,21 @@ def _fields(step: Any) -> dict[str, Any]:
     return data
 
 
+CARD_CHARS = 4000
+"""Characters of an argument or result a card shows; the rest is counted, not shown (a 50 MB
+tool result made a 52 MB notebook)."""
+
+
 def _json(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, indent=2, ensure_ascii=False, default=repr)
+    text = value if isinstance(value, str) else None
+    if text is None:
+        text = json.dumps(value, indent=2, ensure_ascii=False, default=repr)
+    if len(text) > CARD_CHARS:
+        size = len(text)
+        text = (
+            f"{text[:CARD_CHARS]}\n… ({size:,} characters in all; the first {CARD_CHARS:,} shown)"
+        )
+    return text
 
 
 def _texts(blocks: Any) -> str:
@@ -157,14 +196,15 @@ def _highlight(code: str, language: str) -> str | None:
     return f'<pre><code class="language-{escape(language)}">{body}</code></pre>'
 
 
-def _link(url: str, title: str | None = None) -> str:
-    safe = url if url.startswith(("http://", "https://")) else None
-    label = escape(title or url)
+def _link(url: str | None, title: str | None = None) -> str:
+    safe = url if url and url.startswith(("http://", "https://")) else None
+    label = escape(title or url or "?")
     return f'<a href="{escape(safe)}">{label}</a>' if safe else label
 
 
 def _sources(result: Any) -> list[tuple[str, str | None]]:
-    """(url, title) of every source a search/URL result names, in order, once each."""
+    """(url, title) of every source a search/URL result names, in order, once each (a
+    ``search_suggestions`` chip is not a source: its links are searches, shown as chips)."""
     found: dict[str, str | None] = {}
 
     def walk(value: Any) -> None:
@@ -183,8 +223,22 @@ def _sources(result: Any) -> list[tuple[str, str | None]]:
         elif hasattr(value, "model_dump"):
             walk(value.model_dump(mode="json"))
 
-    walk(_field(result, "result") if result is not None else None)
+    walk(result_items(_field(result, "result")) if result is not None else None)
     return list(found.items())
+
+
+def _shown_sources(
+    result: Any, cited: Sequence[Source] | None
+) -> list[tuple[str | None, str | None]]:
+    """What a search card can show as its sources: its result's, else the answer's citations."""
+    listed: list[tuple[str | None, str | None]] = list(_sources(result))
+    if not listed and cited:
+        listed = [(s.url, s.label) for s in cited]
+    return listed
+
+
+def _count(n: int) -> str:
+    return f"{n} source{'s' * (n != 1)}"
 
 
 def _details(summary: str, body: str, *, open_: bool = False) -> str:
@@ -205,6 +259,118 @@ def _head(kind: str, title: str, status: str, duration: float | None) -> str:
     return f"{icon} <strong>{title}</strong> {_badge(status)}{escape(took)}"
 
 
+def _queries(step: Any) -> list[str]:
+    """What a search-like step looked for (a tool search: the function names)."""
+    args = _args(step)
+    queries = args.get("queries") or args.get("query") or args.get("function_names") or []
+    if isinstance(queries, str):
+        queries = [queries]
+    return [str(q) for q in queries] if isinstance(queries, list) else []
+
+
+def _queries_html(queries: list[str]) -> str:
+    items = "".join(f"<li>{escape(q)}</li>" for q in queries)
+    return f"<p>Queries:</p><ul>{items}</ul>" if queries else ""
+
+
+def _search_html(
+    step: Any, result: Any, cited: Sequence[Source] | None, head: str
+) -> tuple[str, str]:
+    queries = _queries(step)
+    body = _queries_html(queries)
+    sources = _shown_sources(result, cited)
+    if sources:
+        links = "".join(f"<li>{_link(u, t)}</li>" for u, t in sources)
+        body += f"<p>Used {_count(len(sources))}:</p><ol>{links}</ol>"
+    if result is not None:
+        body += suggestions_html(suggestions_of(_field(result, "result")))
+    if sources:
+        head += f" · {_count(len(sources))}"
+    if queries:
+        head += " " + escape(short(", ".join(queries), 80))
+    return head, body
+
+
+def _item_label(item: dict[str, Any]) -> tuple[str | None, str]:
+    url = item.get("url") or item.get("uri") or item.get("document_uri")
+    title = item.get("title") or item.get("name") or item.get("file_name") or item.get("source")
+    url = url if isinstance(url, str) else None
+    return url, str(title) if title else (url or "")
+
+
+def _items_html(items: list[Any], *, text_keys: tuple[str, ...] = ("text", "snippet")) -> str:
+    """Result items (chunks, places, documents) as a list: linked title, then a short text."""
+    rows = []
+    for item in items:
+        if not isinstance(item, dict):
+            rows.append(f"<li>{escape(short(item, 200))}</li>")
+            continue
+        url, title = _item_label(item)
+        line = _link(url, title) if title else ""
+        extra = [escape(short(item[k], 300)) for k in text_keys if isinstance(item.get(k), str)]
+        store = item.get("file_search_store") or item.get("store")
+        if isinstance(store, str):
+            extra.append(f"<small>{escape(store)}</small>")
+        reviews = item.get("review_snippets")
+        if isinstance(reviews, list) and reviews:
+            links = ", ".join(
+                _link(r.get("url"), r.get("title") or "review")
+                for r in reviews
+                if isinstance(r, dict)
+            )
+            extra.append(f"<small>Reviews: {links}</small>")
+        if not title and not extra:
+            extra.append(escape(short(item, 200)))
+        rows.append("<li>" + "<br>".join([x for x in [line, *extra] if x]) + "</li>")
+    return f"<ol>{''.join(rows)}</ol>" if rows else ""
+
+
+def _flat_items(result: Any, key: str | None = None) -> list[Any]:
+    """A result's items; with ``key`` the items under it in each (Maps: ``places``)."""
+    items = result_items(result)
+    if key is None:
+        return items
+    out: list[Any] = []
+    for item in items:
+        inner = item.get(key) if isinstance(item, dict) else None
+        out.extend(inner if isinstance(inner, list) else [])
+    return out
+
+
+def _content_value(value: Any) -> Any:
+    """An MCP/function result given as content blocks, as their text (other blocks named);
+    any other result as it is."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        texts = [str(v.get("text")) for v in value if v.get("type") == "text"]
+        other = [str(v.get("type")) for v in value if v.get("type") != "text"]
+        if all(v.get("type") for v in value) and (texts or other):
+            return "\n".join(texts + [f"({kind})" for kind in other])
+    return value
+
+
+def _content_text(value: Any) -> str:
+    return _json(_content_value(value))
+
+
+def _summary_images(blocks: Any) -> str:
+    """Images of a thought summary as ``img`` elements (data or http(s) links)."""
+    out = []
+    for block in blocks or []:
+        if _type(block) != "image":
+            continue
+        data, uri = _field(block, "data"), _field(block, "uri")
+        mime = str(_field(block, "mime_type") or "image/png")
+        if isinstance(data, str) and data:
+            out.append(f'<img alt="thought image" src="data:{escape(mime)};base64,{data}">')
+        elif isinstance(uri, str) and uri.startswith(("http://", "https://")):
+            out.append(f'<img alt="thought image" src="{escape(uri)}">')
+    return "".join(out)
+
+
+def is_computer_use(step: Any) -> bool:
+    return _type(step) == "function_call" and _field(step, "name") in COMPUTER_USE_FUNCTIONS
+
+
 def step_card_html(
     step: Any,
     result: Any = None,
@@ -212,30 +378,27 @@ def step_card_html(
     duration: float | None = None,
     status: str | None = None,
     open_: bool = False,
+    cited: Sequence[Source] | None = None,
 ) -> str:
-    """One step (a typed step, or its JSON dict) and the result answering it, as a card."""
+    """One step (a typed step, or its JSON dict) and the result answering it, as a card.
+    ``cited``: the sources the round's answer cites, which a search card counts when its own
+    result names none (Google's real search result carries only its suggestions chip)."""
     card = StepCard(step, result, duration, status)
     kind, state = _type(step), _status(card)
     if kind == "function_call":
-        title = f"<code>{escape(str(_field(step, 'name') or '?'))}</code>"
+        name = str(_field(step, "name") or "?")
+        title = f"<code>{escape(name)}</code>"
+        icon_kind = kind
+        if is_computer_use(step):
+            title = f"Computer use: <code>{escape(name)}</code>"
+            icon_kind = "computer_use"
         rows = [("arguments", _pre(_json(_field(step, "arguments"))))]
         if result is not None:
             label = "error" if state == "error" else "result"
-            rows.append((label, _pre(_json(_field(result, "result")))))
-        return _details(_head(kind, title, state, duration), _table(rows), open_=open_)
+            rows.append((label, _pre(_content_text(_field(result, "result")))))
+        return _details(_head(icon_kind, title, state, duration), _table(rows), open_=open_)
     if kind == "google_search_call":
-        queries = [str(q) for q in _args(step).get("queries", []) or []]
-        sources = _sources(result)
-        items = "".join(f"<li>{escape(q)}</li>" for q in queries)
-        body = f"<p>Queries:</p><ul>{items}</ul>" if queries else ""
-        if sources:
-            links = "".join(f"<li>{_link(u, t)}</li>" for u, t in sources)
-            body += f"<p>Used {len(sources)} source{'s' * (len(sources) != 1)}:</p><ol>{links}</ol>"
-        elif result is not None:
-            body += "<p>Used 0 sources.</p>"
-        head = _head(kind, _TITLES[kind], state, duration)
-        if queries:
-            head += " " + escape(short(", ".join(queries), 80))
+        head, body = _search_html(step, result, cited, _head(kind, _TITLES[kind], state, duration))
         return _details(head, body, open_=open_)
     if kind == "code_execution_call":
         args = _args(step)
@@ -252,18 +415,33 @@ def step_card_html(
         if result is not None:
             body += "<p>Result:</p>" + _pre(_json(_field(result, "result")))
         return _details(_head(kind, _TITLES[kind], state, duration), body, open_=open_)
+    if kind in ("file_search_call", "retrieval_call", "tool_search_call", "google_maps_call"):
+        return _lookup_html(kind, step, result, state, duration, open_, cited)
+    if kind == "mcp_server_tool_call":
+        server = _field(step, "server_name") or _field(result, "server_name")
+        name = _field(step, "name") or _field(result, "name") or "?"
+        title = f"MCP <code>{escape(str(name))}</code>"
+        if server:
+            title += f" on <code>{escape(str(server))}</code>"
+        rows = [("arguments", _pre(_json(_field(step, "arguments") or {})))]
+        if result is not None:
+            label = "error" if state == "error" else "result"
+            rows.append((label, _pre(_content_text(_field(result, "result")))))
+        return _details(_head(kind, title, state, duration), _table(rows), open_=open_)
     if kind == "thought":
         # Thought summaries and answers are Markdown: shown as such (raw HTML in them escaped),
         # never as their source with its asterisks. A prompt is shown as typed.
-        text = _texts(_field(step, "summary"))
-        body = markdown_html(text) if text else "<p>(signature only)</p>"
+        summary = _field(step, "summary")
+        text = _texts(summary)
+        images = _summary_images(summary)
+        body = (markdown_html(text) if text else "") + images or "<p>(signature only)</p>"
         return _details(_head(kind, "Thought", state, duration), body, open_=open_)
     if kind in ("model_output", "user_input"):
         title = "Answer" if kind == "model_output" else "Prompt"
         content = _texts(_field(step, "content"))
         body = markdown_html(content) if kind == "model_output" else _pre(content)
         return _details(_head(kind, title, state, duration), body, open_=open_)
-    # Any other step (server tools, MCP, a type from the future): its type and every field.
+    # Any other step (a type from the future): its type and every field.
     title = _TITLES.get(kind) or f"<code>{escape(kind)}</code>"
     fields = {k: v for k, v in _fields(step).items() if k != "type"}
     rows = [(k, _pre(_json(v))) for k, v in fields.items()]
@@ -272,13 +450,73 @@ def step_card_html(
     return _details(_head(kind, title, state, duration), _table(rows), open_=open_)
 
 
+def _lookup_html(
+    kind: str,
+    step: Any,
+    result: Any,
+    state: str,
+    duration: float | None,
+    open_: bool,
+    cited: Sequence[Source] | None = None,
+) -> str:
+    """File search, retrieval, tool search, Maps: what was looked for, and what was found."""
+    title = _TITLES[kind]
+    args = _args(step)
+    extra = _field(step, "retrieval_type") or _field(step, "search_type")
+    if extra:
+        title += f" ({escape(str(extra))})"
+    queries = _queries(step)
+    body = _queries_html(queries)
+    stores = args.get("file_search_store_names") or args.get("stores")
+    if isinstance(stores, list) and stores:
+        body += f"<p>Stores: {escape(', '.join(str(x) for x in stores))}</p>"
+    others = {
+        k: v
+        for k, v in args.items()
+        if k not in ("queries", "query", "function_names", "file_search_store_names", "stores")
+    }
+    if others:
+        body += _table([(k, _pre(_json(v))) for k, v in others.items()])
+    head = _head(kind, title, state, duration)
+    if queries:
+        head += " " + escape(short(", ".join(queries), 80))
+    if result is not None:
+        raw = _field(result, "result")
+        if kind == "google_maps_call":
+            items = _flat_items(raw, "places")
+            noun = "place"
+        elif kind == "tool_search_call":
+            items = _flat_items(raw) or _flat_items(_field(result, "tools"))
+            noun = "tool"
+        else:
+            items = _flat_items(raw)
+            noun = "result"
+        if items:
+            head += f" · {len(items)} {noun}{'s' * (len(items) != 1)}"
+            body += _items_html(items, text_keys=("text", "snippet", "description"))
+        elif raw not in (None, [], ""):
+            body += "<p>Result:</p>" + _pre(_json(raw))
+    files = [s for s in cited or [] if s.kind == "file_citation"]
+    if kind == "file_search_call" and files:
+        # File search returns its chunks as citations on the answer: the documents and pages.
+        links = "".join(f"<li>{s.html()}</li>" for s in files)
+        head += f" · {len(files)} cited chunk{'s' * (len(files) != 1)}"
+        body += f"<p>Cited in the answer:</p><ol>{links}</ol>"
+    return _details(head, body, open_=open_)
+
+
 # --- text ----------------------------------------------------------------------------------------
 
 
 def step_card_text(
-    step: Any, result: Any = None, *, duration: float | None = None, status: str | None = None
+    step: Any,
+    result: Any = None,
+    *,
+    duration: float | None = None,
+    status: str | None = None,
+    cited: Sequence[Source] | None = None,
 ) -> str:
-    """The card as a few lines of text (``text/plain``, terminals, logs)."""
+    """The card as a few lines of text (``text/plain``, terminals, logs): never markup."""
     card = StepCard(step, result, duration, status)
     kind, state = _type(step), _status(card)
     took = f", {duration:.2f} s" if duration is not None else ""
@@ -291,15 +529,22 @@ def step_card_text(
             if isinstance(args, dict)
             else short(args, 100)
         )
-        lines.append(f"{head}{_field(step, 'name')}({shown})")
+        name = _field(step, "name")
+        if is_computer_use(step):
+            head = f"{_ICONS['computer_use']} Computer use: "
+        lines.append(f"{head}{name}({shown})")
         if result is not None:
-            lines.append(f"   → {short(_field(result, 'result'), 200)}")
+            lines.append(f"   → {short(_content_value(_field(result, 'result')), 200)}")
     elif kind == "google_search_call":
-        lines.append(f"{head}Google Search: {', '.join(_args(step).get('queries', []) or [])}")
-        sources = _sources(result)
+        lines.append(f"{head}Google Search: {', '.join(_queries(step))}")
+        sources = _shown_sources(result, cited)
+        if sources:  # titles only: a grounding link is 300 characters of redirect
+            titles = ", ".join(t or u or "?" for u, t in sources)
+            lines.append(f"   Used {_count(len(sources))}: {short(titles, 300)}")
         if result is not None:
-            lines.append(f"   Used {len(sources)} source(s)")
-        lines.extend(f"   - {t + ': ' if t else ''}{u}" for u, t in sources)
+            chips = suggestions_text(suggestions_of(_field(result, "result")))
+            if chips:
+                lines.append(f"   {chips}")
     elif kind == "code_execution_call":
         lines.append(f"{head}Code execution:")
         lines.extend("   " + line for line in str(_args(step).get("code") or "").splitlines())
@@ -307,8 +552,33 @@ def step_card_text(
             lines.append("   → " + short(_field(result, "result"), 200))
     elif kind == "url_context_call":
         lines.append(f"{head}URL context: {', '.join(_args(step).get('urls', []) or [])}")
+    elif kind in ("file_search_call", "retrieval_call", "tool_search_call", "google_maps_call"):
+        lines.append(f"{head}{_TITLES[kind]}: {', '.join(_queries(step))}".rstrip(": "))
+        if result is not None:
+            raw = _field(result, "result")
+            items = _flat_items(raw, "places" if kind == "google_maps_call" else None)
+            for item in items[:10]:
+                if isinstance(item, dict):
+                    url, title = _item_label(item)
+                    lines.append(f"   - {title}" + (f" {url}" if url and url != title else ""))
+                else:
+                    lines.append(f"   - {short(item, 100)}")
+            if not items and raw not in (None, [], ""):
+                lines.append(f"   → {short(raw, 200)}")
+        files = [s for s in cited or [] if s.kind == "file_citation"]
+        if kind == "file_search_call" and files:
+            lines.append("   Cited: " + short("; ".join(s.plain() for s in files), 300))
+    elif kind == "mcp_server_tool_call":
+        server = _field(step, "server_name")
+        where = f" on {server}" if server else ""
+        lines.append(f"{head}MCP {_field(step, 'name')}{where}({short(_args(step), 100)})")
+        if result is not None:
+            lines.append(f"   → {short(_content_value(_field(result, 'result')), 200)}")
     elif kind == "thought":
-        lines.append(f"{head}Thought: {short(_texts(_field(step, 'summary')), 200)}")
+        summary = _field(step, "summary")
+        images = sum(1 for b in summary or [] if _type(b) == "image")
+        more = f" (+{images} image{'s' * (images != 1)})" if images else ""
+        lines.append(f"{head}Thought: {short(_texts(summary), 200)}{more}")
     elif kind in ("model_output", "user_input"):
         lines.append(f"{head}{short(_texts(_field(step, 'content')), 200)}")
     else:

@@ -26,8 +26,9 @@ from html import escape
 from typing import Any
 
 from ..api._fold import Fold
+from ..api._media import MEDIA_KINDS
 from ..chain import ToolRun, Turn, TurnObserver
-from ._answer_view import display_bundle
+from ._answer_view import display_bundle, structured
 from ._bundles import (
     answer_outputs,
     answer_text,
@@ -41,19 +42,49 @@ from ._bundles import (
     thinking_html,
     thought_bundle,
     turn_cards,
+    turn_citations,
+    turn_media,
 )
+from ._citations import Citations
 from ._markdown import BlockSplitter, _parser, markdown_html
+from ._media import Keys, media_bundle, media_key
 
 __all__ = ["LiveView", "answer_outputs", "status_html", "status_text"]
 
 _SKIPPED_DELTAS = frozenset({"text", "thought_summary", "thought_signature"})
 _TEXT_STEPS = frozenset({"model_output", "thought", "user_input"})
+_NO_CITES = Citations()
+
+
+def _carries(event: Any) -> tuple[bool, bool]:
+    """Whether a stream event brings (annotations, media): what makes the view look for them,
+    so an answer with neither costs nothing more."""
+    delta = getattr(event, "delta", None)
+    kind = getattr(delta, "type", None)
+    if kind == "text_annotation_delta" or (kind == "text" and getattr(delta, "annotations", None)):
+        return True, False
+    if kind in MEDIA_KINDS:
+        return False, True
+    if kind == "thought_summary":
+        return False, getattr(getattr(delta, "content", None), "type", None) in MEDIA_KINDS
+    step = getattr(event, "step", None)
+    if step is not None:
+        blocks = [*(getattr(step, "content", None) or []), *(getattr(step, "summary", None) or [])]
+        return (
+            any(getattr(b, "annotations", None) for b in blocks),
+            any(getattr(b, "type", None) in MEDIA_KINDS for b in blocks),
+        )
+    return False, False
 
 
 def _event_dict(event: Any) -> dict[str, Any] | None:
     """A typed stream event as its wire dict, or None for answer/thought text (shown already)."""
     delta = getattr(event, "delta", None)
-    if delta is not None and getattr(delta, "type", None) in _SKIPPED_DELTAS:
+    kind = getattr(delta, "type", None)
+    if kind in _SKIPPED_DELTAS and not (
+        kind == "thought_summary"
+        and getattr(getattr(delta, "content", None), "type", None) in MEDIA_KINDS
+    ):  # an image in a thought summary is folded, to be drawn as it arrives
         return None
     dump = getattr(event, "model_dump", None)
     if dump is None:
@@ -99,6 +130,18 @@ class LiveView(TurnObserver):
         self._retry: str | None = None
         self._running: ToolRun | None = None
         """The function tool running now (its card says so)."""
+        self._blocks: list[tuple[Any, int, int, int, dict[str, str]]] = []
+        """Finished answer blocks: (handle, part, start, end in the text, bundle sent)."""
+        self._cites = _NO_CITES
+        self._sources: tuple[Any, int, dict[str, str]] | None = None
+        """The Sources output (handle, part, bundle), once the answer cites anything."""
+        self._annotated = False
+        self._has_media = False
+        self._media_sent: set[str] = set()
+        self._keys: Keys = {}
+        self._round_start = 0
+        """Where the streaming round's words begin in the answer text (its annotations count
+        from there: the stream's text is not folded, only shown)."""
 
     # --- outputs ---------------------------------------------------------------------------------
 
@@ -119,7 +162,10 @@ class LiveView(TurnObserver):
         display_id = f"{self._id}-{len(self.handles)}"
         return self._display(data, metadata=metadata, display_id=display_id)
 
-    def _live_bundle(self, turn: Turn, tail: str, thought: str, *, final: bool) -> dict[str, str]:
+    def _live_bundle(
+        self, turn: Turn, tails: tuple[str, str], thought: str, *, final: bool
+    ) -> dict[str, str]:
+        tail, plain_tail = tails
         elapsed = self.clock() - self._started
         plain: list[str] = []
         html: list[str] = []
@@ -131,7 +177,7 @@ class LiveView(TurnObserver):
             if not tail:
                 return end
             return {
-                "text/plain": f"{tail}\n\n{end['text/plain']}",
+                "text/plain": f"{plain_tail}\n\n{end['text/plain']}",
                 "text/html": markdown_html(tail) + end["text/html"],
                 "text/markdown": f"{tail}\n\n{end['text/markdown']}",
             }
@@ -156,10 +202,15 @@ class LiveView(TurnObserver):
         new_thought = thoughts[self._thoughts_done :]
         if new_thought and self._thought_since is None:
             self._thought_since = self.clock()
-        cards = self._card_bundles(turn, final=final)
+        streaming = self._fold.snapshot()["steps"] if self._fold.steps else None
+        cards = turn_cards(turn, streaming, running=self._running, ended=final)
         fresh = [(key, data) for key, data in cards if key not in self._cards]
-        moved_on = bool(fresh) or len(text) > self._splitter.done or final
-        if new_thought.strip() and moved_on and (final or text or fresh):
+        media = self._fresh_media(turn, streaming, final)
+        cites = self._citations(turn, text, streaming, final)
+        place_sources = bool(cites) and self._sources is None
+        force = bool(fresh or media or place_sources)
+        moved_on = force or len(text) > self._splitter.done or final
+        if new_thought.strip() and moved_on and (final or text or force):
             seconds = self.clock() - (self._thought_since or self.clock())
             self._send(thought_bundle(new_thought, seconds), turn)
             self._thoughts_done, self._thought_since, new_thought = len(thoughts), None, ""
@@ -169,13 +220,35 @@ class LiveView(TurnObserver):
                 self.messages += 1
                 placed[0].update(data, raw=True, metadata=pointer(turn, placed[2]))
                 self._cards[key] = (placed[0], data, placed[2])
-        finished = self._splitter.force(text) if fresh else self._splitter.feed(text)
+        if cites.annotations != self._cites.annotations:
+            self._cite_blocks(turn, text, cites)
+        start = self._splitter.done
+        finished = self._splitter.force(text) if force else self._splitter.feed(text)
         if finished:
-            self._send(block_bundle(finished), turn)
+            end = start + len(finished)
+            data = block_bundle(text, cites, start, end)
+            handle, part = self._send(data, turn)
+            self._blocks.append((handle, part, start, end, data))
+        if place_sources:
+            # Under the answer's last words, as soon as its first annotation arrives.
+            handle, part = self._send(cites.bundle(), turn)
+            self._sources = (handle, part, cites.bundle())
+        for item in media:
+            self._send(media_bundle(item), turn)
+            self._media_sent.add(media_key(item, self._keys))
         for key, data in fresh:
             handle, part = self._send(data, turn)
             self._cards[key] = (handle, data, part)
-        live = self._live_bundle(turn, self._splitter.tail(text), new_thought, final=final)
+        done = self._splitter.done
+        if cites:
+            tails = (
+                cites.apply(text, done, style="markdown"),
+                cites.apply(text, done, style="plain"),
+            )
+        else:
+            tail = text[done:]
+            tails = (tail, tail)
+        live = self._live_bundle(turn, tails, new_thought, final=final)
         self.messages += 1
         if self.handle is None:
             self.handle = self._new(live, self._metadata(turn, len(self.handles) + 1, final))
@@ -185,6 +258,43 @@ class LiveView(TurnObserver):
             self.handle.update(live, raw=True, metadata=metadata)
         # The budget: the next update waits one interval per message this one sent.
         self._next = self.clock() + self.interval * (self.messages - before)
+
+    def _citations(
+        self, turn: Turn, text: str, streaming: list[dict[str, Any]] | None, final: bool
+    ) -> Citations:
+        if not (self._annotated or final) or structured(turn):
+            return self._cites
+        start = self._round_start
+        if start > 0 and text.startswith("\n\n", start):
+            start += 2  # the paragraph break the runner puts before a new round's words
+        found = turn_citations(turn, text, streaming, live_start=start)
+        if final and not found and self._cites:
+            return self._cites  # a turn that ended without its final interaction keeps them
+        return found
+
+    def _cite_blocks(self, turn: Turn, text: str, cites: Citations) -> None:
+        """New annotations: the finished blocks they mark are sent again, once, with their
+        markers; the Sources output is brought up to date."""
+        self._cites = cites
+        for n, (handle, part, start, end, sent) in enumerate(self._blocks):
+            data = block_bundle(text, cites, start, end)
+            if data != sent:
+                self.messages += 1
+                handle.update(data, raw=True, metadata=pointer(turn, part))
+                self._blocks[n] = (handle, part, start, end, data)
+        if self._sources is not None and self._sources[2] != cites.bundle():
+            handle, part, _ = self._sources
+            self.messages += 1
+            handle.update(cites.bundle(), raw=True, metadata=pointer(turn, part))
+            self._sources = (handle, part, cites.bundle())
+
+    def _fresh_media(
+        self, turn: Turn, streaming: list[dict[str, Any]] | None, final: bool
+    ) -> list[Any]:
+        if not (self._has_media or final):
+            return []
+        items = turn_media(turn, streaming, self._keys)
+        return [m for m in items if media_key(m, self._keys) not in self._media_sent]
 
     def _metadata(self, turn: Turn, outputs: int, final: bool) -> dict[str, Any]:
         """The live output's: the record once the turn has ended (it is the last output); while
@@ -203,15 +313,18 @@ class LiveView(TurnObserver):
 
     def on_event(self, turn: Turn, event: Any) -> None:
         self._retry = None
+        annotated, media = _carries(event)
+        self._annotated |= annotated
+        self._has_media |= media
+        step_changed = media or (annotated and self._sources is None)
         data = _event_dict(event)
-        step_changed = False
         kind = str(data.get("event_type", "")) if data is not None else ""
         if data is not None and kind.startswith("step."):
             count = len(self._fold.steps)
             self._fold.feed(data)
             if kind != "step.delta" or len(self._fold.steps) > count:
                 newest = self._fold.steps.get(self._fold_index(data))
-                step_changed = newest is not None and newest.get("type") not in _TEXT_STEPS
+                step_changed |= newest is not None and newest.get("type") not in _TEXT_STEPS
             if kind == "step.start" and self.handle is not None and self._unplaced(turn):
                 # A card that finished inside the update budget is placed before the next step's
                 # text arrives; otherwise that text's first chunk was frozen above the card.
@@ -231,6 +344,7 @@ class LiveView(TurnObserver):
 
     def on_round(self, turn: Turn, interaction: Any) -> None:
         self._fold = Fold()  # the round's steps are in turn.interactions now
+        self._round_start = len(turn.text)
 
     def on_tool_call(self, turn: Turn, run: ToolRun) -> None:
         self._running = run

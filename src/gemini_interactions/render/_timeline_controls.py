@@ -87,9 +87,13 @@ def controls_html(uid: str, kinds: Sequence[str], turns: Sequence[tuple[int, str
             )
             on = f"#{uid}:has(#{uid}-t{number}:checked)"
             rules.append(f"{on} li[data-turn]>details{{display:none}}")
+            # A continued turn goes on in its parent's list: the turns after it there (and
+            # their branches) came from it too.
+            picked = f'{on} li[data-turn="{number}"]'
             rules.append(
-                f'{on} li[data-turn="{number}"]>details,'
-                f'{on} li[data-turn="{number}"] li[data-turn]>details{{display:block}}'
+                f"{picked}>details,{picked} li[data-turn]>details,"
+                f"{picked}~li[data-turn]>details,{picked}~li[data-turn] li[data-turn]>details"
+                "{display:block}"
             )
         row.append(
             '<span class="gt-group"><strong>turn</strong> ' + " ".join(turn_inputs) + "</span>"

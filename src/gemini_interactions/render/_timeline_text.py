@@ -44,11 +44,15 @@ def _describe(step: Any) -> tuple[str, str]:
         return "output", _short(step.result)
     if kind.endswith("_result"):
         from ._cards import _sources
+        from ._suggestions import suggestions_of, suggestions_text
 
         sources = _sources(step)  # a search result's links, not its rendered widget HTML
         if sources:
             titles = ", ".join(title or url for url, title in sources)
             return "found", _short(f"{len(sources)} source(s): {titles}")
+        snippets = suggestions_of(step.result)
+        if snippets:  # Google's chip: its queries, never its stylesheet
+            return "found", _short(suggestions_text(snippets) or "search suggestions")
         return "found", _short(step.result)
     if kind.endswith("_call"):
         return kind.removesuffix("_call").replace("_", " "), _short(step.arguments)

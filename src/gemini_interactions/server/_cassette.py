@@ -27,6 +27,8 @@ HOP_BY_HOP = frozenset(
     {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding"}
 )
 Exchange = dict[str, Any]
+MAX_CASSETTE_BYTES = 2**30
+"""The largest cassette read: one bigger was not written by a recording."""
 
 
 def _json_or_text(raw: bytes) -> Any:
@@ -85,6 +87,35 @@ def _is_exchange(item: Any) -> bool:
     )
 
 
+def _broken_response(response: dict[str, Any]) -> str:
+    """What is wrong with a recorded response, so replaying it cannot fail mid-turn (a broken
+    one was served as an HTTP 500 whose advice, "re-run in a moment", could never help)."""
+    status = response.get("status")
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        return f"has status {status!r}, not an HTTP status"
+    headers = response.get("headers", [])
+    if not isinstance(headers, list) or not all(
+        isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in headers
+    ):
+        return "has headers that are not [name, value] pairs of text"
+    if "body_b64" in response:
+        try:
+            base64.b64decode(str(response["body_b64"]), validate=True)
+        except ValueError:
+            return "has a body_b64 that is not base64"
+        return ""
+    body = response.get("body", "")
+    if body is not None and not isinstance(body, str):
+        return "has a body that is not text"
+    kind = next((v for k, v in headers if k.lower() == "content-type"), "")
+    if body and "json" in kind:
+        try:
+            json.loads(body)
+        except (ValueError, RecursionError):
+            return "has a JSON body that does not parse"
+    return ""
+
+
 class Cassette:
     """Recorded exchanges; ``path`` (if given) is rewritten after every recorded exchange."""
 
@@ -98,17 +129,38 @@ class Cassette:
     def load(cls, path: str | Path) -> Cassette:
         """Read a cassette file; a file that is not one fails here, with its name, not later."""
         try:
+            size = Path(path).stat().st_size
+        except OSError:
+            size = 0  # read_text below says why it cannot be read
+        if size > MAX_CASSETTE_BYTES:
+            raise ValueError(
+                f"cassette {path} is {size / 2**30:.1f} GB, more than a recording may be "
+                f"({MAX_CASSETTE_BYTES // 2**30} GB); nothing was loaded"
+            )
+        try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except OSError as error:
             raise ValueError(f"cannot read cassette {path}: {error.strerror or error}") from None
         except ValueError as error:
             raise ValueError(f"cassette {path} is not JSON: {error}") from None
+        except RecursionError:
+            raise ValueError(
+                f"cassette {path} is nested too deeply to be a recording; nothing was loaded"
+            ) from None
         exchanges = data.get("exchanges") if isinstance(data, dict) else None
         if not isinstance(exchanges, list) or not all(_is_exchange(e) for e in exchanges):
             raise ValueError(
                 f'{path} is not a cassette: expected {{"version": 1, "exchanges": [...]}} '
                 "as written by 'gemini-interactions serve --record' (is it a fixture file?)"
             )
+        for number, exchange in enumerate(exchanges, 1):
+            problem = _broken_response(exchange["response"])
+            if problem:
+                raise ValueError(
+                    f"cassette {path} is damaged: the response of exchange {number} {problem}; "
+                    "it was edited or cut short. Record it again (or export with --cassette "
+                    "again); nothing was loaded"
+                )
         return cls(exchanges, None)
 
     def save(self, path: str | Path | None = None) -> None:

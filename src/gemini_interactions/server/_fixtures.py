@@ -19,8 +19,10 @@ built-in types), ``call_id`` (a function result in the input answers this call i
 (``"legacy"`` or ``"steps"``). Step shorthands: ``{"text": "..." | [chunks], "sources": [...]}``,
 ``{"thought": "summary"}``, ``{"function_call": {"name", "arguments", "id"?}}``,
 ``{"google_search": {"queries", "sources": [{"url", "title"}]}}``,
-``{"code_execution": {"code", "output", "language"?}}``, ``{"url_context": {"urls"}}``; any dict
-with a ``type`` is a wire step used verbatim.
+``{"code_execution": {"code", "output", "language"?}}``, ``{"url_context": {"urls"}}``,
+``{"image": {"bar_chart": [3, 1, 4]}, "caption"?: "..."}`` (or ``{"mime_type", "data"|"uri"}``),
+``{"audio": {"tone_seconds": 1}}``, ``{"video": {...}}``, ``{"document": {...}}``; any dict with
+a ``type`` is a wire step used verbatim.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import Any
 from ._errors import ApiError
 from ._faults import FaultPlan
 from ._ids import IdFactory
+from ._offline_media import b64, bar_chart_png, search_chip, tone_wav
 from ._reply import Reply, Step, Turn
 
 MATCH_KEYS = frozenset(
@@ -199,6 +202,28 @@ def _citations(sources: list[dict[str, Any]], text: str) -> list[dict[str, Any]]
     ]
 
 
+def _media_blocks(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """``{"image": {"bar_chart": [3, 1, 4]} | {"mime_type", "data" | "uri"}, "text"?: ...}``,
+    and the same for ``audio`` (``{"tone_seconds": 1}`` makes a WAV), ``video``, ``document``:
+    a model output holding the text (if any) and the media block."""
+    blocks: list[dict[str, Any]] = []
+    if item.get("caption"):
+        blocks.append({"type": "text", "text": str(item["caption"])})
+    for kind in ("image", "audio", "video", "document"):
+        spec = item.get(kind)
+        if spec is None:
+            continue
+        spec = dict(spec) if isinstance(spec, dict) else {}
+        if kind == "image" and "bar_chart" in spec:
+            values = [float(v) for v in spec.pop("bar_chart")]
+            spec.update(mime_type="image/png", data=b64(bar_chart_png(values)))
+        if kind == "audio" and "tone_seconds" in spec:
+            seconds = float(spec.pop("tone_seconds"))
+            spec.update(mime_type="audio/wav", data=b64(tone_wav(seconds)))
+        blocks.append({"type": kind, **spec})
+    return blocks
+
+
 def expand_steps(
     items: list[dict[str, Any]], ids: IdFactory
 ) -> tuple[list[Step], dict[int, list[str]]]:
@@ -243,7 +268,6 @@ def expand_steps(
             call_id = spec.get("id") or ids.call("gs")
             queries = list(spec.get("queries", []))
             pending_sources = list(spec.get("sources", []))
-            chips = "".join(f'<span class="chip">{q}</span>' for q in queries)
             steps.append(
                 {
                     "type": "google_search_call",
@@ -256,7 +280,7 @@ def expand_steps(
                 {
                     "type": "google_search_result",
                     "call_id": call_id,
-                    "result": [{"search_suggestions": f'<div class="chips">{chips}</div>'}],
+                    "result": [{"search_suggestions": search_chip(queries)}],
                     "signature": ids.signature(),
                 }
             )
@@ -286,6 +310,8 @@ def expand_steps(
                     "result": [{"url": u, "status": status} for u in urls],
                 }
             )
+        elif any(kind in item for kind in ("image", "audio", "video", "document")):
+            steps.append({"type": "model_output", "content": _media_blocks(item)})
         else:
             raise ValueError(f"fixture step not understood: {json.dumps(item)[:120]}")
     return steps, hints

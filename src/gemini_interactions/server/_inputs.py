@@ -38,6 +38,8 @@ STEP_TYPES = LEGACY_STEP_BLOCKS | {
     "retrieval_result",
     "processing_call",
     "processing_result",
+    "tool_search_call",
+    "tool_search_result",
     str(UNKNOWN_STEP["type"]),
 }
 

@@ -20,6 +20,7 @@ from ._errors import bad_request
 from ._ids import IdFactory
 from ._inputs import texts_of
 from ._offline_fix import fix_answer
+from ._offline_media import b64, bar_chart_png, search_chip, tone_wav
 from ._reply import Reply, Step, Turn
 from ._schema_values import Schema, SchemaRefused, example_value
 from ._tool_calls import PLACE_NAMES, QUERY_NAMES, plan_calls
@@ -36,6 +37,11 @@ _QUOTED = re.compile(r"[\"“']([^\"”']{2,80})[\"”']")
 _NAME = re.compile(r"\bmy name is ([A-Z][\w'-]*)", re.IGNORECASE)
 _GREETING = re.compile(r"\s*(hi|hello|hey|hallo|good (morning|afternoon|evening))\b", re.I)
 _URL = re.compile(r"https?://[^\s)>\]\"']+")
+_DRAW = re.compile(r"\b(draw|plot|chart|graph|picture|sketch)\b", re.I)
+_SPEAK = re.compile(
+    r"\b(read (it |this )?aloud|say (it |this )?aloud|speak|pronounce|as audio)\b", re.I
+)
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _OPS = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -194,6 +200,52 @@ def _json_schema(body: dict[str, Any]) -> tuple[Schema, str] | None:
     return None
 
 
+def _asks_for(turn: Turn, kind: str) -> bool:
+    """The request asks for ``kind`` output: ``response_format`` (either shape),
+    ``response_modalities``, or a model named for it (``…-image-…``, ``…-tts``)."""
+    body = turn.body
+    formats = body.get("response_format")
+    items = formats if isinstance(formats, list) else [formats]
+    if any(isinstance(f, dict) and f.get("type") == kind for f in items):
+        return True
+    modalities = body.get("response_modalities") or (body.get("generation_config") or {}).get(
+        "response_modalities"
+    )
+    if isinstance(modalities, list) and kind in [str(m).lower() for m in modalities]:
+        return True
+    model = str(turn.model or "").lower()
+    return (kind == "image" and "image" in model) or (kind == "audio" and "tts" in model)
+
+
+def _claims(subject: str) -> list[tuple[str, int]]:
+    """Sentences of a grounded offline answer, each with the made-up source it cites."""
+    return [
+        (f"- Offline finding about {escaped(subject)}: what a search result would say.", 0),
+        ("- A second made-up claim, cited to another made-up source.", 1),
+    ]
+
+
+def _annotate(text: str, claims: list[tuple[str, int]], urls: list[str]) -> list[Step]:
+    """``url_citation`` annotations on ``text`` for each claim, indices in UTF-8 bytes (as
+    Google's are; a non-ASCII subject shows the difference)."""
+    data = text.encode()
+    notes: list[Step] = []
+    for claim, source in claims:
+        at = data.find(claim.encode())
+        if at < 0:
+            continue
+        notes.append(
+            {
+                "type": "url_citation",
+                "url": urls[source],
+                "title": f"example.com (offline source {source + 1})",
+                "start_index": at + 2,
+                "end_index": at + len(claim.encode()),
+            }
+        )
+    return notes
+
+
 class OfflineModel:
     """The responder of last resort (see the module docstring).
 
@@ -240,15 +292,36 @@ class OfflineModel:
         if turn.background or turn.agent:
             return self._background(turn, prompt, show, reply)
         steps = [self._thought(f"Answering offline: {quoted(_short(prompt, 80))}", show)]
+        media = self._media(turn, prompt)
+        if media is not None:
+            steps.append(media)
+            reply.steps = steps
+            return reply
         notes: list[str] = []
-        steps += self._tools(turn, prompt, notes)
+        searched = self._search(turn, prompt)
+        steps += self._tools(turn, prompt, notes, search=False)
         wanted = _json_schema(turn.body)
         if wanted is not None:
             value = self.json_answer(wanted[0], prompt, wanted[1])
             text = json.dumps(value, ensure_ascii=False, indent=2)
+            block: dict[str, Any] = {"type": "text", "text": text}
         else:
-            text = self._answer(turn, prompt, notes)
-        steps.append({"type": "model_output", "content": [{"type": "text", "text": text}]})
+            claims = _claims(subject_of(prompt)) if searched else []
+            said = (
+                [
+                    f"Simulated search for {quoted(searched[1])} (no real search happened); "
+                    "its sources are made up:"
+                ]
+                if searched
+                else []
+            )
+            text = self._answer(turn, prompt, [*notes, *said, *(c for c, _ in claims)])
+            block = {"type": "text", "text": text}
+            if searched:
+                block["annotations"] = _annotate(text, claims, searched[2])
+        steps.append({"type": "model_output", "content": [block]})
+        # A grounded answer streams before its search steps, as Google's real service sends it.
+        steps += searched[0] if searched else []
         reply.steps = steps
         return reply
 
@@ -308,11 +381,68 @@ class OfflineModel:
         except SchemaRefused as refused:
             raise bad_request(str(refused)) from None
 
-    def _tools(self, turn: Turn, prompt: str, notes: list[str]) -> list[Step]:
+    def _media(self, turn: Turn, prompt: str) -> Step | None:
+        """An image answer (a bar chart of the prompt's numbers) when an image is asked for, an
+        audio answer (a short tone) when speech is; None otherwise."""
+        if _asks_for(turn, "image") or _DRAW.search(prompt):
+            numbers = [float(n) for n in _NUMBER.findall(prompt)][:24] or [
+                3.0,
+                1.0,
+                4.0,
+                1.0,
+                5.0,
+                9.0,
+                2.0,
+                6.0,
+            ]
+            shown = ", ".join(_number(n) for n in numbers)
+            text = (
+                f"{BANNER}\n\nA bar chart of {quoted(shown)}, drawn offline "
+                "(no image model was called):\n"
+            )
+            image = {"type": "image", "mime_type": "image/png", "data": b64(bar_chart_png(numbers))}
+            return {"type": "model_output", "content": [{"type": "text", "text": text}, image]}
+        if _asks_for(turn, "audio") or _SPEAK.search(prompt):
+            text = (
+                f"{BANNER}\n\nA one-second tone stands for speech (no speech model was called).\n"
+            )
+            audio = {"type": "audio", "mime_type": "audio/wav", "data": b64(tone_wav(1.0))}
+            return {"type": "model_output", "content": [{"type": "text", "text": text}, audio]}
+        return None
+
+    def _search(self, turn: Turn, prompt: str) -> tuple[list[Step], str, list[str]] | None:
+        """The search steps (call, then a result holding only Google's suggestions chip, as the
+        real service sends), the query, and made-up source URLs; None without the tool."""
+        if "google_search" not in turn.tool_names:
+            return None
+        subject = subject_of(prompt)
+        call_id = self.ids.call("gs")
+        query = _short(prompt, 80)
+        slug = re.sub(r"\W+", "-", subject.lower()).strip("-") or "offline"
+        queries = [query, f"{subject} (offline)"] if subject != query else [query]
+        steps: list[Step] = [
+            {
+                "type": "google_search_call",
+                "id": call_id,
+                "arguments": {"queries": queries},
+                "signature": self.ids.signature(),
+            },
+            {
+                "type": "google_search_result",
+                "call_id": call_id,
+                "result": [{"search_suggestions": search_chip(queries)}],
+                "signature": self.ids.signature(),
+            },
+        ]
+        return steps, query, [_source_url(slug, n) for n in (1, 2)]
+
+    def _tools(
+        self, turn: Turn, prompt: str, notes: list[str], *, search: bool = True
+    ) -> list[Step]:
         enabled = turn.tool_names
         steps: list[Step] = []
         subject = subject_of(prompt)
-        if "google_search" in enabled:
+        if "google_search" in enabled and search:
             call_id = self.ids.call("gs")
             query = _short(prompt, 80)
             slug = re.sub(r"\W+", "-", subject.lower()).strip("-") or "offline"
