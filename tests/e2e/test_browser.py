@@ -163,7 +163,7 @@ def _check_grounded_and_image_cells(
     out = cell(GROUNDED_CELL).locator(".jp-OutputArea")
     # Both turns ended (their status lines say so): the cards are final, not still updating.
     for index in (GROUNDED_CELL, IMAGE_CELL):
-        status = cell(index).locator(".jp-OutputArea").get_by_text("· completed ·").first
+        status = cell(index).locator(".jp-OutputArea").get_by_text("✅ completed ·").first
         expect(status, f"{app} {when}: cell {index} ended").to_be_visible(timeout=60_000)
     marker = out.locator("a", has_text="[1]").first
     expect(marker, f"{app} {when}: a citation marker").to_be_visible(timeout=60_000)
