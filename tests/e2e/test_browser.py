@@ -124,11 +124,17 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
+# The notebook in the active tab. JupyterLab hides a background tab with content-visibility,
+# which Playwright can count as visible: the untrusted copy is opened with ?reset, so it is the
+# only tab, and cells are looked up in a panel not marked hidden.
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+
 def _visible_text(page: Any) -> str:
-    return str(page.locator(".jp-NotebookPanel:visible").inner_text())
+    return str(page.locator(PANEL).inner_text())
 
 
-def _cell(page: Any, index: int, scope: str = ".jp-NotebookPanel:visible ") -> Any:
+def _cell(page: Any, index: int, scope: str = PANEL + " ") -> Any:
     return page.locator(f"{scope}.jp-Cell").nth(index)
 
 
@@ -146,11 +152,26 @@ def _check_answer_cell(page: Any, app: str, when: str, scope: str | None = None)
     expect(out.get_by_text("print(2*3)").first, f"{app} {when}: code").to_be_visible()
     expect(out.get_by_text("6", exact=True).first, f"{app} {when}: output").to_be_visible()
     search = out.locator("summary", has_text="Google Search").first
-    search.click()  # a person opens the search card to see its sources
+    _open(search)  # a person opens the search card to see its sources
     expect(out.get_by_text(SOURCES).first, f"{app} {when}: sources").to_be_visible()
     link = out.locator("a", has_text=SOURCE_LINK).first
     expect(link).to_be_visible()
     assert (link.get_attribute("href") or "").startswith("https://"), when
+
+
+def _open(summary: Any) -> None:
+    """Open a card by clicking its summary, as a person does, once the page has settled: a
+    click aimed while a freshly loaded page still lays out (frames, images) can land beside it,
+    so it is checked and, if the card stayed closed, clicked again (at most 3 times)."""
+    for _ in range(3):
+        summary.scroll_into_view_if_needed()
+        time.sleep(0.3)
+        if summary.evaluate("s => s.parentElement.open"):
+            return
+        summary.click()
+        if summary.evaluate("s => s.parentElement.open"):
+            return
+    raise AssertionError("the card did not open when clicked")
 
 
 def _check_grounded_and_image_cells(
@@ -166,7 +187,7 @@ def _check_grounded_and_image_cells(
     out = cell(GROUNDED_CELL).locator(".jp-OutputArea")
     # Both turns ended (their status lines say so): the cards are final, not still updating.
     for index in (GROUNDED_CELL, IMAGE_CELL):
-        status = cell(index).locator(".jp-OutputArea").get_by_text("completed ·").first
+        status = cell(index).locator(".jp-OutputArea").get_by_text("✅ completed ·").first
         expect(status, f"{app} {when}: cell {index} ended").to_be_visible(timeout=60_000)
     marker = out.locator("a", has_text="[1]").first
     expect(marker, f"{app} {when}: a citation marker").to_be_visible(timeout=60_000)
@@ -176,12 +197,7 @@ def _check_grounded_and_image_cells(
     card = out.locator("summary", has_text="Google Search").first
     expect(card, f"{app} {when}: search card").to_be_visible()
     assert "2 sources" in card.inner_text(), card.inner_text()
-    # Scrolled first and let settle: scrolling to a card far down loads the frames above it
-    # (lazy), and a click aimed while they lay out landed on one of them.
-    card.scroll_into_view_if_needed()
-    time.sleep(0.3)
-    if card.evaluate("s => !s.parentElement.open"):
-        card.click()
+    _open(card)
     expect(out.locator("details[open] > summary", has_text="Google Search").first).to_be_visible()
     if trusted:  # Google's chip, drawn in its sandboxed frame
         frame = out.frame_locator("iframe[title='Google Search suggestions']").first
@@ -348,7 +364,7 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
                 )
                 if app == "lab":
                     _dark(page)
-                    _untrusted(page, root, f"{base}/lab/tree/copy.ipynb?token={token}")
+                    _untrusted(page, root, f"{base}/lab/tree/copy.ipynb?reset&token={token}")
             except Exception:
                 page.screenshot(path=str(SHOTS / f"{name}-FAIL.png"), full_page=True)
                 raise
@@ -400,7 +416,7 @@ def _untrusted(page: Any, root: Path, url: str) -> None:
     nb.metadata["copied"] = True
     nbformat.write(nb, root / "copy.ipynb")
     page.goto(url)
-    expect(page.locator(".jp-NotebookPanel:visible .jp-Cell").first).to_be_visible(timeout=60_000)
+    expect(page.locator(f"{PANEL} .jp-Cell").first).to_be_visible(timeout=60_000)
     _check_answer_cell(page, "lab", "untrusted copy")
     _check_timeline_cell(page, "lab", "untrusted copy", controls=False, axis=False)
     _check_grounded_and_image_cells(page, "lab", "untrusted copy", trusted=False)

@@ -184,5 +184,5 @@ def test_the_grounded_recording_streams_markers_before_the_turn_ends(
         if m["msg_type"] in ("display_data", "update_display_data")
     ]
     marked = next(n for n, d in enumerate(shown) if "[1]" in d.get("text/plain", ""))
-    done = next(n for n, d in enumerate(shown) if "completed ·" in d.get("text/plain", ""))
+    done = next(n for n, d in enumerate(shown) if "✅ completed ·" in d.get("text/plain", ""))
     assert marked < done

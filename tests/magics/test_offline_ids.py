@@ -93,3 +93,23 @@ def test_a_loaded_chain_does_not_continue_this_kernels_conversation(
     out = kernel.cell("--chain saved --continue", "What is my name?", fails=True)
     assert "cannot be continued" in out.message
     assert kernel.state() == before
+
+
+def test_a_loaded_background_turn_of_a_gone_server_is_not_followed(
+    kernel: Kernel, tmp_path: Path
+) -> None:
+    """Loaded where its offline server is gone, a turn saved while running said "following it
+    again", then `%gemini wait` failed with a raw 404."""
+    kernel.line("backend offline")
+    kernel.cell("--background", "Research TPUs")
+    path = tmp_path / "chains.json"
+    kernel.line(f"save {path}")
+    kernel.line("reset --all")
+    kernel.line(f"backend offline --fixtures {FIXTURES}")  # another server, as in a new kernel
+    out = kernel.line(f"load {path}")
+    assert "offline server that is gone" in out.stdout and "following it again" not in out.stdout
+    before = kernel.state()
+    for command in ("wait", "cancel"):
+        refused = kernel.line(command, fails=True)
+        assert f"`%gemini {command}` cannot reach it" in refused.message
+    assert kernel.state() == before

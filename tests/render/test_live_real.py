@@ -12,19 +12,15 @@ from test_live import Frontend
 from gemini_interactions.api import Client
 from gemini_interactions.chain import Chain
 from gemini_interactions.render import LiveView
+from real_recordings import sse_body
 from scripted_http import Exchange, scripted_server
 
 REAL = Path(__file__).parent.parent / "data" / "real" / "vercel-ai"
 KEY = "AIzaSy-TEST-SECRET-KEY-0123456789"
 
 
-def _framed(name: str) -> bytes:
-    text = (REAL / name).read_text("utf-8")
-    return b"".join(b"data: " + line.encode() + b"\n\n" for line in text.splitlines() if line)
-
-
 def _stream(name: str) -> tuple[Frontend, Chain]:
-    body = _framed(name)
+    body = sse_body(name)
 
     def answer(exchange: Exchange) -> None:
         exchange.send(200, {"content-type": "text/event-stream"}, body)

@@ -169,3 +169,24 @@ def test_a_saved_and_loaded_turn_keeps_its_media() -> None:
     turn = _turn(_steps())
     again = Interaction.model_validate(json.loads(json.dumps(turn.interactions[0].to_dict())))
     assert [m.data for m in again.media] == [m.data for m in turn.interactions[0].media]
+
+
+def test_an_image_in_a_streaming_thought_is_drawn_when_it_arrives() -> None:
+    frontend, now = Frontend(), [0.0]
+    view = LiveView(clock=lambda: now[0], display=frontend.display, show_thoughts=True)
+    turn = Turn(number=1, chain="c", prompt="p", parent=None, previous_interaction_id=None)
+    turn.status = "streaming"
+    view.on_start(turn)
+    image = {"type": "image", "mime_type": "image/png", "data": _b64(PNG)}
+    for raw in (
+        {"event_type": "step.start", "index": 0, "step": {"type": "thought"}},
+        {
+            "event_type": "step.delta",
+            "index": 0,
+            "delta": {"type": "thought_summary", "content": image},
+        },
+    ):
+        now[0] += 0.01
+        view.on_event(turn, parse_event(raw))
+    drawn = [m for m in frontend.messages if "image/png" in m["data"]]
+    assert len(drawn) == 1 and "thought image" in drawn[0]["data"]["text/plain"]

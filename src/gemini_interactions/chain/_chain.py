@@ -414,6 +414,11 @@ class Chain:
             self._head = None
             self._pending.clear()
 
+    def client_for(self, turn: Turn) -> Client:
+        """The client that reaches ``turn``'s interaction: the one a background turn was sent
+        with (its server knows its id), else the chain's own."""
+        return self._client_of(turn)
+
     def _client_of(self, turn: Turn) -> Client:
         """The client a background turn was sent with (its server knows its id)."""
         pending = self._pending.get(turn.number)

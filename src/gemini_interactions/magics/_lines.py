@@ -345,12 +345,31 @@ class LineCommands:
                     f"No turn of any chain has the interaction id {args[0]!r} (see "
                     "`%gemini history`)."
                 )
+            self._check_held(*found, name)
             return found
         running = registry.running()
         current = [(c, t) for c, t in running if c.name == registry.current_name]
         if not running:
             raise MagicUsageError(f"No background turn is running, so there is nothing to {name}.")
-        return (current or running)[-1]
+        chain, turn = (current or running)[-1]
+        self._check_held(chain, turn, name)
+        return chain, turn
+
+    def _check_held(self, chain: Chain, turn: Turn, name: str) -> None:
+        """A loaded turn that ran on an offline server of another kernel cannot be reached (one
+        sent in this kernel keeps the client of the server it went to, also after a switch)."""
+        session = self.session
+        if session.backend.kind == "offline":
+            session.client()
+        holds = getattr(session.server, "holds", None)
+        if holds is None or not turn.id or chain.client_for(turn) is not session.client():
+            return
+        if not holds(turn.id):
+            raise MagicUsageError(
+                f"Turn {turn.number} of {turn.chain} ran on an offline server that is gone "
+                f"(another kernel's, or an earlier backend's), so `%gemini {name}` cannot reach "
+                "it; re-run its cell to ask again."
+            )
 
     def wait(self, args: list[str]) -> None:
         chain, turn = self._background(args, "wait")

@@ -10,7 +10,6 @@ with visible progress, and an answer that uses function results once they come b
 from __future__ import annotations
 
 import ast
-import html
 import json
 import operator
 import re
@@ -454,7 +453,7 @@ class OfflineModel:
                     "signature": self.ids.signature(),
                 }
             )
-            chips = f'<div class="chips"><span class="chip">{html.escape(query)}</span></div>'
+            chips = search_chip([query])
             # Sources as the older SDK sent them ({search_suggestions, title, url}), so a search
             # card has links to show; the example.com hosts say they are made up.
             sources = [
