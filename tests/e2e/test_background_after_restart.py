@@ -4,12 +4,11 @@ chains and is killed (kill -9); kernel B loads the file, shows the turn's status
 
 from __future__ import annotations
 
-import os
-import signal
-import time
 from pathlib import Path
 
 import pytest
+
+from kernel_kill import kill_kernel
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -35,11 +34,7 @@ def _start_then_kill(url: str, saved: Path) -> None:
         ):
             reply = client.execute_interactive(code, timeout=60)
             assert reply["content"]["status"] == "ok", (code, reply["content"])
-        os.kill(manager.provisioner.pid, signal.SIGKILL)  # type: ignore[union-attr]
-        deadline = time.monotonic() + 10
-        while manager.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not manager.is_alive()
+        kill_kernel(manager)
     finally:
         client.stop_channels()
         manager.cleanup_resources()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import sqlite3
 import time
 from pathlib import Path
 
 import pytest
+
+from kernel_kill import kill_kernel
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -80,15 +81,10 @@ def _kill_mid_run(url: str, at: int, store: Path) -> None:
             shown = str((msg["content"].get("data") or {}).get("text/plain", ""))
             done = re.match(r"(\d+)/", shown)
             if done and int(done[1]) >= at and _in_flight(store) >= 1:
-                pid = manager.provisioner.pid  # type: ignore[union-attr]
-                os.kill(pid, signal.SIGKILL)
                 break
             if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                 raise AssertionError("the run ended before the kill")
-        deadline = time.monotonic() + 10
-        while manager.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not manager.is_alive()
+        kill_kernel(manager)
     finally:
         client.stop_channels()
         manager.cleanup_resources()

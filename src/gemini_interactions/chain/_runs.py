@@ -44,6 +44,9 @@ CREATE INDEX IF NOT EXISTS items_cell ON items (cell);
 """
 
 
+_STORED_FIELDS = "key, status, error, interaction_id, previous, tokens, cost"
+
+
 class RunStoreError(ChainUsageError):
     """The store cannot be used (written by a newer version, or not a readable SQLite file);
     nothing in it was changed."""
@@ -224,8 +227,11 @@ class RunStore:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def _select(self, column: str, keys: Sequence[str]) -> Iterator[tuple[Any, ...]]:
-        fields = "key, status, error, interaction_id, previous, tokens, cost"
+    def _select(
+        self, column: str, keys: Sequence[str], fields: str = _STORED_FIELDS
+    ) -> Iterator[tuple[Any, ...]]:
+        """``fields`` and ``column`` of the rows whose ``column`` is among ``keys`` (in chunks
+        of 500: SQLite caps the parameters of one statement)."""
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -249,16 +255,7 @@ class RunStore:
         return out
 
     def texts(self, keys: Sequence[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            with self._using():
-                rows = self.db.execute(
-                    f"SELECT key, text FROM items WHERE key IN ({marks})", chunk
-                ).fetchall()
-            out.update((k, t or "") for k, t in rows)
-        return out
+        return {row[1]: row[0] or "" for row in self._select("key", keys, fields="text")}
 
     def text(self, key: str) -> str:
         return self.texts([key]).get(key, "")
