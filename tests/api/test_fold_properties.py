@@ -288,3 +288,41 @@ def test_fast_typed_events_equal_validated_ones(
     assert fast == slow
     assert fast.model_dump(exclude_unset=True) == slow.model_dump(exclude_unset=True)
     assert fast.model_dump() == slow.model_dump()
+
+
+@given(
+    deltas=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=2),
+            st.sampled_from(["text", "arguments_delta"]),
+            st.text(max_size=8),
+            st.one_of(st.none(), st.integers(min_value=0, max_value=6)),
+        ),
+        max_size=30,
+    )
+)
+def test_the_hot_delta_fold_equals_the_general_one(
+    deltas: list[tuple[int, str, str, int | None]],
+) -> None:
+    """The stream folds nearly every event through ``Fold.feed_hot``: it must leave exactly
+    what ``Fold.feed`` leaves, replayed event ids included."""
+    from gemini_interactions.api._events import hot_delta_event
+
+    general, hot = Fold(), Fold()
+    for index, kind, text, event_id in deltas:
+        field = "text" if kind == "text" else "arguments"
+        payload: dict[str, Any] = {
+            "event_type": "step.delta",
+            "index": index,
+            "delta": {"type": kind, field: text},
+        }
+        if event_id is not None:
+            payload["event_id"] = f"ev_{event_id}"
+        assert hot_delta_event(payload) is not None
+        assert general.feed(payload) == hot.feed_hot(payload)
+    for index in range(3):
+        stop = {"event_type": "step.stop", "index": index}
+        general.feed(stop)
+        hot.feed(stop)
+    assert general.snapshot() == hot.snapshot()
+    assert general.last_event_id == hot.last_event_id

@@ -283,55 +283,84 @@ Event: TypeAlias = Annotated[
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
-_DELTA_EVENT_KEYS = frozenset({"event_type", "index", "delta", "event_id"})
 # The deltas that make up nearly all of a stream: (class, the one string field besides "type").
-_HOT_DELTAS: dict[Any, tuple[type[WireModel], str, frozenset[str]]] = {
-    "text": (TextDelta, "text", frozenset({"type", "text"})),
-    "arguments_delta": (ArgumentsDelta, "arguments", frozenset({"type", "arguments"})),
+_HOT_DELTAS: dict[str, tuple[type[TextDelta] | type[ArgumentsDelta], str]] = {
+    "text": (TextDelta, "text"),
+    "arguments_delta": (ArgumentsDelta, "arguments"),
 }
-_DELTA_EVENT_DEFAULTS = {name: f.default for name, f in StepDeltaEvent.model_fields.items()}
-
 
 # pydantic models keep their state in four slots; writing them through the slot descriptors is
 # what model_construct does, minus its per-call bookkeeping.
+_new = object.__new__
 _set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
+def hot_delta_event(payload: dict[str, Any]) -> StepDeltaEvent | None:
+    """The typed event of a text or arguments delta of exactly the common shape
+    (``{event_type, index, delta: {type, text|arguments}, event_id?}``), built directly; None
+    for anything else.
+
+    Such deltas are nearly all of a stream, so both objects are built as ``model_construct``
+    would, minus its per-call bookkeeping: the fields set are exactly the keys given, the rest
+    are the (None) defaults. A property test pins the result equal to the validated event.
+    """
+    delta = payload.get("delta")
+    if type(delta) is not dict or len(delta) != 2:
+        return None
+    kind = delta.get("type")
+    hot = _HOT_DELTAS.get(kind) if type(kind) is str else None
+    if hot is None:
+        return None
+    cls, field = hot
+    value = delta.get(field)
+    index = payload.get("index")
+    event_id = payload.get("event_id")
+    if (
+        type(value) is not str
+        or type(index) is not int
+        or payload.get("event_type") != "step.delta"
+        or len(payload) != (3 if event_id is None else 4)
+        or (event_id is not None and type(event_id) is not str)
+    ):
+        return None
+    # len(payload) == 3 with no event_id, or 4 with one: exactly the four keys known, since
+    # event_type, index and delta are present (a null event_id is the 4th key, and rejected).
+    if event_id is None and "event_id" in payload:
+        return None
+    typed = _new(cls)
+    _set_dict(typed, {"type": kind, field: value})
+    _set_fields_set(typed, {"type", field})
+    _set_extra(typed, {})
+    _set_private(typed, None)
+    event = _new(StepDeltaEvent)
+    _set_dict(
+        event,
+        {
+            "event_id": event_id,
+            "event_type": "step.delta",
+            "index": index,
+            "delta": typed,
+            "metadata": None,
+        },
+    )
+    _set_fields_set(event, set(payload))
+    _set_extra(event, {})
+    _set_private(event, None)
+    return event
+
+
 def parse_event(payload: dict[str, Any]) -> Event:
     """Validate one steps-revision event payload into its typed event (unknown types kept).
 
-    Text and argument deltas are nearly all of a stream; when one has exactly the expected
-    shape its typed event is built directly (a property test pins it equal to the validated
-    one); anything else goes through full validation, where a field of the wrong shape (an
-    ``index`` that is no number, a ``delta`` that is no object, ...) is left out of the typed
-    event rather than raised: the fold, which works on the raw payload, still sees it.
+    Text and argument deltas of the common shape are built directly (``hot_delta_event``);
+    anything else goes through full validation, where a field of the wrong shape (an ``index``
+    that is no number, a ``delta`` that is no object, ...) is left out of the typed event rather
+    than raised: the fold, which works on the raw payload, still sees it.
     """
-    delta = payload.get("delta")
-    if type(delta) is dict and type(kind := delta.get("type")) is str:
-        hot = _HOT_DELTAS.get(kind)
-        if (
-            hot is not None
-            and len(delta) == 2
-            and type(delta.get(hot[1])) is str
-            and payload.get("event_type") == "step.delta"
-            and type(payload.get("index")) is int
-            and type(payload.get("event_id", "")) is str
-            and payload.keys() <= _DELTA_EVENT_KEYS
-        ):
-            # Both objects built as model_construct would, minus its per-call bookkeeping: the
-            # fields set are exactly the keys given, the rest are the (None) defaults.
-            typed = object.__new__(hot[0])
-            _set_dict(typed, {"type": kind, hot[1]: delta[hot[1]]})
-            _set_fields_set(typed, {"type", hot[1]})
-            _set_extra(typed, {})
-            _set_private(typed, None)
-            event = object.__new__(StepDeltaEvent)
-            _set_dict(event, {**_DELTA_EVENT_DEFAULTS, **payload, "delta": typed})
-            _set_fields_set(event, set(payload))
-            _set_extra(event, {})
-            _set_private(event, None)
-            return event
+    event = hot_delta_event(payload)
+    if event is not None:
+        return event
     return lenient(_EVENT_ADAPTER.validate_python, payload)

@@ -182,6 +182,31 @@ class Fold:
             self.unknown_events.append(event)
         return True
 
+    def feed_hot(self, event: dict[str, Any]) -> bool:
+        """``feed`` of a text or arguments delta already known to have the common shape (one
+        ``hot_delta_event`` accepted): the same effect, without checking the shape again."""
+        event_id = event.get("event_id")
+        if event_id is not None:
+            if event_id in self._seen:
+                return False
+            self._seen.add(event_id)
+            self.last_event_id = event_id
+        index = event["index"]
+        delta = event["delta"]
+        kind = delta["type"]
+        value = delta["text"] if kind == "text" else delta["arguments"]
+        self.content_since_checkpoint = True
+        if kind == "text":
+            pending = self._text.get(index)
+            if pending is not None and pending[0] == "content":
+                pending[2].append(value)
+            else:
+                self._append_text(index, "content", value, kind)
+        else:
+            self._step(index, kind)
+            self._args.setdefault(index, []).append(value)
+        return True
+
     def _step(self, index: int, delta_type: Any) -> dict[str, Any]:
         step = self.steps.get(index)
         if step is None:

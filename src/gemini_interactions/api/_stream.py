@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from ._errors import APIError, APIStatusError, StreamDroppedError, readable_text
+from ._events import hot_delta_event, parse_event
 from ._fold import Fold
 from ._interaction import Interaction
 from ._request import RequestSpec, continuation_body, get_spec, merge_hops
@@ -106,6 +107,14 @@ class _StreamCore:
             if payload is DONE:  # the server says this is the end
                 self.fold.terminal = True
                 return
+            if parse is parse_event and not self._skip:
+                typed = hot_delta_event(payload)
+                if typed is not None:  # a text or arguments delta: the sync loop's hot path
+                    if self.fold.feed_hot(payload):
+                        self._new_events += 1
+                        self._hop_events += 1
+                        yield typed  # type: ignore[misc]
+                    continue
             event = self.on_payload(payload)
             if event is not None:
                 yield parse(event)
@@ -357,12 +366,23 @@ class Stream(_Counters, Generic[EventT]):
                     chunks = response.iter_bytes()
                     payloads: Generator[Any, None, None] = sse_payloads(chunks)
                     parse, on_payload, fold = self._parse, core.on_payload, core.fold
+                    hot = hot_delta_event if parse is parse_event else None
                     try:
                         # core.events written out: this loop runs once per event of a stream
                         for payload in payloads:
                             if payload is DONE:
                                 fold.terminal = True
                                 break
+                            if hot is not None and not core._skip:
+                                # a text or arguments delta (nearly all of a stream): its shape
+                                # checked once, typed and folded without a second look
+                                typed = hot(payload)
+                                if typed is not None:
+                                    if fold.feed_hot(payload):
+                                        core._new_events += 1
+                                        core._hop_events += 1
+                                        yield typed  # type: ignore[misc]
+                                    continue
                             event = on_payload(payload)
                             if event is not None:
                                 yield parse(event)
