@@ -78,6 +78,9 @@ class Interaction(WireModel):
     created: str | None = None
     updated: str | None = None
     previous_interaction_id: str | None = None
+    environment_id: str | None = None
+    """The sandbox environment a managed agent ran in (reuse it by passing it as
+    ``environment``)."""
     continuation_token: str | None = None
     errors: list[ErrorInfo] | None = None
     error: ErrorInfo | None = None

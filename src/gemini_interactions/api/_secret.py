@@ -237,6 +237,21 @@ def register(secret: Secret) -> None:
             logger.addFilter(_FILTER)
 
 
+_secret_envs: set[str] = set()
+
+
+def remember_secret_env(name: str) -> None:
+    """Environment variable ``name`` holds a secret this process sent (an MCP server's token,
+    a sandbox credential): every file the package writes scrubs its value, as the API key's."""
+    with _live_lock:
+        _secret_envs.add(name)
+
+
+def secret_envs() -> frozenset[str]:
+    with _live_lock:
+        return frozenset(_secret_envs)
+
+
 def hold(value: str | Secret | None) -> Secret | None:
     """A key argument as a ``Secret`` (checked later, by ``check_key``, with its source)."""
     return Secret(value) if isinstance(value, str) else value

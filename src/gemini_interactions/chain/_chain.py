@@ -170,7 +170,12 @@ class Chain:
     ) -> tuple[Turn | None, PreparedTurn]:
         options = self._options(options, overrides)
         parent = self._parent(new, from_turn)
-        return parent, prepare(options)
+        prepared = prepare(options)
+        if parent is not None:
+            # A managed agent's sandbox goes on with the conversation: continuing (or branching
+            # from) a turn works in the environment that turn ran in.
+            prepared.inherit_environment(parent.environment_id)
+        return parent, prepared
 
     def _options(self, options: SendOptions | None, overrides: dict[str, Any]) -> SendOptions:
         """``options`` (or the chain's defaults) with ``overrides`` applied."""

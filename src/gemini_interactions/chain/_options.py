@@ -6,11 +6,24 @@ re-sent on every request, tool rounds included.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import dataclasses
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._agentic import (
+    DEEP_RESEARCH_AGENT,
+    config_overlay,
+    deep_research_config,
+    environment_field,
+    file_search_tool,
+    maps_tool,
+    mcp_tools,
+    merge,
+    resolve_secrets,
+    response_formats,
+)
 from ._attach import attachment_content
 from ._errors import ChainUsageError
 from ._schema import ResponseSchema, response_schema
@@ -53,6 +66,31 @@ class SendOptions:
     generation_config: dict[str, Any] | None = None
     extra_body: dict[str, Any] | None = None
     service_tier: str | None = None
+    mcp_servers: Mapping[str, Any] | None = None
+    """Remote MCP servers by name: a URL, or a dict with ``url``, ``headers`` (a secret as
+    ``{"env": "VARIABLE"}``) and ``allowed_tools`` (tool names)."""
+    file_search: Any = None
+    """File search stores: a name, a list of names, or a dict with ``stores``,
+    ``metadata_filter`` and ``top_k``."""
+    maps: Any = None
+    """Google Maps: True, or a dict with ``latitude``, ``longitude`` and ``enable_widget``."""
+    format: Any = None
+    """The answer's medium: ``"image"``, ``"audio"``, ``"text"``, a ``response_format`` dict,
+    or a list of them."""
+    plan: bool = False
+    """Deep Research's collaborative planning: the answer is a plan; continue the chain with
+    "go ahead" (or edits to the plan) to run it."""
+    visualize: bool = False
+    """Deep Research draws charts (``visualization: auto``); they come back as images."""
+    agent_config: Mapping[str, Any] | None = None
+    """An agent's configuration as the API takes it (merged over what plan/visualize set)."""
+    environment: Any = None
+    """The sandbox a managed agent works in: an environment id, or a dict (sources, network,
+    env; a secret as ``{"env": "VARIABLE"}``). Continuing a chain reuses the environment the
+    turn it continues ran in."""
+    config: Mapping[str, Any] | None = None
+    """Any part of the request, deep-merged after every other option (generation settings
+    such as ``seed`` may be given at its top level); a field set both ways must agree."""
     labels: dict[str, Any] = field(default_factory=dict)
     """Readable names for the options (tool and schema names, attachment labels) for provenance."""
 
@@ -67,6 +105,19 @@ class PreparedTurn:
     schema: ResponseSchema | None
     content: list[dict[str, Any]]
     """The attachments as content blocks (the prompt text goes first)."""
+    formats: list[dict[str, Any]] = field(default_factory=list)
+    """``response_format`` entries beside the schema's (image, audio, ...)."""
+    agent_settings: dict[str, Any] | None = None
+    """The ``agent_config`` sent (plan, charts, thought summaries, as given)."""
+    environment: Any = None
+    """The ``environment`` sent: as given, or the environment id of the turn continued."""
+    overlay: dict[str, Any] = field(default_factory=dict)
+    """``config``, ready to merge (generation settings moved into ``generation_config``)."""
+
+    def inherit_environment(self, environment_id: str | None) -> None:
+        """Continue in the sandbox of the turn continued, unless this turn names its own."""
+        if self.environment is None and environment_id:
+            self.environment = environment_id
 
     @property
     def background(self) -> bool:
@@ -87,7 +138,7 @@ class PreparedTurn:
         config: dict[str, Any] = dict(o.generation_config or {})
         if o.thinking:
             config["thinking_level"] = o.thinking
-        if o.thoughts:
+        if o.thoughts and o.agent is None:  # an agent's summaries are in its agent_config
             config["thinking_summaries"] = "auto"
         if o.temperature is not None:
             config["temperature"] = o.temperature
@@ -95,8 +146,14 @@ class PreparedTurn:
             config["max_output_tokens"] = o.max_output_tokens
         if config:
             params["generation_config"] = config
-        if self.schema is not None:
-            params["response_format"] = self.schema.response_format
+        formats = [self.schema.response_format] if self.schema is not None else []
+        formats += [f for f in self.formats if not (formats and f == {"type": "text"})]
+        if formats:
+            params["response_format"] = formats[0] if len(formats) == 1 else formats
+        if self.agent_settings is not None:
+            params["agent_config"] = dict(self.agent_settings)
+        if self.environment is not None:
+            params["environment"] = self.environment
         if self.background:
             params["background"] = True
         if not o.store:
@@ -105,7 +162,7 @@ class PreparedTurn:
             params["service_tier"] = o.service_tier
         if o.extra_body:
             params["extra_body"] = dict(o.extra_body)
-        return params
+        return merge(params, self.overlay) if self.overlay else params
 
     def first_input(self, prompt: str) -> Any:
         if not self.content:
@@ -144,6 +201,15 @@ class PreparedTurn:
                 out["tool_result_chars"] = o.tool_result_chars
         if self.schema is not None:
             out["schema"] = o.labels.get("schema") or self.schema.name
+        for key in ("mcp_servers", "file_search", "maps", "format", "agent_config", "config"):
+            value = getattr(o, key)
+            if value is not None and value is not False:
+                out[key] = _json_ready(value)
+        for key in ("plan", "visualize"):
+            if getattr(o, key):
+                out[key] = True
+        if self.environment is not None:
+            out["environment"] = _json_ready(self.environment)
         if o.labels.get("magic"):
             out["magic"] = o.labels["magic"]
         if o.attachments:
@@ -151,6 +217,17 @@ class PreparedTurn:
                 repr(a)[:60] if not isinstance(a, str) else a for a in o.attachments
             ]
         return out
+
+
+def _json_ready(value: Any) -> Any:
+    """An option as JSON for provenance (secrets are ``{"env": NAME}`` markers already)."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return repr(value)
 
 
 @contextmanager
@@ -166,6 +243,15 @@ def _about(option: str) -> Iterator[None]:
 def prepare(options: SendOptions) -> PreparedTurn:
     """Check the options and build tools, schema and attachments; ``ChainUsageError`` if wrong."""
     o = options
+    if (o.plan or o.visualize) and not o.agent:
+        if o.model:
+            raise ChainUsageError(
+                "A research plan and charts come from the Deep Research agent, not a model: "
+                "drop {model} (the agent is used by default) or name it with {agent}.",
+                model="",
+                agent=DEEP_RESEARCH_AGENT,
+            )
+        o = dataclasses.replace(o, agent=DEEP_RESEARCH_AGENT)
     if o.model and o.agent:
         raise ChainUsageError(
             "A turn goes to a model or to an agent, not both: drop {model} or {agent}.",
@@ -217,6 +303,12 @@ def prepare(options: SendOptions) -> PreparedTurn:
         functions, tools = tool_declarations(
             o.tools, search=o.search, code_execution=o.code_execution, url_context=o.url_context
         )
+    tools += mcp_tools(o.mcp_servers)
+    tools += [t for t in (file_search_tool(o.file_search), maps_tool(o.maps)) if t is not None]
+    formats = response_formats(o.format)
+    agent_settings = _agent_settings(o)
+    environment = environment_field(o.environment)
+    overlay = config_overlay(o.config)
     if functions and background:
         raise ChainUsageError(
             "Function tools run in this process, so they cannot be used with {background} or "
@@ -237,4 +329,48 @@ def prepare(options: SendOptions) -> PreparedTurn:
                 strict=False,
             )
         ]
-    return PreparedTurn(o, {f.name: f for f in functions}, tools, schema, content)
+    prepared = PreparedTurn(
+        o,
+        {f.name: f for f in functions},
+        tools,
+        schema,
+        content,
+        formats=formats,
+        agent_settings=agent_settings,
+        environment=environment,
+        overlay=overlay,
+    )
+    params = prepared.base_params()  # a config that contradicts a flag fails here, not later
+    resolve_secrets(params, "A secret of this turn")  # an unset variable fails before sending
+    if o.agent is not None and "generation_config" in params:
+        raise ChainUsageError(
+            "Agents take no generation settings (generation_config): drop them from "
+            "{config}; an agent's settings go in {agent_config}.",
+            option="config",
+            config="",
+            agent_config="",
+        )
+    if o.agent is None and "agent_config" in params:
+        raise ChainUsageError(
+            "agent_config is for agents: name one with {agent}, or drop {agent_config}.",
+            option="agent_config",
+            agent="",
+            agent_config="",
+        )
+    return prepared
+
+
+def _agent_settings(o: SendOptions) -> dict[str, Any] | None:
+    """The ``agent_config``: Deep Research's plan, charts and thought summaries, then what
+    ``agent_config`` gives (which must agree with them)."""
+    if o.agent is None:
+        return dict(o.agent_config) if o.agent_config is not None else None
+    settings: dict[str, Any] | None = None
+    if o.plan or o.visualize or (o.thoughts and o.agent.startswith("deep-research")):
+        settings = deep_research_config(plan=o.plan, visualize=o.visualize, thoughts=o.thoughts)
+    if o.agent_config is not None:
+        if not isinstance(o.agent_config, Mapping):
+            raise ChainUsageError("agent_config= takes a dict.", option="agent_config")
+        with _about("agent_config"):
+            settings = merge(settings or {}, o.agent_config, "agent_config", "agent_config")
+    return settings

@@ -28,6 +28,7 @@ from ..api._events import (
 from ..api._retry import RetryNotice, retry_notices
 from ..api._secret import scrub
 from ..api._text import clean
+from ._agentic import resolve_secrets
 from ._options import PreparedTurn
 from ._timing import TimingRecorder
 from ._tools import run_call
@@ -190,7 +191,9 @@ def _run(
             observer.on_start(turn)
         timer.request_sent(round_no + 1)
         runner = _Round(client, turn, observer, timer)
-        interaction = runner.stream(params) if streaming else runner.send(params)
+        # What the turn records keeps a secret's {"env": NAME}; only what is sent has its value.
+        sent = resolve_secrets(params, "A secret of this turn")
+        interaction = runner.stream(sent) if streaming else runner.send(sent)
         timer.round_done(interaction)
         turn.interactions.append(interaction)
         observer.on_round(turn, interaction)

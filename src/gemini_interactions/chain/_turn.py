@@ -155,6 +155,14 @@ class Turn:
         return interaction.id if interaction is not None else None
 
     @property
+    def environment_id(self) -> str | None:
+        """The sandbox environment the turn ran in (a managed agent's), when it had one."""
+        for interaction in reversed(self.interactions):
+            if interaction.environment_id:
+                return interaction.environment_id
+        return None
+
+    @property
     def asked_model(self) -> str | None:
         """The model (or agent) the request named."""
         request = self.request or {}
@@ -286,6 +294,7 @@ class Turn:
             "interaction_id": self.id,
             "previous_interaction_id": self.previous_interaction_id,
             **self._who(),
+            **({"environment_id": env} if (env := self.environment_id) else {}),
             "status": self.status,
             "options": self.options,
             "usage": self.usage,

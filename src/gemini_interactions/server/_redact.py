@@ -62,11 +62,31 @@ def redact_query(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, REDACTED if k.lower() in SECRET_QUERY else v) for k, v in pairs]
 
 
+def _carries_secrets(holder: dict[Any, Any], key: Any) -> bool:
+    """An MCP server's headers (its token) and a sandbox's variables (its credentials): every
+    value in them is treated as a secret, whatever its name."""
+    kind = holder.get("type")
+    return (kind == "mcp_server" and key == "headers") or (kind == "remote" and key == "env")
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: REDACTED for k in value}
+    return REDACTED
+
+
 def redact_json(value: Any) -> Any:
-    """A copy of a JSON value with secret-named fields and key-shaped strings masked."""
+    """A copy of a JSON value with secret-named fields, MCP headers, sandbox variables and
+    key-shaped strings masked."""
     if isinstance(value, dict):
         return {
-            k: (REDACTED if str(k).lower() in SECRET_FIELDS else redact_json(v))
+            k: (
+                REDACTED
+                if str(k).lower() in SECRET_FIELDS
+                else _masked(v)
+                if _carries_secrets(value, k)
+                else redact_json(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):
@@ -93,10 +113,25 @@ def secrets_in(headers: Mapping[str, str], query: Iterable[tuple[str, str]], bod
         if key.lower() in SECRET_QUERY:
             add(value)
 
+    def every(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                every(item)
+        elif isinstance(value, list):
+            for item in value:
+                every(item)
+        else:
+            add(value)
+
     def walk(value: Any) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
-                (add if str(key).lower() in SECRET_FIELDS else walk)(item)
+                if str(key).lower() in SECRET_FIELDS:
+                    add(item)
+                elif _carries_secrets(value, key):
+                    every(item)
+                else:
+                    walk(item)
         elif isinstance(value, list):
             for item in value:
                 walk(item)
