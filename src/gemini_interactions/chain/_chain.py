@@ -170,6 +170,8 @@ class Chain:
     ) -> tuple[Turn | None, PreparedTurn]:
         options = self._options(options, overrides)
         parent = self._parent(new, from_turn)
+        if parent is not None:
+            options = _with_agent_of(parent, options)
         prepared = prepare(options)
         if parent is not None:
             # A managed agent's sandbox goes on with the conversation: continuing (or branching
@@ -435,6 +437,17 @@ class Chain:
                 "This chain has no client: pass Chain(Client(...)) or set chain.client."
             )
         return self.client
+
+
+def _with_agent_of(parent: Turn, options: SendOptions) -> SendOptions:
+    """A turn that continues an agent's turn and names neither a model nor an agent talks to
+    the same agent ("go ahead" after a Deep Research plan runs the research), with the charts
+    it was asked for; naming a model or agent decides otherwise."""
+    agent = parent.options.get("agent")
+    if options.model or options.agent or not isinstance(agent, str):
+        return options
+    visualize = options.visualize or bool(parent.options.get("visualize"))
+    return dataclasses.replace(options, agent=agent, visualize=visualize)
 
 
 def _not_from_a_tool() -> None:

@@ -208,8 +208,8 @@ class PreparedTurn:
         for key in ("plan", "visualize"):
             if getattr(o, key):
                 out[key] = True
-        if self.environment is not None:
-            out["environment"] = _json_ready(self.environment)
+        if o.environment is not None:  # as given: an inherited sandbox is the turn's own record
+            out["environment"] = _json_ready(o.environment)
         if o.labels.get("magic"):
             out["magic"] = o.labels["magic"]
         if o.attachments:

@@ -29,6 +29,15 @@ _KWARGS = (
     "background",
     "stream",
     "service_tier",
+    "mcp_servers",
+    "file_search",
+    "maps",
+    "format",
+    "plan",
+    "visualize",
+    "agent_config",
+    "environment",
+    "config",
 )
 
 

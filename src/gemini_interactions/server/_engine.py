@@ -307,6 +307,7 @@ class Engine:
             continuation_token=self.ids.continuation_token() if more_hops else None,
             checkpoint_token=self.ids.continuation_token() if more_hops else None,
             source=reply.source,
+            environment_id=reply.environment_id,
         )
         if error_after is not None:
             plan = next(p for p in plans if p.error_after_events is not None)
@@ -380,6 +381,7 @@ class Engine:
             faults=reply.faults,
             model=reply.model,
             source=reply.source,
+            environment_id=reply.environment_id,
         )
         record = self._record(turn, reply, steps, pending.owner, bool(rest), {}, len(dumps(body)))
         if rest:

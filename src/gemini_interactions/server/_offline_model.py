@@ -18,6 +18,7 @@ from typing import Any
 from ._errors import bad_request
 from ._ids import IdFactory
 from ._inputs import texts_of
+from ._offline_agentic import Sandboxes, cite, simulate_tools
 from ._offline_fix import fix_answer
 from ._offline_media import b64, bar_chart_png, search_chip, tone_wav
 from ._reply import Reply, Step, Turn
@@ -216,6 +217,19 @@ def _asks_for(turn: Turn, kind: str) -> bool:
     return (kind == "image" and "image" in model) or (kind == "audio" and "tts" in model)
 
 
+PLAN_HEADING = "# Research plan:"
+_PLAN_STEP = re.compile(r"^\d+\. ", re.M)
+
+
+def _last_plan(turn: Turn) -> int | None:
+    """The number of steps of the plan the previous answer was, or None when it was not one."""
+    outputs = [s for s in turn.history if s.get("type") == "model_output"]
+    if not outputs:
+        return None
+    text = " ".join(texts_of(outputs[-1]))
+    return len(_PLAN_STEP.findall(text)) if text.startswith(PLAN_HEADING) else None
+
+
 def _claims(subject: str) -> list[tuple[str, int]]:
     """Sentences of a grounded offline answer, each with the made-up source it cites."""
     return [
@@ -261,6 +275,7 @@ class OfflineModel:
         latency: float = 0.0,
     ) -> None:
         self.ids = ids or IdFactory()
+        self.sandboxes = Sandboxes(self.ids)
         self.background_seconds = background_seconds
         self.chunk_size = chunk_size
         self.latency = latency
@@ -275,6 +290,7 @@ class OfflineModel:
         model = None if turn.agent else f"{OFFLINE_MODEL}/{turn.model}"
         reply = Reply(chunk_size=self.chunk_size, latency=self.latency, model=model)
         reply.source = "offline"
+        reply.environment_id = self.sandboxes.enter(turn.body.get("environment"))
         if turn.function_results:
             reply.steps = [self._thought("Reading the tool results", show), self._use(turn)]
             return reply
@@ -299,6 +315,10 @@ class OfflineModel:
         notes: list[str] = []
         searched = self._search(turn, prompt)
         steps += self._tools(turn, prompt, notes, search=False)
+        simulated = simulate_tools(self.ids, turn, subject_of(prompt))
+        steps += simulated.steps
+        notes += simulated.notes
+        notes += self._sandbox_notes(turn, reply.environment_id)
         wanted = _json_schema(turn.body)
         if wanted is not None:
             value = self.json_answer(wanted[0], prompt, wanted[1])
@@ -316,8 +336,10 @@ class OfflineModel:
             )
             text = self._answer(turn, prompt, [*notes, *said, *(c for c, _ in claims)])
             block = {"type": "text", "text": text}
-            if searched:
-                block["annotations"] = _annotate(text, claims, searched[2])
+            annotations = _annotate(text, claims, searched[2]) if searched else []
+            annotations += cite(text, simulated.citations)
+            if annotations:
+                block["annotations"] = annotations
         steps.append({"type": "model_output", "content": [block]})
         # A grounded answer streams before its search steps, as Google's real service sends it.
         steps += searched[0] if searched else []
@@ -568,32 +590,93 @@ class OfflineModel:
         lines += [f"So, for {quoted(question)}: the answer is in the tool results above."]
         return {"type": "model_output", "content": [{"type": "text", "text": "\n".join(lines)}]}
 
+    def _sandbox_notes(self, turn: Turn, environment_id: str | None) -> list[str]:
+        """A turn in a sandbox writes a file there and lists what is there (the files of the
+        earlier turns of the same environment too)."""
+        if environment_id is None:
+            return []
+        files = self.sandboxes.write(environment_id, f"turn-{turn.turn_number}-notes.md")
+        listed = ", ".join(f"`{f}`" for f in files)
+        return [f"Working in sandbox `{environment_id}` (simulated); its files: {listed}."]
+
     def _background(self, turn: Turn, prompt: str, show: bool, reply: Reply) -> Reply:
-        subject = subject_of(prompt)
+        config = turn.body.get("agent_config")
+        config = config if isinstance(config, dict) else {}
+        plan = _last_plan(turn)
+        # After a plan, "go ahead" is not the subject: the question the plan answers is.
+        subject = subject_of(_earlier_texts(turn)[0] if plan else prompt)
+        if config.get("collaborative_planning"):
+            return self._plan(turn, prompt, subject, show, reply, revising=plan is not None)
         stages = [
-            f"Planning the work on {escaped(subject)}",
+            f"Planning the work on {escaped(subject)}"
+            if plan is None
+            else "Following the approved plan",
             "Searching (simulated; no network)",
             "Reading three made-up sources",
             "Drafting the report",
         ]
         reply.steps = [self._thought(stage, show) for stage in stages]
         who = turn.agent or f"{OFFLINE_MODEL}/{turn.model}"
-        report = "\n".join(
-            [
-                f"# Offline report: {escaped(subject)}",
-                "",
-                BANNER,
-                "",
-                f"*Background run by `{who}`, simulated in {self.background_seconds:g} s.*",
-                "",
-                "## Findings",
-                f"- The question was: {quoted(_short(prompt, 120))}",
-                "- Nothing was researched: this is the offline demo model.",
-                "",
-                "## Next steps",
-                "- Set an API key and run the same cell against the real API.",
-            ]
-        )
-        reply.steps.append({"type": "model_output", "content": [{"type": "text", "text": report}]})
+        charts = config.get("visualization") == "auto"
+        lines = [
+            f"# Offline report: {escaped(subject)}",
+            "",
+            BANNER,
+            "",
+            f"*Background run by `{who}`, simulated in {self.background_seconds:g} s.*",
+            "",
+        ]
+        if plan is not None:
+            lines += [f"Followed the plan of the previous turn ({plan} steps).", ""]
+        lines += [
+            "## Findings",
+            f"- The question was: {quoted(_short(prompt, 120))}",
+            "- Nothing was researched: this is the offline demo model.",
+            *(f"- {note}" for note in self._sandbox_notes(turn, reply.environment_id)),
+            "",
+        ]
+        if charts:
+            lines += ["## Figure 1", "A made-up chart of made-up numbers, drawn offline:", ""]
+        lines += [
+            "## Next steps",
+            "- Set an API key and run the same cell against the real API.",
+        ]
+        content: list[dict[str, Any]] = [{"type": "text", "text": "\n".join(lines)}]
+        if charts:
+            numbers = [float(n) for n in _NUMBER.findall(prompt)][:12] or [4.0, 7.0, 3.0, 9.0]
+            content.append(
+                {"type": "image", "mime_type": "image/png", "data": b64(bar_chart_png(numbers))}
+            )
+        reply.steps.append({"type": "model_output", "content": content})
         reply.step_delay = self.background_seconds / len(reply.steps)
+        return reply
+
+    def _plan(
+        self, turn: Turn, prompt: str, subject: str, show: bool, reply: Reply, *, revising: bool
+    ) -> Reply:
+        """Deep Research's collaborative planning: the answer is a numbered plan (revised with
+        the prompt when the previous answer was one); continuing without planning runs it."""
+        stages = ["Reading your edits to the plan" if revising else "Reading the question"]
+        reply.steps = [self._thought(stage, show) for stage in [*stages, "Drafting a plan"]]
+        steps = [
+            f"Search the web for recent sources on {escaped(subject)}.",
+            "Read the most relevant sources and note where they agree and differ.",
+            f"Compare the findings on {escaped(subject)} in a table.",
+            "Write a cited report with a summary first.",
+        ]
+        if revising:
+            steps.insert(3, f"Take in your edits: {quoted(_short(prompt, 100))}.")
+        lines = [
+            f"{PLAN_HEADING} {escaped(subject)}",
+            "",
+            BANNER,
+            "",
+            *(f"{n}. {step}" for n, step in enumerate(steps, start=1)),
+            "",
+            "**Next:** continue this chain with “go ahead” to run the research, or with "
+            "changes to the plan (asking for a plan again) to revise it.",
+        ]
+        text = "\n".join(lines)
+        reply.steps.append({"type": "model_output", "content": [{"type": "text", "text": text}]})
+        reply.step_delay = min(self.background_seconds, 1.0) / len(reply.steps)
         return reply

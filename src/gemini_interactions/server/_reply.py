@@ -74,6 +74,8 @@ class Reply:
     hops: int = 1
     hints: dict[int, list[str]] = field(default_factory=dict)
     source: str = ""
+    environment_id: str | None = None
+    """The sandbox the turn ran in (reported on the interaction as ``environment_id``)."""
 
     def final_status(self) -> str:
         if self.status:

@@ -81,6 +81,7 @@ class InteractionRecord:
     checkpoint_token: str | None = None
     error: Payload | None = None
     source: str = ""
+    environment_id: str | None = None
     faults: list[FaultPlan] = field(default_factory=list)
     log: list[LogEvent] = field(default_factory=list)
     step_done: list[float] = field(default_factory=list)
@@ -180,6 +181,8 @@ class InteractionRecord:
             env["role"] = "model"
         env["created"] = iso(self.created)
         env["updated"] = iso(updated)
+        if self.environment_id:
+            env["environment_id"] = self.environment_id
         return env
 
     def _created_event(self, status: str) -> Payload:
