@@ -10,6 +10,7 @@ did.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +135,11 @@ def test_mcp_file_search_and_maps_run_offline_with_citations(
 
 
 def test_an_mcp_token_is_never_saved_shown_or_logged(
-    chain: Chain, server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    chain: Chain,
+    server: LocalServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("MCP_TOKEN", TOKEN)
     monkeypatch.setenv("SANDBOX_KEY", SANDBOX_SECRET)
@@ -150,7 +155,11 @@ def test_an_mcp_token_is_never_saved_shown_or_logged(
     export = to_notebook(chain)
     written = write_notebook(tmp_path / "export.ipynb", export)
     script, _ = to_script(chain)
+    # httpcore's DEBUG trace would print what a server echoes; the loggers scrub it.
+    with caplog.at_level(logging.DEBUG, logger="httpx"):
+        logging.getLogger("httpx").debug("echoed header: %s", TOKEN)
     texts = {
+        "log": caplog.text,
         "dry run": json.dumps(dry),
         "options": json.dumps([t.options for t in chain.turns]),
         "requests": json.dumps([t.requests for t in chain.turns]),
@@ -276,6 +285,8 @@ def test_deep_research_plan_then_go_ahead_runs_it_with_a_chart(
     assert report.interaction is not None and report.interaction.output_image is not None
     with pytest.raises(ChainUsageError, match="Deep Research agent"):
         chain.send("x", plan=True, model="gemini-3-flash-preview")
+    with pytest.raises(ChainUsageError, match="are Deep Research's"):
+        chain.send("x", plan=True, agent="antigravity-preview-09-2026")
 
 
 def test_a_sandbox_is_kept_by_continue_and_branch(

@@ -34,43 +34,40 @@ class StandIn:
         pass
 
 
-def answer(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(
-        200,
-        json={"id": "v1_x", "status": "completed", "object": "interaction", "steps": []},
-    )
+class Recording:
+    """A transport handler that keeps each request and answers with a finished interaction."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        self.requests.append(request)
+        return httpx.Response(
+            200,
+            json={"id": "v1_x", "status": "completed", "object": "interaction", "steps": []},
+        )
 
 
 def sdk_request(**kwargs: Any) -> httpx.Request:
     from google import genai
     from google.genai import types
 
-    seen: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        request.read()
-        seen.append(request)
-        return answer(request)
-
-    http = httpx.Client(transport=httpx.MockTransport(handler))
+    recording = Recording()
+    http = httpx.Client(transport=httpx.MockTransport(recording))
     client = genai.Client(
         vertexai=True, http_options=types.HttpOptions(httpx_client=http), **kwargs
     )
     client.interactions.create(model="gemini-3-flash-preview", input="hi")
-    return seen[0]
+    return recording.requests[0]
 
 
 def our_request(**kwargs: Any) -> httpx.Request:
-    seen: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        request.read()
-        seen.append(request)
-        return answer(request)
-
-    client = Client(vertex=True, transport=httpx.MockTransport(handler), max_retries=0, **kwargs)
+    recording = Recording()
+    transport = httpx.MockTransport(recording)
+    client = Client(vertex=True, transport=transport, max_retries=0, **kwargs)
     client.interactions.create(model="gemini-3-flash-preview", input="hi")
-    return seen[0]
+    return recording.requests[0]
 
 
 @pytest.mark.parametrize("location", ["us-central1", "global", "europe-west4"])

@@ -237,14 +237,17 @@ def register(secret: Secret) -> None:
             logger.addFilter(_FILTER)
 
 
-_secret_envs: set[str] = set()
+_secret_envs: dict[str, Secret] = {}
+"""Held here, not weakly: ``_live`` would drop a secret nobody else keeps."""
 
 
-def remember_secret_env(name: str) -> None:
-    """Environment variable ``name`` holds a secret this process sent (an MCP server's token,
-    a sandbox credential): every file the package writes scrubs its value, as the API key's."""
+def remember_secret_env(name: str, secret: Secret) -> None:
+    """Environment variable ``name`` holds ``secret``, which this process sends (an MCP
+    server's token, a sandbox credential): the loggers and every file the package writes
+    scrub it, as they do the API key."""
     with _live_lock:
-        _secret_envs.add(name)
+        _secret_envs[name] = secret
+    register(secret)
 
 
 def secret_envs() -> frozenset[str]:

@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ..api._secret import Secret, register, remember_secret_env
+from ..api._secret import Secret, remember_secret_env
 from ._errors import ChainUsageError
 
 DEEP_RESEARCH_AGENT = "deep-research-preview-04-2026"
@@ -67,25 +67,13 @@ def resolve_secrets(value: Any, where: str) -> Any:
                 f"kernel: set it (os.environ[{name!r}] = ..., or in the shell that starts "
                 "Jupyter) and run again. Its value is never shown or saved."
             )
-        secret = Secret(found)
-        register(secret)
-        remember_secret_env(name)
+        remember_secret_env(name, Secret(found))
         return found
     if isinstance(value, Mapping):
         return {k: resolve_secrets(v, where) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [resolve_secrets(v, where) for v in value]
     return value
-
-
-def has_secret_refs(value: Any) -> bool:
-    if is_env_ref(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(has_secret_refs(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(has_secret_refs(v) for v in value)
-    return False
 
 
 # --- tools -----------------------------------------------------------------------------------

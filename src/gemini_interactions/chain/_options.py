@@ -252,6 +252,15 @@ def prepare(options: SendOptions) -> PreparedTurn:
                 agent=DEEP_RESEARCH_AGENT,
             )
         o = dataclasses.replace(o, agent=DEEP_RESEARCH_AGENT)
+    if (o.plan or o.visualize) and o.agent and not o.agent.startswith("deep-research"):
+        raise ChainUsageError(
+            f"A research plan and charts are Deep Research's; the agent {o.agent} has "
+            "neither: drop {plan} and {visualize}, or leave out {agent} (Deep Research is "
+            "used by default).",
+            plan="True",
+            visualize="True",
+            agent="",
+        )
     if o.model and o.agent:
         raise ChainUsageError(
             "A turn goes to a model or to an agent, not both: drop {model} or {agent}.",
