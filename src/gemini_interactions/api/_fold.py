@@ -152,7 +152,10 @@ class Fold:
         steps = snapshot.get("steps")
         for index, step in enumerate(steps if isinstance(steps, list) else []):
             if isinstance(step, dict):
-                fold.steps[index] = copy.deepcopy(step)
+                step = fold.steps[index] = copy.deepcopy(step)
+                partial = step.pop("partial_arguments", None)
+                if isinstance(partial, str):  # a call's arguments cut mid-way: go on buffering
+                    fold._args[index] = [partial]
         fold._last_index = max(fold.steps, default=0)
         skip = ("steps", "last_event_id", "error_event", "revision")
         fold.meta = {k: copy.deepcopy(v) for k, v in snapshot.items() if k not in skip}
