@@ -415,8 +415,8 @@ class Chain:
         folded into what it has, so nothing arrives twice; one that was not is streamed from
         its start. ``on_update(turn)`` is called at most every ``every`` seconds while it
         runs, and once when it ends, inside ``guard`` (held while the turn changes: a save
-        under it never sees half an update). Errors of the stream are raised (the turn is
-        unchanged by them): a caller falls back to polling (``refresh``/``wait``)."""
+        under it never sees half an update). Errors of the stream are raised (the turn keeps
+        what arrived before them): a caller falls back to polling (``refresh``/``wait``)."""
         target = self._background_turn(turn)
         if target.status != "running" or not target.id:
             return target

@@ -1,11 +1,11 @@
 """The background turns a kernel follows: their status displays, their pollers, and where their
 results go when they end.
 
-A background turn is polled through the client it was sent with (the chain keeps it), so a
-backend switch while it runs does not strand it. When it ends, its result replaces what its own
-cell published, and only where that is still there: its ``-o VAR``, and ``_gemini`` unless a later
-cell has put its own result there. A turn whose chain was removed (``%gemini reset``) is dropped:
-its poller stops and nothing is written.
+A background turn is followed (by its event stream, else by polling) through the client it
+was sent with (the chain keeps it), so a backend switch while it runs does not strand it. When
+it ends, its result replaces what its own cell published, and only where that is still there:
+its ``-o VAR``, and ``_gemini`` unless a later cell has put its own result there. A turn whose
+chain was removed (``%gemini reset``) is dropped: its poller stops and nothing is written.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ class Watched:
 
 
 class Poller:
-    """Polls a background turn in a daemon thread and updates its status display."""
+    """Follows a background turn in a daemon thread (its event stream, else polling) and
+    updates its status display."""
 
     def __init__(
         self, watched: Watched, follow: Background, interval: float, stream: bool = False
