@@ -99,17 +99,6 @@ class CellSummary:
     state: str
 
 
-class _Write:
-    """A row ``put`` waits to see committed (by its own thread or another's)."""
-
-    __slots__ = ("done", "error", "row")
-
-    def __init__(self, row: tuple[Any, ...]) -> None:
-        self.row = row
-        self.done = False
-        self.error: sqlite3.Error | None = None
-
-
 class RunStore:
     """One SQLite file (shared by every run in this process that names it)."""
 
@@ -132,8 +121,6 @@ class RunStore:
     def __init__(self, path: str) -> None:
         self.path = path
         self.lock = threading.Lock()
-        self._pending: list[_Write] = []
-        self._pending_lock = threading.Lock()
         try:
             self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._check_version()
@@ -233,42 +220,10 @@ class RunStore:
             json.dumps(turn, default=str) if turn is not None else None,
             time.time(),
         )
-        write = _Write(row)
-        with self._pending_lock:
-            self._pending.append(write)
         with self._using():
-            if write.done:  # another thread committed it with its own (group commit)
-                if write.error is not None:
-                    raise write.error
-                return
-            with self._pending_lock:
-                batch, self._pending = self._pending, []
-            try:
-                self._commit([w.row for w in batch])
-            except sqlite3.Error as exc:
-                for w in batch:
-                    w.error = exc
-                raise
-            finally:
-                for w in batch:
-                    w.done = True
-
-    def _commit(self, rows: list[tuple[Any, ...]]) -> None:
-        """Every row waiting, in one transaction: the pool's threads each wrote (and committed)
-        one row at a time and queued behind each other for the store's lock; now whichever holds
-        it commits them all, and the others find theirs committed."""
-        sql = "INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-        if len(rows) == 1:
-            self.db.execute(sql, rows[0])
-            return
-        self.db.execute("BEGIN")
-        try:
-            self.db.executemany(sql, rows)
-            self.db.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.execute("ROLLBACK")
-            raise
+            self.db.execute(
+                "INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row
+            )
 
     # --- reading ------------------------------------------------------------------------------
 
