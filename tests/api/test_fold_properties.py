@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gemini_interactions.api import Client, Fold, LegacyEventTranslator, fold_events
+from gemini_interactions.api import Client, Fold, Interaction, LegacyEventTranslator, fold_events
 from gemini_interactions.api._sse import sse_payloads
 
 from .helpers import (
@@ -326,3 +327,16 @@ def test_the_hot_delta_fold_equals_the_general_one(
         hot.feed(stop)
     assert general.snapshot() == hot.snapshot()
     assert general.last_event_id == hot.last_event_id
+
+
+@settings(max_examples=80, deadline=None)
+@given(pieces=texts, cut=st.integers(min_value=0))
+def test_a_fold_resumed_from_a_saved_snapshot_ends_the_same(pieces: list[str], cut: int) -> None:
+    """A stream folded up to any event, saved (as a chains file keeps it: JSON through the
+    model) and resumed after its last event id in another process, ends exactly as the
+    uninterrupted fold: every part once."""
+    events = [{**e, "event_id": f"ev_{i:04d}"} for i, e in enumerate(text_stream_events(pieces))]
+    k = 1 + cut % len(events)
+    saved = Interaction.model_validate(Fold().feed_all(events[:k]).snapshot()).to_dict()
+    resumed = Fold.resumed(json.loads(json.dumps(saved))).feed_all(events[k:]).snapshot()
+    assert resumed == fold_events(events)

@@ -143,6 +143,28 @@ class Fold:
         """The latest mid-hop continuation checkpoint (``interaction.status_update``)."""
         self.content_since_checkpoint = False
 
+    @classmethod
+    def resumed(cls, snapshot: dict[str, Any]) -> Fold:
+        """A fold that goes on from ``snapshot`` (an interaction folded earlier, e.g. saved
+        before a restart): the events of a stream resumed after its ``last_event_id`` are
+        folded into it, so a resumed answer has every part once."""
+        fold = cls()
+        steps = snapshot.get("steps")
+        for index, step in enumerate(steps if isinstance(steps, list) else []):
+            if isinstance(step, dict):
+                step = fold.steps[index] = copy.deepcopy(step)
+                partial = step.pop("partial_arguments", None)
+                if isinstance(partial, str):  # a call's arguments cut mid-way: go on buffering
+                    fold._args[index] = [partial]
+        fold._last_index = max(fold.steps, default=0)
+        skip = ("steps", "last_event_id", "error_event", "revision")
+        fold.meta = {k: copy.deepcopy(v) for k, v in snapshot.items() if k not in skip}
+        last = snapshot.get("last_event_id")
+        if isinstance(last, str):
+            fold.last_event_id = last
+            fold._seen.add(last)
+        return fold
+
     # -- feeding ---------------------------------------------------------------------------------
 
     def feed_all(self, events: Iterable[dict[str, Any]]) -> Fold:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from ._errors import WaitTimeoutError
 from ._events import Event, parse_event
+from ._fold import Fold
 from ._interaction import Interaction
 from ._request import (
     RequestSpec,
@@ -82,6 +83,17 @@ class _Common:
     ) -> dict[str, Any]:
         """The request ``create(...)`` would send, credentials redacted; sends nothing."""
         return self._client.describe(_create_spec(params, stream, extra_body))
+
+    def _resume_core(self, interaction: Interaction) -> _StreamCore:
+        if not interaction.id or not interaction.last_event_id:
+            raise ValueError(
+                "Only an interaction that was streamed (it has an id and a last_event_id) "
+                "can be resumed; get() it, or get(id, stream=True) for its whole stream."
+            )
+        spec = get_spec(interaction.id, stream=True, last_event_id=interaction.last_event_id)
+        core = self._stream_core(spec)
+        core.fold = Fold.resumed(interaction.to_dict())
+        return core
 
     def _stream_core(self, spec: RequestSpec) -> _StreamCore:
         return _StreamCore(
@@ -186,6 +198,14 @@ class Interactions(_Common):
             core = self._stream_core(spec)
             return Stream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)), parse_event)
         return to_interaction(client.request_json(spec), client.revision)
+
+    def resume(self, interaction: Interaction) -> Stream[Event]:
+        """The rest of a stored interaction's stream: the events after its ``last_event_id``
+        (``GET ?stream=true&last_event_id=``), folded into ``interaction`` (what was streamed
+        before, e.g. saved before a restart), so ``.interaction`` ends whole, nothing twice."""
+        core = self._resume_core(interaction)
+        client = self._client
+        return Stream(core, lambda s: client.send(s, on_retry=lambda: _bump(core)), parse_event)
 
     def cancel(self, interaction_id: str) -> Interaction:
         """Cancel a running background interaction; a finished one comes back unchanged."""
@@ -322,6 +342,14 @@ class AsyncInteractions(_Common):
                 core, lambda s: client.send(s, on_retry=lambda: _bump(core)), parse_event
             )
         return to_interaction(await client.request_json(spec), client.revision)
+
+    def resume(self, interaction: Interaction) -> AsyncStream[Event]:
+        """See ``Interactions.resume``."""
+        core = self._resume_core(interaction)
+        client = self._client
+        return AsyncStream(
+            core, lambda s: client.send(s, on_retry=lambda: _bump(core)), parse_event
+        )
 
     async def cancel(self, interaction_id: str) -> Interaction:
         get_spec(interaction_id)

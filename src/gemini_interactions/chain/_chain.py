@@ -12,10 +12,12 @@ mistake caught before sending (``ChainUsageError``) takes none.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from ..api._errors import APIError
@@ -403,6 +405,53 @@ class Chain:
         client = self._client_of(target)
         final = client.interactions.wait(target.id, timeout=timeout, on_progress=progress)
         return self.finish(target, final)
+
+    def follow(
+        self,
+        turn: Turn | int | None = None,
+        *,
+        on_update: Callable[[Turn], Any] | None = None,
+        stop: threading.Event | None = None,
+        every: float = 0.1,
+        guard: AbstractContextManager[Any] | None = None,
+    ) -> Turn:
+        """Follow a background turn by its event stream until it ends (or ``stop`` is set).
+
+        A turn that was streamed before (it has a ``last_event_id``, kept in a chains file
+        too) resumes from there (``GET ?stream=true&last_event_id=``) and the new events are
+        folded into what it has, so nothing arrives twice; one that was not is streamed from
+        its start. ``on_update(turn)`` is called at most every ``every`` seconds while it
+        runs, and once when it ends, inside ``guard`` (held while the turn changes: a save
+        under it never sees half an update). Errors of the stream are raised (the turn keeps
+        what arrived before them): a caller falls back to polling (``refresh``/``wait``)."""
+        target = self._background_turn(turn)
+        if target.status != "running" or not target.id:
+            return target
+        interactions = self._client_of(target).interactions
+        last = target.interaction
+        if last is not None and target.last_event_id:
+            stream = interactions.resume(last)
+        else:
+            stream = interactions.get(target.id, stream=True)
+        guard = guard or contextlib.nullcontext()
+        shown = time.monotonic()
+        with stream:
+            for _ in stream:
+                now = time.monotonic()
+                if now - shown >= every:
+                    shown = now
+                    with guard:
+                        if stop is not None and stop.is_set():
+                            return target
+                        self.finish(target, stream.interaction)
+                        if on_update is not None:
+                            on_update(target)
+        with guard:
+            if stop is None or not stop.is_set():
+                self.finish(target, stream.interaction)
+                if on_update is not None:
+                    on_update(target)
+        return target
 
     def cancel(self, turn: Turn | int | None = None) -> Turn:
         """Cancel a background turn; it is recorded as cancelled and never becomes the head."""

@@ -163,6 +163,13 @@ class Turn:
         return None
 
     @property
+    def last_event_id(self) -> str | None:
+        """The id of the last stream event folded into the turn's answer (a chains file keeps
+        it): a background turn's stream resumes after it (``Chain.follow``)."""
+        interaction = self.interaction
+        return interaction.last_event_id if interaction is not None else None
+
+    @property
     def asked_model(self) -> str | None:
         """The model (or agent) the request named."""
         request = self.request or {}

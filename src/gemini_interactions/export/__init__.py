@@ -11,11 +11,39 @@ IPython or the renderers (the magics pass the live view's outputs in as ``output
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._errors import ExportError
-from ._notebook import NotebookExport, OutputsFor, text_outputs, to_notebook, write_notebook
-from ._replay import TurnCheck, replay
 from ._script import to_script
 from ._store import ChainFileError, load_chains, save_chains, write_atomic
+
+if TYPE_CHECKING:
+    from ._notebook import NotebookExport, OutputsFor, text_outputs, to_notebook, write_notebook
+    from ._replay import TurnCheck, replay
+
+# nbformat (and jsonschema under it) take seconds to import on a busy machine: saving chains
+# after a turn (autosave, `%gemini save`) must not wait for them, so notebooks load on first use.
+_LAZY = {
+    "NotebookExport": "._notebook",
+    "OutputsFor": "._notebook",
+    "text_outputs": "._notebook",
+    "to_notebook": "._notebook",
+    "write_notebook": "._notebook",
+    "TurnCheck": "._replay",
+    "replay": "._replay",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ChainFileError",

@@ -1,15 +1,16 @@
 """The background turns a kernel follows: their status displays, their pollers, and where their
 results go when they end.
 
-A background turn is polled through the client it was sent with (the chain keeps it), so a
-backend switch while it runs does not strand it. When it ends, its result replaces what its own
-cell published, and only where that is still there: its ``-o VAR``, and ``_gemini`` unless a later
-cell has put its own result there. A turn whose chain was removed (``%gemini reset``) is dropped:
-its poller stops and nothing is written.
+A background turn is followed (by its event stream, else by polling) through the client it
+was sent with (the chain keeps it), so a backend switch while it runs does not strand it. When
+it ends, its result replaces what its own cell published, and only where that is still there:
+its ``-o VAR``, and ``_gemini`` unless a later cell has put its own result there. A turn whose
+chain was removed (``%gemini reset``) is dropped: its poller stops and nothing is written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,16 +35,28 @@ class Watched:
 
 
 class Poller:
-    """Polls a background turn in a daemon thread and updates its status display."""
+    """Follows a background turn in a daemon thread (its event stream, else polling) and
+    updates its status display."""
 
-    def __init__(self, watched: Watched, follow: Background, interval: float) -> None:
+    def __init__(
+        self, watched: Watched, follow: Background, interval: float, stream: bool = False
+    ) -> None:
         self.watched, self.follow, self.interval = watched, follow, interval
+        self.stream = stream
+        """Follow the turn's event stream first (``Chain.follow``); polling takes over when
+        it fails."""
         self.chain = watched.chain
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="gemini-poll", daemon=True)
 
     def _run(self) -> None:
         turn = self.watched.turn
+        if self.stream:
+            # The server cannot stream it (or the stream broke): polling below takes over.
+            with contextlib.suppress(Exception):
+                self.chain.follow(
+                    turn, on_update=self._show, stop=self.stop, guard=self.follow.lock
+                )
         while not self.stop.wait(self.interval) and turn.status == "running":
             with self.follow.lock:  # a reset between the poll and the write cannot slip in
                 if self.stop.is_set() or not self.follow.registered(self.chain):
@@ -57,6 +70,18 @@ class Poller:
                     view.render(turn)
                 if turn.status != "running":
                     self.follow.finished(turn)
+
+    def _show(self, turn: Turn) -> None:
+        """A streamed update of the turn (under ``follow.lock``): shown, and its result
+        written once it ended."""
+        if self.stop.is_set() or not self.follow.registered(self.chain):
+            self.stop.set()  # ends the stream at its next event
+            return
+        view = self.follow.views.get(turn.id or "")
+        if view is not None:
+            view.render(turn)
+        if turn.status != "running":
+            self.follow.finished(turn)
 
 
 class Background:
@@ -91,9 +116,11 @@ class Background:
         handle: Any,
         interval: float,
         terminal: bool = False,
+        stream: bool = True,
     ) -> BackgroundView:
         """Follow ``turn`` in the display ``handle`` (the cell's own, so it ends as the answer
-        alone) and poll it every ``interval`` seconds (0: only `%gemini wait` does)."""
+        alone): by its event stream (``stream``), else (or when the stream fails) by polling
+        it every ``interval`` seconds (0: neither; only `%gemini wait` polls)."""
         from ..render._answer_view import asked_for_thoughts
 
         view = BackgroundView(
@@ -104,12 +131,29 @@ class Background:
         with self.lock:
             self.views[turn.id or ""] = view
             self.watched[id(turn)] = watched
-        self.poll(watched, interval)
+        self.poll(watched, interval, stream=stream)
         return view
 
-    def poll(self, watched: Watched, interval: float) -> None:
+    def rejoin(
+        self, chain: Chain, turn: Turn, *, interval: float, terminal: bool = False
+    ) -> BackgroundView:
+        """Follow again a turn that was running when its chains file was saved (``%gemini
+        load``): its stream resumes after its last event id when it has one (nothing arrives
+        twice), else it is polled."""
+        return self.watch(
+            chain,
+            turn,
+            out=None,
+            snapshot=None,
+            handle=None,
+            interval=interval,
+            terminal=terminal,
+            stream=turn.last_event_id is not None,
+        )
+
+    def poll(self, watched: Watched, interval: float, *, stream: bool = False) -> None:
         if interval > 0:
-            poller = Poller(watched, self, interval)
+            poller = Poller(watched, self, interval, stream)
             self.pollers = [p for p in self.pollers if p.thread.is_alive()] + [poller]
             poller.thread.start()
 
@@ -170,5 +214,5 @@ class Background:
         """Poll again every turn still followed; how many."""
         watched = [w for w in self if w.turn.status == "running" and self.registered(w.chain)]
         for item in watched:
-            self.poll(item, interval)
+            self.poll(item, interval, stream=item.turn.last_event_id is not None)
         return len(watched)

@@ -203,8 +203,9 @@ def load(session: Session, args: list[str]) -> None:
 
 def _follow_running(session: Session, chains: list[Chain]) -> None:
     """A background turn that was running when the file was saved shows its status again and is
-    polled through the current backend (``wait``, ``cancel`` and the timeline work on it, as
-    long as the server that runs it is the one cells go to: the live API or the same URL)."""
+    followed through the current backend: its stream resumed after its last event id, else
+    polled (``wait``, ``cancel`` and the timeline work on it, as long as the server that runs
+    it is the one cells go to: the live API or the same URL)."""
     running = [(c, t) for c in chains for t in c.turns if t.status == "running" and t.id]
     if running and session.backend.kind == "offline":
         session.client()  # the in-process server, which must hold what is followed
@@ -223,14 +224,8 @@ def _follow_running(session: Session, chains: list[Chain]) -> None:
             f"Turn {turn.number} of {chain.name} was running in the background when saved: "
             "following it again (`%gemini wait` for its answer, `%gemini cancel` to stop it)."
         )
-        session.background.watch(
-            chain,
-            turn,
-            out=None,
-            snapshot=None,
-            handle=None,
-            interval=session.magics.poll_interval,
-            terminal=session._terminal(),
+        session.background.rejoin(
+            chain, turn, interval=session.magics.poll_interval, terminal=session._terminal()
         )
 
 
