@@ -1,5 +1,11 @@
 """Named chains in one kernel, one of them current: each numbers its own turns and may hold
-several conversations."""
+several conversations.
+
+The rules for where a turn goes live here, so a shell and a script keep them alike: a turn goes
+to the chain it names, else the current one (``chat`` until another is made current); a new
+conversation may start a chain that does not exist yet (kept once it has a turn, the first
+``chat`` becoming current), while continuing needs a chain with a turn to continue from.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,9 @@ if TYPE_CHECKING:
     from ..api import Client
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+
+DEFAULT_CHAIN = "chat"
+"""The current chain until another is made current (``use``)."""
 
 
 class ChainRegistry:
@@ -89,6 +98,61 @@ class ChainRegistry:
         chain.client = chain.client or self._client
         self.chains[chain.name] = chain
         return chain
+
+    @property
+    def default_name(self) -> str:
+        """The chain a turn that names none goes to."""
+        return self.current_name or DEFAULT_CHAIN
+
+    def holds(self, chain: Chain) -> bool:
+        """Whether ``chain`` is this registry's (not removed, not replaced by a load)."""
+        return self.chains.get(chain.name) is chain
+
+    def target(
+        self, chain: str | None = None, *, new: bool = True, from_turn: int | None = None
+    ) -> Chain:
+        """The chain a turn goes to (``chain``, else the default one); changes nothing.
+
+        A new conversation (``new``, no ``from_turn``) may go to a chain that does not exist
+        yet: a fresh ``Chain`` is returned, kept by ``keep`` once it has a turn. Continuing
+        (the head, or ``from_turn``) needs a kept chain, and the head a completed turn."""
+        key, value = ("from_turn", "") if from_turn is not None else ("new", "False")
+        name = self.check_name(chain) if chain is not None else self.default_name
+        if name in self.chains:
+            found = self.chains[name]
+        elif new and from_turn is None:
+            return Chain(self._client, name=name)
+        elif chain is not None:
+            raise ChainUsageError(
+                f"There is no chain named {name!r} to continue ({{{key}}}). Drop {{{key}}} to "
+                f"start it (chains: {', '.join(self.chains) or 'none yet'}).",
+                **{key: value},
+            )
+        else:
+            raise ChainUsageError(
+                f"Nothing to continue ({{{key}}}): no chain is current yet. Send a turn without "
+                "it first, or pick a chain with {chain}.",
+                chain="NAME",
+                **{key: value},
+            )
+        if not new and from_turn is None and found.head is None:
+            raise ChainUsageError(
+                f"Chain {name!r} has no completed turn to continue from. Drop {{new}} to start "
+                "a new conversation, or branch from a turn with {from_turn}.",
+                new="False",
+                from_turn="N",
+            )
+        return found
+
+    def keep(self, chain: Chain) -> None:
+        """``chain`` took a turn: it is kept, and the first ``chat`` becomes the current chain
+        (only ``use`` changes it later, so continuing always means the same chain)."""
+        if not chain.turns:
+            return
+        if not self.holds(chain):
+            self.add(chain)
+        if self.current_name is None and chain.name == DEFAULT_CHAIN:
+            self.current_name = chain.name
 
     def use(self, name: str) -> Chain:
         chain = self.get(name)

@@ -207,11 +207,8 @@ def _follow_running(session: Session, chains: list[Chain]) -> None:
     polled (``wait``, ``cancel`` and the timeline work on it, as long as the server that runs
     it is the one cells go to: the live API or the same URL)."""
     running = [(c, t) for c in chains for t in c.turns if t.status == "running" and t.id]
-    if running and session.backend.kind == "offline":
-        session.client()  # the in-process server, which must hold what is followed
-    holds = getattr(session.server, "holds", None)
     for chain, turn in running:
-        if holds is not None and turn.id and not holds(turn.id):
+        if not session.holds(turn):
             # It ran on an in-process server of another kernel (or an earlier backend): polling
             # it here could only fail, so say so instead of "following it again".
             print(
@@ -224,9 +221,7 @@ def _follow_running(session: Session, chains: list[Chain]) -> None:
             f"Turn {turn.number} of {chain.name} was running in the background when saved: "
             "following it again (`%gemini wait` for its answer, `%gemini cancel` to stop it)."
         )
-        session.background.rejoin(
-            chain, turn, interval=session.magics.poll_interval, terminal=session._terminal()
-        )
+        session.follow(chain, turn)
 
 
 def autosave(session: Session) -> None:
