@@ -39,12 +39,8 @@ class MapPlan:
     data: Any
     count: int
     first: str
-    concurrency: int = 4
-    rpm: float | None = None
-    retry_failed: bool = False
-    fresh: bool = False
-    max_total_tokens: int | None = None
-    max_cost: float | None = None
+    settings: dict[str, Any]
+    """``run_map``'s keyword arguments for the run: concurrency, rpm, retry_failed, ..."""
 
 
 @dataclass
@@ -136,18 +132,8 @@ def _map_plan(opts: CellOptions, template: str, namespace: Mapping[str, Any]) ->
         raise ChainUsageError(f"{exc}.".replace("..", ".")) from None
     if first is None:
         raise ChainUsageError(f"--map {name}: it is empty, so there is nothing to send.")
-    return MapPlan(
-        name,
-        data,
-        count,
-        first,
-        concurrency=opts.concurrency,
-        rpm=opts.rpm,
-        retry_failed=opts.retry_failed,
-        fresh=opts.fresh,
-        max_total_tokens=opts.max_total_tokens,
-        max_cost=opts.max_cost,
-    )
+    keys = ("concurrency", "rpm", "retry_failed", "fresh", "max_total_tokens", "max_cost")
+    return MapPlan(name, data, count, first, {key: getattr(opts, key) for key in keys})
 
 
 def _limit(cell: Any, config: Any) -> Any:

@@ -13,20 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 from .._kernel import KernelState
 from ..chain import MapBudgetReached, TurnFailedError
-from ..chain._map import MapInterrupted
+from ..chain._map import MapInterrupted, MapResult
 from ..chain._tools import running_tool
+from ..chain._trace import Tracing
 from ..render import AnswerView, BackgroundView, LiveView
 from ..render._answer_view import asked_for_thoughts
 from ._errors import MagicUsageError
-from ._failure import fail, unparsed
+from ._failure import fail, flag, unparsed
 from ._options import CellOptions
 from ._plan import CellPlan, plan_cell
-from ._tracing import Tracing
 
 if TYPE_CHECKING:
     import argparse
 
-    from ..chain import Chain, Turn
+    from ..chain import Chain, Turn, TurnObserver
     from ._magics import GeminiMagics
 
 
@@ -126,9 +126,7 @@ class Session(KernelState):
         before = len(chain.turns)
         try:
             if plan.map is not None:
-                from ._map import run_map_cell
-
-                result = run_map_cell(self, plan)
+                result = self._run_map(plan)
             else:
                 turn, handle = self._send(plan, line)
         except BaseException as exc:
@@ -193,10 +191,43 @@ class Session(KernelState):
             plan.prompt,
             new=plan.new,
             from_turn=plan.from_turn,
-            observer=self.tracing.observer(self.magics, view),
+            observer=self.traced(view),
             options=options,
         )
         return turn, view.handle
+
+    def _run_map(self, plan: CellPlan) -> MapResult:
+        """The ``--map`` run, with its progress line and summary table (a stopped run's too)."""
+        from ..chain._map import run_map
+        from ..render._map_progress import MapProgressView
+
+        assert plan.map is not None
+        view, planned = MapProgressView(self.terminal(), flag), plan.map
+        try:
+            result = run_map(
+                plan.chain,
+                plan.prompt,
+                planned.data,
+                name=planned.name,
+                options=plan.options,
+                new=plan.new,
+                from_turn=plan.from_turn,
+                on_progress=view,
+                store=self.runs_store(),
+                **planned.settings,
+            )
+        except MapBudgetReached as stopped:
+            view.summary(stopped.result, view.last)
+            raise
+        view.summary(result, view.last)
+        return result
+
+    def traced(self, view: TurnObserver) -> TurnObserver:
+        """``view``, wrapped in a tracer when ``%config GeminiMagics.tracing`` is on."""
+        m = self.magics
+        if not m.tracing:
+            return view
+        return self.tracing.observer(view, endpoint=m.tracing_endpoint, content=m.tracing_content)
 
     def follow(
         self, chain: Chain, turn: Turn, *, out: str | None = None, handle: Any = None

@@ -1,34 +1,33 @@
-"""The ``--map`` cell's run: progress through a display handle, and a summary table."""
+"""A ``map`` run shown while it runs: its progress line, then a table of what happened."""
 
 from __future__ import annotations
 
 import html
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..chain._map import MapBudgetReached, MapProgress, MapResult, run_map
+from ..chain._errors import Spelling, python_spelling
+from ..chain._map import MapProgress, MapResult
 from ..chain._prices import format_cost
-from ._failure import flag
-
-if TYPE_CHECKING:
-    from ._plan import CellPlan
-    from ._session import Session
 
 
-class _Progress:
-    """One line, updated in place (a display handle in a notebook, printed in a terminal)."""
+class MapProgressView:
+    """A map run's progress as one line, updated in place (a display handle in a notebook,
+    printed in a terminal), and its summary table at the end. ``spell`` writes the options
+    its line names (a shell's flags; Python's keywords by default)."""
 
     TERMINAL_EVERY = 2.0
     """Seconds between two lines printed in a terminal (which cannot update a line in place)."""
 
-    def __init__(self, terminal: bool) -> None:
+    def __init__(self, terminal: bool, spell: Spelling = python_spelling) -> None:
         self.terminal = terminal
+        self.spell = spell
         self.handle: Any = None
         self.last = ""
         self.printed = 0.0
 
     def __call__(self, progress: MapProgress) -> None:
-        progress.spell = flag
+        progress.spell = self.spell
         line = progress.line()
         if line == self.last:
             return
@@ -75,34 +74,3 @@ class _Progress:
             display(bundle, raw=True)  # type: ignore[no-untyped-call]
         else:
             self.handle.update(bundle, raw=True)
-
-
-def run_map_cell(session: Session, plan: CellPlan) -> MapResult:
-    """Run the planned ``--map`` cell with its progress line and summary table; the session
-    keeps the chain and publishes the result (a stopped run's too)."""
-    assert plan.map is not None
-    view = _Progress(session.terminal())
-    opts = plan.options
-    try:
-        result = run_map(
-            plan.chain,
-            plan.prompt,
-            plan.map.data,
-            name=plan.map.name,
-            options=opts,
-            new=plan.new,
-            from_turn=plan.from_turn,
-            concurrency=plan.map.concurrency,
-            rpm=plan.map.rpm,
-            on_progress=view,
-            store=session.runs_store(),
-            retry_failed=plan.map.retry_failed,
-            fresh=plan.map.fresh,
-            max_total_tokens=plan.map.max_total_tokens,
-            max_cost=plan.map.max_cost,
-        )
-    except MapBudgetReached as stopped:
-        view.summary(stopped.result, view.last)
-        raise
-    view.summary(result, view.last)
-    return result
