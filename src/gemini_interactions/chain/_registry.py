@@ -154,6 +154,35 @@ class ChainRegistry:
         if self.current_name is None and chain.name == DEFAULT_CHAIN:
             self.current_name = chain.name
 
+    def merge(
+        self, chains: list[Chain], current: str | None, *, source: str, replace: bool = False
+    ) -> list[str]:
+        """Take in ``chains`` (read from ``source``, with ``current`` the current one there),
+        all or nothing; the names of the chains here whose turns they replaced. A chain with a
+        background turn still running is never replaced, one with turns the loaded one lacks
+        only with ``replace`` (a file saved from here earlier, or later, loses nothing)."""
+        loaded = {chain.name for chain in chains}
+        running = [c.name for c, _ in self.running() if c.name in loaded]
+        if running:
+            raise ChainUsageError(
+                f"Chain {running[0]!r} has a background turn still running here; wait for it "
+                "or cancel it, then load. Nothing was loaded."
+            )
+        clash = [c.name for c in chains if c.name in self and not _kept_by(self.chains[c.name], c)]
+        if clash and not replace:
+            raise ChainUsageError(
+                f"This kernel's chain(s) {', '.join(repr(n) for n in clash)} have turns that "
+                f"{source} does not, and loading would replace them. Save them to another file "
+                "first, or load with {replace} to drop them. Nothing was loaded.",
+                replace="True",
+            )
+        for chain in chains:
+            chain.client = self._client
+            self.chains[chain.name] = chain
+        if current in self or (current is None and chains):
+            self.current_name = current or chains[0].name
+        return clash
+
     def use(self, name: str) -> Chain:
         chain = self.get(name)
         self.current_name = name
@@ -178,4 +207,15 @@ class ChainRegistry:
         return None
 
     def running(self) -> list[tuple[Chain, Turn]]:
+        """The background turns still running, with their chains."""
         return [(c, t) for c in self.chains.values() for t in c.turns if t.status == "running"]
+
+
+def _kept_by(here: Chain, loaded: Chain) -> bool:
+    """``loaded`` holds every turn ``here`` has, the same ones in the same order."""
+    if len(here.turns) > len(loaded.turns):
+        return False
+    return all(
+        (a.prompt, a.id, a.status) == (b.prompt, b.id, b.status)
+        for a, b in zip(here.turns, loaded.turns, strict=False)
+    )

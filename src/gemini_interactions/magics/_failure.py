@@ -127,6 +127,10 @@ def paragraph(
         return TurnInterrupted(_interrupted(exc, plan, before))
     if isinstance(exc, GeminiError):
         return MagicUsageError(str(exc).strip())
+    from ..export import ChainFileError, ExportError
+
+    if isinstance(exc, (ChainFileError, ExportError)):  # a file that cannot be read or written
+        return MagicUsageError(str(exc))
     return None
 
 
