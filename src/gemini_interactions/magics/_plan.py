@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..api._secret import Secret
 from ..chain import ChainUsageError, SendOptions
 from ..chain._interpolate import PATH, interpolate, lookup, resolve
-from ..chain._tools import BUILTIN_TOOLS, function_tool
+from ..chain._tools import BUILTIN_TOOLS, function_tool, running_tool
 
 if TYPE_CHECKING:
     from ..chain import Chain, ChainRegistry
@@ -56,6 +56,7 @@ class CellPlan:
     out: str | None = None
     schema_name: str | None = None
     map: MapPlan | None = None
+    dry_run: bool = False
 
     @property
     def first_prompt(self) -> str:
@@ -82,6 +83,13 @@ def plan_cell(
     line: str = "",
 ) -> CellPlan:
     """The plan of a cell whose first line is ``line`` (parsed: ``opts``); changes nothing."""
+    tool = running_tool()
+    if tool is not None:
+        raise ChainUsageError(
+            f"Tool {tool!r} ran a `%%gemini` cell while the turn that called it is still "
+            "running; a tool cannot start a turn of its own (the outer turn's chain, head "
+            "and numbering would change under it). Return the data the model needs instead."
+        )
     prompt = cell.strip()
     if not prompt:
         raise ChainUsageError("The cell is empty: write the prompt on the lines below `%%gemini`.")
@@ -113,6 +121,7 @@ def plan_cell(
         out=opts.out,
         schema_name=opts.schema_name,
         map=_map_plan(opts, prompt, namespace) if opts.map is not None else None,
+        dry_run=opts.dry_run,
     )
 
 

@@ -14,11 +14,9 @@ from typing import TYPE_CHECKING, Any
 from .._kernel import KernelState
 from ..chain import MapBudgetReached, TurnFailedError
 from ..chain._map import MapInterrupted, MapResult
-from ..chain._tools import running_tool
 from ..chain._trace import Tracing
 from ..render import AnswerView, BackgroundView, LiveView
 from ..render._answer_view import asked_for_thoughts
-from ._errors import MagicUsageError
 from ._failure import fail, flag, unparsed
 from ._options import CellOptions
 from ._plan import CellPlan, plan_cell
@@ -98,17 +96,9 @@ class Session(KernelState):
     # --- a cell ----------------------------------------------------------------------------------
 
     def run_cell(self, args: argparse.Namespace, line: str, cell: str) -> None:
-        tool = running_tool()
-        if tool is not None:
-            raise MagicUsageError(
-                f"Tool {tool!r} ran a `%%gemini` cell while the turn that called it is still "
-                "running; a tool cannot start a turn of its own (the outer turn's chain, head "
-                "and numbering would change under it). Return the data the model needs instead."
-            )
-        opts = CellOptions.from_namespace(args)
         plan = plan_cell(
             cell,
-            opts,
+            CellOptions.from_namespace(args),
             settings=self.magics,
             namespace=self.namespace,
             registry=self.registry,
@@ -117,7 +107,7 @@ class Session(KernelState):
         )
         chain = plan.chain
         try:
-            if opts.dry_run:
+            if plan.dry_run:
                 return self.dry_run(plan)
             self.check_parent_held(chain, new=plan.new, from_turn=plan.from_turn)
         except Exception as exc:
