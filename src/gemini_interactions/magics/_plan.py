@@ -7,6 +7,7 @@ its ``CellPlan``, so a mistake anywhere in a cell is found before anything is se
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Collection, Mapping
@@ -19,6 +20,9 @@ from ..chain._interpolate import PATH, interpolate, lookup, resolve
 from ..chain._tools import BUILTIN_TOOLS, function_tool, running_tool
 
 if TYPE_CHECKING:
+    import argparse
+
+    from .._kernel import KernelState
     from ..chain import Chain, ChainRegistry
     from ._magics import GeminiMagics
     from ._options import CellOptions
@@ -74,7 +78,7 @@ def env_secrets() -> tuple[Secret, ...]:
 
 def plan_cell(
     cell: str,
-    opts: CellOptions,
+    args: argparse.Namespace | CellOptions,
     *,
     settings: GeminiMagics,
     namespace: Mapping[str, Any],
@@ -82,7 +86,10 @@ def plan_cell(
     hidden: Collection[str] = frozenset(),
     line: str = "",
 ) -> CellPlan:
-    """The plan of a cell whose first line is ``line`` (parsed: ``opts``); changes nothing."""
+    """The plan of a cell whose first line is ``line`` (parsed: ``args``); changes nothing."""
+    from ._options import CellOptions
+
+    opts = args if isinstance(args, CellOptions) else CellOptions.from_namespace(args)
     tool = running_tool()
     if tool is not None:
         raise ChainUsageError(
@@ -123,6 +130,42 @@ def plan_cell(
         map=_map_plan(opts, prompt, namespace) if opts.map is not None else None,
         dry_run=opts.dry_run,
     )
+
+
+def show_request(plan: CellPlan, state: KernelState) -> None:
+    """``--dry-run``: print the exact first request of ``plan`` (credentials redacted; for
+    ``--map`` the first element's body) and send nothing."""
+    chain, backend = plan.chain, state.backend
+    if chain.client is None:
+        chain.client = state.dry_run_client()
+    request = chain.build_request(
+        plan.first_prompt, new=plan.new, from_turn=plan.from_turn, options=plan.options
+    )
+    if plan.map is not None:
+        print(f"--map {plan.map.name}: {plan.map.count} request(s); the first:")
+        print(json.dumps(request["json"], indent=2, ensure_ascii=False, default=str))
+        return
+    shown = {"backend": backend.describe(), **abbreviate_data(request)}
+    placeholder = backend.placeholder_key
+    if placeholder and shown["headers"].get("x-goog-api-key") == "***":
+        shown["headers"]["x-goog-api-key"] = placeholder  # not a secret: shown as sent
+    print(json.dumps(shown, indent=2, ensure_ascii=False))
+
+
+def abbreviate_data(value: Any, limit: int = 200) -> Any:
+    """The request with long inline ``data`` (base64 attachments) cut short, so a dry run with
+    a 10 MB image prints a page, not 13 MB; everything else is exactly what would be sent."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key == "data" and isinstance(item, str) and len(item) > limit:
+                out[key] = f"{item[:48]}… ({len(item)} base64 characters, sent in full)"
+            else:
+                out[key] = abbreviate_data(item, limit)
+        return out
+    if isinstance(value, list):
+        return [abbreviate_data(item, limit) for item in value]
+    return value
 
 
 def _map_plan(opts: CellOptions, template: str, namespace: Mapping[str, Any]) -> MapPlan:

@@ -7,7 +7,6 @@ changed); only then is a turn sent, a ``--map`` run started or a dry run shown.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -18,30 +17,13 @@ from ..chain._trace import Tracing
 from ..render import AnswerView, BackgroundView, LiveView
 from ..render._answer_view import asked_for_thoughts
 from ._failure import fail, flag, unparsed
-from ._options import CellOptions
-from ._plan import CellPlan, plan_cell
+from ._plan import CellPlan, plan_cell, show_request
 
 if TYPE_CHECKING:
     import argparse
 
     from ..chain import Chain, Turn, TurnObserver
     from ._magics import GeminiMagics
-
-
-def abbreviate_data(value: Any, limit: int = 200) -> Any:
-    """The request with long inline ``data`` (base64 attachments) cut short, so a dry run with
-    a 10 MB image prints a page, not 13 MB; everything else is exactly what would be sent."""
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if key == "data" and isinstance(item, str) and len(item) > limit:
-                out[key] = f"{item[:48]}… ({len(item)} base64 characters, sent in full)"
-            else:
-                out[key] = abbreviate_data(item, limit)
-        return out
-    if isinstance(value, list):
-        return [abbreviate_data(item, limit) for item in value]
-    return value
 
 
 def say(message: str) -> None:
@@ -98,7 +80,7 @@ class Session(KernelState):
     def run_cell(self, args: argparse.Namespace, line: str, cell: str) -> None:
         plan = plan_cell(
             cell,
-            CellOptions.from_namespace(args),
+            args,
             settings=self.magics,
             namespace=self.namespace,
             registry=self.registry,
@@ -108,7 +90,7 @@ class Session(KernelState):
         chain = plan.chain
         try:
             if plan.dry_run:
-                return self.dry_run(plan)
+                return show_request(plan, self)
             self.check_parent_held(chain, new=plan.new, from_turn=plan.from_turn)
         except Exception as exc:
             fail(exc, self.backend, plan)
@@ -148,24 +130,6 @@ class Session(KernelState):
                 f"Note: turn {turn.number} was sent with --no-store, so it cannot be continued "
                 f"(--continue from it will refuse); {way}."
             )
-
-    def dry_run(self, plan: CellPlan) -> None:
-        """Print the exact first request (credentials redacted) and send nothing."""
-        chain = plan.chain
-        if chain.client is None:
-            chain.client = self.dry_run_client()
-        request = chain.build_request(
-            plan.first_prompt, new=plan.new, from_turn=plan.from_turn, options=plan.options
-        )
-        if plan.map is not None:
-            print(f"--map {plan.map.name}: {plan.map.count} request(s); the first:")
-            print(json.dumps(request["json"], indent=2, ensure_ascii=False, default=str))
-            return
-        shown = {"backend": self.backend.describe(), **abbreviate_data(request)}
-        placeholder = self.backend.placeholder_key
-        if placeholder and shown["headers"].get("x-goog-api-key") == "***":
-            shown["headers"]["x-goog-api-key"] = placeholder  # not a secret: shown as sent
-        print(json.dumps(shown, indent=2, ensure_ascii=False))
 
     def _send(self, plan: CellPlan, line: str) -> tuple[Turn, Any]:
         options, chain = plan.options, plan.chain
