@@ -1,11 +1,12 @@
 """The background turns a kernel follows: their status displays, their pollers, and where their
-results go when they end (a shell gives each its display; a script may give none).
+results go when they end (the shell that starts a turn gives it its status display).
 
 A background turn is followed (by its event stream, else by polling) through the client it
 was sent with (the chain keeps it), so a backend switch while it runs does not strand it. When
 it ends, its result replaces what its own cell published, and only where that is still there:
 its ``-o VAR``, and ``_gemini`` unless a later cell has put its own result there. A turn whose
-chain was removed (``%gemini reset``) is dropped: its poller stops and nothing is written.
+chain was removed from the registry (``%gemini reset``) is dropped: its poller stops and
+nothing is written.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ class Poller:
 
 
 class Background:
-    """Every background turn the magics started and follow, in one kernel."""
+    """Every background turn a kernel follows (the magics' and a script's alike)."""
 
     def __init__(
         self,

@@ -91,7 +91,7 @@ class ChainRegistry:
         return chain
 
     def add(self, chain: Chain) -> Chain:
-        """Register a chain built elsewhere (the magics add one once it has a turn)."""
+        """Register a chain built elsewhere (``keep`` adds one once it has a turn)."""
         self.check_name(chain.name)
         if chain.name in self.chains:
             raise ChainUsageError(f"A chain named {chain.name!r} exists already.")
