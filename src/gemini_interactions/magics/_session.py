@@ -11,7 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from .._kernel import KernelState
-from ..chain import MapBudgetReached, TurnFailedError
+from ..chain import ChainUsageError, MapBudgetReached, TurnFailedError
 from ..chain._map import MapInterrupted, MapResult
 from ..chain._trace import Tracing
 from ..render import AnswerView, BackgroundView, LiveView
@@ -102,8 +102,10 @@ class Session(KernelState):
             else:
                 turn, handle = self._send(plan, line)
         except BaseException as exc:
-            self.stamp(chain, before)
-            self.registry.keep(chain)
+            refused = isinstance(exc, ChainUsageError) and not isinstance(exc, MapBudgetReached)
+            if not refused:  # a turn was sent (or a run started): what it added is kept
+                self.stamp(chain, before)
+                self.registry.keep(chain)
             if isinstance(exc, (MapBudgetReached, MapInterrupted)):
                 self.publish(exc.result, plan.out)
             if isinstance(exc, TurnFailedError):
