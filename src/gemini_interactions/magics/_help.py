@@ -1,11 +1,12 @@
-"""What ``%%gemini?``, ``%gemini help`` and ``%gemini CMD --help`` show, and the "did you mean"
-of a mistyped name.
+"""What ``%%gemini?``, ``%gemini help`` and ``%gemini CMD --help`` show, the README's reference
+built from the same rows, and the "did you mean" of a mistyped name.
 
-Each reads like the README's reference (``_reference`` builds it from the same rows): a table as
-Markdown (notebooks render it to fit the output area) and as word-wrapped text (terminals, and
-every frontend that shows only ``text/plain``). ``%%gemini?`` goes through IPython's inspector,
-whose ``mime_hooks`` replace its raw-docstring text (``Docstring:``, reST markup, a ``File:``
-line) for our two magics only; every other object's help is left as IPython makes it.
+Each help is a table as Markdown (notebooks render it to fit the output area) and as
+word-wrapped text (terminals, and every frontend that shows only ``text/plain``). The README
+holds ``reference_markdown()`` between two markers (``tools/readme.py`` writes it;
+``tests/test_readme.py`` fails when they drift apart). ``%%gemini?`` goes through IPython's
+inspector, whose ``mime_hooks`` replace its raw-docstring text (``Docstring:``, reST markup, a
+``File:`` line) for our two magics only; every other object's help is left as IPython makes it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import difflib
 import re
 import shutil
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 CELL_INTRO = (
@@ -199,6 +200,45 @@ def command_help(name: str) -> dict[str, str]:
         plain += ["", _text(rows, width, left)]
         markdown += ["", *markdown_table(["argument", "what it is"], rows)]
     return {"text/plain": "\n".join(plain), "text/markdown": "\n".join(markdown)}
+
+
+# --- the README's reference -----------------------------------------------------------------------
+
+START = "<!-- reference: generated from the magics' help by `make readme`; do not edit -->"
+END = "<!-- /reference -->"
+
+
+def _config_rows() -> Iterator[list[str]]:
+    """``%config GeminiMagics``'s settings: name, default, help."""
+    from ._magics import GeminiMagics
+
+    for name, trait in sorted(GeminiMagics.class_traits(config=True).items()):
+        value = trait.default()  # a container's default is made per instance
+        default = repr(value).replace("'", '"') if isinstance(value, str) else repr(value)
+        what = escape(" ".join(str(trait.help).split()))
+        yield [code(f"GeminiMagics.{name}"), code(default), what]
+
+
+def reference_markdown() -> str:
+    """The whole reference, between (and including) the ``START`` and ``END`` markers."""
+    parts = [
+        START,
+        "",
+        "#### `%%gemini [options]`: the cell is the prompt",
+        "",
+        *markdown_table(["option", "what it does"], option_rows()),
+        "",
+        "#### `%gemini COMMAND`: line commands",
+        "",
+        *markdown_table(["command", "what it does"], command_rows()),
+        "",
+        "#### `%config GeminiMagics.NAME = ...`: defaults for every cell",
+        "",
+        *table(["setting", "default", "what it does"], _config_rows()),
+        "",
+        END,
+    ]
+    return "\n".join(parts)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

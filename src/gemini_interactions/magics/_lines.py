@@ -3,7 +3,7 @@
 A declaration is what the command does and its arguments, each written as its usage line shows
 it (``N``, ``[N]``, ``--chain NAME``, ``--all``) with its help. From it come the parser (argparse,
 which here never prints or exits: its complaints become one paragraph), ``%gemini CMD --help``,
-``%gemini help`` and the README's reference (``_help``, ``_reference``).
+``%gemini help`` and the README's reference (``_help``).
 """
 
 from __future__ import annotations
@@ -533,25 +533,24 @@ class LineCommands:
     def export(
         self, path: str, chain: Chain, turns: str | None, cassette: bool, no_outputs: bool
     ) -> None:
-        from . import _export
+        from ._export import export
 
-        flags = [f for f, on in (("--cassette", cassette), ("--no-outputs", no_outputs)) if on]
-        _export.export(self.session, chain, [path, *flags, *(["--turns", turns] if turns else [])])
+        export(self.session, chain, path, turns, cassette=cassette, outputs=not no_outputs)
 
     def save(self, path: str | None) -> None:
-        from . import _export
+        from ._export import save
 
-        _export.save(self.session, [path] if path else [])
+        save(self.session, path)
 
     def load(self, path: str, replace: bool) -> None:
-        from . import _export
+        from ._export import load
 
-        _export.load(self.session, [path, *(["--replace"] if replace else [])])
+        load(self.session, path, replace)
 
     def fix(self, apply: bool) -> None:
         from ._fix import run_fix
 
-        run_fix(self.session, ["--apply"] if apply else [])
+        run_fix(self.session, apply)
 
     def backend(self, words: list[str]) -> None:
         session = self.session
