@@ -119,12 +119,13 @@ def test_an_unknown_flag_is_one_paragraph_naming_the_command(kernel: Kernel, nam
         ("history --chian main", "Did you mean `--chain`? Use `%gemini history [--chain NAME]`."),
         ("export a.ipynb --no-output", "Did you mean `--no-outputs`?"),
         ("timeline --control", "Did you mean `--controls`?"),
-        ("export a.ipynb --turns", "`%gemini export --turns` needs a turn spec such as 1-3,5."),
+        ("export a.ipynb --turns", "`%gemini export --turns` needs a turn spec."),
         ("fix --apply=yes", "`%gemini fix --apply` takes no value."),
         ("show 1 2", "Use `%gemini show N [--chain NAME]` with one turn number."),
         ("reset main --all", "Use `%gemini reset`, `%gemini reset NAME` or `%gemini reset --all`."),
         ("load", "Use `%gemini load PATH.json [--replace]` with one file name."),
         ("save a.json b.json", "with at most one file name."),
+        ("export", "Use `%gemini export PATH.ipynb|PATH.py [--chain NAME] [--turns SPEC]"),
     ],
 )
 def test_a_bad_flag_or_argument_says_what_to_type(kernel: Kernel, line: str, message: str) -> None:

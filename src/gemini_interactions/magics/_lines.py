@@ -21,6 +21,7 @@ from ..render import display_bundle
 from ..render._status import model_text
 from ._backend import parse_backend
 from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
+from ._help import did_you_mean, table
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -57,10 +58,11 @@ class Command:
         if len(positionals) != 1:
             return f"Use {line}."
         most = "at most " if positionals[0].startswith("[") else ""
-        return f"Use {line} with {most}one {_NOUNS[positionals[0].strip('[]')]}."
+        return f"Use {line} with {most}one {_noun(positionals[0])}."
 
 
 _CHAIN = ("--chain NAME", "the chain (default: the current one)")
+_ID = ("[ID]", "the turn's interaction id (default: the latest running turn)")
 COMMANDS: dict[str, Command] = {
     "help": Command("this help (also `%gemini` alone)"),
     "history": Command("the turns of a chain (* marks the head)", (_CHAIN,)),
@@ -87,14 +89,8 @@ COMMANDS: dict[str, Command] = {
     ),
     "usage": Command("tokens and estimated cost per chain and model"),
     "runs": Command("the --map runs in the run store: cell, done, failed, tokens, cost, file"),
-    "wait": Command(
-        "wait for a background turn and show its answer",
-        (("[ID]", "the turn's interaction id (default: the latest running turn)"),),
-    ),
-    "cancel": Command(
-        "cancel a background turn",
-        (("[ID]", "the turn's interaction id (default: the latest running turn)"),),
-    ),
+    "wait": Command("wait for a background turn and show its answer", (_ID,)),
+    "cancel": Command("cancel a background turn", (_ID,)),
     "export": Command(
         "the chain as a runnable notebook (--cassette: replays offline) or script",
         (
@@ -136,16 +132,8 @@ COMMANDS: dict[str, Command] = {
 """Every ``%gemini`` command. The one list that help, ``--help``, the parser, the
 unknown-command message and the dispatcher are built from, so a new command is added here."""
 
-_NOUNS = {
-    "NAME": "chain name",
-    "N": "turn number",
-    "ID": "interaction id",
-    "SPEC": "turn spec such as 1-3,5",
-    "FILE": "file name",
-    "PATH.json": "file name",
-    "PATH.ipynb|PATH.py": "file name",
-}
-"""What each placeholder stands for, in a mistake's paragraph."""
+_NOUNS = {"NAME": "chain name", "N": "turn number", "ID": "interaction id", "SPEC": "turn spec"}
+"""What a placeholder stands for in a mistake's paragraph (the others are files)."""
 
 _CHANGES_CHAINS = frozenset({"use", "reset", "load", "backend", "cancel", "wait", "fix"})
 """Commands a tool may not run while its own turn runs (they change what that turn belongs
@@ -154,6 +142,10 @@ to); the ones that only read (history, show, timeline, export, save) it may."""
 
 def _positional(spec: str) -> bool:
     return not spec.startswith("-")
+
+
+def _noun(metavar: str) -> str:
+    return _NOUNS.get(metavar.strip("[]"), "file name")
 
 
 def _dest(metavar: str) -> str:
@@ -183,12 +175,10 @@ def parse(name: str, words: list[str]) -> dict[str, Any]:
     except argparse.ArgumentError as exc:  # a flag without its value, or a switch with one
         flag = exc.argument_name or ""
         metavar = next((s.split()[-1] for s, _ in command.args if s.startswith(flag + " ")), "")
-        need = f"needs a {_NOUNS[metavar]}" if metavar else "takes no value"
+        need = f"needs a {_noun(metavar)}" if metavar else "takes no value"
         raise MagicUsageError(f"`%gemini {name} {flag}` {need}.") from None
     flags = [word.split("=")[0] for word in extra if word.startswith("-")]
     if flags:
-        from ._help import did_you_mean
-
         known = [spec.split()[0] for spec, _ in command.args if not _positional(spec)]
         raise MagicUsageError(
             f"`%gemini {name}` has no option `{flags[0]}`.{did_you_mean(flags[0], known)} "
@@ -201,33 +191,20 @@ def parse(name: str, words: list[str]) -> dict[str, Any]:
     missing = [s for s in positionals if not s.startswith("[") and values[_dest(s)] is None]
     if extra or missing or (command.either and sum(map(bool, values.values())) > 1):
         raise MagicUsageError(command.use(name))
-    for spec in positionals:
-        value = values[_dest(spec)]
-        if spec.strip("[]") == "N" and value is not None:
-            try:
-                values["n"] = int(value)
-            except ValueError:
-                raise MagicUsageError(f"{value!r} is not a turn number.") from None
+    if values.get("n") is not None:
+        if not values["n"].lstrip("-").isdigit():
+            raise MagicUsageError(f"{values['n']!r} is not a turn number.")
+        values["n"] = int(values["n"])
     return values
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, str]:
+def _show(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """A table as text/plain (aligned columns) and text/markdown."""
     cells = [[str(c) for c in headers], *[[str(c) for c in row] for row in rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     plain = "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells)
-
-    def md_row(row: Sequence[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
-
-    markdown = "\n".join(
-        [md_row(cells[0]), "|" + "---|" * len(headers), *(md_row(r) for r in cells[1:])]
-    )
-    return {"text/plain": plain.rstrip(), "text/markdown": markdown}
-
-
-def _show(data: dict[str, str]) -> None:
-    display_bundle(data)
+    markdown = table(cells[0], ([c.replace("|", "\\|") for c in r] for r in cells[1:]))
+    display_bundle({"text/plain": plain.rstrip(), "text/markdown": "\n".join(markdown)})
 
 
 class LineCommands:
@@ -241,8 +218,6 @@ class LineCommands:
             raise MagicUsageError(f"Cannot read `%gemini {line}`: {exc}.") from None
         name, words = (words[0], words[1:]) if words else ("help", [])
         if name not in COMMANDS:
-            from ._help import did_you_mean
-
             known = ", ".join(COMMANDS)
             raise MagicUsageError(
                 f"Unknown command `%gemini {name}`.{did_you_mean(name, COMMANDS)} Commands: "
@@ -271,7 +246,7 @@ class LineCommands:
         if self.session._terminal():
             print(bundle["text/plain"])
         else:
-            _show(bundle)  # a table where Markdown renders, the wrapped text elsewhere
+            display_bundle(bundle)  # a table where Markdown renders, the wrapped text elsewhere
 
     def _chain(self, name: str | None) -> Chain:
         if name is not None:
@@ -319,7 +294,7 @@ class LineCommands:
             print(f"Chain {chain.name!r} has no turns.")
             return
         headers = ["turn", "from", "id", "model", "status", "tokens", "cost", "prompt"]
-        _show(_table(headers, rows))
+        _show(headers, rows)
 
     def chains(self) -> None:
         registry = self.session.registry
@@ -338,7 +313,7 @@ class LineCommands:
                     _first(chain),
                 ]
             )
-        _show(_table(["chain", "turns", "head", "first prompt"], rows))
+        _show(["chain", "turns", "head", "first prompt"], rows)
 
     def use(self, name: str) -> None:
         self._get(name)
@@ -412,7 +387,7 @@ class LineCommands:
             print("No tokens used yet.")
             return
         headers = ["chain", "model", "turns", "input", "output", "thought", "cached", "total"]
-        _show(_table([*headers, "cost"], rows))
+        _show([*headers, "cost"], rows)
         print(price_note())
 
     def runs(self) -> None:
@@ -438,7 +413,7 @@ class LineCommands:
         ]
         headers = ["chain", "cell", "model", "items", "done", "failed", "tokens", "cost", "state"]
         headers.append("when")
-        _show(_table(headers, rows))
+        _show(headers, rows)
         print(
             f"Stored in {store.path} (items: in the last run; done and failed: what the store "
             f"holds for the cell, over all its runs). {price_note()}"
@@ -581,8 +556,8 @@ def _map_id(turn: Turn) -> str:
 
 
 def price_note() -> str:
-    table = price_table()
-    return f"Costs are estimates from the price table of {table['as_of']} ({table['unit']})."
+    prices = price_table()
+    return f"Costs are estimates from the price table of {prices['as_of']} ({prices['unit']})."
 
 
 def _first(chain: Chain) -> str:
