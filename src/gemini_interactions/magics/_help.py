@@ -49,13 +49,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _option_actions() -> list[argparse.Action]:
-    parser = _parser()
-    return [
-        a for a in parser._actions if a.option_strings and not isinstance(a, argparse._HelpAction)
-    ]
+    actions = _parser()._actions
+    return [a for a in actions if a.option_strings and not isinstance(a, argparse._HelpAction)]
 
 
-def option_rows() -> list[Row]:
+def _option_rows() -> list[Row]:
     """Every ``%%gemini`` option, its help exactly as ``%%gemini?`` prints it (argparse expands
     ``%%`` and ``%(default)s``)."""
     formatter = _parser()._get_formatter()
@@ -69,21 +67,16 @@ def option_rows() -> list[Row]:
     return rows
 
 
-def command_rows() -> list[Row]:
+def _command_rows() -> list[Row]:
     from ._lines import COMMANDS
 
     return [([f"%gemini {name} {c.usage}".rstrip()], c.summary) for name, c in COMMANDS.items()]
 
 
-def option_strings() -> list[str]:
-    """Every ``%%gemini`` flag (``--thoughts``, ``-c`` ...)."""
-    return [flag for action in _option_actions() for flag in action.option_strings]
-
-
 # --- Markdown and text ----------------------------------------------------------------------------
 
 
-def escape(text: str) -> str:
+def _escape(text: str) -> str:
     """``text`` as one Markdown table cell: code spans kept, Markdown punctuation outside them
     escaped (help strings say ``_gemini`` and ``*``, which would turn into emphasis)."""
     parts = _CODE_SPAN.split(text)  # plain, delimiter, code, plain, ...
@@ -94,11 +87,11 @@ def escape(text: str) -> str:
             plain = plain.replace(char, "\\" + char)
         out.append(plain.replace("<", "&lt;").replace(">", "&gt;"))
         if i + 2 < len(parts):
-            out.append(code(parts[i + 2], parts[i + 1]))
+            out.append(_code(parts[i + 2], parts[i + 1]))
     return "".join(out)
 
 
-def code(text: str, ticks: str = "`") -> str:
+def _code(text: str, ticks: str = "`") -> str:
     return ticks + text.replace("|", "\\|") + ticks
 
 
@@ -108,9 +101,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     return lines + ["| " + " | ".join(cells) + " |" for cells in rows]
 
 
-def markdown_table(headers: Sequence[str], rows: list[Row]) -> list[str]:
+def _markdown_table(headers: Sequence[str], rows: list[Row]) -> list[str]:
     """A table of rows, the typed column as code."""
-    return table(headers, ([", ".join(map(code, typed)), escape(what)] for typed, what in rows))
+    return table(headers, ([", ".join(map(_code, typed)), _escape(what)] for typed, what in rows))
 
 
 def _text(rows: list[Row], width: int, left: int = 30) -> str:
@@ -133,7 +126,7 @@ def _text(rows: list[Row], width: int, left: int = 30) -> str:
 
 def cell_help() -> dict[str, str]:
     """``%%gemini?``: every option, as a table and as wrapped text."""
-    rows, width = option_rows(), _width()
+    rows, width = _option_rows(), _width()
     plain = [
         "%%gemini [options]",
         textwrap.fill(CELL_INTRO, width),
@@ -148,7 +141,7 @@ def cell_help() -> dict[str, str]:
         "",
         CELL_INTRO.replace("{{name}}", "`{{name}}`").replace("{name}", "`{name}`", 1),
         "",
-        *markdown_table(["option", "what it does"], rows),
+        *_markdown_table(["option", "what it does"], rows),
         "",
         "Defaults for every cell: `%config GeminiMagics`; line commands: `%gemini help`.",
     ]
@@ -157,7 +150,7 @@ def cell_help() -> dict[str, str]:
 
 def commands_help() -> dict[str, str]:
     """``%gemini help`` (and ``%gemini`` alone): every line command, and where the rest is."""
-    rows, width = command_rows(), _width()
+    rows, width = _command_rows(), _width()
     defaults = 'Configure defaults with %config GeminiMagics.model = "..." '
     defaults += "(see %config GeminiMagics)."
     plain = [
@@ -174,7 +167,7 @@ def commands_help() -> dict[str, str]:
         "",
         "#### `%gemini COMMAND`: line commands",
         "",
-        *markdown_table(["command", "what it does"], rows),
+        *_markdown_table(["command", "what it does"], rows),
         "",
         'Defaults: `%config GeminiMagics.model = "..."` (`%config GeminiMagics` lists them).',
         "",
@@ -194,11 +187,11 @@ def command_help(name: str) -> dict[str, str]:
         usage,
         textwrap.fill(command.summary, width, initial_indent="  ", subsequent_indent="  "),
     ]
-    markdown = [f"#### {code(usage)}", "", escape(command.summary)]
+    markdown = [f"#### {_code(usage)}", "", _escape(command.summary)]
     if rows:
         left = min(24, 2 + max(len(spec) for spec, _ in command.args))
         plain += ["", _text(rows, width, left)]
-        markdown += ["", *markdown_table(["argument", "what it is"], rows)]
+        markdown += ["", *_markdown_table(["argument", "what it is"], rows)]
     return {"text/plain": "\n".join(plain), "text/markdown": "\n".join(markdown)}
 
 
@@ -215,8 +208,8 @@ def _config_rows() -> Iterator[list[str]]:
     for name, trait in sorted(GeminiMagics.class_traits(config=True).items()):
         value = trait.default()  # a container's default is made per instance
         default = repr(value).replace("'", '"') if isinstance(value, str) else repr(value)
-        what = escape(" ".join(str(trait.help).split()))
-        yield [code(f"GeminiMagics.{name}"), code(default), what]
+        what = _escape(" ".join(str(trait.help).split()))
+        yield [_code(f"GeminiMagics.{name}"), _code(default), what]
 
 
 def reference_markdown() -> str:
@@ -226,11 +219,11 @@ def reference_markdown() -> str:
         "",
         "#### `%%gemini [options]`: the cell is the prompt",
         "",
-        *markdown_table(["option", "what it does"], option_rows()),
+        *_markdown_table(["option", "what it does"], _option_rows()),
         "",
         "#### `%gemini COMMAND`: line commands",
         "",
-        *markdown_table(["command", "what it does"], command_rows()),
+        *_markdown_table(["command", "what it does"], _command_rows()),
         "",
         "#### `%config GeminiMagics.NAME = ...`: defaults for every cell",
         "",
@@ -250,15 +243,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 def suggest_options(message: str) -> str:
     """argparse's "unrecognized arguments: --thoughs" with the closest flag named."""
     match = re.search(r"unrecognized arguments: (.+)$", message)
-    if not match:
-        return ""
-    flags = option_strings()
-    for word in match.group(1).split():
-        if word.startswith("-"):
-            hint = did_you_mean(word.split("=", 1)[0], flags)
-            if hint:
-                return hint
-    return ""
+    words = match.group(1).split() if match else []
+    flags = [flag for action in _option_actions() for flag in action.option_strings]
+    hints = [did_you_mean(w.split("=")[0], flags) for w in words if w[:1] == "-"]
+    return next(filter(None, hints), "")
 
 
 # --- IPython's inspector --------------------------------------------------------------------------
