@@ -303,7 +303,7 @@ def install_inspector_hooks(shell: Any) -> None:
 def remove_inspector_hooks(shell: Any) -> None:
     inspector: Any = getattr(shell, "inspector", None)
     previous = getattr(inspector, "_gemini_hooks", None)
-    if inspector is None or previous is None or previous is False:
+    if previous is None or previous is False:  # never installed, or removed already
         return
     inspector.mime_hooks = previous
     inspector._gemini_hooks = False

@@ -21,7 +21,7 @@ from ..render import display_bundle
 from ..render._status import model_text
 from ._backend import parse_backend
 from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
-from ._help import did_you_mean, table
+from ._help import command_help, commands_help, did_you_mean, table
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -43,9 +43,8 @@ class Command:
         if self.grammar:
             return self.grammar
         specs = [spec if _positional(spec) else f"[{spec}]" for spec, _ in self.args]
-        if self.either:
-            return "[" + " | ".join(spec.strip("[]") for spec in specs) + "]"
-        return " ".join(specs)
+        alternatives = " | ".join(spec.strip("[]") for spec in specs)
+        return f"[{alternatives}]" if self.either else " ".join(specs)
 
     def use(self, name: str) -> str:
         """The sentence a mistake ends with: how the command is typed."""
@@ -224,8 +223,6 @@ class LineCommands:
                 f"{known}. `%gemini` alone shows help."
             )
         if "--help" in words or "-h" in words:
-            from ._help import command_help
-
             self._print(command_help(name))
             return
         values = parse(name, words)
@@ -268,8 +265,6 @@ class LineCommands:
     # --- commands: keyword arguments as parse() names them ----------------------------------------
 
     def help(self) -> None:
-        from ._help import commands_help
-
         self._print(commands_help())
 
     def history(self, chain: Chain) -> None:
