@@ -67,23 +67,21 @@ def notebooks_markdown(root: Path = ROOT) -> str:
     return "\n".join(rows)
 
 
-def replace_between_markers(document: str, block: str, start: str, end: str) -> str:
-    """``document`` with the text from ``start`` to ``end`` replaced by ``block``."""
-    i, j = document.find(start), document.find(end)
-    if i < 0 or j < i:
-        raise SystemExit(f"README.md has no {start!r} ... {end!r} markers")
-    return document[:i] + block + document[j + len(end) :]
-
-
 def generated(document: str) -> str:
-    """``document`` with both generated blocks as they should be now."""
+    """``document`` with both generated blocks (each between its two markers) as they should be."""
     sys.path.insert(0, str(ROOT / "src"))
     from gemini_interactions.magics._help import END, START, reference_markdown
 
-    document = replace_between_markers(
-        document, notebooks_markdown(), NOTEBOOKS_START, NOTEBOOKS_END
-    )
-    return replace_between_markers(document, reference_markdown(), START, END)
+    blocks = [
+        (notebooks_markdown(), NOTEBOOKS_START, NOTEBOOKS_END),
+        (reference_markdown(), START, END),
+    ]
+    for block, start, end in blocks:
+        i, j = document.find(start), document.find(end)
+        if i < 0 or j < i:
+            raise SystemExit(f"README.md has no {start!r} ... {end!r} markers")
+        document = document[:i] + block + document[j + len(end) :]
+    return document
 
 
 def main(argv: list[str] | None = None) -> int:

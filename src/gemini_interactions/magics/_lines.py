@@ -72,9 +72,7 @@ COMMANDS: dict[str, Command] = {
         (("[NAME]", "the chain to forget"), ("--all", "forget every chain")),
         either=True,
     ),
-    "show": Command(
-        "show turn N again", (("N", "the turn's number (see `%gemini history`)"), _CHAIN)
-    ),
+    "show": Command("show turn N again", (("N", "a turn number (see `%gemini history`)"), _CHAIN)),
     "timeline": Command(
         "the steps of turn N, or the chain as a tree of turns, under a time axis (each step a "
         "bar as long as it took; a --map run as its latency histogram and throughput); "
