@@ -188,7 +188,7 @@ def parse(name: str, words: list[str]) -> dict[str, Any]:
     missing = [s for s in positionals if not s.startswith("[") and values[_dest(s)] is None]
     if extra or missing or (command.either and sum(map(bool, values.values())) > 1):
         raise MagicUsageError(command.use(name))
-    if values.get("n") is not None:
+    if values.get("n") is not None:  # N, a turn number, is the one placeholder not a string
         if not values["n"].lstrip("-").isdigit():
             raise MagicUsageError(f"{values['n']!r} is not a turn number.")
         values["n"] = int(values["n"])
@@ -196,7 +196,7 @@ def parse(name: str, words: list[str]) -> dict[str, Any]:
 
 
 def _show(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """A table as text/plain (aligned columns) and text/markdown."""
+    """A table, as aligned columns (text/plain) and as Markdown."""
     cells = [[str(c) for c in headers], *[[str(c) for c in row] for row in rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     plain = "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells)
