@@ -13,6 +13,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from traitlets import Bool, Dict, Float, Int, List, Unicode, observe, validate
 
+from ._agentic_flags import agentic_arguments
 from ._ipython import argument, magic_arguments, parse_argstring
 
 if TYPE_CHECKING:
@@ -99,6 +100,21 @@ class GeminiMagics(Magics):
         "",
         help="The file --map runs are kept in (SQLite); empty: beside the notebook "
         "(NAME.gemini-runs.sqlite, or gemini_runs.sqlite in the working folder).",
+    ).tag(config=True)
+    # Issue 17: tools every cell sends (a cell's flags add to them).
+    mcp_servers = Dict(
+        help="Remote MCP servers every cell offers, by name: a URL, or a dict with url, headers "
+        '(a token as {"env": "VARIABLE"}, never its value) and allowed_tools; `--mcp NAME=URL` '
+        "adds one for a cell, with these headers and allowed tools when NAME is here."
+    ).tag(config=True)
+    file_search = Unicode(
+        "", help="File search stores every cell searches (STORE[,STORE], as --file-search)."
+    ).tag(config=True)
+    maps = Bool(False, help="Offer the Google Maps tool in every cell (--maps).").tag(config=True)
+    tool_objects = List(
+        Dict(),
+        help="Tool objects as the API takes them (each a dict with a type) that every cell "
+        "sends, as --tool does for one cell.",
     ).tag(config=True)
     prices = Dict(
         help="Prices that override or add to the packaged table, USD per million tokens: "
@@ -308,6 +324,7 @@ class GeminiMagics(Magics):
         help="send a compact description of these variables (shape, types, head) too",
     )
     @argument("--context-chars", type=int, default=4000, metavar="N", help="--context budget")
+    @agentic_arguments
     @cell_magic
     def gemini(self, line: str, cell: str) -> None:
         """Send the cell to Gemini as a prompt; the answer streams into the cell.

@@ -18,6 +18,7 @@ from ..chain import Chain, ChainRegistry, ChainUsageError, SendOptions, TurnFail
 from ..chain._tools import BUILTIN_TOOLS, function_tool, running_tool
 from ..render import AnswerView, LiveView
 from ..render._answer_view import asked_for_thoughts
+from ._agentic_flags import agentic_options
 from ._backend import (
     NO_KEY_MESSAGE,
     NO_KEY_SWITCH_MESSAGE,
@@ -296,6 +297,7 @@ class Session:
                 )
         options = self._send_options(opts, line)
         chain, registered = self._pick_chain(opts)
+        options = agentic_options(options, opts, self.magics, self.namespace, chain)
         if not opts.dry_run and self.backend.kind == "offline":
             self.client()  # the in-process server, which must hold the turn continued
             self.check_parent_held(chain, opts)
