@@ -347,6 +347,9 @@ def test_a_sandbox_is_reused_by_continue_and_shown_in_history(
     history = guide.line("history")
     shown = history.stdout + "".join(o.data.get("text/plain", "") for o in history.outputs)
     assert "environment" in shown and shown.count(env) == 2
+    timeline = saved(guide.line("timeline")).data
+    assert timeline["text/plain"].count(f"(environment {env})") == 2
+    assert f"environment <code>{env}</code>" in timeline["text/html"]
 
 
 def test_an_mcp_token_is_in_no_output_history_export_or_save(guide: Kernel, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from ..chain import Chain, ChainUsageError, Turn
 from ..chain._prices import format_cost, price_table
 from ..render import display_bundle
 from ..render._status import model_text
+from ..render._timeline_text import with_environment_column
 from ._backend import parse_backend
 from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
 
@@ -178,6 +179,7 @@ class LineCommands:
             print(f"Chain {chain.name!r} has no turns.")
             return
         headers = ["turn", "from", "id", "model", "status", "tokens", "cost", "prompt"]
+        with_environment_column(headers, rows, chain.turns)
         _show(_table(headers, rows))
 
     def chains(self, args: list[str]) -> None:
