@@ -315,17 +315,23 @@ def test_plan_then_go_ahead_runs_the_research_with_a_chart(
 ) -> None:
     no_sleep(guide, monkeypatch)
     guide.cell("--plan --visualize", "Research the history of TPUs")
-    guide.line("wait")
+    waited = guide.line("wait")
     plan = guide.magics.session.registry.current.head  # type: ignore[union-attr]
     assert plan.output_text.startswith("# Research plan:")
+    card = waited.outputs[-1].data
+    assert '<section class="gemini-plan"' in card["text/html"] and "<ol><li>" in card["text/html"]
+    assert "4 steps, waiting for your go-ahead" in card["text/plain"]
+    assert 'Next: %%gemini --continue with "go ahead" runs the research' in card["text/plain"]
+    assert card["text/plain"].count("go ahead") == 1  # the hint replaces the agent's own line
     guide.cell("--continue", "go ahead")
     body = guide.posts()[-1]
     assert body["agent"] == "deep-research-preview-04-2026"
     assert body["agent_config"] == {"type": "deep-research", "visualization": "auto"}
     assert body["previous_interaction_id"] == plan.id
-    guide.line("wait")
+    waited = guide.line("wait")
     report = guide.magics.session.registry.current.head  # type: ignore[union-attr]
     assert "Followed the plan of the previous turn" in report.output_text
+    assert "gemini-plan" not in waited.outputs[-1].data["text/html"]  # a report, not a plan
     assert report.interaction.output_image is not None
 
 
