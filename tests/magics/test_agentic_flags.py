@@ -373,3 +373,14 @@ def test_an_mcp_token_is_in_no_output_history_export_or_save(guide: Kernel, tmp_
     assert not [t for t in texts if TOKEN in t or "mcp-secret" in t]
     exported = (tmp_path / "chat.ipynb").read_text()
     assert "GUIDE_TOKEN" in exported  # the variable's name, so the export runs again
+
+
+def test_a_follow_up_to_an_agents_report_goes_to_the_model_as_before(
+    guide: Kernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_sleep(guide, monkeypatch)
+    guide.cell("--agent deep-research-pro-preview-12-2025", "Research retrieval practice")
+    guide.line("wait")
+    guide.cell("-c", "Three tips, one sentence each")
+    body = guide.posts()[-1]
+    assert body["model"] == "gemini-3-flash-preview" and "agent" not in body

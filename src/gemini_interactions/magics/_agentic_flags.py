@@ -108,9 +108,10 @@ def agentic_options(
 ) -> SendOptions:
     """``options`` with what the cell's agentic flags and their ``%config`` defaults ask for.
 
-    ``chain``: the chain the cell goes to, so a cell that continues an agent's turn without
-    naming a model or agent goes on with that agent ("go ahead" after a plan runs it) instead
-    of the configured default model. Raises ``MagicUsageError`` for a flag it cannot read."""
+    ``chain``: the chain the cell goes to, so a cell that continues a Deep Research plan or a
+    managed agent's sandbox without naming a model or agent goes on with that agent ("go ahead"
+    after a plan runs it) instead of the configured default model. Raises ``MagicUsageError``
+    for a flag it cannot read."""
     import dataclasses
 
     from ..chain._agentic import merge
@@ -159,7 +160,11 @@ def _continues_an_agent(cell: CellOptions, chain: Chain | None) -> bool:
         parent = chain.turn(cell.from_turn) if cell.from_turn is not None else chain.head
     except ChainUsageError:
         return False  # the chain says why, in its own words, when the cell is sent
-    return parent is not None and isinstance(parent.options.get("agent"), str)
+    if parent is None or not isinstance(parent.options.get("agent"), str):
+        return False
+    # A plan waits for its go-ahead and a managed agent's sandbox for its next task; after any
+    # other agent's report a follow-up goes to the configured model, as it always did.
+    return bool(parent.options.get("plan")) or parent.environment_id is not None
 
 
 # --- reading one flag -------------------------------------------------------------------------
