@@ -60,8 +60,9 @@ class GeminiMagics(Magics):
     )
     backend = Unicode(
         "live",
-        help="Where cells go: live, offline [--fixtures FILE] [--cassette FILE], or a server URL "
-        "(the same words as `%gemini backend`, which sets it too).",
+        help="Where cells go: live, offline [--fixtures FILE] [--cassette FILE], enterprise "
+        "[--project P] [--location L], or a server URL (the same words as `%gemini backend`, "
+        "which sets it too).",
     ).tag(config=True)
     stream = Bool(True, help="Stream answers (--no-stream turns it off per cell).").tag(config=True)
     update_interval = Float(
