@@ -353,8 +353,12 @@ def test_a_sandbox_is_reused_by_continue_and_shown_in_history(
     history = guide.line("history")
     shown = history.stdout + "".join(o.data.get("text/plain", "") for o in history.outputs)
     assert "environment" in shown and shown.count(env) == 2
+    guide.cell("--from 1", "Start over from the setup")
+    assert guide.posts()[-1]["environment"] == env  # a branch from turn 1's sandbox
+    assert guide.posts()[-1]["agent"] == "antigravity-preview-09-2026"
+    guide.line("wait")
     timeline = saved(guide.line("timeline")).data
-    assert timeline["text/plain"].count(f"(environment {env})") == 2
+    assert timeline["text/plain"].count(f"(environment {env})") == 3
     assert f"environment <code>{env}</code>" in timeline["text/html"]
 
 
@@ -384,3 +388,14 @@ def test_a_follow_up_to_an_agents_report_goes_to_the_model_as_before(
     guide.cell("-c", "Three tips, one sentence each")
     body = guide.posts()[-1]
     assert body["model"] == "gemini-3-flash-preview" and "agent" not in body
+
+
+def test_map_cells_take_the_same_flags(guide: Kernel) -> None:
+    guide.ns["cities"] = ["Porto", "Faro"]
+    out = guide.cell(
+        "--map cities --maps --file-search notes --config '{\"seed\": 3}'", "Cafés in {item}?"
+    )
+    assert "2/2 done" in out.stdout + "".join(o.data.get("text/plain", "") for o in out.outputs)
+    for body in guide.posts()[-2:]:
+        assert [t["type"] for t in body["tools"]] == ["file_search", "google_maps"]
+        assert body["generation_config"] == {"seed": 3}

@@ -48,9 +48,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "fix": ("[--apply]", "explain the last error; --apply puts the corrected cell next"),
     "backend": (
-        "[live | offline [--fixtures FILE] [--cassette FILE] | enterprise [--project P] "
-        "[--location L] | http://127.0.0.1:4010]",
-        "where cells go (enterprise: the Gemini Enterprise Agent Platform, Vertex)",
+        "[live | offline [--fixtures F] [--cassette F] | enterprise | http://HOST:PORT]",
+        "where cells go; enterprise [--project P] [--location L]: the Gemini Enterprise Agent "
+        "Platform (Vertex)",
     ),
 }
 """Every ``%gemini`` command: (arguments, what it does). The one list that help, the
