@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from ._options import CellOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
+_VARIABLE = re.compile(r"[A-Za-z_]\w*(?:\.\w+|\[[^\]]*\])*")
+"""A notebook variable, with attributes and keys (``settings``, ``cfg.tools[0]``)."""
 
 _DECLARATIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     (
@@ -178,7 +180,7 @@ def _usage(message: str) -> Exception:
 
 def _read(text: str, flag: str, namespace: Mapping[str, Any], example: str) -> Any:
     """``text`` as JSON (an object or a list) or as the value of a notebook variable."""
-    from ._interpolate import _PATH, lookup
+    from ._interpolate import lookup
 
     text = text.strip()
     if text[:1] in ("{", "["):
@@ -190,7 +192,7 @@ def _read(text: str, flag: str, namespace: Mapping[str, Any], example: str) -> A
                 f"{exc.pos + 1}). Put the whole object in single quotes, with double quotes "
                 f"inside: {flag} {example}. Nothing was sent."
             ) from None
-    if not re.fullmatch(_PATH, text):
+    if not _VARIABLE.fullmatch(text):
         raise _usage(
             f"{flag} takes JSON or the name of a variable; {_clip(text)} is neither. For "
             f"example: {flag} {example}. Nothing was sent."
