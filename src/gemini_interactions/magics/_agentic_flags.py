@@ -73,7 +73,7 @@ _DECLARATIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
         ("--plan",),
         {
             "action": "store_true",
-            "help": 'Deep Research answers with a plan first; `%%gemini -c` "go ahead" runs it',
+            "help": 'Deep Research answers with a plan first; `%%%%gemini -c` "go ahead" runs it',
         },
     ),
     (
