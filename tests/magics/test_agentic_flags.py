@@ -399,3 +399,14 @@ def test_map_cells_take_the_same_flags(guide: Kernel) -> None:
     for body in guide.posts()[-2:]:
         assert [t["type"] for t in body["tools"]] == ["file_search", "google_maps"]
         assert body["generation_config"] == {"seed": 3}
+
+
+def test_help_lists_every_new_flag_and_setting(kernel: Kernel) -> None:
+    from gemini_interactions.magics import GeminiMagics
+
+    doc = GeminiMagics.gemini.__doc__ or ""
+    for flag in ("--mcp", "--file-search", "--maps", "--tool", "--config", "--format", "--plan"):
+        assert flag in doc, flag
+    assert "--visualize" in doc and "--environment" in doc
+    settings = GeminiMagics.class_traits(config=True)
+    assert {"mcp_servers", "file_search", "maps", "tool_objects"} <= set(settings)
