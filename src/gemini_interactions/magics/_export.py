@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ..chain import Chain, Turn
     from ._session import Session
 
+
 def default_path() -> Path:
     """The chains file beside the notebook (Jupyter names it in JPY_SESSION_NAME), else in
     the working folder."""
