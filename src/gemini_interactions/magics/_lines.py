@@ -127,8 +127,7 @@ COMMANDS: dict[str, Command] = {
             ("--location L", "enterprise: the region or global (else GOOGLE_CLOUD_LOCATION)"),
             ("http://127.0.0.1:4010", "a server of this API at that URL"),
         ),
-        grammar="[live | offline [--fixtures FILE] [--cassette FILE] | enterprise "
-        "[--project P] [--location L] | http://127.0.0.1:4010]",
+        grammar="[live | offline [--fixtures F] [--cassette F] | enterprise | http://HOST:PORT]",
     ),
 }
 """Every ``%gemini`` command. The one list that help, ``--help``, the parser, the
