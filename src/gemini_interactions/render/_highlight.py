@@ -1,0 +1,94 @@
+"""Code in answers and cards, highlighted by Pygments into a few short CSS classes.
+
+Only the tokens a reader scans for get a colour (keywords, strings, comments, names being
+defined, builtins, decorators); names, numbers, operators and punctuation stay plain, so a line
+of code costs a few dozen bytes more, not twice its size. The colours are JupyterLab's own editor
+variables (``--jp-mirror-editor-*``), so the light and dark themes both read; their fallbacks
+are Pygments' light defaults for pages with no JupyterLab theme. GitHub strips ``class`` and
+``<style>``: the code stays as plain monospace there. A block longer than ``HIGHLIGHT_CHARS``
+is left plain: bytes and kernel time stay bounded per block.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+__all__ = ["HIGHLIGHT_CHARS", "STYLE", "highlight"]
+
+HIGHLIGHT_CHARS = 20_000
+"""A code block longer than this is shown plain (a 100 KB generated block gains nothing)."""
+
+_VAR = "--jp-mirror-editor-"
+_CLASSES = {  # class: (JupyterLab variable, light fallback, extra CSS)
+    "k": ("keyword", "#008000", "font-weight:bold"),
+    "s": ("string", "#ba2121", ""),
+    "c": ("comment", "#408080", "font-style:italic"),
+    "f": ("def", "#00f", ""),
+    "b": ("builtin", "#008000", ""),
+    "d": ("meta", "#a2f", ""),
+}
+STYLE = (
+    "<style>"
+    + "".join(
+        f".gi-hl .{cls}{{color:var({_VAR}{var}-color,{fallback}){';' + extra if extra else ''}}}"
+        for cls, (var, fallback, extra) in _CLASSES.items()
+    )
+    + "</style>"
+)
+"""The classes' colours (about 450 bytes): sent once per turn, in its last output (``_style``),
+not with every code block (a short block would cost more in stylesheet than in code)."""
+
+
+def _class(token: object) -> str | None:
+    from pygments import token as t
+
+    if token in t.Keyword or token in t.Name.Builtin.Pseudo:
+        return "k"
+    if token in t.String:
+        return "s"
+    if token in t.Comment:
+        return "c"
+    if token in t.Name.Function or token in t.Name.Class:
+        return "f"
+    if token in t.Name.Builtin:
+        return "b"
+    if token in t.Name.Decorator:
+        return "d"
+    return None
+
+
+def highlight(code: str, language: str) -> str | None:
+    """``code`` as escaped HTML with ``<span class=X>`` around the tokens worth a colour;
+    None when the language is unknown, the block too long, or nothing got a colour (the
+    caller shows it plain and sends no stylesheet)."""
+    if not language or len(code) > HIGHLIGHT_CHARS:
+        return None
+    try:
+        from pygments.lexers import get_lexer_by_name
+        from pygments.util import ClassNotFound
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    try:
+        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+    out: list[str] = []
+    coloured = False
+    run_class: str | None = None
+    run: list[str] = []
+
+    def flush() -> None:
+        text = escape("".join(run), quote=False)
+        out.append(f"<span class={run_class}>{text}</span>" if run_class else text)
+        run.clear()
+
+    for token, value in lexer.get_tokens(code):
+        cls = _class(token) if value.strip() else run_class  # whitespace joins the run
+        if cls != run_class and run:
+            flush()
+        run_class = cls
+        run.append(value)
+        coloured |= cls is not None
+    if run:
+        flush()
+    return "".join(out) if coloured else None
