@@ -44,7 +44,7 @@ def test_saved_notebook_shows_answer_thoughts_and_cards_without_a_kernel() -> No
         assert "text/markdown" in cell.outputs[-1].data
     assert nb.cells[3].outputs[-1].metadata["gemini_interactions"]["previous_interaction_id"]
     thought = "".join(o.data["text/html"] for o in nb.cells[2].outputs)
-    assert "<details><summary>💭 Thought for" in thought and "recursion" in thought
+    assert "💭 <strong>Thought for" in thought and "recursion" in thought
     assert "<b>boldly</b>" not in thought and "&lt;b&gt;boldly&lt;/b&gt;" in thought
     tools = nb.cells[3].outputs
     html = "".join(o.data["text/html"] for o in tools)

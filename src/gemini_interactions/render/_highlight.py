@@ -11,7 +11,12 @@ is left plain: bytes and kernel time stay bounded per block.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
 
 __all__ = ["HIGHLIGHT_CHARS", "STYLE", "highlight"]
 
@@ -57,20 +62,26 @@ def _class(token: object) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def _lexer(language: str) -> Lexer | None:
+    """One lexer per language (finding it by name costs more than lexing a short block)."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        return get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
 def highlight(code: str, language: str) -> str | None:
     """``code`` as escaped HTML with ``<span class=X>`` around the tokens worth a colour;
     None when the language is unknown, the block too long, or nothing got a colour (the
     caller shows it plain and sends no stylesheet)."""
     if not language or len(code) > HIGHLIGHT_CHARS:
         return None
-    try:
-        from pygments.lexers import get_lexer_by_name
-        from pygments.util import ClassNotFound
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    try:
-        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
-    except ClassNotFound:
+    lexer = _lexer(language.lower())
+    if lexer is None:
         return None
     out: list[str] = []
     coloured = False

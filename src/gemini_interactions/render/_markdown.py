@@ -11,6 +11,7 @@ math block.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -47,8 +48,13 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", options).enable(["table", "strikethrough"])
 
 
+_HIGHLIGHTING: ContextVar[bool] = ContextVar("_HIGHLIGHTING", default=True)
+
+
 def _fence(code: str, language: str, attrs: str) -> str:
     """A fenced block with a language, highlighted (markdown-it takes a ``<pre`` as it is)."""
+    if not _HIGHLIGHTING.get():
+        return ""
     body = highlight(code, language.split(" ")[0]) if language else None
     if body is None:
         return ""  # markdown-it's own escaped <pre><code>
@@ -67,7 +73,14 @@ def markdown_html(text: str) -> str:
     Also for bytes: end tags HTML lets one leave out (``</td>``, ``</th>``, ``</tr>``, ``</li>``;
     a table's HTML is otherwise twice its Markdown) are left out, and quotes in code are not
     escaped (only an attribute needs that; the tag's own attributes are kept as they are)."""
-    html: str = _parser().render(text)
+    # A fence still open is the live view's growing tail, re-rendered ~10 times a second:
+    # it is highlighted once, when it is finished (Pygments costs ~15 µs a character).
+    fenced = ("```" in text or "~~~" in text) and not _ends_in_fence(text)
+    token = _HIGHLIGHTING.set(fenced)
+    try:
+        html: str = _parser().render(text)
+    finally:
+        _HIGHLIGHTING.reset(token)
     if "<code" in html:
         html = _CODE_TEXT.sub(_unquote, html)
     parts = _PRE.split(html)
@@ -98,6 +111,19 @@ def _mark(html: str, classes: str) -> str:
         return f"<{match[1]} class={both}" if " " not in both else f'<{match[1]} class="{both}"'
 
     return _FIRST.sub(tag, html, count=1)
+
+
+def _ends_in_fence(text: str) -> bool:
+    fence: str | None = None
+    for line in text.splitlines():
+        if fence is not None:
+            stripped = line.strip()
+            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+                fence = None
+        else:
+            match = _FENCE.match(line)
+            fence = match.group(1) if match else None
+    return fence is not None
 
 
 def _unquote(match: re.Match[str]) -> str:
