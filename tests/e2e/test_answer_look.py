@@ -56,7 +56,7 @@ from pathlib import Path
 
 @dataclass
 class Config:
-    """Settings read once."""
+    name: str = "settings"
 
     def load(self, path: str) -> dict:
         # A comment about the next line
@@ -110,6 +110,10 @@ CONTRAST = """(el) => {
 }"""
 
 
+DUMP = """(a) => [...a.querySelectorAll('.jp-OutputArea-output')].map(o => o.className + ' | '
+  + o.innerHTML.slice(0, 150) + ' | last: ' + o.innerHTML.slice(-80)).join('\\n')"""
+
+
 def _notebook() -> Any:
     v4 = nbformat.v4
     spec = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -120,7 +124,8 @@ def _notebook() -> Any:
 
 
 def _cell(page: Any, index: int) -> Any:
-    return page.locator(f"{PANEL} .jp-Cell").nth(index)
+    """The cell's outputs (its source holds the same words)."""
+    return page.locator(f"{PANEL} .jp-Cell").nth(index).locator(".jp-OutputArea")
 
 
 def _shoot(page: Any, theme: str) -> None:
@@ -129,7 +134,7 @@ def _shoot(page: Any, theme: str) -> None:
     more = long.locator("details.gi-more")
     assert more.count() == 1 and "show all" in more.inner_text()
     assert long.get_by_text("LAST-WORDS").count() == 1
-    assert not long.get_by_text("LAST-WORDS").is_visible(), "the long answer is not folded"
+    assert not long.get_by_text("LAST-WORDS").is_visible(), long.evaluate(DUMP)
     assert long.get_by_text("It opens with a summary").is_visible()
     height = long.bounding_box()["height"]
     long.screenshot(path=str(SHOTS / f"look-{theme}-long-folded.png"))
@@ -137,7 +142,10 @@ def _shoot(page: Any, theme: str) -> None:
     time.sleep(0.3)
     assert long.get_by_text("LAST-WORDS").is_visible(), "show all did not unfold"
     assert long.bounding_box()["height"] > 2 * height
-    long.screenshot(path=str(SHOTS / f"look-{theme}-long-unfolded.png"))
+    # The notebook scrolls inside its panel: the viewport at the answer's end, not the element.
+    long.get_by_text("LAST-WORDS").scroll_into_view_if_needed()
+    time.sleep(0.3)
+    page.screenshot(path=str(SHOTS / f"look-{theme}-long-unfolded.png"))
     more.locator("summary").click()  # folded again for the next theme
     code = _cell(page, CODE_CELL)
     keyword = code.locator(".gi-hl .k").first
@@ -158,6 +166,13 @@ def _shoot(page: Any, theme: str) -> None:
             ratio = card_code.nth(n).evaluate(CONTRAST)
             assert ratio >= 3.0, f"{theme}: the code card's code contrast is {ratio:.2f}"
     cards.screenshot(path=str(SHOTS / f"look-{theme}-cards.png"))
+    cards.evaluate("(a) => a.querySelectorAll('details').forEach((d) => { d.open = true; })")
+    time.sleep(0.3)
+    done = cards.locator(".gi-hl").nth(0).locator(".b").first  # the finished card's print
+    ratio = done.evaluate(CONTRAST)
+    assert done.is_visible() and ratio >= 3.0, f"{theme}: the open code card reads {ratio:.2f}"
+    cards.screenshot(path=str(SHOTS / f"look-{theme}-cards-open.png"))
+    cards.evaluate("(a) => a.querySelectorAll('details').forEach((d) => { d.open = false; })")
 
 
 def test_answers_and_cards_read_folded_highlighted_and_alike_in_light_and_dark(

@@ -161,8 +161,9 @@ def final_bundle(turn: Turn, elapsed: float | None) -> dict[str, str]:
     notes = _notes(turn)
     status = status_text(turn, elapsed)
     plain = "\n".join([*notes, f"[{status}]"])
-    html = "".join(f"<p>{escape(n)}</p>" for n in notes) + status_html(turn, elapsed)
+    html = "".join(f"<p>{escape(n)}</p>" for n in notes)
     html += fold_control(_shown(turn))  # the answer's stylesheet, "show all", copy buttons
+    html += status_html(turn, elapsed)
     markdown = "\n\n".join(
         [*(escape(n, quote=False) for n in notes), f"<sub>{escape(status, quote=False)}</sub>"]
     )

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 from ._highlight import highlight
 from ._style import fold_point
 
-__all__ = ["BlockChunks", "BlockSplitter", "answer_html", "markdown_html"]
+__all__ = ["BlockChunks", "BlockSplitter", "answer_html", "markdown_html", "tail_html"]
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)", re.M)
@@ -103,6 +103,19 @@ def answer_html(markdown: str, start: int = 0) -> str:
         return _mark(markdown_html(markdown), "gi-a gi-late" if cut == 0 else "gi-a")
     head = _mark(markdown_html(markdown[:cut]), "gi-a")
     return f"{head}<div class=gi-late>{markdown_html(markdown[cut:])}</div>"
+
+
+def tail_html(markdown: str, start: int) -> str:
+    """The answer's last words when they share an output with the status line (the live view's
+    end): wrapped, so the container and the fold hold them and not the status line."""
+    if not markdown:
+        return ""
+    cut = fold_point(markdown, start)
+    if cut is None or cut == 0:
+        late = " gi-late" if cut == 0 else ""
+        return f'<div class="gi-tail{late}">{markdown_html(markdown)}</div>'
+    head, rest = markdown_html(markdown[:cut]), markdown_html(markdown[cut:])
+    return f'<div class="gi-tail">{head}<div class=gi-late>{rest}</div></div>'
 
 
 def _mark(html: str, classes: str) -> str:

@@ -44,10 +44,10 @@ FOLD_CHARS = 3000
 
 _OUT = ".jp-OutputArea-output"
 _SHEET = (
-    f"<style>{_OUT}:has(>.gi-a){{border-left:3px solid var(--jp-border-color2,#ddd);"
+    f"<style>:is({_OUT}:has(>.gi-a),.gi-tail){{border-left:3px solid var(--jp-border-color2,#ddd);"
     "padding-left:10px}"
     f".jp-OutputArea:has(details.gi-more:not([open])) :is(.gi-late,"
-    f".jp-OutputArea-child:has({_OUT}>.gi-late:first-child)){{display:none}}"
+    f".jp-OutputArea-child:has({_OUT}>.gi-late:first-child):not(:has(.gi-more))){{display:none}}"
     f"{_OUT} pre{{position:relative}}"
     ".gi-copy{position:absolute;top:2px;right:2px;font-size:11px;opacity:.7;cursor:pointer}"
     "</style>"
