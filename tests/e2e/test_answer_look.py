@@ -238,3 +238,45 @@ def test_answers_and_cards_read_folded_highlighted_and_alike_in_light_and_dark(
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+def test_the_saved_html_folds_without_a_kernel_and_github_shows_it_all(tmp_path: Path) -> None:
+    """nbconvert's HTML (light and dark) folds the long answer and "show all" opens it with no
+    kernel; with styles and scripts stripped (GitHub) every word shows and the code is plain."""
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import _stripped
+
+    nb = _notebook()
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    for theme in ("light", "dark"):
+        html, _ = HTMLExporter(theme=theme).from_notebook_node(nb)
+        (tmp_path / f"{theme}.html").write_text(html)
+    outputs = "".join(
+        _stripped(str(o.get("data", {}).get("text/html", "")))
+        for o in nb.cells[LONG_CELL].outputs + nb.cells[CODE_CELL].outputs
+    )
+    (tmp_path / "github.html").write_text(f"<html><body>{outputs}</body></html>")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 1200})
+        try:
+            for theme in ("light", "dark"):
+                page.goto((tmp_path / f"{theme}.html").as_uri())
+                cells = page.locator(".jp-Cell")
+                long = cells.nth(LONG_CELL).locator(".jp-OutputArea")
+                assert not long.get_by_text("LAST-WORDS").is_visible(), theme
+                long.locator("details.gi-more summary").click()
+                assert long.get_by_text("LAST-WORDS").is_visible(), theme
+                code = cells.nth(CODE_CELL).locator(".jp-OutputArea")
+                ratio = code.locator(".gi-hl .k").first.evaluate(CONTRAST)
+                assert ratio >= 3.0, f"saved {theme}: a keyword's contrast is {ratio:.2f}"
+                code.screenshot(path=str(SHOTS / f"look-saved-{theme}-code.png"))
+            page.goto((tmp_path / "github.html").as_uri())
+            assert page.get_by_text("LAST-WORDS").is_visible()
+            assert page.locator("button.gi-copy").count() == 0
+            page.screenshot(path=str(SHOTS / "look-github.png"))
+        finally:
+            browser.close()
