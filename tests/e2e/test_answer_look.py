@@ -148,7 +148,7 @@ def _shoot(page: Any, theme: str) -> None:
     page.screenshot(path=str(SHOTS / f"look-{theme}-long-unfolded.png"))
     more.locator("summary").click()  # folded again for the next theme
     code = _cell(page, CODE_CELL)
-    keyword = code.locator(".gi-hl .k").first
+    keyword = code.locator(".gi-hl b").first
     assert keyword.count() == 1
     ratio = keyword.evaluate(CONTRAST)
     assert ratio >= 3.0, f"{theme}: a keyword's contrast is {ratio:.2f}"
@@ -159,7 +159,7 @@ def _shoot(page: Any, theme: str) -> None:
     assert size < body * 1.3, (size, body)
     code.screenshot(path=str(SHOTS / f"look-{theme}-code.png"))
     cards = _cell(page, CARDS_CELL)
-    card_code = cards.locator(".gi-hl .b, .gi-hl .k, .gi-hl .c")
+    card_code = cards.locator(".gi-hl .n, .gi-hl b, .gi-hl i")
     assert card_code.count() >= 2
     for n in range(card_code.count()):
         if card_code.nth(n).is_visible():
@@ -168,7 +168,7 @@ def _shoot(page: Any, theme: str) -> None:
     cards.screenshot(path=str(SHOTS / f"look-{theme}-cards.png"))
     cards.evaluate("(a) => a.querySelectorAll('details').forEach((d) => { d.open = true; })")
     time.sleep(0.3)
-    done = cards.locator(".gi-hl").nth(0).locator(".b").first  # the finished card's print
+    done = cards.locator(".gi-hl").nth(0).locator(".n").first  # the finished card's print
     ratio = done.evaluate(CONTRAST)
     assert done.is_visible() and ratio >= 3.0, f"{theme}: the open code card reads {ratio:.2f}"
     cards.screenshot(path=str(SHOTS / f"look-{theme}-cards-open.png"))
@@ -271,7 +271,7 @@ def test_the_saved_html_folds_without_a_kernel_and_github_shows_it_all(tmp_path:
                 long.locator("details.gi-more summary").click()
                 assert long.get_by_text("LAST-WORDS").is_visible(), theme
                 code = cells.nth(CODE_CELL).locator(".jp-OutputArea")
-                ratio = code.locator(".gi-hl .k").first.evaluate(CONTRAST)
+                ratio = code.locator(".gi-hl b").first.evaluate(CONTRAST)
                 assert ratio >= 3.0, f"saved {theme}: a keyword's contrast is {ratio:.2f}"
                 code.screenshot(path=str(SHOTS / f"look-saved-{theme}-code.png"))
             page.goto((tmp_path / "github.html").as_uri())

@@ -17,8 +17,8 @@ CODE = '```python\n@cache\ndef area(r):\n    """Area."""\n    return 3.14 * r * 
 def test_code_in_an_answer_is_highlighted_by_short_classes_coloured_by_the_theme() -> None:
     html = markdown_html(CODE)
     assert "<pre class=gi-hl>" in html and '<code class="language-python">' in html
-    assert "<span class=k>def </span><span class=f>area</span>(r):" in html
-    assert '<span class=s>"""Area."""' in html and "<span class=c># pi r²" in html
+    assert "<b>def </b><span class=f>area</span>(r):" in html
+    assert '<tt>"""Area."""' in html and "<i># pi r²" in html
     assert "<span class=d>@cache" in html
     # Names, numbers and operators stay plain: a line costs a few spans, not one per token.
     assert "3.14 * r * r" in html
@@ -97,7 +97,7 @@ def test_every_card_has_the_same_border_and_badge_and_folds_once_done() -> None:
     assert thought_bundle("A plan.", 0.3)["text/plain"].startswith("💭 Thought for <1 s")
     assert thought_bundle("A plan.", None)["text/plain"].startswith("💭 Thought\n")
     # The code card's code is coloured by the theme's classes, not inline dark blue.
-    assert "<span class=b>print</span>(1)" in done and STYLE in done and "#0000FF" not in done
+    assert "<span class=n>print</span>(1)" in done and STYLE in done and "#0000FF" not in done
     answer = {"type": "model_output", "content": [{"type": "text", "text": "Hi"}]}
     assert step_card_html(answer).startswith("<details open ")
 
