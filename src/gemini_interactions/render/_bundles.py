@@ -24,6 +24,7 @@ from ._cards import (
 from ._citations import Citations, Source, citations_of, round_sources
 from ._markdown import answer_html
 from ._media import Keys, media_bundle, rounds_media
+from ._plan import plan_bundle
 from ._status import status_html, status_text
 from ._style import fold_control
 
@@ -314,7 +315,7 @@ def answer_outputs(
         bundle["text/plain"] = pretty_json(text)
         data.append(bundle)
     elif text:
-        data.append(answer_bundle(text, turn_citations(turn, text)))
+        data.append(plan_bundle(turn, text) or answer_bundle(text, turn_citations(turn, text)))
     data.extend(media_bundle(item) for item in turn_media(turn))
     data.append(final_bundle(turn, None))
     last = len(data) - 1
