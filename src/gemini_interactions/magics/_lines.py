@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._backend import parse_backend
 from ..chain import Chain, ChainUsageError, Turn
 from ..chain._prices import format_cost, price_table
 from ..render import display_bundle
 from ..render._status import model_text
-from ._backend import parse_backend
 from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
 from ._help import command_help, commands_help, did_you_mean, table
 
@@ -238,7 +238,7 @@ class LineCommands:
         getattr(self, name)(**values)
 
     def _print(self, bundle: dict[str, str]) -> None:
-        if self.session._terminal():
+        if self.session.terminal():
             print(bundle["text/plain"])
         else:
             display_bundle(bundle)  # a table where Markdown renders, the wrapped text elsewhere
@@ -345,7 +345,7 @@ class LineCommands:
         if not chain.turns:
             print(f"Chain {chain.name!r} has no turns.")
             return
-        if self.session._terminal():
+        if self.session.terminal():
             from ..render._text import terminal_safe
             from ..render._timeline_view import timeline_bundle
 
