@@ -434,12 +434,7 @@ class LineCommands:
         """A loaded turn that ran on an offline server of another kernel cannot be reached (one
         sent in this kernel keeps the client of the server it went to, also after a switch)."""
         session = self.session
-        if session.backend.kind == "offline":
-            session.client()
-        holds = getattr(session.server, "holds", None)
-        if holds is None or not turn.id or chain.client_for(turn) is not session.client():
-            return
-        if not holds(turn.id):
+        if not session.holds(turn) and chain.client_for(turn) is session.client():
             raise MagicUsageError(
                 f"Turn {turn.number} of {turn.chain} ran on an offline server that is gone "
                 f"(another kernel's, or an earlier backend's), so `%gemini {name}` cannot reach "
