@@ -47,6 +47,10 @@ class Backend:
     url: str | None = None
     fixtures: list[str] = field(default_factory=list)
     cassette: str | None = None
+    project: str | None = None
+    """``enterprise``: the Google Cloud project (else GOOGLE_CLOUD_PROJECT)."""
+    location: str | None = None
+    """``enterprise``: the region, or ``global`` (else GOOGLE_CLOUD_LOCATION)."""
 
     def files_stamp(self) -> tuple[tuple[str, float, int], ...]:
         """The fixture and cassette files as they are now: re-selecting the same backend keeps
@@ -73,6 +77,8 @@ class Backend:
             return shlex.join(words)
         if self.kind == "url":
             return redact_url(self.url or "")
+        if self.kind == "enterprise":
+            return shlex.join(enterprise_words(self))
         return "live"
 
     @property
@@ -88,6 +94,8 @@ class Backend:
             return f"offline{extra} (the in-process local server)"
         if self.kind == "url":
             return f"{redact_url(self.url or '')} (a running server)"
+        if self.kind == "enterprise":
+            return f"{self.spec()} (the Gemini Enterprise Agent Platform)"
         return "live (the Gemini API)"
 
 
@@ -99,7 +107,8 @@ def parse_backend(line: str) -> Backend:
         raise ChainUsageError(f"Cannot read the backend arguments: {exc}.") from None
     usage = (
         "Use `%gemini backend live`, `%gemini backend offline [--fixtures FILE] "
-        "[--cassette FILE]` or `%gemini backend http://127.0.0.1:4010`."
+        "[--cassette FILE]`, `%gemini backend enterprise [--project P] [--location L]` or "
+        "`%gemini backend http://127.0.0.1:4010`."
     )
     if not words:
         raise ChainUsageError(f"Which backend? {usage}")
@@ -110,6 +119,8 @@ def parse_backend(line: str) -> Backend:
         if rest:
             raise ChainUsageError(f"`backend live` takes no arguments. {usage}")
         return Backend("live")
+    if kind == "enterprise":
+        return parse_enterprise(rest, usage)
     if kind == "offline":
         backend = Backend("offline")
         while rest:
@@ -221,4 +232,57 @@ def make_client(
     if backend.kind == "url":
         # A loopback server needs no key and never gets the real one; a remote proxy does.
         return Client(backend.placeholder_key, base_url=backend.url, api_version=version), None
+    if backend.kind == "enterprise":
+        return enterprise_client(backend, version), None
     return Client(base_url=base_url or None, api_version=version), None
+
+
+# --- the Gemini Enterprise Agent Platform (Vertex) -------------------------------------------
+
+ENTERPRISE_HELP = (
+    "The Gemini Enterprise Agent Platform needs the [vertex] extra (pip install "
+    "'gemini-interactions[vertex]'), Application Default Credentials (gcloud auth "
+    "application-default login) and a project: `%gemini backend enterprise --project P "
+    "[--location L]` (or GOOGLE_CLOUD_PROJECT); with an API key in GOOGLE_API_KEY and no "
+    "project it uses express mode."
+)
+
+
+def enterprise_words(backend: Backend) -> list[str]:
+    words = ["enterprise"]
+    if backend.project:
+        words += ["--project", backend.project]
+    if backend.location:
+        words += ["--location", backend.location]
+    return words
+
+
+def parse_enterprise(rest: list[str], usage: str) -> Backend:
+    """``enterprise [--project P] [--location L]`` (the words Google's own guide uses)."""
+    backend = Backend("enterprise")
+    while rest:
+        flag = rest.pop(0)
+        if flag not in ("--project", "--location") or not rest or rest[0].startswith("-"):
+            raise ChainUsageError(
+                f"Unexpected {flag!r} after `backend enterprise`"
+                + (" (it needs a value)" if flag in ("--project", "--location") else "")
+                + f". {usage}"
+            )
+        setattr(backend, flag[2:], rest.pop(0))
+    return backend
+
+
+def enterprise_client(backend: Backend, version: str | None) -> Client:
+    """A Vertex client for the project and location (else the environment's); every way it
+    cannot be built is one paragraph saying what to install or run."""
+    from .api import Client
+    from .api._errors import ConfigurationError, MissingAPIKeyError
+
+    try:
+        return Client(
+            vertex=True, project=backend.project, location=backend.location, api_version=version
+        )
+    except (ConfigurationError, MissingAPIKeyError) as exc:
+        raise ChainUsageError(
+            f"The Enterprise client cannot be built: {str(exc).rstrip('.')}. {ENTERPRISE_HELP}"
+        ) from None

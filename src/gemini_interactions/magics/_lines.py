@@ -20,6 +20,7 @@ from ..chain import Chain, ChainUsageError, Turn
 from ..chain._prices import format_cost, price_table
 from ..render import display_bundle
 from ..render._status import model_text
+from ..render._timeline_text import with_environment_column
 from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
 from ._help import command_help, commands_help, did_you_mean, table
 
@@ -121,9 +122,12 @@ COMMANDS: dict[str, Command] = {
             ("offline", "an in-process server: canned answers, no key, no network"),
             ("--fixtures FILE", "offline: answers from this fixtures file (may repeat)"),
             ("--cassette FILE", "offline: replay the answers recorded in this cassette"),
+            ("enterprise", "the Gemini Enterprise Agent Platform (Vertex AI credentials)"),
+            ("--project P", "enterprise: the Google Cloud project (else GOOGLE_CLOUD_PROJECT)"),
+            ("--location L", "enterprise: the region or global (else GOOGLE_CLOUD_LOCATION)"),
             ("http://127.0.0.1:4010", "a server of this API at that URL"),
         ),
-        grammar="[live | offline [--fixtures FILE] [--cassette FILE] | http://127.0.0.1:4010]",
+        grammar="[live | offline [--fixtures F] [--cassette F] | enterprise | http://HOST:PORT]",
     ),
 }
 """Every ``%gemini`` command. The one list that help, ``--help``, the parser, the
@@ -287,6 +291,7 @@ class LineCommands:
             print(f"Chain {chain.name!r} has no turns.")
             return
         headers = ["turn", "from", "id", "model", "status", "tokens", "cost", "prompt"]
+        with_environment_column(headers, rows, chain.turns)
         _show(headers, rows)
 
     def chains(self) -> None:

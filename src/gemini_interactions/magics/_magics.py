@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from traitlets import Bool, Dict, Float, Int, List, Unicode, observe, validate
 
+from ._agentic_flags import agentic_arguments
 from ._ipython import argument, magic_arguments, parse_argstring
 
 if TYPE_CHECKING:
@@ -58,8 +59,9 @@ class GeminiMagics(Magics):
     )
     backend = Unicode(
         "live",
-        help="Where cells go: live, offline [--fixtures FILE] [--cassette FILE], or a server URL "
-        "(the same words as `%gemini backend`, which sets it too).",
+        help="Where cells go: live, offline [--fixtures FILE] [--cassette FILE], enterprise "
+        "[--project P] [--location L], or a server URL (the same words as `%gemini backend`, "
+        "which sets it too).",
     ).tag(config=True)
     stream = Bool(True, help="Stream answers (--no-stream turns it off per cell).").tag(config=True)
     update_interval = Float(
@@ -98,6 +100,21 @@ class GeminiMagics(Magics):
         "",
         help="The file --map runs are kept in (SQLite); empty: beside the notebook "
         "(NAME.gemini-runs.sqlite, or gemini_runs.sqlite in the working folder).",
+    ).tag(config=True)
+    # Issue 17: tools every cell sends (a cell's flags add to them).
+    mcp_servers = Dict(
+        help="Remote MCP servers every cell offers, by name: a URL, or a dict with url, headers "
+        '(a token as {"env": "VARIABLE"}, never its value) and allowed_tools; `--mcp NAME=URL` '
+        "adds one for a cell, with these headers and allowed tools when NAME is here."
+    ).tag(config=True)
+    file_search = Unicode(
+        "", help="File search stores every cell searches (STORE[,STORE], as --file-search)."
+    ).tag(config=True)
+    maps = Bool(False, help="Offer the Google Maps tool in every cell (--maps).").tag(config=True)
+    tool_objects = List(
+        Dict(),
+        help="Tool objects as the API takes them (each a dict with a type) that every cell "
+        "sends, as --tool does for one cell.",
     ).tag(config=True)
     prices = Dict(
         help="Prices that override or add to the packaged table, USD per million tokens: "
@@ -292,6 +309,7 @@ class GeminiMagics(Magics):
         help="send a compact description of these variables (shape, types, head) too",
     )
     @argument("--context-chars", type=int, default=4000, metavar="N", help="--context budget")
+    @agentic_arguments
     @cell_magic
     def gemini(self, line: str, cell: str) -> None:
         """Send the cell to Gemini as a prompt; the answer streams into the cell.

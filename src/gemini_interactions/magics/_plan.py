@@ -18,6 +18,7 @@ from ..api._secret import Secret
 from ..chain import ChainUsageError, SendOptions
 from ..chain._interpolate import PATH, interpolate, lookup, resolve
 from ..chain._tools import BUILTIN_TOOLS, function_tool, running_tool
+from ._agentic_flags import agentic_options
 
 if TYPE_CHECKING:
     import argparse
@@ -119,6 +120,7 @@ def plan_cell(
     options = send_options(opts, settings, namespace, line)
     new = not (opts.continue_ or opts.from_turn is not None)
     chain = registry.target(opts.chain, new=new, from_turn=opts.from_turn)
+    options = agentic_options(options, opts, settings, namespace, chain)
     return CellPlan(
         prompt=prompt,
         options=options,
