@@ -180,7 +180,7 @@ def _usage(message: str) -> Exception:
 
 def _read(text: str, flag: str, namespace: Mapping[str, Any], example: str) -> Any:
     """``text`` as JSON (an object or a list) or as the value of a notebook variable."""
-    from ._interpolate import lookup
+    from ..chain._interpolate import lookup
 
     text = text.strip()
     if text[:1] in ("{", "["):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import MagicUsageError
 
 if TYPE_CHECKING:
-    from ..chain import Chain
+    from ..chain import Chain, Turn
     from ._session import Session
 
 EXPORT_USAGE = (
@@ -28,27 +28,18 @@ def default_path() -> Path:
     return Path("gemini_chains.json")
 
 
-def _outputs_for() -> Any:
-    """The live view's static bundles (``render.static_outputs``: (bundle, metadata) pairs)
-    as nbformat outputs when the render layer offers them, else the answer's text form."""
-    from .. import render
-    from ..export import text_outputs
+def _outputs(turn: Turn) -> list[dict[str, Any]]:
+    """The live view's static bundles of ``turn`` as nbformat outputs."""
+    from ..render import static_outputs
 
-    static = getattr(render, "static_outputs", None)
-    if static is None:
-        return text_outputs
-
-    def outputs(turn: Any) -> list[dict[str, Any]]:
-        return [
-            {"output_type": "display_data", "data": dict(data), "metadata": dict(meta)}
-            for data, meta in static(turn)
-        ]
-
-    return outputs
+    return [
+        {"output_type": "display_data", "data": dict(data), "metadata": dict(meta)}
+        for data, meta in static_outputs(turn)
+    ]
 
 
 def export(session: Session, chain: Chain, args: list[str]) -> None:
-    from ..export import ExportError, to_notebook, to_script, write_atomic, write_notebook
+    from ..export._to_file import export_chain
 
     rest = list(args)
     flags = {f for f in ("--cassette", "--no-outputs") if f in rest}
@@ -69,40 +60,21 @@ def export(session: Session, chain: Chain, args: list[str]) -> None:
         )
     if not path.parent.is_dir():
         raise MagicUsageError(f"The folder {str(path.parent)!r} does not exist; create it first.")
-    namespace = session.namespace
-    try:
-        if path.suffix == ".py":
-            if flags:
-                raise MagicUsageError(
-                    f"{', '.join(sorted(flags))} apply to a notebook export only."
-                )
-            text, warnings = to_script(chain, turns=turns, namespace=namespace)
-            from ..export._secrets import scrub_text
-
-            write_atomic(path, scrub_text(text))
-            written = [path]
-            count = text.count("chain.send(")
-        else:
-            config: dict[str, str] = {}
-            result = to_notebook(
-                chain,
-                turns=turns,
-                cassette="--cassette" in flags,
-                cassette_name=f"{path.stem}.cassette.json",
-                outputs=None if "--no-outputs" in flags else _outputs_for(),
-                namespace=namespace,
-                config=config,
-                api_version=session.magics.api_version or "v1",
-                folder=path.parent,
-                files_dir=f"{path.stem}_files",
-            )
-            warnings, count = result.warnings, result.turns
-            for note in result.notes:
-                print(f"Note: {note}")
-            written = write_notebook(path, result)
-    except ExportError as exc:
-        raise MagicUsageError(str(exc)) from None
-    for warning in warnings:
+    if path.suffix == ".py" and flags:
+        raise MagicUsageError(f"{', '.join(sorted(flags))} apply to a notebook export only.")
+    done = export_chain(
+        chain,
+        path,
+        turns=turns,
+        cassette="--cassette" in flags,
+        outputs=None if "--no-outputs" in flags else _outputs,
+        namespace=session.namespace,
+        api_version=session.magics.api_version or "v1",
+    )
+    for note in done.notes:
+        print(f"Note: {note}")
+    written, count = done.written, done.turns
+    for warning in done.warnings:
         print(f"Warning: {warning}", file=sys.stderr)
     also = f" and {', '.join(str(p) for p in written[1:])}" if written[1:] else ""
     print(f"Exported {count} turn(s) of chain {chain.name!r} to {written[0]}{also}.")
@@ -134,59 +106,17 @@ def save(session: Session, args: list[str], *, quiet: bool = False) -> Path:
 LOAD_USAGE = "Use `%gemini load PATH.json [--replace]` with one file name."
 
 
-def _same_turns(here: Chain, loaded: Chain) -> bool:
-    """``loaded`` holds every turn ``here`` has, the same ones in the same order (a file saved
-    from this kernel earlier, or later: loading it loses nothing)."""
-    if len(here.turns) > len(loaded.turns):
-        return False
-    return all(
-        (a.prompt, a.id, a.status) == (b.prompt, b.id, b.status)
-        for a, b in zip(here.turns, loaded.turns, strict=False)
-    )
-
-
 def load(session: Session, args: list[str]) -> None:
-    from ..export import ChainFileError, load_chains
+    from ..export import load_chains
 
     replace = "--replace" in args
     rest = [a for a in args if a != "--replace"]
     if len(rest) != 1 or rest[0].startswith("-"):
         raise MagicUsageError(LOAD_USAGE)
-    try:
-        chains, current = load_chains(Path(rest[0]).expanduser(), session.namespace)
-    except ChainFileError as exc:
-        raise MagicUsageError(str(exc)) from None
+    chains, current = load_chains(Path(rest[0]).expanduser(), session.namespace)
     registry = session.registry
     with session.background.lock:  # all or nothing: everything was read and checked above
-        running = [
-            c.name
-            for c in chains
-            if c.name in registry and any(t.status == "running" for t in registry.get(c.name).turns)
-        ]
-        if running:
-            raise MagicUsageError(
-                f"Chain {running[0]!r} has a background turn still running here; "
-                "`%gemini wait` or `%gemini cancel` it, then load. Nothing was loaded."
-            )
-        clash = [
-            c.name
-            for c in chains
-            if c.name in registry
-            and registry.get(c.name).turns
-            and not _same_turns(registry.get(c.name), c)
-        ]
-        if clash and not replace:
-            names = ", ".join(repr(n) for n in clash)
-            raise MagicUsageError(
-                f"This kernel's chain(s) {names} have turns that {rest[0]} does not, and "
-                f"loading would replace them. `%gemini save OTHER.json` them first, or load "
-                f"with `--replace` to drop them. Nothing was loaded."
-            )
-        for chain in chains:
-            chain.client = registry.client
-            registry.chains[chain.name] = chain
-        if current in registry or (current is None and chains):
-            registry.current_name = current or chains[0].name
+        clash = registry.merge(chains, current, source=rest[0], replace=replace)
     heads = ", ".join(f"{c.name} (head {c.head.number if c.head else '-'})" for c in chains)
     dropped = f" Replaced this kernel's {', '.join(clash)}." if clash else ""
     print(
@@ -207,11 +137,8 @@ def _follow_running(session: Session, chains: list[Chain]) -> None:
     polled (``wait``, ``cancel`` and the timeline work on it, as long as the server that runs
     it is the one cells go to: the live API or the same URL)."""
     running = [(c, t) for c in chains for t in c.turns if t.status == "running" and t.id]
-    if running and session.backend.kind == "offline":
-        session.client()  # the in-process server, which must hold what is followed
-    holds = getattr(session.server, "holds", None)
     for chain, turn in running:
-        if holds is not None and turn.id and not holds(turn.id):
+        if not session.holds(turn):
             # It ran on an in-process server of another kernel (or an earlier backend): polling
             # it here could only fail, so say so instead of "following it again".
             print(
@@ -224,9 +151,7 @@ def _follow_running(session: Session, chains: list[Chain]) -> None:
             f"Turn {turn.number} of {chain.name} was running in the background when saved: "
             "following it again (`%gemini wait` for its answer, `%gemini cancel` to stop it)."
         )
-        session.background.rejoin(
-            chain, turn, interval=session.magics.poll_interval, terminal=session._terminal()
-        )
+        session.follow(chain, turn)
 
 
 def autosave(session: Session) -> None:

@@ -69,7 +69,7 @@ def run_fix(session: Session, args: list[str]) -> None:
     chain = Chain(session.client(), name="fix")
     from ..render import AnswerView
 
-    view = AnswerView(terminal=session._terminal(), source=session.source())
+    view = AnswerView(terminal=session.terminal(), source=session.source())
     turn = chain.send(prompt, observer=view)
     fixed = corrected_cell(turn.output_text)
     if apply:

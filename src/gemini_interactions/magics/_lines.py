@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._backend import parse_backend
 from ..chain import Chain, ChainUsageError, Turn
 from ..chain._prices import format_cost, price_table
 from ..render import display_bundle
 from ..render._status import model_text
 from ..render._timeline_text import with_environment_column
-from ._backend import parse_backend
 from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ class LineCommands:
         from ._help import commands_help
 
         bundle = commands_help()
-        if self.session._terminal():
+        if self.session.terminal():
             print(bundle["text/plain"])
         else:
             _show(bundle)  # a table where Markdown renders, the wrapped text elsewhere
@@ -268,7 +268,7 @@ class LineCommands:
         if not chain.turns:
             print(f"Chain {chain.name!r} has no turns.")
             return
-        if self.session._terminal():
+        if self.session.terminal():
             from ..render._text import terminal_safe
             from ..render._timeline_view import timeline_bundle
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from traitlets import Bool, Dict, Float, Int, List, Unicode, observe, validate
 
@@ -159,13 +158,13 @@ class GeminiMagics(Magics):
         and the backend stays (never an error at `%load_ext` from a stale config value)."""
         import sys
 
-        from ._backend import parse_backend
-        from ._errors import MagicUsageError
+        from .._backend import parse_backend
+        from ..chain import ChainUsageError
 
         value = str(proposal["value"]).strip()
         try:
             parse_backend(value)
-        except MagicUsageError as exc:
+        except ChainUsageError as exc:
             # Not the trait's current value: within %config that is already the new one.
             print(f"GeminiMagics.backend stays {self._good_backend!r}: {exc}", file=sys.stderr)
             return self._good_backend
@@ -182,27 +181,12 @@ class GeminiMagics(Magics):
     def _guarded(self, action: Callable[[], None]) -> None:
         """Run ``action``; a user mistake or a turn without its answer fails the cell with one
         paragraph and no traceback (see ``_errors``), and a mistake changes nothing."""
-        from ..api._errors import GeminiError
-        from ..chain import ChainUsageError
-        from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
-        from ._failure import usage_message
-
         try:
             action()
-        except (MagicUsageError, TurnFailed, TurnInterrupted):
-            raise
-        except UsageError as exc:  # the option parser's, worded by argparse
-            from ._help import suggest_options
+        except Exception as exc:
+            from ._failure import fail
 
-            message = str(exc).strip()
-            if not message.endswith("."):
-                message += "."
-            message += suggest_options(message) or " See %%gemini? for every option."
-            raise MagicUsageError(message) from None
-        except ChainUsageError as exc:
-            raise MagicUsageError(usage_message(exc)) from None
-        except GeminiError as exc:
-            raise MagicUsageError(str(exc).strip()) from None
+            fail(exc)
 
     @magic_arguments("%gemini")  # the usage line reads `%%gemini [-c] ...`, as typed in a cell
     @argument(
