@@ -13,11 +13,6 @@ if TYPE_CHECKING:
     from ..chain import Chain, Turn
     from ._session import Session
 
-EXPORT_USAGE = (
-    "Use `%gemini export PATH.ipynb [--chain NAME] [--turns SPEC] [--cassette] [--no-outputs]` "
-    "or `%gemini export PATH.py [--chain NAME] [--turns SPEC]`."
-)
-
 
 def default_path() -> Path:
     """The chains file beside the notebook (Jupyter names it in JPY_SESSION_NAME), else in
@@ -38,25 +33,17 @@ def _outputs(turn: Turn) -> list[dict[str, Any]]:
     ]
 
 
-def export(session: Session, chain: Chain, args: list[str]) -> None:
+def export(
+    session: Session, chain: Chain, file: str, turns: str | None, cassette: bool, outputs: bool
+) -> None:
+    """``%gemini export`` with its arguments parsed (``_lines.COMMANDS`` declares them)."""
     from ..export._to_file import export_chain
 
-    rest = list(args)
-    flags = {f for f in ("--cassette", "--no-outputs") if f in rest}
-    rest = [a for a in rest if a not in flags]
-    turns = None
-    if "--turns" in rest:
-        i = rest.index("--turns")
-        if i + 1 >= len(rest):
-            raise MagicUsageError(f"`--turns` needs a spec such as 1-3,5. {EXPORT_USAGE}")
-        turns = rest[i + 1]
-        del rest[i : i + 2]
-    if len(rest) != 1 or rest[0].startswith("-"):
-        raise MagicUsageError(f"Which file? {EXPORT_USAGE}")
-    path = Path(rest[0]).expanduser()
+    flags = [f for f, on in (("--cassette", cassette), ("--no-outputs", not outputs)) if on]
+    path = Path(file).expanduser()
     if path.suffix not in (".ipynb", ".py"):
         raise MagicUsageError(
-            f"Export to a .ipynb or a .py file, not {path.name!r}. {EXPORT_USAGE}"
+            f"Export to a .ipynb or a .py file, not {path.name!r} (see `%gemini export --help`)."
         )
     if not path.parent.is_dir():
         raise MagicUsageError(f"The folder {str(path.parent)!r} does not exist; create it first.")
@@ -66,8 +53,8 @@ def export(session: Session, chain: Chain, args: list[str]) -> None:
         chain,
         path,
         turns=turns,
-        cassette="--cassette" in flags,
-        outputs=None if "--no-outputs" in flags else _outputs,
+        cassette=cassette,
+        outputs=_outputs if outputs else None,
         namespace=session.namespace,
         api_version=session.magics.api_version or "v1",
     )
@@ -80,16 +67,13 @@ def export(session: Session, chain: Chain, args: list[str]) -> None:
     print(f"Exported {count} turn(s) of chain {chain.name!r} to {written[0]}{also}.")
 
 
-def save(session: Session, args: list[str], *, quiet: bool = False) -> Path:
-    from ..export import save_chains
-
-    if len(args) > 1 or (args and args[0].startswith("-")):
-        raise MagicUsageError("Use `%gemini save [PATH.json]` with at most one file name.")
+def save(session: Session, file: str | None = None, *, quiet: bool = False) -> Path:
     import warnings
 
+    from ..export import save_chains
     from ..export._store import CredentialWarning
 
-    path = Path(args[0]).expanduser() if args else default_path()
+    path = Path(file).expanduser() if file else default_path()
     registry = session.registry
     with session.background.lock, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CredentialWarning)
@@ -103,29 +87,22 @@ def save(session: Session, args: list[str], *, quiet: bool = False) -> Path:
     return path
 
 
-LOAD_USAGE = "Use `%gemini load PATH.json [--replace]` with one file name."
-
-
-def load(session: Session, args: list[str]) -> None:
+def load(session: Session, file: str, replace: bool) -> None:
     from ..export import load_chains
 
-    replace = "--replace" in args
-    rest = [a for a in args if a != "--replace"]
-    if len(rest) != 1 or rest[0].startswith("-"):
-        raise MagicUsageError(LOAD_USAGE)
-    chains, current = load_chains(Path(rest[0]).expanduser(), session.namespace)
+    chains, current = load_chains(Path(file).expanduser(), session.namespace)
     registry = session.registry
     with session.background.lock:  # all or nothing: everything was read and checked above
-        clash = registry.merge(chains, current, source=rest[0], replace=replace)
+        clash = registry.merge(chains, current, source=file, replace=replace)
     heads = ", ".join(f"{c.name} (head {c.head.number if c.head else '-'})" for c in chains)
     dropped = f" Replaced this kernel's {', '.join(clash)}." if clash else ""
     print(
-        f"Loaded {len(chains)} chain(s) from {rest[0]}: {heads}. Current: "
+        f"Loaded {len(chains)} chain(s) from {file}: {heads}. Current: "
         f"{registry.current_name}.{dropped}"
     )
     from ..export._store import code_note
 
-    note = code_note(rest[0], chains)
+    note = code_note(file, chains)
     if note:
         print(note)
     _follow_running(session, chains)
@@ -157,4 +134,4 @@ def _follow_running(session: Session, chains: list[Chain]) -> None:
 def autosave(session: Session) -> None:
     """After a turn: keep the chains file beside the notebook up to date, when asked to."""
     if session.magics.autosave and len(session.registry):
-        save(session, [], quiet=True)
+        save(session, quiet=True)

@@ -120,7 +120,7 @@ def plan_cell(
     options = send_options(opts, settings, namespace, line)
     new = not (opts.continue_ or opts.from_turn is not None)
     chain = registry.target(opts.chain, new=new, from_turn=opts.from_turn)
-    options = agentic_options(options, opts, settings, namespace, chain)  # issue 17's flags
+    options = agentic_options(options, opts, settings, namespace, chain)
     return CellPlan(
         prompt=prompt,
         options=options,
