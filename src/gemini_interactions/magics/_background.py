@@ -121,7 +121,7 @@ class Background:
         """Follow ``turn`` in the display ``handle`` (the cell's own, so it ends as the answer
         alone): by its event stream (``stream``), else (or when the stream fails) by polling
         it every ``interval`` seconds (0: neither; only `%gemini wait` polls)."""
-        from ..render._answer_view import asked_for_thoughts
+        from ..render import asked_for_thoughts
 
         view = BackgroundView(
             show_thoughts=asked_for_thoughts(turn), handle=handle, terminal=terminal

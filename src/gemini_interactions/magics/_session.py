@@ -16,8 +16,7 @@ from ..api._errors import ConfigurationError, InvalidAPIKeyError, MissingAPIKeyE
 from ..api._secret import Secret
 from ..chain import Chain, ChainRegistry, ChainUsageError, SendOptions, TurnFailedError
 from ..chain._tools import BUILTIN_TOOLS, function_tool, running_tool
-from ..render import AnswerView, LiveView
-from ..render._answer_view import asked_for_thoughts
+from ..render import LiveView, TerminalPrinter, asked_for_thoughts
 from ._backend import (
     NO_KEY_MESSAGE,
     NO_KEY_SWITCH_MESSAGE,
@@ -326,15 +325,9 @@ class Session:
             return
         client = self.client()
         chain.client = client
-        view: AnswerView | LiveView
+        view: TerminalPrinter | LiveView
         if self._terminal():
-            view = AnswerView(
-                interval=self.magics.update_interval,
-                terminal=True,
-                show_thoughts=options.thoughts,
-                extra_metadata={"magic": line.strip()},
-                source=self.source(),
-            )
+            view = TerminalPrinter(show_thoughts=options.thoughts, source=self.source())
         else:
             view = LiveView(
                 interval=self.magics.update_interval,
@@ -388,7 +381,7 @@ class Session:
                 snapshot=turn.result,
                 handle=view.handle,
                 interval=self.magics.poll_interval,
-                terminal=isinstance(view, AnswerView),
+                terminal=isinstance(view, TerminalPrinter),
             )
         if opts.no_store:
             way = (
@@ -409,10 +402,10 @@ class Session:
         except OSError as exc:  # the turn is kept; only the copy on disk is behind
             _say(f"Note: autosave failed ({exc.strerror or exc}); `%gemini save` to retry.")
 
-    def answer_view(self, turn: Turn) -> AnswerView | LiveView:
+    def answer_view(self, turn: Turn) -> TerminalPrinter | LiveView:
         """A view to show a finished turn again, with thoughts only if the turn asked for them."""
         if self._terminal():
-            return AnswerView(terminal=True, show_thoughts=asked_for_thoughts(turn))
+            return TerminalPrinter(show_thoughts=asked_for_thoughts(turn))
         return LiveView(show_thoughts=asked_for_thoughts(turn))
 
     def runs_store(self) -> Any:
