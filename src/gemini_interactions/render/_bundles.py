@@ -20,6 +20,7 @@ from ._cards import step_card_html, step_card_text
 from ._citations import Citations, Source, citations_of, round_sources
 from ._markdown import markdown_html
 from ._media import Keys, media_bundle, rounds_media
+from ._plan import plan_bundle
 from ._status import status_html, status_text
 from ._text import short
 
@@ -48,8 +49,19 @@ def asked_for_thoughts(turn: Turn) -> bool:
 
 
 def structured(turn: Turn) -> bool:
-    """The turn asked for an answer in a schema (``--schema``): its text is JSON."""
-    return "schema" in turn.options or "response_format" in (turn.request or {})
+    """The turn asked for an answer in a schema (``--schema``): its text is JSON. An image,
+    audio or plain-text ``response_format`` (``--format``) is not one."""
+    if "schema" in turn.options:
+        return True
+    formats = (turn.request or {}).get("response_format")
+    for item in formats if isinstance(formats, list) else [formats]:
+        if isinstance(item, dict):
+            kind = item.get("type")
+            if kind == "text" and item.get("mime_type") == "application/json":
+                return True
+            if kind not in ("text", "image", "audio", "video", "document"):
+                return True  # a raw JSON schema, as legacy clients sent it
+    return False
 
 
 def pretty_json(text: str) -> str:
@@ -364,7 +376,7 @@ def answer_outputs(
         bundle["text/plain"] = pretty_json(text)
         data.append(bundle)
     elif text:
-        data.append(answer_bundle(text, turn_citations(turn, text)))
+        data.append(plan_bundle(turn, text) or answer_bundle(text, turn_citations(turn, text)))
     data.extend(media_bundle(item) for item in turn_media(turn))
     data.append(final_bundle(turn, None))
     last = len(data) - 1

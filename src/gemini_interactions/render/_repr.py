@@ -2,7 +2,8 @@
 into the chain layer (``chain._display``), which may not import this one.
 
 A turn is the live view's final outputs joined into one (``turn_bundle``); a chain is its turns
-in order, each under its prompt; a map run is its summary and a row per element. Static HTML,
+in order, each under its prompt; a map run is the table its cell ended with (``summary_bundle``)
+and a row per element. Static HTML,
 text and Markdown only: a saved notebook reads the same with no kernel and no widgets.
 """
 
@@ -15,6 +16,7 @@ from ..chain._display import Bundle, install_renderer
 from ..chain._map import MapResult
 from ..chain._prices import format_cost
 from ._bundles import METADATA_KEY, turn_bundle
+from ._map_progress import summary_bundle
 from ._text import short
 
 __all__ = ["chain_bundle", "install", "map_bundle", "shown"]
@@ -61,19 +63,11 @@ def chain_bundle(chain: Chain) -> Bundle:
 
 
 def map_bundle(result: MapResult) -> Bundle:
-    """The run's summary (as the ``--map`` cell ends: counts, tokens, cost) and one row per
-    element: its label, status, tokens, cost and error."""
-    counts: dict[str, int] = {}
-    for item in result.items:
-        counts[item.status] = counts.get(item.status, 0) + 1
-    summary = [
-        *counts.items(),
-        ("reused", result.reused),
-        ("tokens", f"{result.tokens:,} ({result.run_tokens:,} in this run)"),
-        ("cost", f"{format_cost(result.cost)} ({format_cost(result.run_cost)} in this run)"),
-    ]
-    if result.stopped:
-        summary.append(("stopped", result.stopped))
+    """The table the run's cell ended with (``summary_bundle``) and one row per element: its
+    label, status, tokens, cost and error."""
+    top = summary_bundle(
+        result, repr(result) + (f" · stopped: {result.stopped}" if result.stopped else "")
+    )
     rows = [
         (
             str(item.position),
@@ -86,21 +80,12 @@ def map_bundle(result: MapResult) -> Bundle:
         for item in result.items
     ]
     head = ("#", "label", "status", "tokens", "cost", "error")
-    plain = "\n".join(
-        [
-            repr(result),
-            *(f"{k:<12}{v}" for k, v in summary),
-            "",
-            *("  ".join(r) for r in [head, *rows]),
-        ]
-    )
-    cells = "".join(f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>" for k, v in summary)
-    table = "".join(
+    plain = "\n".join([top["text/plain"], "", *("  ".join(r) for r in [head, *rows])])
+    cells = "".join(
         "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows
     )
     html = (
-        f"<p><strong>{escape(repr(result))}</strong></p>"
-        f"<table><tr><th>status</th><th>items</th></tr>{cells}</table>"
-        "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + f"</tr>{table}</table>"
+        f"<p><strong>{escape(repr(result))}</strong></p>{top['text/html']}"
+        "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + f"</tr>{cells}</table>"
     )
     return {"text/plain": plain, "text/html": html}, {METADATA_KEY: {"map": len(result.items)}}
