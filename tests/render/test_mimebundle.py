@@ -65,17 +65,24 @@ def test_a_map_result_shows_its_summary_and_a_row_per_element() -> None:
     items[1].status, items[1].error = "failed", "HTTP 400: too hot"
     data, _ = MapResult(items)._repr_mimebundle_()  # type: ignore[misc]
     assert "MapResult(2 items, 1 failed)" in data["text/plain"]
-    assert "<td>de</td><td>failed</td>" in data["text/html"] and "too hot" in data["text/html"]
+    assert (
+        "<td>de</td><td>p</td><td>failed</td>" in data["text/html"]
+        and "too hot" in data["text/html"]
+    )
 
 
 def _outputs(cell: Any) -> list[dict[str, Any]]:
     return [o for o in cell.outputs if o.get("output_type") == "execute_result"]
 
 
-@pytest.mark.slow
-def test_a_real_kernel_shows_chain_and_turn_and_the_saved_notebook_reads_well(
-    tmp_path: Path,
-) -> None:
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A notebook run in a real kernel (nbclient) and saved, then read back."""
+    folder = tmp_path_factory.mktemp("shown")
     v4 = nbformat.v4
     cells = [
         v4.new_code_cell("%load_ext gemini_interactions\n%gemini backend offline"),
@@ -91,10 +98,16 @@ def test_a_real_kernel_shows_chain_and_turn_and_the_saved_notebook_reads_well(
     ]
     nb = v4.new_notebook(cells=cells)
     nbclient.NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
     ).execute()
-    nbformat.write(nb, tmp_path / "saved.ipynb")
-    saved = nbformat.read(tmp_path / "saved.ipynb", as_version=4)
+    nbformat.write(nb, folder / "saved.ipynb")
+    return nbformat.read(folder / "saved.ipynb", as_version=4)
+
+
+@pytest.mark.slow
+def test_a_real_kernel_shows_chain_and_turn_and_the_saved_notebook_reads_well(
+    saved: Any,
+) -> None:
     assert "widgets" not in saved.metadata  # no widget state: static outputs only
     live = "".join(o.get("data", {}).get("text/html", "") for o in saved.cells[1].outputs)
     (turn,) = _outputs(saved.cells[3])
@@ -111,4 +124,31 @@ def test_a_real_kernel_shows_chain_and_turn_and_the_saved_notebook_reads_well(
     assert "» turn 1: What is the capital of France?" in chain["data"]["text/plain"]
     assert 'class="gemini-turn"' in chain["data"]["text/html"]
     assert "MapResult(2 items, 0 failed)" in result["data"]["text/plain"]
+    assert "<td>Capital of de?</td><td>completed</td>" in result["data"]["text/html"]
     assert turn["metadata"]["gemini_interactions"]["turn"] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_the_saved_notebooks_chain_reads_in_a_browser(saved: Any, tmp_path: Path) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    from nbconvert import HTMLExporter
+
+    html, _ = HTMLExporter().from_notebook_node(saved)
+    page_file = tmp_path / "shown.html"
+    page_file.write_text(html, encoding="utf-8")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 900})
+            page.goto(page_file.as_uri())
+            chain = page.locator(".gemini-turn").first
+            chain.scroll_into_view_if_needed()
+            page.screenshot(path=str(SHOTS / "chain-mimebundle.png"), full_page=True)
+            assert chain.is_visible() and "completed" in chain.inner_text()
+            assert page.locator("text=» turn 1: What is the capital of France?").is_visible()
+            assert page.locator("table >> text=failed").count() == 0  # nothing failed
+        finally:
+            browser.close()

@@ -64,14 +64,15 @@ def chain_bundle(chain: Chain) -> Bundle:
 
 def map_bundle(result: MapResult) -> Bundle:
     """The table the run's cell ended with (``summary_bundle``) and one row per element: its
-    label, status, tokens, cost and error."""
+    label, prompt, status, tokens, cost and error."""
     top = summary_bundle(
         result, repr(result) + (f" · stopped: {result.stopped}" if result.stopped else "")
     )
     rows = [
         (
             str(item.position),
-            short(item.label, 60),
+            short(item.label, 40),
+            short(item.prompt, 60),
             item.status,
             f"{item.tokens:,}",
             format_cost(item.cost),
@@ -79,7 +80,7 @@ def map_bundle(result: MapResult) -> Bundle:
         )
         for item in result.items
     ]
-    head = ("#", "label", "status", "tokens", "cost", "error")
+    head = ("#", "label", "prompt", "status", "tokens", "cost", "error")
     plain = "\n".join([top["text/plain"], "", *("  ".join(r) for r in [head, *rows])])
     cells = "".join(
         "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows
