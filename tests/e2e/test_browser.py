@@ -149,6 +149,8 @@ def _check_answer_cell(page: Any, app: str, when: str, scope: str | None = None)
         expect(
             out.locator("summary", has_text=wanted).first, f"{app} {when}: {wanted}"
         ).to_be_visible()
+    # A finished code card is folded like every card (issue 20): opened as a person does.
+    _open(out.locator("summary", has_text="Code execution").first)
     expect(out.get_by_text("print(2*3)").first, f"{app} {when}: code").to_be_visible()
     expect(out.get_by_text("6", exact=True).first, f"{app} {when}: output").to_be_visible()
     search = out.locator("summary", has_text="Google Search").first
@@ -346,12 +348,12 @@ def _frontend(app: str, tmp: Path, url: str) -> None:
                 expect(panel.locator(".jp-Cell").first).to_be_visible(timeout=60_000)
                 _kernel_ready(base, token)  # the widget manager has restored (or failed to)
                 time.sleep(1.0)
+                _check_answer_cell(page, app, "after reload")  # opens the folded code card
                 text = _visible_text(page)
                 for wanted in EXPECTED:
                     assert wanted in text, (app, "after reload", wanted)
                 assert "Error displaying widget" not in text
                 assert "Loading widget" not in text
-                _check_answer_cell(page, app, "after reload")
                 _check_timeline_cell(page, app, "after reload")
                 _check_grounded_and_image_cells(page, app, "after reload")
                 _check_long_cell(page, app, "after reload")

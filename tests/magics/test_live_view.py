@@ -137,6 +137,6 @@ def test_a_background_turn_shows_progress_while_polled_and_ends_as_the_answer(
     assert re.search(r"\d+ thoughts? so far|\d+ thoughts?, |, \d+ thoughts?", progress[-1])
     last = captured.outputs[-1]
     assert "Offline report" in last.data["text/markdown"] and "⏳" not in last.data["text/plain"]
-    assert "<h1>Offline report: Research TPUs</h1>" in last.data["text/html"]
+    assert "Offline report: Research TPUs</h1>" in last.data["text/html"]
     record = last.metadata["gemini_interactions"]
     assert record["status"] == "completed" and record["interaction_id"] == turn.id

@@ -4,6 +4,7 @@ sent once each, and the saved notebook keeps it as one block."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -103,9 +104,9 @@ def test_a_long_block_is_sent_in_pieces_once_and_saved_as_one_block(shape: str) 
     assert "completed" in status["text/plain"]
     # The saved form is one block of the whole text, rendered as one (one <pre>, <table> ...).
     html = block["text/html"]
-    whole = {"code": "<pre>", "table": "<table>", "list": "<ol>", "paragraph": "<p>"}
-    if shape in whole:
-        assert html.count(whole[shape]) == 1, shape
+    whole = {"code": "pre", "table": "table", "list": "ol", "paragraph": "p"}
+    if shape in whole:  # (the first element carries the answer's class)
+        assert len(re.findall(f"<{whole[shape]}[ >]", html)) == 1, shape
     assert "1499" in html
 
 
@@ -145,7 +146,7 @@ def test_an_interrupted_turn_keeps_its_growing_fence_as_one_block() -> None:
     turn.ended_at = turn.started_at + now[0]
     view.on_end(turn)
     block = frontend.shown()[0]
-    assert block["text/markdown"] == answer and block["text/html"].count("<pre>") == 1
+    assert block["text/markdown"] == answer and len(re.findall("<pre[ >]", block["text/html"])) == 1
 
 
 @settings(max_examples=40, deadline=None)

@@ -18,7 +18,11 @@ ANSWER = (
 def test_raw_html_in_the_answer_is_escaped_and_markdown_rendered() -> None:
     html = markdown_html(ANSWER)
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>" not in html
-    assert "<h1>Title</h1>" in html and "<table>" in html and "<li>one<li>two</ul>" in html
+    assert (
+        '<h1 style="font-size:1.3em">Title</h1>' in html
+        and "<table>" in html
+        and "<li>one<li>two</ul>" in html
+    )
     assert '<a href="javascript' not in markdown_html("[x](javascript:alert(1))")
 
 

@@ -16,12 +16,19 @@ from html import escape
 from typing import Any, cast
 
 from ..chain import ToolRun, Turn
-from ._cards import step_card_html, step_card_text
+from ._cards import (
+    step_card_html,
+    step_card_text,
+    thinking_card_html,
+    thought_card_html,
+    thought_title,
+)
 from ._citations import Citations, Source, citations_of, round_sources
-from ._markdown import markdown_html
+from ._markdown import answer_html
 from ._media import Keys, media_bundle, rounds_media
 from ._plan import plan_bundle
 from ._status import status_html, status_text
+from ._style import fold_control
 from ._text import short
 
 __all__ = ["METADATA_KEY", "answer_outputs", "display_bundle", "turn_bundle"]
@@ -111,12 +118,8 @@ def pointer(turn: Turn, part: int) -> dict[str, Any]:
 def thought_bundle(text: str, seconds: float | None) -> dict[str, str]:
     """A finished thought, collapsed: the whole of it, sent once. Not ``text/markdown``: a
     thought is not the answer, and the HTML and text are its static copies."""
-    title = f"Thought for {seconds or 0:.0f} s"
-    html = (
-        f"<details><summary>💭 {escape(title)}</summary>"
-        f"<blockquote>{markdown_html(text)}</blockquote></details>"
-    )
-    return {"text/plain": f"💭 {title}\n{text.strip()}", "text/html": html}
+    html = thought_card_html(text, seconds)
+    return {"text/plain": f"💭 {thought_title(seconds)}\n{text.strip()}", "text/html": html}
 
 
 def thought_window(text: str) -> tuple[str, bool]:
@@ -138,12 +141,7 @@ def thought_window(text: str) -> tuple[str, bool]:
 
 def thinking_html(text: str) -> str:
     """A thought while it streams, open, as HTML (its text/plain is "💭 Thinking…")."""
-    shown, earlier = thought_window(text)
-    more = "<p>…</p>" if earlier else ""
-    return (
-        f"<details open><summary>💭 Thinking…</summary>"
-        f"<blockquote>{more}{markdown_html(shown)}</blockquote></details>"
-    )
+    return thinking_card_html(*thought_window(text))
 
 
 def block_bundle(
@@ -153,10 +151,10 @@ def block_bundle(
     (numbered links in the Markdown and HTML, ``[n]`` in the text)."""
     if not cites:
         part = text[start:end] if start or end is not None else text
-        return {"text/plain": part, "text/markdown": part, "text/html": markdown_html(part)}
+        return {"text/plain": part, "text/markdown": part, "text/html": answer_html(part, start)}
     marked = cites.apply(text, start, end, style="markdown")
     plain = cites.apply(text, start, end, style="plain")
-    return {"text/plain": plain, "text/markdown": marked, "text/html": markdown_html(marked)}
+    return {"text/plain": plain, "text/markdown": marked, "text/html": answer_html(marked, start)}
 
 
 def turn_citations(
@@ -221,7 +219,9 @@ def final_bundle(turn: Turn, elapsed: float | None) -> dict[str, str]:
     notes = _notes(turn)
     status = status_text(turn, elapsed)
     plain = "\n".join([*notes, f"[{status}]"])
-    html = "".join(f"<p>{escape(n)}</p>" for n in notes) + status_html(turn, elapsed)
+    html = "".join(f"<p>{escape(n)}</p>" for n in notes)
+    html += fold_control(_shown(turn))  # the answer's stylesheet, "show all", copy buttons
+    html += status_html(turn, elapsed)
     markdown = "\n\n".join(
         [*(escape(n, quote=False) for n in notes), f"<sub>{escape(status, quote=False)}</sub>"]
     )

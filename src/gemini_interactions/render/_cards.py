@@ -17,20 +17,22 @@ from html import escape
 from typing import Any
 
 from ._citations import Source
+from ._highlight import STYLE, highlight
 from ._markdown import markdown_html
+from ._style import badge, card
 from ._suggestions import result_items, suggestions_html, suggestions_of, suggestions_text
 from ._text import short
 
-__all__ = ["StepCard", "pair_steps", "step_card_html", "step_card_text"]
+__all__ = [
+    "StepCard",
+    "pair_steps",
+    "step_card_html",
+    "step_card_text",
+    "thinking_card_html",
+    "thought_card_html",
+    "thought_title",
+]
 
-_CARD_STYLE = (
-    "border:1px solid var(--jp-border-color2,#ccc);border-radius:4px;padding:2px 8px;margin:4px 0;"
-)
-_BADGE_COLOURS = {
-    "running": "var(--jp-warn-color1,#b26b00)",
-    "done": "var(--jp-success-color1,#2e7d32)",
-    "error": "var(--jp-error-color1,#c62828)",
-}
 _ICONS = {
     "function_call": "🔧",
     "google_search_call": "🔎",
@@ -165,35 +167,13 @@ def pair_steps(steps: Iterable[Any]) -> list[StepCard]:
 # --- HTML ----------------------------------------------------------------------------------------
 
 
-def _badge(status: str) -> str:
-    colour = _BADGE_COLOURS.get(status, "inherit")
-    return f'<code style="color:{colour}">{escape(status)}</code>'
-
-
 def _pre(text: str, language: str | None = None) -> str:
     if language:
-        highlighted = _highlight(text, language)
-        if highlighted is not None:
-            return highlighted
+        body = highlight(text, language)
+        if body is not None:
+            lang = escape(language)
+            return f'{STYLE}<pre class=gi-hl><code class="language-{lang}">{body}</code></pre>'
     return f"<pre><code>{escape(text)}</code></pre>"
-
-
-def _highlight(code: str, language: str) -> str | None:
-    """Pygments (an IPython dependency) with inline colours: stripped, the plain code stays."""
-    try:
-        from pygments import highlight
-        from pygments.formatters import HtmlFormatter
-        from pygments.lexers import get_lexer_by_name
-        from pygments.util import ClassNotFound
-    except ImportError:  # pragma: no cover - IPython depends on pygments
-        return None
-    try:
-        lexer = get_lexer_by_name(language)
-    except ClassNotFound:
-        return None
-    formatter = HtmlFormatter(noclasses=True, nobackground=True, nowrap=True)
-    body = highlight(code, lexer, formatter).rstrip("\n")
-    return f'<pre><code class="language-{escape(language)}">{body}</code></pre>'
 
 
 def _link(url: str | None, title: str | None = None) -> str:
@@ -242,8 +222,7 @@ def _count(n: int) -> str:
 
 
 def _details(summary: str, body: str, *, open_: bool = False) -> str:
-    flag = " open" if open_ else ""
-    return f'<details{flag} style="{_CARD_STYLE}"><summary>{summary}</summary>{body}</details>'
+    return card(summary, body, open_=open_)
 
 
 def _table(rows: Sequence[tuple[str, str]]) -> str:
@@ -256,7 +235,7 @@ def _table(rows: Sequence[tuple[str, str]]) -> str:
 def _head(kind: str, title: str, status: str, duration: float | None) -> str:
     icon = _ICONS.get(kind, "▪️")
     took = f" · {duration:.2f} s" if duration is not None else ""
-    return f"{icon} <strong>{title}</strong> {_badge(status)}{escape(took)}"
+    return f"{icon} <strong>{title}</strong> {badge(status)}{escape(took)}"
 
 
 def _queries(step: Any) -> list[str]:
@@ -407,7 +386,10 @@ def step_card_html(
         if result is not None:
             label = "Error" if state == "error" else "Output"
             body += f"<p>{label}:</p>" + _pre(_json(_field(result, "result")))
-        return _details(_head(kind, _TITLES[kind], state, duration), body, open_=True)
+        # Open while it runs (the code is what is happening); folded once done, like every card.
+        return _details(
+            _head(kind, _TITLES[kind], state, duration), body, open_=open_ or state == "running"
+        )
     if kind == "url_context_call":
         urls = [str(u) for u in _args(step).get("urls", []) or []]
         links = "".join(f"<li>{_link(u)}</li>" for u in urls)
@@ -440,7 +422,10 @@ def step_card_html(
         title = "Answer" if kind == "model_output" else "Prompt"
         content = _texts(_field(step, "content"))
         body = markdown_html(content) if kind == "model_output" else _pre(content)
-        return _details(_head(kind, title, state, duration), body, open_=open_)
+        # The answer is the one card open by default.
+        return _details(
+            _head(kind, title, state, duration), body, open_=open_ or kind == "model_output"
+        )
     # Any other step (a type from the future): its type and every field.
     title = _TITLES.get(kind) or f"<code>{escape(kind)}</code>"
     fields = {k: v for k, v in _fields(step).items() if k != "type"}
@@ -503,6 +488,28 @@ def _lookup_html(
         head += f" · {len(files)} cited chunk{'s' * (len(files) != 1)}"
         body += f"<p>Cited in the answer:</p><ol>{links}</ol>"
     return _details(head, body, open_=open_)
+
+
+def thought_title(seconds: float | None) -> str:
+    """ "Thought for 3 s"; under a second "Thought for <1 s" (not "0 s"); unknown: "Thought"."""
+    if seconds is None:
+        return "Thought"
+    return "Thought for <1 s" if seconds < 1 else f"Thought for {seconds:.0f} s"
+
+
+def thought_card_html(text: str, seconds: float | None) -> str:
+    """A finished thought, folded, bordered and badged like the step cards (the live view's
+    thoughts and the re-rendered turn's)."""
+    head = f"{_ICONS['thought']} <strong>{escape(thought_title(seconds))}</strong> {badge('done')}"
+    return card(head, f"<blockquote>{markdown_html(text)}</blockquote>")
+
+
+def thinking_card_html(shown: str, earlier: bool) -> str:
+    """A thought while it streams, open: its last paragraph (``shown``), "…" when text came
+    before it."""
+    more = "<p>…</p>" if earlier else ""
+    head = f"{_ICONS['thought']} <strong>Thinking…</strong> {badge('running')}"
+    return card(head, f"<blockquote>{more}{markdown_html(shown)}</blockquote>", open_=True)
 
 
 # --- text ----------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from ._bundles import (
     turn_media,
 )
 from ._citations import Citations
-from ._markdown import BlockChunks, BlockSplitter, _parser, markdown_html
+from ._markdown import BlockChunks, BlockSplitter, _parser, markdown_html, tail_html
 from ._media import Keys, media_bundle, media_key
 from ._status import streaming_status
 
@@ -207,7 +207,7 @@ class LiveView(TurnObserver):
                 return end
             return {
                 "text/plain": f"{plain_tail}\n\n{end['text/plain']}",
-                "text/html": markdown_html(tail) + end["text/html"],
+                "text/html": tail_html(tail, self._splitter.done) + end["text/html"],
                 "text/markdown": f"{tail}\n\n{end['text/markdown']}",
             }
         if tail:

@@ -11,13 +11,17 @@ math block.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-__all__ = ["BlockChunks", "BlockSplitter", "markdown_html"]
+from ._highlight import highlight
+from ._style import fold_point
+
+__all__ = ["BlockChunks", "BlockSplitter", "answer_html", "markdown_html", "tail_html"]
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)", re.M)
@@ -26,7 +30,11 @@ _DELIMITER_ROW = re.compile(r" {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _FIRST_TAG = re.compile(r"^<(p|ul|ol|blockquote|table|h[1-6])([ >])")
 _LONG_WORDLESS = 2000
 """A paragraph piece with no sentence end this long is cut at a space."""
-_PRE = re.compile(r"(<pre>.*?</pre>)", re.S)
+_PRE = re.compile(r"(<pre[ >].*?</pre>)", re.S)
+_HEADING = re.compile(r"<h([123])>")
+_HEADING_SIZES = {"1": "1.3em", "2": "1.15em", "3": "1.05em"}
+"""Headings in an answer or a card, below JupyterLab's own (h1 is 2.6em there): an answer's
+"# Title" must not outshout the lesson around it. Inline, so it holds with no stylesheet."""
 _BLOCK_BREAK = re.compile(
     r"(</?(?:p|ul|ol|li|table|thead|tbody|tr|th|td|blockquote|h[1-6])(?: [^>]*)?>|<hr />)\n"
 )
@@ -36,7 +44,22 @@ _BLOCK_BREAK = re.compile(
 def _parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    options = {"html": False, "highlight": _fence}
+    return MarkdownIt("commonmark", options).enable(["table", "strikethrough"])
+
+
+_HIGHLIGHTING: ContextVar[bool] = ContextVar("_HIGHLIGHTING", default=True)
+
+
+def _fence(code: str, language: str, attrs: str) -> str:
+    """A fenced block with a language, highlighted (markdown-it takes a ``<pre`` as it is)."""
+    if not _HIGHLIGHTING.get():
+        return ""
+    body = highlight(code, language.split(" ")[0]) if language else None
+    if body is None:
+        return ""  # markdown-it's own escaped <pre><code>
+    lang = language.split(" ")[0].replace("&", "&amp;").replace('"', "&quot;")
+    return f'<pre class=gi-hl><code class="language-{lang}">{body}</code></pre>\n'
 
 
 _CODE_TEXT = re.compile(r"(<code[^>]*>)(.*?)(</code>)", re.S)
@@ -50,12 +73,70 @@ def markdown_html(text: str) -> str:
     Also for bytes: end tags HTML lets one leave out (``</td>``, ``</th>``, ``</tr>``, ``</li>``;
     a table's HTML is otherwise twice its Markdown) are left out, and quotes in code are not
     escaped (only an attribute needs that; the tag's own attributes are kept as they are)."""
-    html: str = _parser().render(text)
+    # A fence still open is the live view's growing tail, re-rendered ~10 times a second:
+    # it is highlighted once, when it is finished (Pygments costs ~15 µs a character).
+    fenced = ("```" in text or "~~~" in text) and not _ends_in_fence(text)
+    token = _HIGHLIGHTING.set(fenced)
+    try:
+        html: str = _parser().render(text)
+    finally:
+        _HIGHLIGHTING.reset(token)
     if "<code" in html:
         html = _CODE_TEXT.sub(_unquote, html)
     parts = _PRE.split(html)
     html = "".join(p if n % 2 else _BLOCK_BREAK.sub(r"\1", p) for n, p in enumerate(parts))
+    if "<h" in html:
+        html = _HEADING.sub(lambda m: f'<h{m[1]} style="font-size:{_HEADING_SIZES[m[1]]}">', html)
     return _OPTIONAL_ENDS.sub("", html) if "</t" in html or "</li>" in html else html
+
+
+_FIRST = re.compile(r"<(\w+)( class=gi-hl)?")
+
+
+def answer_html(markdown: str, start: int = 0) -> str:
+    """A piece of the answer (``start``: where it begins in the whole answer) as HTML whose
+    first element says it is the answer (``gi-a``: the container and the copy buttons hang on
+    it) and, past the fold, that it is folded (``gi-late``; ``_style``). A marker, not a
+    wrapper: a block is often one short paragraph, and every byte is sent."""
+    cut = fold_point(markdown, start)
+    if cut is None or cut == 0:
+        return _mark(markdown_html(markdown), "gi-a gi-late" if cut == 0 else "gi-a")
+    head = _mark(markdown_html(markdown[:cut]), "gi-a")
+    return f"{head}<div class=gi-late>{markdown_html(markdown[cut:])}</div>"
+
+
+def tail_html(markdown: str, start: int) -> str:
+    """The answer's last words when they share an output with the status line (the live view's
+    end): wrapped, so the container and the fold hold them and not the status line."""
+    if not markdown:
+        return ""
+    cut = fold_point(markdown, start)
+    if cut is None or cut == 0:
+        late = " gi-late" if cut == 0 else ""
+        return f'<div class="gi-tail{late}">{markdown_html(markdown)}</div>'
+    head, rest = markdown_html(markdown[:cut]), markdown_html(markdown[cut:])
+    return f'<div class="gi-tail">{head}<div class=gi-late>{rest}</div></div>'
+
+
+def _mark(html: str, classes: str) -> str:
+    def tag(match: re.Match[str]) -> str:
+        both = f"{classes} gi-hl" if match[2] else classes
+        return f"<{match[1]} class={both}" if " " not in both else f'<{match[1]} class="{both}"'
+
+    return _FIRST.sub(tag, html, count=1)
+
+
+def _ends_in_fence(text: str) -> bool:
+    fence: str | None = None
+    for line in text.splitlines():
+        if fence is not None:
+            stripped = line.strip()
+            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+                fence = None
+        else:
+            match = _FENCE.match(line)
+            fence = match.group(1) if match else None
+    return fence is not None
 
 
 def _unquote(match: re.Match[str]) -> str:
