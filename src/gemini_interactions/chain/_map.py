@@ -19,12 +19,13 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..api._events import InteractionCreatedEvent
 from ..api._retry import paced
+from ._display import Bundle, mimebundle
 from ._errors import ChainUsageError, Spelling, python_spelling
 from ._options import SendOptions
 from ._paths import PART, step
@@ -349,6 +350,12 @@ class MapResult(Sequence[Any]):
 
     def __repr__(self) -> str:
         return f"MapResult({len(self.items)} items, {len(self.failed)} failed)"
+
+    def _repr_mimebundle_(
+        self, include: Container[str] | None = None, exclude: Container[str] | None = None
+    ) -> Bundle | None:
+        """The run in a notebook: its summary and a row per element (``chain._display``)."""
+        return mimebundle(self, include, exclude)
 
     def rows(self) -> list[dict[str, Any]]:
         texts = self.store.texts([i.key for i in self.items]) if self.store is not None else {}
