@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .._public import public_home
 from ._answer_view import METADATA_KEY, AnswerView, BackgroundView, display_bundle
 from ._cards import step_card_html, step_card_text
 from ._live import LiveView
@@ -38,3 +39,6 @@ def static_outputs(
     from ._bundles import answer_outputs
 
     return answer_outputs(turn, extra_metadata, show_thoughts=asked_for_thoughts(turn))
+
+
+public_home(__name__, __all__, globals())
