@@ -245,7 +245,7 @@ class Interactions(_Common):
                     f"Interaction {interaction_id} still {interaction.status} after {timeout} s.",
                     interaction,
                 )
-            client.retry_policy.sleep(interval)
+            client._sleep(interval)
             interval = min(interval * 1.5, max_interval)
 
 
