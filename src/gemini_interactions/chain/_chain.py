@@ -16,14 +16,14 @@ import contextlib
 import dataclasses
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from ..api._errors import APIError
 from ._errors import ChainUsageError, TurnFailedError
 from ._options import PreparedTurn, SendOptions, prepare
-from ._runner import run_turn
+from ._runner import failure_message, run_turn
 from ._tools import running_tool
 from ._turn import JOINED_STATUSES, Turn, TurnObserver
 
@@ -32,6 +32,21 @@ if TYPE_CHECKING:
     from ._map import MapProgress, MapResult
 
 _OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(SendOptions))
+
+
+@dataclasses.dataclass(frozen=True)
+class Outgoing:
+    """What a send (or each element of a map) goes out with: the client, the turn it
+    continues (None: a new conversation) and the checked options. ``Chain.prepare`` makes it;
+    nothing is sent and the chain does not change."""
+
+    client: Client
+    parent: Turn | None
+    prepared: PreparedTurn
+
+    @property
+    def previous_interaction_id(self) -> str | None:
+        return self.parent.id if self.parent is not None else None
 
 
 class Chain:
@@ -123,8 +138,9 @@ class Chain:
 
     # --- sending -------------------------------------------------------------------------------
 
-    def _parent(self, new: bool, from_turn: int | None) -> Turn | None:
-        """The turn a send continues: none (``new``), turn ``from_turn``, or the head."""
+    def parent_for(self, new: bool = False, from_turn: int | None = None) -> Turn | None:
+        """The turn a send continues: none (``new``), turn ``from_turn``, or the head; a turn
+        that cannot be continued is a ``ChainUsageError`` (nothing sent, nothing changed)."""
         if new:
             if from_turn is not None:
                 raise ChainUsageError(
@@ -163,15 +179,20 @@ class Chain:
             )
         return parent
 
-    def _prepare(
+    def prepare(
         self,
-        new: bool,
-        from_turn: int | None,
-        options: SendOptions | None,
-        overrides: dict[str, Any],
-    ) -> tuple[Turn | None, PreparedTurn]:
+        options: SendOptions | None = None,
+        *,
+        new: bool = False,
+        from_turn: int | None = None,
+        **overrides: Any,
+    ) -> Outgoing:
+        """What the next send would go out with (client, parent, checked options), by the
+        rules ``send`` follows; nothing is sent and the chain does not change. ``map`` prepares
+        its elements' requests with it too."""
+        client = self.require_client()
         options = self._options(options, overrides)
-        parent = self._parent(new, from_turn)
+        parent = self.parent_for(new, from_turn)
         if parent is not None:
             options = _with_agent_of(parent, options)
         prepared = prepare(options)
@@ -179,7 +200,35 @@ class Chain:
             # A managed agent's sandbox goes on with the conversation: continuing (or branching
             # from) a turn works in the environment that turn ran in.
             prepared.inherit_environment(parent.environment_id)
-        return parent, prepared
+        return Outgoing(client, parent, prepared)
+
+    def record(self, turn: Turn) -> Turn:
+        """Number ``turn`` as the chain's next one and append it (a map run's turn, a turn
+        built elsewhere); it never moves the head."""
+        with self._lock:
+            turn.number = len(self.turns) + 1
+            self.turns.append(turn)
+        return turn
+
+    def restore(self, turns: Sequence[Turn], head: int | None) -> None:
+        """Replace every turn with ``turns`` (numbered 1, 2, ... in order, each continuing an
+        earlier one) and the head with turn ``head`` (a completed turn, or None), as a chains
+        file holds them; a ``ValueError`` says what does not fit and changes nothing."""
+        for index, turn in enumerate(turns, 1):
+            if turn.number != index:
+                raise ValueError(f"turn {turn.number} is out of order (expected {index})")
+            if turn.parent is not None and not 1 <= turn.parent < index:
+                raise ValueError(
+                    f"turn {index} continues a turn {turn.parent} that is not before it"
+                )
+        if head is not None and (
+            not isinstance(head, int) or not 1 <= head <= len(turns) or not turns[head - 1].joined
+        ):
+            raise ValueError(f"the head {head!r} is not a completed turn")
+        with self._lock:
+            self.turns = list(turns)
+            self._head = head
+            self._pending.clear()
 
     def _options(self, options: SendOptions | None, overrides: dict[str, Any]) -> SendOptions:
         """``options`` (or the chain's defaults) with ``overrides`` applied."""
@@ -250,13 +299,13 @@ class Chain:
     ) -> dict[str, Any]:
         """The exact first request ``send`` would make (method, url, headers, json), credentials
         redacted; nothing is sent and the chain does not change."""
-        client = self._client()
-        parent, prepared = self._prepare(new, from_turn, options, overrides)
+        out = self.prepare(options, new=new, from_turn=from_turn, **overrides)
+        prepared = out.prepared
         params = {**prepared.base_params(), "input": prepared.first_input(prompt)}
-        if parent is not None:
-            params["previous_interaction_id"] = parent.id
+        if out.parent is not None:
+            params["previous_interaction_id"] = out.parent.id
         streaming = prepared.options.stream and not prepared.background
-        return client.interactions.build_request(stream=streaming or None, **params)
+        return out.client.interactions.build_request(stream=streaming or None, **params)
 
     def send(
         self,
@@ -289,20 +338,21 @@ class Chain:
         ``KeyboardInterrupt`` after recording an interrupted turn.
         """
         _not_from_a_tool()
-        client = self._client()
-        parent, prepared = self._prepare(new, from_turn, options, overrides)
+        out = self.prepare(options, new=new, from_turn=from_turn, **overrides)
+        client, parent, prepared = out.client, out.parent, out.prepared
         with self._lock:
-            turn = Turn(
-                number=len(self.turns) + 1,
-                chain=self.name,
-                prompt=prompt,
-                parent=parent.number if parent is not None else None,
-                previous_interaction_id=parent.id if parent is not None else None,
-                options=prepared.summary(),
-                store=prepared.options.store,
-                objects=_objects(prepared),
+            turn = self.record(
+                Turn(
+                    number=0,  # numbered by record
+                    chain=self.name,
+                    prompt=prompt,
+                    parent=parent.number if parent is not None else None,
+                    previous_interaction_id=out.previous_interaction_id,
+                    options=prepared.summary(),
+                    store=prepared.options.store,
+                    objects=_objects(prepared),
+                )
             )
-            self.turns.append(turn)
             head_at_send = self._head
         watcher = observer or TurnObserver()
         try:
@@ -371,9 +421,7 @@ class Chain:
             turn.status = interaction.status or "completed"
             turn.ended_at = time.time()
             if turn.status not in JOINED_STATUSES:
-                from ._runner import _failure_message
-
-                turn.error = _failure_message(interaction)
+                turn.error = failure_message(interaction)
             head_at_send, schema, _ = self._pending.pop(turn.number, (None, None, None))
             self._settle(turn, schema, head_at_send)
         return turn
@@ -478,9 +526,10 @@ class Chain:
     def _client_of(self, turn: Turn) -> Client:
         """The client a background turn was sent with (its server knows its id)."""
         pending = self._pending.get(turn.number)
-        return pending[2] if pending is not None else self._client()
+        return pending[2] if pending is not None else self.require_client()
 
-    def _client(self) -> Client:
+    def require_client(self) -> Client:
+        """The chain's client; a chain without one is a ``ChainUsageError``."""
         if self.client is None:
             raise ChainUsageError(
                 "This chain has no client: pass Chain(Client(...)) or set chain.client."

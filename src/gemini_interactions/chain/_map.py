@@ -1,13 +1,13 @@
 """``run_map``: one prompt template over every element of a list, tuple, Series or DataFrame.
 
 Each element is its own interaction (chained on a shared turn when one is given, so a long shared
-context is sent once). At most ``concurrency`` requests are in flight (anyio worker threads on
-one shared client and connection pool); ``rpm`` caps the rate (aiolimiter). Every attempt, first
-or retry, takes its turn from the pool (``_Pool``), so a 429 slows the whole pool: all wait out
-its ``Retry-After``, then go at the rate the server was accepting. Retries are the client's own
-(one policy, never retries on retries). A failed element stays a failure in its place. Finished
-elements are remembered on the chain by their exact request, so re-running the same map after
-an interrupt or failures sends only what is missing.
+context is sent once), prepared by ``Chain.prepare`` as a ``send`` would be. A ``MapRun`` builds
+and keys every element's request, reuses what the run store holds, sends the rest on a ``Pool``
+(``_pool.py``: at most ``concurrency`` in flight, one pace for every attempt so a 429 slows them
+all, a budget that admits) and records the run as one turn with ``Chain.record``. Retries are the
+client's own (one policy, never retries on retries). A failed element stays a failure in its
+place. Finished elements are in the run store by their exact request, so re-running the same map
+after an interrupt, failures or a crash sends only what is missing.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 from ..api._events import InteractionCreatedEvent
 from ..api._retry import paced
 from ._errors import ChainUsageError, Spelling, python_spelling
-from ._options import PreparedTurn, SendOptions, prepare
+from ._options import SendOptions
 from ._paths import PART, step
+from ._pool import Budget, Pool
 from ._prices import cost, format_cost, priced
 from ._runner import run_turn
 from ._runs import RunStore, RunStoreError, Stored, StoredTurns
@@ -399,164 +399,8 @@ class MapBudgetReached(ChainUsageError):
         self.result = result
 
 
-@dataclass
-class _Budget:
-    """Stops taking elements before a run passes its budget, reserving for those in flight at
-    the most any element of this run has cost so far (one at a time until one finished)."""
-
-    max_tokens: int | None
-    max_cost: float | None
-    tokens: int = 0
-    cost: float = 0.0
-    in_flight: int = 0
-    most_tokens: int | None = None
-    most_cost: float | None = None
-    reached: str | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.max_tokens is not None or self.max_cost is not None
-
-    def verdict(self) -> str:
-        """``go`` (one more may start), ``wait`` (until one in flight ends) or ``stop``."""
-        checks = (
-            (self.max_tokens, self.tokens, self.most_tokens, "tokens"),
-            (self.max_cost, self.cost, self.most_cost, "cost"),
-        )
-        for limit, spent, most, what in checks:
-            if limit is None:
-                continue
-            if spent >= limit:
-                self.reached = what
-                return "stop"
-            if most is None:
-                if self.in_flight:
-                    return "wait"
-                continue
-            if spent + (self.in_flight + 1) * most > limit:
-                if self.in_flight:
-                    return "wait"
-                self.reached = what
-                return "stop"
-        return "go"
-
-    def ended(self, tokens: int, cost: float | None) -> None:
-        self.in_flight -= 1
-        self.tokens += tokens
-        self.most_tokens = max(self.most_tokens or 0, tokens)
-        if cost is not None:
-            self.cost += cost
-            self.most_cost = max(self.most_cost or 0.0, cost)
-
-
-class _Pool:
-    """What the items share: the pause a 429 asks for, and the pace of every attempt.
-
-    Every attempt of every element (first tries and the client's retries alike) asks ``admit``
-    for its turn, so a 429 slows the whole pool, not the one request that met it: all wait out
-    its ``Retry-After``, then go at a pace learned from what the server accepted (attempts
-    started minus those refused): below the last second's count at the first 429, and a little
-    below the accepted rate at each later cut (at most one per half second). A second without
-    a 429 lets the pace rise by a twentieth, so a low estimate does not stick. ``rpm`` is a
-    fixed cap on top.
-    """
-
-    WINDOW = 1.0
-
-    def __init__(self, progress: MapProgress, rpm: float | None) -> None:
-        from aiolimiter import AsyncLimiter
-
-        self.lock = threading.Lock()
-        self.progress = progress
-        self.pause_until = 0.0
-        # One attempt per interval, never a burst: a server's limit holds over any second.
-        self.fixed = AsyncLimiter(1, 60.0 / rpm) if rpm else None
-        self.rate: float | None = None
-        # One limiter for the learned pace, its bucket a second deep (as a server's usually
-        # is): each attempt takes 1/rate of it, so a new rate applies to the very next attempt
-        # and never runs beside an old limiter's waiters.
-        self.adaptive = AsyncLimiter(1, 1)
-        self.primed = False
-        self.starts: collections.deque[float] = collections.deque()
-        self.refused: collections.deque[float] = collections.deque()
-        self.last_429 = 0.0
-        self.first_429: float | None = None
-        self.last_cut = 0.0
-
-    def _forget(self, now: float) -> None:
-        for times in (self.starts, self.refused):
-            while times and times[0] < now - self.WINDOW:
-                times.popleft()
-
-    def on_429(self, wait: float) -> None:
-        now = time.monotonic()
-        with self.lock:
-            self._forget(now)
-            self.refused.append(now)
-            self.last_429 = now
-            self.pause_until = max(self.pause_until, now + wait)
-            if self.first_429 is None:
-                # Until now the server's bucket was full, so the last second's count holds
-                # its burst on top of its rate: start below it.
-                self.first_429 = self.last_cut = now
-                went = len(self.starts) - len(self.refused)
-                self.rate = max(1.0, 0.75 * went / self.WINDOW)
-            elif now - self.last_cut >= self.WINDOW / 2 and self.rate is not None:
-                # Refused again: since the first 429 the server accepts exactly its rate, so
-                # go a little below what it accepted (one cut per half second, not per 429).
-                since = max(now - self.WINDOW, self.first_429)
-                went = sum(1 for t in self.starts if t >= since)
-                refused = sum(1 for t in self.refused if t >= since)
-                accepted = (went - refused) / max(now - since, 1e-3)
-                self.rate = max(1.0, 0.95 * min(self.rate, accepted))
-                self.last_cut = now
-            self.progress.notice = f"rate limited: the pool slowed to {self.rate:.0f}/s"
-
-    def admit(self, wait: float) -> None:
-        """Block this worker thread until its attempt may go (after at least ``wait``)."""
-        free = self.fixed is None and self.rate is None
-        if wait <= 0 and free and self.pause_until <= time.monotonic():
-            self._started()
-            return
-        import anyio.from_thread
-
-        anyio.from_thread.run(self._admit, wait)
-
-    async def _admit(self, wait: float) -> None:
-        import anyio
-
-        await anyio.sleep(wait)
-        while (left := self.pause_until - time.monotonic()) > 0:
-            await anyio.sleep(left)
-        if self.fixed is not None:
-            await self.fixed.acquire()
-        if (rate := self._recovered()) is not None:
-            if not self.primed:
-                # Unused until the first 429, the bucket is empty and would let a whole
-                # second's worth through at once: fill it, so pacing starts at once.
-                self.primed = True
-                await self.adaptive.acquire(1.0)
-            await self.adaptive.acquire(1.0 / rate)
-        self._started()
-
-    def _recovered(self) -> float | None:
-        """The pace now (None: unpaced), a twentieth faster after each quiet second."""
-        now = time.monotonic()
-        with self.lock:
-            if self.rate is not None and now - self.last_429 > self.WINDOW:
-                self.last_429 = now
-                self.rate *= 1.05
-            return self.rate
-
-    def _started(self) -> None:
-        now = time.monotonic()
-        with self.lock:
-            self._forget(now)
-            self.starts.append(now)
-
-
 class _ItemObserver(TurnObserver):
-    def __init__(self, pool: _Pool, on_created: Callable[[Turn, str], None] | None = None):
+    def __init__(self, pool: Pool[MapItem], on_created: Callable[[Turn, str], None] | None = None):
         self.pool = pool
         self.on_created = on_created
 
@@ -602,115 +446,192 @@ def run_map(
     ``fresh``: every one). An interrupt raises ``MapInterrupted`` (a ``KeyboardInterrupt``)
     whose ``result`` keeps every finished element; a budget (``max_total_tokens``,
     ``max_cost`` in USD) raises ``MapBudgetReached`` once it would be passed."""
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    if max_total_tokens is not None and max_total_tokens < 1:
-        raise ChainUsageError("max_total_tokens must be at least 1.")
-    if max_cost is not None and not max_cost > 0:
-        raise ChainUsageError("max_cost must be more than 0 (USD).")
-    client = chain._client()
-    options = options or SendOptions(**chain.defaults)
-    parent = chain._parent(new, from_turn)
-    prepared = prepare(options)
-    base = prepared.base_params()
-    model = base.get("agent") or base.get("model")
-    tier = prepared.options.service_tier
-    if max_cost is not None and not priced(model, tier):
-        raise ChainUsageError(
-            f"{{max_cost}} needs a price for {model or 'the model'}"
-            f"{f' ({tier} tier)' if tier else ''} and the price table has none, so nothing was "
-            "sent. Add its price (USD per million tokens) with %config GeminiMagics.prices = "
-            f"{{{model!r}: {{'input': ..., 'output': ...}}}} (or set_prices), or cap "
-            "the run with {max_total_tokens} instead.",
-            max_cost=f"{max_cost}",
-            max_total_tokens="N",
-        )
-    runs = store if isinstance(store, RunStore) else RunStore.at(store)
-    context = _RunContext(runs, prepared.schema)
-    previous = parent.id if parent is not None else None
-    streaming = prepared.options.stream and not prepared.background
-    where = client.base_url
-    items: list[MapItem] = []
-    for position, (label, value) in enumerate(iter_elements(data)):
-        prompt = fill(template, value, position)
-        params = {**base, "input": prepared.first_input(prompt)}
-        body = client.interactions.build_request(stream=streaming or None, **params)["json"]
-        loose = _digest(where, body)
-        if previous:
-            body["previous_interaction_id"] = previous
-        key = _digest(where, body) if previous else loose
-        items.append(MapItem(position, label, prompt, key, loose, context))
-    progress = MapProgress(total=len(items))
-    # one cell: the same template over the same variable with the same options (model, tier)
-    same = json.dumps(base, sort_keys=True, default=str)
-    cell = hashlib.sha256(f"{chain.name}\n{name}\n{template}\n{same}".encode()).hexdigest()[:16]
-    stored = {} if fresh else runs.lookup([item.key for item in items])
-    recovered = _recover(client, runs, items, stored, model, tier, cell)
-    for item in items:
-        found = recovered.get(item.key) or stored.get(item.key)
-        if found is None:
-            continue
-        if found.ok:
-            item.status, item.error = found.status, None
-            item.interaction_id, item.previous = found.interaction_id, found.previous
-            item.tokens, item.cost, item.reused = found.tokens, found.cost, True
-            progress.done += 1
-            progress.reused += 1
-    if retry_failed:
-        # only the stored failures go again; an element never sent stays unsent
-        for item in items:
-            if not item.ok and item.key not in stored:
-                item.status, item.error = (
-                    "not sent",
-                    "Not sent: --retry-failed sends failures only.",
-                )
-    todo = [item for item in items if item.status == "pending"]
-    if not fresh:
-        _moved(chain, runs, todo, progress)
-    runs.start_cell(cell, chain.name, template, name, model, len(items))
-    pool = _Pool(progress, rpm)
-    budget = _Budget(max_total_tokens, max_cost)
-    spent_usage: dict[str, int] = {}  # what this run paid for (reused elements cost nothing)
-    stop = threading.Event()
-    errors: list[BaseException] = []
+    run = MapRun(
+        chain,
+        template,
+        data,
+        name=name,
+        options=options,
+        new=new,
+        from_turn=from_turn,
+        concurrency=concurrency,
+        rpm=rpm,
+        store=store,
+        retry_failed=retry_failed,
+        fresh=fresh,
+        max_total_tokens=max_total_tokens,
+        max_cost=max_cost,
+    )
+    return run.run(on_progress, interval)
 
-    def one(item: MapItem) -> None:
-        turn = Turn(0, chain.name, item.prompt, parent.number if parent else None, previous)
+
+class MapRun:
+    """One map run: its elements' requests (built and keyed when it is made, nothing sent),
+    what the store already holds, then ``run`` sends the rest on a ``Pool`` and records the
+    run as one turn of the chain."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        template: str,
+        data: Any,
+        *,
+        name: str = "items",
+        options: SendOptions | None = None,
+        new: bool = True,
+        from_turn: int | None = None,
+        concurrency: int = 4,
+        rpm: float | None = None,
+        store: RunStore | str | os.PathLike[str] | None = None,
+        retry_failed: bool = False,
+        fresh: bool = False,
+        max_total_tokens: int | None = None,
+        max_cost: float | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if max_total_tokens is not None and max_total_tokens < 1:
+            raise ChainUsageError("max_total_tokens must be at least 1.")
+        if max_cost is not None and not max_cost > 0:
+            raise ChainUsageError("max_cost must be more than 0 (USD).")
+        self.chain = chain
+        self.template = template
+        self.data = data
+        self.name = name
+        self.concurrency, self.rpm = concurrency, rpm
+        self.retry_failed, self.fresh = retry_failed, fresh
+        self.max_total_tokens = max_total_tokens
+        self.max_cost = max_cost
+        outgoing = chain.prepare(options, new=new, from_turn=from_turn)
+        self.client = client = outgoing.client
+        self.parent = outgoing.parent
+        self.previous = previous = outgoing.previous_interaction_id
+        self.prepared = prepared = outgoing.prepared
+        base = prepared.base_params()
+        self.model: str | None = base.get("agent") or base.get("model")
+        self.tier = prepared.options.service_tier
+        model, tier = self.model, self.tier
+        if max_cost is not None and not priced(model, tier):
+            raise ChainUsageError(
+                f"{{max_cost}} needs a price for {model or 'the model'}"
+                f"{f' ({tier} tier)' if tier else ''} and the price table has none, so nothing "
+                "was sent. Add its price (USD per million tokens) with %config "
+                f"GeminiMagics.prices = {{{model!r}: {{'input': ..., 'output': ...}}}} (or "
+                "set_prices), or cap the run with {max_total_tokens} instead.",
+                max_cost=f"{max_cost}",
+                max_total_tokens="N",
+            )
+        self.runs = runs = store if isinstance(store, RunStore) else RunStore.at(store)
+        context = _RunContext(runs, prepared.schema)
+        streaming = prepared.options.stream and not prepared.background
+        where = client.base_url
+        self.items: list[MapItem] = []
+        for position, (label, value) in enumerate(iter_elements(data)):
+            prompt = fill(template, value, position)
+            params = {**base, "input": prepared.first_input(prompt)}
+            body = client.interactions.build_request(stream=streaming or None, **params)["json"]
+            loose = _digest(where, body)
+            if previous:
+                body["previous_interaction_id"] = previous
+            key = _digest(where, body) if previous else loose
+            self.items.append(MapItem(position, label, prompt, key, loose, context))
+        self.progress = MapProgress(total=len(self.items))
+        # one cell: the same template over the same variable with the same options (model, tier)
+        same = json.dumps(base, sort_keys=True, default=str)
+        self.cell = hashlib.sha256(
+            f"{chain.name}\n{name}\n{template}\n{same}".encode()
+        ).hexdigest()[:16]
+        self.budget = Budget(max_total_tokens, max_cost)
+        self.spent_usage: dict[str, int] = {}  # what this run paid for (reused ones: nothing)
+        self.pool: Pool[MapItem] | None = None
+
+    # --- before anything is sent ---------------------------------------------------------------
+
+    def _reuse(self) -> list[MapItem]:
+        """Mark what the store already holds (fetching what was in flight when a kernel died);
+        the elements left to send."""
+        items, progress, fresh = self.items, self.progress, self.fresh
+        stored = {} if fresh else self.runs.lookup([item.key for item in items])
+        recovered = self._recover(stored)
+        for item in items:
+            found = recovered.get(item.key) or stored.get(item.key)
+            if found is None:
+                continue
+            if found.ok:
+                item.status, item.error = found.status, None
+                item.interaction_id, item.previous = found.interaction_id, found.previous
+                item.tokens, item.cost, item.reused = found.tokens, found.cost, True
+                progress.done += 1
+                progress.reused += 1
+        if self.retry_failed:
+            # only the stored failures go again; an element never sent stays unsent
+            for item in items:
+                if not item.ok and item.key not in stored:
+                    item.status, item.error = (
+                        "not sent",
+                        "Not sent: --retry-failed sends failures only.",
+                    )
+        todo = [item for item in items if item.status == "pending"]
+        if not fresh:
+            _moved(self.chain, self.runs, todo, progress)
+        return todo
+
+    def _recover(self, stored: dict[str, Stored]) -> dict[str, Stored]:
+        """Elements that were in flight when their kernel died (stored as ``sent`` with their
+        interaction id): fetched from the server when it finished them, so they are not paid
+        for again; one the server no longer has (or has not finished) is sent again."""
+        waiting = [
+            item
+            for item in self.items
+            if (found := stored.get(item.key)) and found.status == "sent"
+        ]
+        if not waiting:
+            return {}
+        turns = self.runs.turns([item.key for item in waiting])
+        out: dict[str, Stored] = {}
+        for item in waiting:
+            found = stored[item.key]
+            data = turns.get(item.key)
+            if data is None or not found.interaction_id:
+                continue
+            try:
+                interaction = self.client.interactions.get(found.interaction_id)
+            except Exception:
+                continue  # gone, or the server cannot say: it is sent again
+            if interaction.status not in _ANSWERED or interaction.function_calls:
+                continue
+            turn = Turn.from_dict(data)
+            turn.interactions = [interaction]
+            turn.status = str(interaction.status)
+            usage = turn.usage
+            tokens = usage.get("total_tokens", 0)
+            spent = cost(turn.model or self.model, usage, self.tier)
+            self._put(item, turn, turn.status, None, usage, tokens, spent, found.previous)
+            out[item.key] = Stored(
+                item.key, turn.status, None, interaction.id, found.previous, tokens, spent
+            )
+        return out
+
+    # --- on the pool's worker threads ----------------------------------------------------------
+
+    def _one(self, item: MapItem) -> None:
+        """Send one element and write it to the store before it counts as done."""
+        pool, prepared = self.pool, self.prepared
+        assert pool is not None
+        parent = self.parent
+        turn = Turn(
+            0, self.chain.name, item.prompt, parent.number if parent else None, self.previous
+        )
         item.status, item.error = "pending", None
         parsed_error: str | None = None
 
         def created(turn: Turn, interaction_id: str) -> None:
-            # Paid for from here on: a kernel killed mid-answer finds it by this id on the
-            # re-run and fetches the answer instead of asking again.
-            runs.put(
-                key=item.key,
-                loose=item.loose,
-                cell=cell,
-                status="sent",
-                error=None,
-                interaction_id=interaction_id,
-                previous=previous,
-                model=model,
-                tokens=0,
-                cost=0.0,
-                usage={},
-                text="",
-                # what a re-run needs to rebuild the element's turn around the fetched answer
-                turn={
-                    "chain": turn.chain,
-                    "prompt": turn.prompt,
-                    "parent": turn.parent,
-                    "previous_interaction_id": turn.previous_interaction_id,
-                    "requests": turn.requests,
-                    "status": "sent",
-                    "store": turn.store,
-                },
-            )
+            self._created(item, turn, interaction_id)
 
         observer = _ItemObserver(pool, created if prepared.options.store else None)
         try:
             with paced(pool.admit):
-                run_turn(client, turn, prepared, observer)
+                run_turn(self.client, turn, prepared, observer)
             if prepared.schema is not None and turn.joined:
                 try:
                     prepared.schema.parse(turn.output_text)
@@ -720,25 +641,24 @@ def run_map(
             pass  # run_turn recorded why on the turn
         usage = turn.usage
         tokens = usage.get("total_tokens", 0)
-        spent = cost(turn.model or model, usage, tier)
+        spent = cost(turn.model or self.model, usage, self.tier)
         error = turn.error or parsed_error
         status = turn.status if error is None else "failed"
         with pool.lock:
-            budget.ended(tokens, spent)
-            if status not in _ANSWERED and stop.is_set():
+            self.budget.ended(tokens, spent)
+            if status not in _ANSWERED and pool.stop.is_set():
                 # cut short by the interrupt (its pacing gone with the loop): not a failure
                 item.status, item.error = "interrupted", "Interrupted before it finished."
                 return
         # written before it counts as done: a kill after this line loses nothing paid for
         try:
-            finished(item, turn, status, error, usage, tokens, spent)
+            self._put(item, turn, status, error, usage, tokens, spent, self.previous)
         except RunStoreError as exc:
-            with pool.lock:
-                errors.append(exc)  # said when the run stops; what was stored is kept
-            stop.set()
+            pool.fail(exc)  # said when the run stops; what was stored is kept
             return
+        progress = self.progress
         with pool.lock:
-            item.interaction_id, item.previous = turn.id, previous
+            item.interaction_id, item.previous = turn.id, self.previous
             item.tokens, item.cost = tokens, spent
             item.status, item.error = status, error
             if item.ok:
@@ -748,9 +668,38 @@ def run_map(
             progress.tokens += tokens
             progress.cost = _add(progress.cost, spent)
             for key, value in usage.items():
-                spent_usage[key] = spent_usage.get(key, 0) + value
+                self.spent_usage[key] = self.spent_usage.get(key, 0) + value
 
-    def finished(
+    def _created(self, item: MapItem, turn: Turn, interaction_id: str) -> None:
+        """Paid for from here on: a kernel killed mid-answer finds it by this id on the re-run
+        and fetches the answer instead of asking again."""
+        self.runs.put(
+            key=item.key,
+            loose=item.loose,
+            cell=self.cell,
+            status="sent",
+            error=None,
+            interaction_id=interaction_id,
+            previous=self.previous,
+            model=self.model,
+            tokens=0,
+            cost=0.0,
+            usage={},
+            text="",
+            # what a re-run needs to rebuild the element's turn around the fetched answer
+            turn={
+                "chain": turn.chain,
+                "prompt": turn.prompt,
+                "parent": turn.parent,
+                "previous_interaction_id": turn.previous_interaction_id,
+                "requests": turn.requests,
+                "status": "sent",
+                "store": turn.store,
+            },
+        )
+
+    def _put(
+        self,
         item: MapItem,
         turn: Turn,
         status: str,
@@ -758,16 +707,18 @@ def run_map(
         usage: dict[str, int],
         tokens: int,
         spent: float | None,
+        previous: str | None,
     ) -> None:
-        runs.put(
+        """One element as it ended, committed to the store."""
+        self.runs.put(
             key=item.key,
             loose=item.loose,
-            cell=cell,
+            cell=self.cell,
             status=status,
             error=error,
             interaction_id=turn.id,
             previous=previous,
-            model=turn.model or model,
+            model=turn.model or self.model,
             tokens=tokens,
             cost=spent,
             usage=usage,
@@ -775,159 +726,132 @@ def run_map(
             turn=turn.to_dict(),
         )
 
-    async def main() -> None:
-        import anyio
+    # --- the run -------------------------------------------------------------------------------
 
-        # As many worker tasks as slots, each taking the next element: a 1,000-item run never
-        # queues 1,000 tasks, and an interrupt leaves the unstarted ones untouched.
-        threads = anyio.CapacityLimiter(concurrency)
-        left = iter(todo)
-
-        async def admitted() -> bool:
-            while budget.active:
-                with pool.lock:
-                    verdict = budget.verdict()
-                    if verdict == "go":
-                        break
-                if verdict == "stop":
-                    return False
-                await anyio.sleep(0.01)
-            with pool.lock:
-                budget.in_flight += 1
-            return True
-
-        async def worker() -> None:
-            for item in left:
-                if stop.is_set() or budget.reached or not await admitted():
-                    return
-                await anyio.to_thread.run_sync(one, item, limiter=threads, abandon_on_cancel=True)
-
-        async with anyio.create_task_group() as tg:
-
-            async def watch() -> None:
-                while not stop.is_set():
-                    await anyio.sleep(0.05)
-                tg.cancel_scope.cancel()
-
-            tg.start_soon(watch)
-            async with anyio.create_task_group() as work:
-                for _ in range(min(concurrency, len(todo))):
-                    work.start_soon(worker)
-            stop.set()
-
-    def loop() -> None:
-        import anyio
-
-        try:
-            anyio.run(main)
-        except BaseException as exc:
-            errors.append(exc)
-
-    if on_progress is not None:
-        on_progress(progress)  # before anything is sent: what is reused, what goes again and why
-    thread = threading.Thread(target=loop, name="gemini-map", daemon=True)
-    thread.start()
-    interrupted = False
-    try:
-        while thread.is_alive():
-            thread.join(interval)
-            if on_progress is not None:
-                on_progress(progress)
-    except KeyboardInterrupt:
-        interrupted = True
-        stop.set()
-        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: still keep what finished
-            thread.join(5)
-    for item in items:
-        if item.status == "pending":
-            if interrupted:
-                item.status, item.error = "interrupted", "Interrupted before it finished."
-            elif budget.reached:
-                item.status, item.error = "not sent", "Not sent: the run stopped at its budget."
-            elif errors:
-                item.status, item.error = "not sent", "Not sent: the run stopped on an error."
-    if interrupted:
-        # The requests in flight are left to finish (the server bills an answer it generated
-        # whether or not it is read): they land in the store for the re-run, so nothing is
-        # paid twice, and never change the result the user already holds.
-        items = [item.copy() for item in items]
-    index = getattr(data, "index", None) if not isinstance(data, list | tuple) else None
-    result = MapResult(items, index, store=runs)
-    stopped: MapBudgetReached | None = None
-    if budget.reached:
-        message, parameters = _budget_message(budget, result, max_total_tokens, max_cost)
-        stopped = MapBudgetReached(message, result, **parameters)
-        result.stopped = str(stopped)
-    _record(
-        chain, template, name, parent, prepared, result, interrupted, model, progress, spent_usage
-    )
-    result.run_tokens, result.run_cost = progress.tokens, progress.cost
-    runs.end_cell(cell, "interrupted" if interrupted else "stopped" if budget.reached else "ended")
-    if on_progress is not None:
-        progress.notice = None
-        on_progress(progress)
-    if interrupted:
-        raise MapInterrupted(result)
-    if errors:
-        raise errors[0]  # a bug in the pool itself; the finished items are recorded
-    if stopped is not None:
-        raise stopped
-    return result
-
-
-def _recover(
-    client: Any,
-    runs: RunStore,
-    items: list[MapItem],
-    stored: dict[str, Stored],
-    model: str | None,
-    tier: str | None,
-    cell: str,
-) -> dict[str, Stored]:
-    """Elements that were in flight when their kernel died (stored as ``sent`` with their
-    interaction id): fetched from the server when it finished them, so they are not paid for
-    again; one the server no longer has (or has not finished) is sent again."""
-    waiting = [item for item in items if (found := stored.get(item.key)) and found.status == "sent"]
-    if not waiting:
-        return {}
-    turns = runs.turns([item.key for item in waiting])
-    out: dict[str, Stored] = {}
-    for item in waiting:
-        found = stored[item.key]
-        data = turns.get(item.key)
-        if data is None or not found.interaction_id:
-            continue
-        try:
-            interaction = client.interactions.get(found.interaction_id)
-        except Exception:
-            continue  # gone, or the server cannot say: it is sent again
-        if interaction.status not in _ANSWERED or interaction.function_calls:
-            continue
-        turn = Turn.from_dict(data)
-        turn.interactions = [interaction]
-        turn.status = str(interaction.status)
-        usage = turn.usage
-        tokens = usage.get("total_tokens", 0)
-        spent = cost(turn.model or model, usage, tier)
-        runs.put(
-            key=item.key,
-            loose=item.loose,
-            cell=cell,
-            status=turn.status,
-            error=None,
-            interaction_id=interaction.id,
-            previous=found.previous,
-            model=turn.model or model,
-            tokens=tokens,
-            cost=spent,
-            usage=usage,
-            text=turn.output_text,
-            turn=turn.to_dict(),
+    def run(
+        self, on_progress: Callable[[MapProgress], None] | None = None, interval: float = 0.1
+    ) -> MapResult:
+        """Send what the store does not hold (``on_progress`` every ``interval`` seconds);
+        see ``run_map``."""
+        progress = self.progress
+        todo = self._reuse()
+        self.runs.start_cell(
+            self.cell, self.chain.name, self.template, self.name, self.model, len(self.items)
         )
-        out[item.key] = Stored(
-            item.key, turn.status, None, interaction.id, found.previous, tokens, spent
+
+        def notice(text: str) -> None:
+            progress.notice = text
+
+        self.pool = pool = Pool[MapItem](self.concurrency, self.rpm, self.budget, notice)
+        if on_progress is not None:
+            on_progress(progress)  # before anything is sent: what is reused, what goes again
+        thread = pool.start(todo, self._one)
+        interrupted = False
+        try:
+            while thread.is_alive():
+                thread.join(interval)
+                if on_progress is not None:
+                    on_progress(progress)
+        except KeyboardInterrupt:
+            interrupted = True
+            pool.stop.set()
+            with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: still keep the rest
+                thread.join(5)
+        result = self._result(interrupted, pool.errors)
+        stopped: MapBudgetReached | None = None
+        if self.budget.reached:
+            message, parameters = _budget_message(
+                self.budget, result, self.max_total_tokens, self.max_cost
+            )
+            stopped = MapBudgetReached(message, result, **parameters)
+            result.stopped = str(stopped)
+        self._record(result, interrupted)
+        result.run_tokens, result.run_cost = progress.tokens, progress.cost
+        state = "interrupted" if interrupted else "stopped" if self.budget.reached else "ended"
+        self.runs.end_cell(self.cell, state)
+        if on_progress is not None:
+            progress.notice = None
+            on_progress(progress)
+        if interrupted:
+            raise MapInterrupted(result)
+        if pool.errors:
+            raise pool.errors[0]  # a failing store, or a bug in the pool; the rest is recorded
+        if stopped is not None:
+            raise stopped
+        return result
+
+    def _result(self, interrupted: bool, errors: list[BaseException]) -> MapResult:
+        items = self.items
+        for item in items:
+            if item.status == "pending":
+                if interrupted:
+                    item.status, item.error = "interrupted", "Interrupted before it finished."
+                elif self.budget.reached:
+                    item.status, item.error = "not sent", "Not sent: the run stopped at its budget."
+                elif errors:
+                    item.status, item.error = "not sent", "Not sent: the run stopped on an error."
+        if interrupted:
+            # The requests in flight are left to finish (the server bills an answer it generated
+            # whether or not it is read): they land in the store for the re-run, so nothing is
+            # paid twice, and never change the result the user already holds.
+            items = [item.copy() for item in items]
+        data = self.data
+        index = getattr(data, "index", None) if not isinstance(data, list | tuple) else None
+        return MapResult(items, index, store=self.runs)
+
+    def _record(self, result: MapResult, interrupted: bool) -> None:
+        """One turn in the chain for the whole run (never the head: it has no single answer);
+        its elements' turns stay in the run store and are read when export or save asks."""
+        chain, parent, progress = self.chain, self.parent, self.progress
+        failed = sum(item.status == "failed" for item in result.items)
+        unsent = sum(item.status == "not sent" for item in result.items)
+        problems = [f"{failed} of {len(result)} element(s) failed"] if failed else []
+        why = "budget" if result.stopped else "--retry-failed"
+        problems += [f"{unsent} not sent ({why})"] * bool(unsent)
+        turn = Turn(
+            number=0,  # numbered by chain.record
+            chain=chain.name,
+            prompt=self.template,
+            parent=parent.number if parent is not None else None,
+            previous_interaction_id=self.previous,
+            options={
+                **self.prepared.summary(),
+                "map": {
+                    "over": self.name,
+                    "items": len(result),
+                    "failed": failed,
+                    "reused": result.reused,
+                    "sent": sum(
+                        not item.reused and item.status not in ("interrupted", "not sent")
+                        for item in result.items
+                    ),
+                    "model": self.model,
+                    # what this run paid for: a re-run that reuses everything costs nothing
+                    "usage": self.spent_usage or {"total_tokens": progress.tokens},
+                    "cost": progress.cost,
+                    "store": result.store.path if result.store is not None else None,
+                    "interaction_ids": [item.interaction_id for item in result.items],
+                },
+            },
+            status="interrupted" if interrupted else ("incomplete" if problems else "completed"),
+            error="; ".join(problems) + "." if problems else None,
         )
-    return out
+        prompts = [item.prompt for item in result.items]
+        number = turn.parent
+
+        def bare(position: int) -> Turn:
+            return Turn(0, chain.name, prompts[position], number, turn.previous_interaction_id)
+
+        assert result.store is not None
+        turn.items = StoredTurns(result.store, [item.key for item in result.items], bare)
+        turn.ended_at = time.time()
+        chain.record(turn)
+        result.turn = turn.number
+
+
+def _sent(found: Stored | None) -> bool:
+    """Stored as in flight (its interaction id known, its answer not)."""
+    return found is not None and found.status == "sent"
 
 
 def _add(total: float | None, value: float | None) -> float | None:
@@ -951,7 +875,7 @@ def _moved(chain: Chain, runs: RunStore, todo: list[MapItem], progress: MapProgr
 
 
 def _budget_message(
-    budget: _Budget, result: MapResult, max_tokens: int | None, max_cost: float | None
+    budget: Budget, result: MapResult, max_tokens: int | None, max_cost: float | None
 ) -> tuple[str, dict[str, str]]:
     """The paragraph a budget stop says, with its parameters (spelled by the caller)."""
     done = sum(item.ok for item in result.items)
@@ -970,66 +894,3 @@ def _budget_message(
         f"Everything finished is kept (in the run store); run it again with a larger "
         f"{{{name}}} to send {rest}, never the finished ones."
     ), {name: value}
-
-
-def _record(
-    chain: Chain,
-    template: str,
-    name: str,
-    parent: Turn | None,
-    prepared: PreparedTurn,
-    result: MapResult,
-    interrupted: bool,
-    model: str | None,
-    progress: MapProgress,
-    usage: dict[str, int] | None = None,
-) -> None:
-    """One turn in the chain for the whole run (never the head: it has no single answer); its
-    elements' turns stay in the run store and are read when export or save asks."""
-    failed = sum(item.status == "failed" for item in result.items)
-    unsent = sum(item.status == "not sent" for item in result.items)
-    problems = [f"{failed} of {len(result)} element(s) failed"] if failed else []
-    problems += [f"{unsent} not sent ({'budget' if result.stopped else '--retry-failed'})"] * bool(
-        unsent
-    )
-    keys = [item.key for item in result.items]
-    with chain._lock:
-        turn = Turn(
-            number=len(chain.turns) + 1,
-            chain=chain.name,
-            prompt=template,
-            parent=parent.number if parent is not None else None,
-            previous_interaction_id=parent.id if parent is not None else None,
-            options={
-                **prepared.summary(),
-                "map": {
-                    "over": name,
-                    "items": len(result),
-                    "failed": failed,
-                    "reused": result.reused,
-                    "sent": sum(
-                        not item.reused and item.status not in ("interrupted", "not sent")
-                        for item in result.items
-                    ),
-                    "model": model,
-                    # what this run paid for: a re-run that reuses everything costs nothing
-                    "usage": usage or {"total_tokens": progress.tokens},
-                    "cost": progress.cost,
-                    "store": result.store.path if result.store is not None else None,
-                    "interaction_ids": [item.interaction_id for item in result.items],
-                },
-            },
-            status="interrupted" if interrupted else ("incomplete" if problems else "completed"),
-            error="; ".join(problems) + "." if problems else None,
-        )
-        prompts = [item.prompt for item in result.items]
-        number = turn.parent
-
-        def bare(position: int) -> Turn:
-            return Turn(0, chain.name, prompts[position], number, turn.previous_interaction_id)
-
-        assert result.store is not None
-        turn.items = StoredTurns(result.store, keys, bare)
-        turn.ended_at = time.time()
-        chain.turns.append(turn)
-        result.turn = turn.number

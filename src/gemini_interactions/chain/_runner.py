@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ..api import Client, Event, Interaction, Stream
 
 
-def _failure_message(interaction: Interaction) -> str:
+def failure_message(interaction: Interaction) -> str:
     for error in (interaction.error_event, *(interaction.errors or []), interaction.error):
         if error is not None and error.message:
             code = f" ({error.code})" if error.code not in (None, "") else ""
@@ -238,9 +238,9 @@ def _run(
     if prepared.background and turn.status in ("queued", "in_progress"):
         turn.status = "running"
     elif turn.status == "failed":
-        turn.error = _failure_message(interaction)
+        turn.error = failure_message(interaction)
     elif turn.status not in (*JOINED_STATUSES, "requires_action"):
-        turn.error = turn.error or _failure_message(interaction)
+        turn.error = turn.error or failure_message(interaction)
 
 
 def _redactor(client: Client) -> Callable[[str], str]:

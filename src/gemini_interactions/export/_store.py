@@ -397,18 +397,7 @@ def _chain_from(item: dict[str, Any], namespace: Mapping[str, Any] | None) -> Ch
         )
     chain = Chain(name=str(item["name"]), **defaults)
     turns = [_turn_from(t, chain.name) for t in item["turns"]]
-    for index, turn in enumerate(turns, 1):
-        if turn.number != index:
-            raise ValueError(f"turn {turn.number} is out of order (expected {index})")
-        if turn.parent is not None and not 1 <= turn.parent < index:
-            raise ValueError(f"turn {index} continues a turn {turn.parent} that is not before it")
-    chain.turns = turns
-    head = item.get("head")
-    if head is not None and (
-        not isinstance(head, int) or not 1 <= head <= len(turns) or not turns[head - 1].joined
-    ):
-        raise ValueError(f"the head {head!r} is not a completed turn")
-    chain._head = head
+    chain.restore(turns, item.get("head"))
     return chain
 
 
