@@ -407,7 +407,7 @@ class Client(_BaseClient):
         self._http = http_client or httpx.Client(transport=transport, timeout=self._timeout)
         from ._resource import Interactions
 
-        self.interactions = Interactions(self)
+        self.interactions = Interactions(self, self._sleep)
 
     def _sleep(self, seconds: float) -> None:
         """Sleep between retries and polls: ``sleep`` when given, else ``retry_policy.sleep``."""
@@ -521,7 +521,7 @@ class AsyncClient(_BaseClient):
         self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self._timeout)
         from ._resource import AsyncInteractions
 
-        self.interactions = AsyncInteractions(self)
+        self.interactions = AsyncInteractions(self, self._sleep)
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep between retries and polls: ``sleep`` when given, else ``asyncio.sleep``
