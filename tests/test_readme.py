@@ -16,8 +16,8 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
+from gemini_interactions.magics._help import END, START, reference_markdown
 from gemini_interactions.magics._lines import COMMANDS
-from gemini_interactions.magics._reference import END, START, reference_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

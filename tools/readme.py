@@ -5,7 +5,7 @@
 
 The notebooks table is built from ``notebooks/NN-*.ipynb`` (each notebook's first heading is its
 title) with a Binder link per notebook; the reference comes from the magics' own help
-(``gemini_interactions.magics._reference``). ``tests/test_readme.py`` fails when either drifts.
+(``gemini_interactions.magics._help``). ``tests/test_readme.py`` fails when either drifts.
 """
 
 from __future__ import annotations
@@ -68,17 +68,20 @@ def notebooks_markdown(root: Path = ROOT) -> str:
 
 
 def generated(document: str) -> str:
-    """``document`` with both generated blocks as they should be now."""
+    """``document`` with both generated blocks (each between its two markers) as they should be."""
     sys.path.insert(0, str(ROOT / "src"))
-    from gemini_interactions.magics._reference import reference_markdown, replace_between_markers
+    from gemini_interactions.magics._help import END, START, reference_markdown
 
-    try:
-        document = replace_between_markers(
-            document, notebooks_markdown(), NOTEBOOKS_START, NOTEBOOKS_END
-        )
-        return replace_between_markers(document, reference_markdown())
-    except ValueError as exc:
-        raise SystemExit(f"README.md: {exc}") from None
+    blocks = [
+        (notebooks_markdown(), NOTEBOOKS_START, NOTEBOOKS_END),
+        (reference_markdown(), START, END),
+    ]
+    for block, start, end in blocks:
+        i, j = document.find(start), document.find(end)
+        if i < 0 or j < i:
+            raise SystemExit(f"README.md has no {start!r} ... {end!r} markers")
+        document = document[:i] + block + document[j + len(end) :]
+    return document
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from gemini_interactions.magics._backend import redact_url
+from gemini_interactions._backend import redact_url
 
 from .conftest import Kernel
 

@@ -80,7 +80,7 @@ def test_the_live_view_says_when_it_waits_to_retry(kernel: Kernel) -> None:
 def test_the_terminal_says_when_it_waits_to_retry(kernel: Kernel, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from gemini_interactions.magics._session import Session
 
-    monkeypatch.setattr(Session, "_terminal", lambda self: True)
+    monkeypatch.setattr(Session, "terminal", lambda self: True)
     with scripted_server(_limited_once) as server:
         kernel.line(f"backend {server.url}")
         captured = kernel.cell("", "Hello")

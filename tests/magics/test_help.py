@@ -1,12 +1,15 @@
-"""Help that reads like the README: `%%gemini?` and `%gemini help` as tables where Markdown
-renders and as word-wrapped text elsewhere; a mistyped option or command gets the closest one."""
+"""Help that reads like the README: `%%gemini?`, `%gemini help` and `%gemini CMD --help` as
+tables where Markdown renders and as word-wrapped text elsewhere; a mistyped option, command or
+command flag gets the closest one."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
+from gemini_interactions.magics._help import command_help
 from gemini_interactions.magics._lines import COMMANDS
 
 from .conftest import Kernel
@@ -71,3 +74,63 @@ def test_unloading_gives_ipythons_help_back(kernel: Kernel) -> None:
         assert not shell.inspector.mime_hooks
     finally:
         shell.run_line_magic("load_ext", "gemini_interactions")
+
+
+# --- every line command has --help, and its mistakes are one paragraph ----------------------------
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_has_a_short_help(kernel: Kernel, name: str) -> None:
+    kernel.cell("", "one")
+    before = kernel.state()
+    shown = kernel.line(f"{name} --help").shown
+    usage = f"%gemini {name} {COMMANDS[name].usage}".rstrip()
+    assert shown.startswith(usage + "\n")  # the usage line the README's reference shows
+    flat = " ".join(shown.split())
+    assert " ".join(COMMANDS[name].summary.split()) in flat
+    for spec, what in COMMANDS[name].args:  # each argument with its own line of help
+        assert re.search(rf"^  {re.escape(spec)} +{re.escape(what.split()[0])}", shown, re.M)
+    lines = shown.splitlines()
+    assert len(lines) <= 12 and max(map(len, lines)) <= 100  # fits the output area
+    assert kernel.line(f"{name} -h").shown == shown
+    assert kernel.state() == before  # help runs nothing: not even `reset` or `backend`
+    markdown = command_help(name)["text/markdown"]  # what a notebook renders
+    assert markdown.startswith("#### `" + usage.replace("|", "\\|") + "`")
+    assert ("| argument | what it is |" in markdown) == bool(COMMANDS[name].args)
+
+
+def test_help_says_each_command_has_its_own(kernel: Kernel) -> None:
+    assert "%gemini COMMAND --help" in kernel.line("help").shown
+
+
+@pytest.mark.parametrize("name", [n for n, c in COMMANDS.items() if not c.grammar])
+def test_an_unknown_flag_is_one_paragraph_naming_the_command(kernel: Kernel, name: str) -> None:
+    kernel.cell("", "one")
+    before = kernel.state()
+    out = kernel.line(f"{name} --bogus", fails=True)
+    assert out.message.startswith(f"`%gemini {name}` has no option `--bogus`.")
+    assert f"`%gemini {name} --help` says more." in out.message
+    assert kernel.state() == before
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("history --chian main", "Did you mean `--chain`? Use `%gemini history [--chain NAME]`."),
+        ("export a.ipynb --no-output", "Did you mean `--no-outputs`?"),
+        ("timeline --control", "Did you mean `--controls`?"),
+        ("export a.ipynb --turns", "`%gemini export --turns` needs a turn spec."),
+        ("fix --apply=yes", "`%gemini fix --apply` takes no value."),
+        ("show 1 2", "Use `%gemini show N [--chain NAME]` with one turn number."),
+        ("reset main --all", "Use `%gemini reset`, `%gemini reset NAME` or `%gemini reset --all`."),
+        ("load", "Use `%gemini load PATH.json [--replace]` with one file name."),
+        ("save a.json b.json", "with at most one file name."),
+        ("export", "Use `%gemini export PATH.ipynb|PATH.py [--chain NAME] [--turns SPEC]"),
+    ],
+)
+def test_a_bad_flag_or_argument_says_what_to_type(kernel: Kernel, line: str, message: str) -> None:
+    kernel.cell("", "one")
+    before = kernel.state()
+    out = kernel.line(line, fails=True)
+    assert message in out.message, out.message
+    assert kernel.state() == before

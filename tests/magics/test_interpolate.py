@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gemini_interactions.api import Secret
-from gemini_interactions.magics._errors import MagicUsageError
-from gemini_interactions.magics._interpolate import interpolate
+from gemini_interactions.chain import ChainUsageError
+from gemini_interactions.chain._interpolate import interpolate
 
 from .conftest import Kernel
 
@@ -34,7 +34,7 @@ def test_braces(text: str, expected: str) -> None:
 def test_a_value_holding_the_api_key_is_refused() -> None:
     ns = {"key": "AIzaSECRET-123456", "cfg": {"k": "x AIzaSECRET-123456"}}
     for text in ("{key}", "{cfg[k]}", "{{{key}}}"):
-        with pytest.raises(MagicUsageError, match="holds your API key"):
+        with pytest.raises(ChainUsageError, match="holds your API key"):
             interpolate(text, ns, secrets=(Secret("AIzaSECRET-123456"),))
     assert interpolate("{{key}}", ns, secrets=(Secret("AIzaSECRET-123456"),)) == "{key}"
 

@@ -409,7 +409,7 @@ def test_interrupt_keeps_partial_answer(kernel: Kernel, monkeypatch) -> None:
 
 
 def test_terminal_prints_deltas(kernel: Kernel, monkeypatch) -> None:
-    monkeypatch.setattr(type(kernel.magics.session), "_terminal", lambda self: True)
+    monkeypatch.setattr(type(kernel.magics.session), "terminal", lambda self: True)
     out = kernel.cell("", "Tell me a long story")
     assert "Once upon a time there was a kernel that streamed." in out.stdout
     assert "completed" in out.stdout and not out.outputs

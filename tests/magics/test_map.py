@@ -59,7 +59,7 @@ def test_context_describes_variables_within_the_budget(kernel: Kernel) -> None:
 def test_a_ctrl_c_outside_the_pool_is_one_paragraph(
     kernel: Kernel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import gemini_interactions.magics._map as magic_map
+    import gemini_interactions.chain._map as magic_map
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt  # as a second Ctrl-C while the run records itself

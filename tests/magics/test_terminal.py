@@ -76,7 +76,7 @@ def test_terminal_background_turn_prints_its_status_once_and_its_answer_once(
 def test_terminal_ends_a_turn_with_tools_with_a_text_timeline(kernel, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from gemini_interactions.magics._session import Session
 
-    monkeypatch.setattr(Session, "_terminal", lambda self: True)
+    monkeypatch.setattr(Session, "terminal", lambda self: True)
 
     def get_weather(city: str) -> str:
         """Weather."""

@@ -20,6 +20,7 @@ LESSONS = [
     "08-reproducible-notebooks",
     "09-research-at-scale",
     "10-sources-and-images",
+    "11-agents-and-tools",
 ]
 SETUP = re.compile(r"^%gemini backend offline --fixtures (fixtures/(\d\d-[\w-]+)\.json)$", re.M)
 

@@ -16,7 +16,7 @@ pytest.importorskip("opentelemetry.exporter.otlp.proto.http")
 
 from gemini_interactions.api import Client
 from gemini_interactions.chain import Chain, TurnTracer
-from gemini_interactions.magics._tracing import Tracing
+from gemini_interactions.chain._trace import Tracing
 from gemini_interactions.server import LocalServer
 
 from . import phoenix as phoenix_peer

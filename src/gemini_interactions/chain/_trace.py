@@ -15,6 +15,7 @@ Tracing never breaks a turn: an error inside it is reported once, as a warning, 
 from __future__ import annotations
 
 import json
+import sys
 import time
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from ..api import Interaction
     from ..api._retry import RetryNotice
 
-__all__ = ["INSTALL_HINT", "TurnTracer"]
+__all__ = ["INSTALL_HINT", "Tracing", "TurnTracer"]
 
 INSTALL_HINT = (
     "Tracing needs OpenTelemetry: pip install 'gemini-interactions[otel]' (the SDK and its "
@@ -286,3 +287,61 @@ def _json(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, default=repr)
     except (TypeError, ValueError):
         return repr(value)
+
+
+SERVICE = "gemini-interactions"
+
+
+class Tracing:
+    """A process's tracer provider for turns sent over OTLP/HTTP (Phoenix, Langfuse, Jaeger or
+    a collector), built on the first traced turn and kept per endpoint; spans go in batches
+    within about half a second, and at ``close``."""
+
+    def __init__(self) -> None:
+        self._provider: Any = None
+        self._endpoint: str | None = None
+        self._told = False
+
+    def observer(self, view: TurnObserver, *, endpoint: str, content: bool) -> TurnObserver:
+        """``view``, wrapped in a tracer sending to ``endpoint`` (when OpenTelemetry is
+        installed; "": the provider set up in the process, else OpenTelemetry's defaults)."""
+        try:
+            provider = self.provider(endpoint.strip())
+            return TurnTracer(view, tracer_provider=provider, content=content)
+        except ModuleNotFoundError as exc:
+            if not self._told:  # once: the answer still shows, untraced
+                self._told = True
+                print(f"This turn is not traced. {exc}", file=sys.stderr)
+            return view
+
+    def provider(self, endpoint: str) -> Any:
+        try:
+            from opentelemetry import trace
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+            from opentelemetry.sdk.resources import Resource
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        except ModuleNotFoundError:
+            raise ModuleNotFoundError(INSTALL_HINT) from None
+        configured = trace.get_tracer_provider()
+        if not endpoint and isinstance(configured, TracerProvider):
+            return configured  # the user set up their own tracing: join it
+        if self._provider is not None and self._endpoint == endpoint:
+            return self._provider
+        self.close()
+        provider = TracerProvider(resource=Resource.create({"service.name": SERVICE}))
+        exporter = OTLPSpanExporter(endpoint=endpoint or None)
+        provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+        self._provider, self._endpoint = provider, endpoint
+        return provider
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Send what is waiting now; False when the collector did not take it in time."""
+        if self._provider is None:
+            return True
+        return bool(self._provider.force_flush(int(timeout * 1000)))
+
+    def close(self) -> None:
+        if self._provider is not None:
+            self._provider.shutdown()
+            self._provider = None

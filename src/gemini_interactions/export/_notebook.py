@@ -220,6 +220,7 @@ def magic_line(
             words += ["--tool-result-chars", str(o["tool_result_chars"] or 0)]
     if o.get("schema"):
         words += ["--schema", str(o["schema"])]
+    words += agentic_words(o)
     for item in o.get("attachments") or [] if attachments is None else attachments:
         words += ["--attach", str(item)]
     if map_over is not None:
@@ -227,7 +228,68 @@ def magic_line(
     if "{" in turn.prompt or "}" in turn.prompt:
         words.append("--raw")  # the prompt was filled in when it ran: send it as it was
     quoted = [w if w == "{model}" else shlex.quote(w) for w in words]
+    if "{model}" in words:
+        # IPython fills {model} in; its formatter then reads other braces (a JSON flag's) as
+        # fields too, and leaves the whole line unexpanded: they are doubled to stay as typed.
+        quoted = [q if q == "{model}" else q.replace("{", "{{").replace("}", "}}") for q in quoted]
     return " ".join(["%%gemini", *quoted]).rstrip()
+
+
+_AGENT_FLAGS = (("plan", "--plan"), ("visualize", "--visualize"))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def agentic_words(o: Mapping[str, Any]) -> list[str]:
+    """Issue 17's options as the ``%%gemini`` flags that send them again: MCP servers,
+    file search, Maps, formats, plan, charts, environment and the config (its tool objects as
+    ``--tool``). A secret is the ``{"env": "NAME"}`` marker the turn recorded, never a value;
+    what no flag says (file search's top_k, Maps' location, an agent_config) goes in ``--config``.
+    """
+    words: list[str] = []
+    config: dict[str, Any] = {}
+    for name, spec in (o.get("mcp_servers") or {}).items():
+        url = spec if isinstance(spec, str) else None
+        if isinstance(spec, Mapping) and set(spec) == {"url"}:
+            url = str(spec["url"])
+        words += ["--mcp", f"{name}={url}" if url else f"{name}={_json(spec)}"]
+    stores = o.get("file_search")
+    if isinstance(stores, Mapping):
+        rest = {k: v for k, v in stores.items() if k not in ("stores", "file_search_store_names")}
+        stores = stores.get("stores", stores.get("file_search_store_names"))
+        if rest:
+            config["file_search"] = rest
+    if stores:
+        names = [stores] if isinstance(stores, str) else [str(s) for s in stores]
+        words += ["--file-search", ",".join(names)]
+    maps = o.get("maps")
+    if maps:
+        words.append("--maps")
+        if isinstance(maps, Mapping):
+            config["maps"] = dict(maps)
+    answer_format = o.get("format")
+    if isinstance(answer_format, str):
+        words += ["--format", answer_format]
+    elif answer_format:
+        items = answer_format if isinstance(answer_format, list) else [answer_format]
+        formats = [{"type": f} if isinstance(f, str) else f for f in items]
+        config["response_format"] = formats[0] if len(formats) == 1 else formats
+    words += [flag for key, flag in _AGENT_FLAGS if o.get(key)]
+    environment = o.get("environment")
+    if environment is not None:
+        text = environment if isinstance(environment, str) else _json(environment)
+        words += ["--environment", text]
+    if o.get("agent_config"):
+        config["agent_config"] = o["agent_config"]
+    given = dict(o.get("config") or {})
+    for tool in given.pop("tools", None) or []:
+        words += ["--tool", _json(tool)]
+    config.update(given)
+    if config:
+        words += ["--config", _json(config)]
+    return words
 
 
 def to_notebook(
@@ -290,6 +352,9 @@ def to_notebook(
     for key, value in (config or {}).items():
         setup.append(f"%config GeminiMagics.{key} = {value!r}")
     cells.append(v4.new_code_cell("\n".join(setup)))
+    secrets = sorted({name for t in chosen for name in secret_names(t.options)})
+    if secrets:
+        cells.append(v4.new_code_cell(_secrets_cell(secrets)))
     objects = used_objects(chosen, namespace)
     if objects:
         pieces = []
@@ -322,9 +387,40 @@ def to_notebook(
             made = map_outputs(turn) if turn.items else outputs(turn)
             cell.outputs = [nbformat.from_dict(o) for o in made]
         cells.append(cell)
+        if turn.status == "completed" and (
+            turn.options.get("agent") or turn.options.get("background")
+        ):
+            # A background turn's cell returns at once; the next turn continues its answer.
+            cells.append(v4.new_code_cell("%gemini wait"))
     nb.cells = cells
     nbformat.validate(nb)
     return result
+
+
+def secret_names(value: Any) -> list[str]:
+    """The environment variables a turn's options name for its secrets (``{"env": NAME}``)."""
+    if isinstance(value, Mapping):
+        if set(value) == {"env"} and isinstance(value["env"], str):
+            return [value["env"]]
+        return [name for item in value.values() for name in secret_names(item)]
+    if isinstance(value, list | tuple):
+        return [name for item in value for name in secret_names(item)]
+    return []
+
+
+def _secrets_cell(names: list[str]) -> str:
+    return "\n".join(
+        [
+            "# The turns below name their secrets (MCP tokens, sandbox credentials) by environment",
+            "# variable; this notebook holds none of their values. Set them before running live;",
+            "# an offline replay sends nothing, so a stand-in is enough.",
+            "import os",
+            "",
+            'if backend.startswith("offline"):',
+            f"    for _name in {names!r}:",
+            '        os.environ.setdefault(_name, "offline-replay-stand-in")',
+        ]
+    )
 
 
 def _system_cell(n: int, system: str | None) -> str:

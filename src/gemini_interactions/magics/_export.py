@@ -10,13 +10,8 @@ from typing import TYPE_CHECKING, Any
 from ._errors import MagicUsageError
 
 if TYPE_CHECKING:
-    from ..chain import Chain
+    from ..chain import Chain, Turn
     from ._session import Session
-
-EXPORT_USAGE = (
-    "Use `%gemini export PATH.ipynb [--chain NAME] [--turns SPEC] [--cassette] [--no-outputs]` "
-    "or `%gemini export PATH.py [--chain NAME] [--turns SPEC]`."
-)
 
 
 def default_path() -> Path:
@@ -28,96 +23,57 @@ def default_path() -> Path:
     return Path("gemini_chains.json")
 
 
-def _outputs_for() -> Any:
-    """The live view's static bundles (``render.static_outputs``: (bundle, metadata) pairs)
-    as nbformat outputs when the render layer offers them, else the answer's text form."""
-    from .. import render
-    from ..export import text_outputs
+def _outputs(turn: Turn) -> list[dict[str, Any]]:
+    """The live view's static bundles of ``turn`` as nbformat outputs."""
+    from ..render import static_outputs
 
-    static = getattr(render, "static_outputs", None)
-    if static is None:
-        return text_outputs
-
-    def outputs(turn: Any) -> list[dict[str, Any]]:
-        return [
-            {"output_type": "display_data", "data": dict(data), "metadata": dict(meta)}
-            for data, meta in static(turn)
-        ]
-
-    return outputs
+    return [
+        {"output_type": "display_data", "data": dict(data), "metadata": dict(meta)}
+        for data, meta in static_outputs(turn)
+    ]
 
 
-def export(session: Session, chain: Chain, args: list[str]) -> None:
-    from ..export import ExportError, to_notebook, to_script, write_atomic, write_notebook
+def export(
+    session: Session, chain: Chain, file: str, turns: str | None, cassette: bool, outputs: bool
+) -> None:
+    """``%gemini export`` with its arguments parsed (``_lines.COMMANDS`` declares them)."""
+    from ..export._to_file import export_chain
 
-    rest = list(args)
-    flags = {f for f in ("--cassette", "--no-outputs") if f in rest}
-    rest = [a for a in rest if a not in flags]
-    turns = None
-    if "--turns" in rest:
-        i = rest.index("--turns")
-        if i + 1 >= len(rest):
-            raise MagicUsageError(f"`--turns` needs a spec such as 1-3,5. {EXPORT_USAGE}")
-        turns = rest[i + 1]
-        del rest[i : i + 2]
-    if len(rest) != 1 or rest[0].startswith("-"):
-        raise MagicUsageError(f"Which file? {EXPORT_USAGE}")
-    path = Path(rest[0]).expanduser()
+    flags = [f for f, on in (("--cassette", cassette), ("--no-outputs", not outputs)) if on]
+    path = Path(file).expanduser()
     if path.suffix not in (".ipynb", ".py"):
         raise MagicUsageError(
-            f"Export to a .ipynb or a .py file, not {path.name!r}. {EXPORT_USAGE}"
+            f"Export to a .ipynb or a .py file, not {path.name!r} (see `%gemini export --help`)."
         )
     if not path.parent.is_dir():
         raise MagicUsageError(f"The folder {str(path.parent)!r} does not exist; create it first.")
-    namespace = session.namespace
-    try:
-        if path.suffix == ".py":
-            if flags:
-                raise MagicUsageError(
-                    f"{', '.join(sorted(flags))} apply to a notebook export only."
-                )
-            text, warnings = to_script(chain, turns=turns, namespace=namespace)
-            from ..export._secrets import scrub_text
-
-            write_atomic(path, scrub_text(text))
-            written = [path]
-            count = text.count("chain.send(")
-        else:
-            config: dict[str, str] = {}
-            result = to_notebook(
-                chain,
-                turns=turns,
-                cassette="--cassette" in flags,
-                cassette_name=f"{path.stem}.cassette.json",
-                outputs=None if "--no-outputs" in flags else _outputs_for(),
-                namespace=namespace,
-                config=config,
-                api_version=session.magics.api_version or "v1",
-                folder=path.parent,
-                files_dir=f"{path.stem}_files",
-            )
-            warnings, count = result.warnings, result.turns
-            for note in result.notes:
-                print(f"Note: {note}")
-            written = write_notebook(path, result)
-    except ExportError as exc:
-        raise MagicUsageError(str(exc)) from None
-    for warning in warnings:
+    if path.suffix == ".py" and flags:
+        raise MagicUsageError(f"{', '.join(sorted(flags))} apply to a notebook export only.")
+    done = export_chain(
+        chain,
+        path,
+        turns=turns,
+        cassette=cassette,
+        outputs=_outputs if outputs else None,
+        namespace=session.namespace,
+        api_version=session.magics.api_version or "v1",
+    )
+    for note in done.notes:
+        print(f"Note: {note}")
+    written, count = done.written, done.turns
+    for warning in done.warnings:
         print(f"Warning: {warning}", file=sys.stderr)
     also = f" and {', '.join(str(p) for p in written[1:])}" if written[1:] else ""
     print(f"Exported {count} turn(s) of chain {chain.name!r} to {written[0]}{also}.")
 
 
-def save(session: Session, args: list[str], *, quiet: bool = False) -> Path:
-    from ..export import save_chains
-
-    if len(args) > 1 or (args and args[0].startswith("-")):
-        raise MagicUsageError("Use `%gemini save [PATH.json]` with at most one file name.")
+def save(session: Session, file: str | None = None, *, quiet: bool = False) -> Path:
     import warnings
 
+    from ..export import save_chains
     from ..export._store import CredentialWarning
 
-    path = Path(args[0]).expanduser() if args else default_path()
+    path = Path(file).expanduser() if file else default_path()
     registry = session.registry
     with session.background.lock, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CredentialWarning)
@@ -131,71 +87,22 @@ def save(session: Session, args: list[str], *, quiet: bool = False) -> Path:
     return path
 
 
-LOAD_USAGE = "Use `%gemini load PATH.json [--replace]` with one file name."
+def load(session: Session, file: str, replace: bool) -> None:
+    from ..export import load_chains
 
-
-def _same_turns(here: Chain, loaded: Chain) -> bool:
-    """``loaded`` holds every turn ``here`` has, the same ones in the same order (a file saved
-    from this kernel earlier, or later: loading it loses nothing)."""
-    if len(here.turns) > len(loaded.turns):
-        return False
-    return all(
-        (a.prompt, a.id, a.status) == (b.prompt, b.id, b.status)
-        for a, b in zip(here.turns, loaded.turns, strict=False)
-    )
-
-
-def load(session: Session, args: list[str]) -> None:
-    from ..export import ChainFileError, load_chains
-
-    replace = "--replace" in args
-    rest = [a for a in args if a != "--replace"]
-    if len(rest) != 1 or rest[0].startswith("-"):
-        raise MagicUsageError(LOAD_USAGE)
-    try:
-        chains, current = load_chains(Path(rest[0]).expanduser(), session.namespace)
-    except ChainFileError as exc:
-        raise MagicUsageError(str(exc)) from None
+    chains, current = load_chains(Path(file).expanduser(), session.namespace)
     registry = session.registry
     with session.background.lock:  # all or nothing: everything was read and checked above
-        running = [
-            c.name
-            for c in chains
-            if c.name in registry and any(t.status == "running" for t in registry.get(c.name).turns)
-        ]
-        if running:
-            raise MagicUsageError(
-                f"Chain {running[0]!r} has a background turn still running here; "
-                "`%gemini wait` or `%gemini cancel` it, then load. Nothing was loaded."
-            )
-        clash = [
-            c.name
-            for c in chains
-            if c.name in registry
-            and registry.get(c.name).turns
-            and not _same_turns(registry.get(c.name), c)
-        ]
-        if clash and not replace:
-            names = ", ".join(repr(n) for n in clash)
-            raise MagicUsageError(
-                f"This kernel's chain(s) {names} have turns that {rest[0]} does not, and "
-                f"loading would replace them. `%gemini save OTHER.json` them first, or load "
-                f"with `--replace` to drop them. Nothing was loaded."
-            )
-        for chain in chains:
-            chain.client = registry.client
-            registry.chains[chain.name] = chain
-        if current in registry or (current is None and chains):
-            registry.current_name = current or chains[0].name
+        clash = registry.merge(chains, current, source=file, replace=replace)
     heads = ", ".join(f"{c.name} (head {c.head.number if c.head else '-'})" for c in chains)
     dropped = f" Replaced this kernel's {', '.join(clash)}." if clash else ""
     print(
-        f"Loaded {len(chains)} chain(s) from {rest[0]}: {heads}. Current: "
+        f"Loaded {len(chains)} chain(s) from {file}: {heads}. Current: "
         f"{registry.current_name}.{dropped}"
     )
     from ..export._store import code_note
 
-    note = code_note(rest[0], chains)
+    note = code_note(file, chains)
     if note:
         print(note)
     _follow_running(session, chains)
@@ -207,11 +114,8 @@ def _follow_running(session: Session, chains: list[Chain]) -> None:
     polled (``wait``, ``cancel`` and the timeline work on it, as long as the server that runs
     it is the one cells go to: the live API or the same URL)."""
     running = [(c, t) for c in chains for t in c.turns if t.status == "running" and t.id]
-    if running and session.backend.kind == "offline":
-        session.client()  # the in-process server, which must hold what is followed
-    holds = getattr(session.server, "holds", None)
     for chain, turn in running:
-        if holds is not None and turn.id and not holds(turn.id):
+        if not session.holds(turn):
             # It ran on an in-process server of another kernel (or an earlier backend): polling
             # it here could only fail, so say so instead of "following it again".
             print(
@@ -224,12 +128,10 @@ def _follow_running(session: Session, chains: list[Chain]) -> None:
             f"Turn {turn.number} of {chain.name} was running in the background when saved: "
             "following it again (`%gemini wait` for its answer, `%gemini cancel` to stop it)."
         )
-        session.background.rejoin(
-            chain, turn, interval=session.magics.poll_interval, terminal=session._terminal()
-        )
+        session.follow(chain, turn)
 
 
 def autosave(session: Session) -> None:
     """After a turn: keep the chains file beside the notebook up to date, when asked to."""
     if session.magics.autosave and len(session.registry):
-        save(session, [], quiet=True)
+        save(session, quiet=True)

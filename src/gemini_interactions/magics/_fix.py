@@ -55,11 +55,7 @@ def corrected_cell(answer: str) -> str | None:
     return blocks[-1].rstrip("\n") if blocks else None
 
 
-def run_fix(session: Session, args: list[str]) -> None:
-    apply = "--apply" in args
-    unknown = [a for a in args if a != "--apply"]
-    if unknown:
-        raise MagicUsageError(f"`%gemini fix` takes only --apply (got {' '.join(unknown)}).")
+def run_fix(session: Session, apply: bool) -> None:
     error = getattr(sys, "last_value", None) or getattr(sys, "last_exc", None)
     if error is None:
         raise MagicUsageError("There is no error to fix yet: `%gemini fix` explains the last one.")
@@ -69,7 +65,7 @@ def run_fix(session: Session, args: list[str]) -> None:
     chain = Chain(session.client(), name="fix")
     from ..render import AnswerView
 
-    view = AnswerView(terminal=session._terminal(), source=session.source())
+    view = AnswerView(terminal=session.terminal(), source=session.source())
     turn = chain.send(prompt, observer=view)
     fixed = corrected_cell(turn.output_text)
     if apply:

@@ -1,19 +1,22 @@
-"""What ``%%gemini?`` and ``%gemini help`` show, and the "did you mean" of a mistyped name.
+"""What ``%%gemini?``, ``%gemini help`` and ``%gemini CMD --help`` show, the README's reference
+built from the same rows, and the "did you mean" of a mistyped name.
 
-Both read like the README's reference: the same tables as Markdown (notebooks render them as
-tables that fit the output area) and as word-wrapped text (terminals, and every frontend that
-shows only ``text/plain``). ``%%gemini?`` goes through IPython's inspector, whose ``mime_hooks``
-replace its raw-docstring text (``Docstring:``, reST markup, a ``File:`` line) for our two magics
-only; every other object's help is left as IPython makes it.
+Each help is a table as Markdown (notebooks render it to fit the output area) and as
+word-wrapped text (terminals, and every frontend that shows only ``text/plain``). The README
+holds ``reference_markdown()`` between two markers (``tools/readme.py`` writes it;
+``tests/test_readme.py`` fails when they drift apart). ``%%gemini?`` goes through IPython's
+inspector, whose ``mime_hooks`` replace its raw-docstring text (``Docstring:``, reST markup, a
+``File:`` line) for our two magics only; every other object's help is left as IPython makes it.
 """
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import re
 import shutil
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 CELL_INTRO = (
@@ -23,18 +26,92 @@ CELL_INTRO = (
     "produced no answer, fails the cell with one paragraph saying what to do."
 )
 
+Row = tuple[list[str], str]
+"""A help table's row: what is typed (code, one piece per alternative spelling), what it does."""
+
 _WIDTH = 100
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 
 
 def _width() -> int:
     return max(60, min(_WIDTH, shutil.get_terminal_size((_WIDTH, 24)).columns))
 
 
-def _two_columns(rows: Iterable[tuple[str, str]], width: int, left: int = 30) -> str:
+# --- the rows -------------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The parser ``magic_arguments`` built for ``%%gemini``; its help is ``%%gemini?``."""
+    from ._magics import GeminiMagics
+
+    parser: argparse.ArgumentParser = GeminiMagics.gemini.parser  # type: ignore[union-attr]
+    return parser
+
+
+def _option_actions() -> list[argparse.Action]:
+    actions = _parser()._actions
+    return [a for a in actions if a.option_strings and not isinstance(a, argparse._HelpAction)]
+
+
+def _option_rows() -> list[Row]:
+    """Every ``%%gemini`` option, its help exactly as ``%%gemini?`` prints it (argparse expands
+    ``%%`` and ``%(default)s``)."""
+    formatter = _parser()._get_formatter()
+    rows = []
+    for action in _option_actions():
+        flags = list(action.option_strings)
+        if action.nargs != 0:
+            metavar = action.metavar if isinstance(action.metavar, str) else action.dest.upper()
+            flags[-1] = f"{flags[-1]} {metavar}"
+        rows.append((flags, " ".join(formatter._expand_help(action).split())))
+    return rows
+
+
+def _command_rows() -> list[Row]:
+    from ._lines import COMMANDS
+
+    return [([f"%gemini {name} {c.usage}".rstrip()], c.summary) for name, c in COMMANDS.items()]
+
+
+# --- Markdown and text ----------------------------------------------------------------------------
+
+
+def _escape(text: str) -> str:
+    """``text`` as one Markdown table cell: code spans kept, Markdown punctuation outside them
+    escaped (help strings say ``_gemini`` and ``*``, which would turn into emphasis)."""
+    parts = _CODE_SPAN.split(text)  # plain, delimiter, code, plain, ...
+    out = []
+    for i in range(0, len(parts), 3):
+        plain = parts[i].replace("\\", "\\\\")
+        for char in "|*_[]":
+            plain = plain.replace(char, "\\" + char)
+        out.append(plain.replace("<", "&lt;").replace(">", "&gt;"))
+        if i + 2 < len(parts):
+            out.append(_code(parts[i + 2], parts[i + 1]))
+    return "".join(out)
+
+
+def _code(text: str, ticks: str = "`") -> str:
+    return ticks + text.replace("|", "\\|") + ticks
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """A Markdown table of cells already written as Markdown."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+    return lines + ["| " + " | ".join(cells) + " |" for cells in rows]
+
+
+def _markdown_table(headers: Sequence[str], rows: list[Row]) -> list[str]:
+    """A table of rows, the typed column as code."""
+    return table(headers, ([", ".join(map(_code, typed)), _escape(what)] for typed, what in rows))
+
+
+def _text(rows: list[Row], width: int, left: int = 30) -> str:
     """``rows`` as an aligned two-column list, the right column wrapped at word breaks."""
     lines: list[str] = []
     right = max(30, width - left - 2)
-    for usage, what in rows:
+    for typed, what in rows:
+        usage = ", ".join(typed)
         wrapped = textwrap.wrap(what, right) or [""]
         if len(usage) < left:
             lines.append(f"  {usage:<{left}}{wrapped[0]}")
@@ -44,88 +121,117 @@ def _two_columns(rows: Iterable[tuple[str, str]], width: int, left: int = 30) ->
     return "\n".join(lines)
 
 
-def _unmarkdown(text: str) -> str:
-    """A reference cell's Markdown as plain words (escapes undone; code spans keep their
-    backticks, which read as code in a terminal too)."""
-    return re.sub(r"\\([\\|*_\[\]])", r"\1", text).replace("&lt;", "<").replace("&gt;", ">")
-
-
-def _rows(table: list[str]) -> list[tuple[str, str]]:
-    """(first, last) cells of a Markdown table's body rows."""
-    rows = []
-    for line in table[2:]:
-        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
-        rows.append((_unmarkdown(cells[0]).replace("`", ""), _unmarkdown(cells[-1])))
-    return rows
+# --- the three helps ------------------------------------------------------------------------------
 
 
 def cell_help() -> dict[str, str]:
     """``%%gemini?``: every option, as a table and as wrapped text."""
-    from ._reference import _options_table
-
-    table = _options_table()
-    width = _width()
-    plain = "\n".join(
-        [
-            "%%gemini [options]",
-            textwrap.fill(CELL_INTRO, width),
-            "",
-            "options:",
-            _two_columns(_rows(table), width),
-            "",
-            "Defaults for every cell: %config GeminiMagics (see %gemini help).",
-        ]
-    )
-    markdown = "\n".join(
-        [
-            "#### `%%gemini [options]`: the cell is the prompt",
-            "",
-            _escape_intro(CELL_INTRO),
-            "",
-            *table,
-            "",
-            "Defaults for every cell: `%config GeminiMagics`; line commands: `%gemini help`.",
-        ]
-    )
-    return {"text/plain": plain, "text/markdown": markdown}
+    rows, width = _option_rows(), _width()
+    plain = [
+        "%%gemini [options]",
+        textwrap.fill(CELL_INTRO, width),
+        "",
+        "options:",
+        _text(rows, width),
+        "",
+        "Defaults for every cell: %config GeminiMagics (see %gemini help).",
+    ]
+    markdown = [
+        "#### `%%gemini [options]`: the cell is the prompt",
+        "",
+        CELL_INTRO.replace("{{name}}", "`{{name}}`").replace("{name}", "`{name}`", 1),
+        "",
+        *_markdown_table(["option", "what it does"], rows),
+        "",
+        "Defaults for every cell: `%config GeminiMagics`; line commands: `%gemini help`.",
+    ]
+    return {"text/plain": "\n".join(plain), "text/markdown": "\n".join(markdown)}
 
 
 def commands_help() -> dict[str, str]:
     """``%gemini help`` (and ``%gemini`` alone): every line command, and where the rest is."""
-    from ._reference import _commands_table
-
-    table = _commands_table()
-    width = _width()
-    plain = "\n".join(
-        [
-            "%%gemini [options]   the cell is the prompt; %%gemini? lists every option",
-            "",
-            "%gemini COMMAND:",
-            _two_columns(_rows(table), width, left=34),
-            "",
-            textwrap.fill(
-                'Configure defaults with %config GeminiMagics.model = "..." '
-                "(see %config GeminiMagics).",
-                width,
-            ),
-        ]
-    )
-    markdown = "\n".join(
-        [
-            "`%%gemini [options]`: the cell is the prompt; `%%gemini?` lists every option.",
-            "",
-            "#### `%gemini COMMAND`: line commands",
-            "",
-            *table,
-            "",
-            'Defaults: `%config GeminiMagics.model = "..."` (`%config GeminiMagics` lists them).',
-        ]
-    )
-    return {"text/plain": plain, "text/markdown": markdown}
+    rows, width = _command_rows(), _width()
+    defaults = 'Configure defaults with %config GeminiMagics.model = "..." '
+    defaults += "(see %config GeminiMagics)."
+    plain = [
+        "%%gemini [options]   the cell is the prompt; %%gemini? lists every option",
+        "",
+        "%gemini COMMAND:",
+        _text(rows, width, left=34),
+        "",
+        textwrap.fill(defaults, width),
+        "%gemini COMMAND --help explains one command's arguments.",
+    ]
+    markdown = [
+        "`%%gemini [options]`: the cell is the prompt; `%%gemini?` lists every option.",
+        "",
+        "#### `%gemini COMMAND`: line commands",
+        "",
+        *_markdown_table(["command", "what it does"], rows),
+        "",
+        'Defaults: `%config GeminiMagics.model = "..."` (`%config GeminiMagics` lists them).',
+        "",
+        "`%gemini COMMAND --help` explains one command's arguments.",
+    ]
+    return {"text/plain": "\n".join(plain), "text/markdown": "\n".join(markdown)}
 
 
-def _escape_intro(text: str) -> str:
-    return text.replace("{{name}}", "`{{name}}`").replace("{name}", "`{name}`", 1)
+def command_help(name: str) -> dict[str, str]:
+    """``%gemini NAME --help``: its usage line, what it does and each argument."""
+    from ._lines import COMMANDS
+
+    command, width = COMMANDS[name], _width()
+    usage = f"%gemini {name} {command.usage}".rstrip()
+    rows: list[Row] = [([spec], what) for spec, what in command.args]
+    plain = [
+        usage,
+        textwrap.fill(command.summary, width, initial_indent="  ", subsequent_indent="  "),
+    ]
+    markdown = [f"#### {_code(usage)}", "", _escape(command.summary)]
+    if rows:
+        left = min(24, 2 + max(len(spec) for spec, _ in command.args))
+        plain += ["", _text(rows, width, left)]
+        markdown += ["", *_markdown_table(["argument", "what it is"], rows)]
+    return {"text/plain": "\n".join(plain), "text/markdown": "\n".join(markdown)}
+
+
+# --- the README's reference -----------------------------------------------------------------------
+
+START = "<!-- reference: generated from the magics' help by `make readme`; do not edit -->"
+END = "<!-- /reference -->"
+
+
+def _config_rows() -> Iterator[list[str]]:
+    """``%config GeminiMagics``'s settings: name, default, help."""
+    from ._magics import GeminiMagics
+
+    for name, trait in sorted(GeminiMagics.class_traits(config=True).items()):
+        value = trait.default()  # a container's default is made per instance
+        default = repr(value).replace("'", '"') if isinstance(value, str) else repr(value)
+        what = _escape(" ".join(str(trait.help).split()))
+        yield [_code(f"GeminiMagics.{name}"), _code(default), what]
+
+
+def reference_markdown() -> str:
+    """The whole reference, between (and including) the ``START`` and ``END`` markers."""
+    parts = [
+        START,
+        "",
+        "#### `%%gemini [options]`: the cell is the prompt",
+        "",
+        *_markdown_table(["option", "what it does"], _option_rows()),
+        "",
+        "#### `%gemini COMMAND`: line commands",
+        "",
+        *_markdown_table(["command", "what it does"], _command_rows()),
+        "",
+        "#### `%config GeminiMagics.NAME = ...`: defaults for every cell",
+        "",
+        *table(["setting", "default", "what it does"], _config_rows()),
+        "",
+        END,
+    ]
+    return "\n".join(parts)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -134,30 +240,16 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" Did you mean `{close[0]}`?" if close else ""
 
 
-def option_strings() -> list[str]:
-    """Every ``%%gemini`` flag (``--thoughts``, ``-c`` ...)."""
-    from ._reference import _option_actions
-
-    return [flag for action in _option_actions() for flag in action.option_strings]
-
-
 def suggest_options(message: str) -> str:
     """argparse's "unrecognized arguments: --thoughs" with the closest flag named."""
     match = re.search(r"unrecognized arguments: (.+)$", message)
-    if not match:
-        return ""
-    flags = option_strings()
-    for word in match.group(1).split():
-        if word.startswith("-"):
-            hint = did_you_mean(word.split("=", 1)[0], flags)
-            if hint:
-                return hint
-    return ""
+    words = match.group(1).split() if match else []
+    flags = [flag for action in _option_actions() for flag in action.option_strings]
+    hints = [did_you_mean(w.split("=")[0], flags) for w in words if w[:1] == "-"]
+    return next(filter(None, hints), "")
 
 
 # --- IPython's inspector --------------------------------------------------------------------------
-
-Hook = Callable[[Any], Any]
 
 
 def _ours(data: Any) -> str | None:
@@ -167,67 +259,51 @@ def _ours(data: Any) -> str | None:
     obj = getattr(getattr(data, "obj", None), "__func__", getattr(data, "obj", None))
     if obj is GeminiMagics.gemini:
         return "cell"
-    if obj is GeminiMagics.gemini_line:
-        return "line"
-    return None
-
-
-def _bundle(kind: str) -> dict[str, str]:
-    return cell_help() if kind == "cell" else commands_help()
+    return "line" if obj is GeminiMagics.gemini_line else None
 
 
 def install_inspector_hooks(shell: Any) -> None:
     """``%%gemini?`` / ``%gemini?`` show our help as a table (``text/markdown``, which
     notebooks render: IPython drops ``text/html`` from ``?`` unless its HTML pager is on; the
-    inspector panel keeps it) and as wrapped text; a hook someone else set is kept for every
-    other object."""
+    inspector panel, Shift+Tab, shows it) and as wrapped text; a hook someone else set is kept
+    for every other object."""
     inspector: Any = getattr(shell, "inspector", None)
     hooks = getattr(inspector, "mime_hooks", None)
     if not isinstance(hooks, dict) or getattr(inspector, "_gemini_hooks", False):
         return
     previous = dict(hooks)
 
-    def plain(data: Any) -> Any:
-        kind = _ours(data)
-        if kind is None:
-            other = previous.get("text/plain")
-            return other(data) if other else None
-        # The inspector joins (title, body) pairs: one pair, titled like the usage line.
-        text = _bundle(kind)["text/plain"]
-        if kind == "cell":
-            title, _, text = text.partition("\n")
+    def hook(mime: str) -> Any:
+        def show(data: Any) -> Any:
+            kind = _ours(data)
+            if kind is None:
+                other = previous.get(mime)
+                return other(data) if other else None
+            bundle = cell_help() if kind == "cell" else commands_help()
+            if mime == "text/markdown":
+                return bundle[mime]
+            if mime == "text/html":
+                from ..render._markdown import markdown_html  # help's own text, no model output
+
+                title = "%%gemini" if kind == "cell" else "%gemini"
+                return [(title, markdown_html(bundle["text/markdown"]))]
+            # The inspector joins (title, body) pairs: one pair, titled like the usage line.
+            if kind == "line":
+                return [("%gemini COMMAND", bundle["text/plain"])]
+            title, _, text = bundle["text/plain"].partition("\n")
             return [(title, text)]
-        return [("%gemini COMMAND", text)]
 
-    def markdown(data: Any) -> Any:
-        kind = _ours(data)
-        if kind is None:
-            other = previous.get("text/markdown")
-            return other(data) if other else None
-        return _bundle(kind)["text/markdown"]
+        return show
 
-    def html(data: Any) -> Any:
-        kind = _ours(data)
-        if kind is None:
-            other = previous.get("text/html")
-            return other(data) if other else None
-        from ..render._markdown import markdown_html  # help's own text, no model output
-
-        return [("%%gemini" if kind == "cell" else "%gemini", markdown_html(markdown(data)))]
-
-    inspector.mime_hooks = {
-        **hooks,
-        "text/plain": plain,
-        "text/markdown": markdown,
-        "text/html": html,  # the inspector panel (Shift+Tab, contextual help) shows this
-    }
+    mimes = ("text/plain", "text/markdown", "text/html")
+    inspector.mime_hooks = {**hooks, **{mime: hook(mime) for mime in mimes}}
     inspector._gemini_hooks = previous
 
 
 def remove_inspector_hooks(shell: Any) -> None:
     inspector: Any = getattr(shell, "inspector", None)
     previous = getattr(inspector, "_gemini_hooks", None)
-    if inspector is None or previous is None or previous is False:
+    if previous is None or previous is False:  # never installed, or removed already
         return
     inspector.mime_hooks = previous
     inspector._gemini_hooks = False

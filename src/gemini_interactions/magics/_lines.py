@@ -1,109 +1,233 @@
-"""``%gemini <command>``: the line commands (``COMMANDS`` lists them) and the help built from it."""
+"""``%gemini <command>``: the line commands, each declared once in ``COMMANDS``.
+
+A declaration is what the command does and its arguments, each written as its usage line shows
+it (``N``, ``[N]``, ``--chain NAME``, ``--all``) with its help. From it come the parser (argparse,
+which here never prints or exits: its complaints become one paragraph), ``%gemini CMD --help``,
+``%gemini help`` and the README's reference (``_help``).
+"""
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._backend import parse_backend
 from ..chain import Chain, ChainUsageError, Turn
 from ..chain._prices import format_cost, price_table
 from ..render import display_bundle
 from ..render._status import model_text
-from ._backend import parse_backend
+from ..render._timeline_text import with_environment_column
 from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
+from ._help import command_help, commands_help, did_you_mean, table
 
 if TYPE_CHECKING:
     from ._session import Session
 
-COMMANDS: dict[str, tuple[str, str]] = {
-    "help": ("", "this help (also `%gemini` alone)"),
-    "history": ("[--chain NAME]", "the turns of a chain (* marks the head)"),
-    "chains": ("", "every chain in this kernel"),
-    "use": ("NAME", "make NAME the current chain"),
-    "reset": ("[NAME | --all]", "forget the current chain, NAME, or all chains"),
-    "show": ("N [--chain NAME]", "show turn N again"),
-    "timeline": (
-        "[N] [--chain NAME] [--controls]",
+
+@dataclass(frozen=True)
+class Command:
+    """One ``%gemini`` command: what it does and its arguments as (spec, help) pairs."""
+
+    summary: str
+    args: tuple[tuple[str, str], ...] = ()
+    either: bool = False
+    """The arguments are alternatives (``[NAME | --all]``): at most one is given."""
+    grammar: str = ""
+    """A usage of its own (``backend``'s): the words go to the command as typed."""
+
+    @property
+    def usage(self) -> str:
+        if self.grammar:
+            return self.grammar
+        specs = [spec if _positional(spec) else f"[{spec}]" for spec, _ in self.args]
+        alternatives = " | ".join(spec.strip("[]") for spec in specs)
+        return f"[{alternatives}]" if self.either else " ".join(specs)
+
+    def use(self, name: str) -> str:
+        """The sentence a mistake ends with: how the command is typed."""
+        if self.either:
+            forms = [f"`%gemini {name}`"]
+            forms += [f"`%gemini {name} {spec.strip('[]').split()[0]}`" for spec, _ in self.args]
+            return f"Use {', '.join(forms[:-1])} or {forms[-1]}."
+        line = f"`%gemini {name} {self.usage}`".replace(" `", "`")
+        positionals = [spec for spec, _ in self.args if _positional(spec)]
+        if len(positionals) != 1:
+            return f"Use {line}."
+        most = "at most " if positionals[0].startswith("[") else ""
+        return f"Use {line} with {most}one {_noun(positionals[0])}."
+
+
+_CHAIN = ("--chain NAME", "the chain (default: the current one)")
+_ID = ("[ID]", "the turn's interaction id (default: the latest running turn)")
+COMMANDS: dict[str, Command] = {
+    "help": Command("this help (also `%gemini` alone)"),
+    "history": Command("the turns of a chain (* marks the head)", (_CHAIN,)),
+    "chains": Command("every chain in this kernel"),
+    "use": Command("make NAME the current chain", (("NAME", "a chain (see `%gemini chains`)"),)),
+    "reset": Command(
+        "forget the current chain, NAME, or all chains",
+        (("[NAME]", "the chain to forget"), ("--all", "forget every chain")),
+        either=True,
+    ),
+    "show": Command("show turn N again", (("N", "a turn number (see `%gemini history`)"), _CHAIN)),
+    "timeline": Command(
         "the steps of turn N, or the chain as a tree of turns, under a time axis (each step a "
         "bar as long as it took; a --map run as its latency histogram and throughput); "
         "filter, expand all, pick a turn: in the output itself; --controls: ipywidgets that "
         "recompute it, until the next cell runs",
+        (
+            ("[N]", "one turn's steps (default: the whole chain)"),
+            _CHAIN,
+            ("--controls", "ipywidgets that recompute it, until the next cell runs"),
+        ),
     ),
-    "usage": ("", "tokens and estimated cost per chain and model"),
-    "runs": ("", "the --map runs in the run store: cell, done, failed, tokens, cost, file"),
-    "wait": ("[ID]", "wait for a background turn and show its answer"),
-    "cancel": ("[ID]", "cancel a background turn"),
-    "export": (
-        "PATH.ipynb|PATH.py [--chain NAME] [--turns SPEC] [--cassette] [--no-outputs]",
+    "usage": Command("tokens and estimated cost per chain and model"),
+    "runs": Command("the --map runs in the run store: cell, done, failed, tokens, cost, file"),
+    "wait": Command("wait for a background turn and show its answer", (_ID,)),
+    "cancel": Command("cancel a background turn", (_ID,)),
+    "export": Command(
         "the chain as a runnable notebook (--cassette: replays offline) or script",
+        (
+            ("PATH.ipynb|PATH.py", "the file to write: a notebook or a script"),
+            _CHAIN,
+            ("--turns SPEC", "only these turns and the turns they come from, e.g. 1-3,5"),
+            ("--cassette", "record the answers beside it, so the notebook replays offline"),
+            ("--no-outputs", "the notebook without the answers shown"),
+        ),
     ),
-    "save": ("[PATH.json]", "every chain to a JSON file (default: beside the notebook)"),
-    "load": (
-        "PATH.json [--replace]",
+    "save": Command(
+        "every chain to a JSON file (default: beside the notebook)",
+        (("[PATH.json]", "the file (default: NOTEBOOK.gemini.json beside the notebook)"),),
+    ),
+    "load": Command(
         "chains saved by `%gemini save` (--continue goes on from them); --replace: over "
         "same-name chains that have other turns",
+        (
+            ("PATH.json", "a file written by `%gemini save`"),
+            ("--replace", "replace this kernel's same-name chains that have other turns"),
+        ),
     ),
-    "fix": ("[--apply]", "explain the last error; --apply puts the corrected cell next"),
-    "backend": (
-        "[live | offline [--fixtures FILE] [--cassette FILE] | http://127.0.0.1:4010]",
+    "fix": Command(
+        "explain the last error; --apply puts the corrected cell next",
+        (("--apply", "put the corrected cell next, to run or edit"),),
+    ),
+    "backend": Command(
         "where cells go",
+        (
+            ("live", "the Gemini API (needs GEMINI_API_KEY)"),
+            ("offline", "an in-process server: canned answers, no key, no network"),
+            ("--fixtures FILE", "offline: answers from this fixtures file (may repeat)"),
+            ("--cassette FILE", "offline: replay the answers recorded in this cassette"),
+            ("enterprise", "the Gemini Enterprise Agent Platform (Vertex AI credentials)"),
+            ("--project P", "enterprise: the Google Cloud project (else GOOGLE_CLOUD_PROJECT)"),
+            ("--location L", "enterprise: the region or global (else GOOGLE_CLOUD_LOCATION)"),
+            ("http://127.0.0.1:4010", "a server of this API at that URL"),
+        ),
+        grammar="[live | offline [--fixtures F] [--cassette F] | enterprise | http://HOST:PORT]",
     ),
 }
-"""Every ``%gemini`` command: (arguments, what it does). The one list that help, the
+"""Every ``%gemini`` command. The one list that help, ``--help``, the parser, the
 unknown-command message and the dispatcher are built from, so a new command is added here."""
 
+_NOUNS = {"NAME": "chain name", "N": "turn number", "ID": "interaction id", "SPEC": "turn spec"}
+"""What a placeholder stands for in a mistake's paragraph (the others are files)."""
 
 _CHANGES_CHAINS = frozenset({"use", "reset", "load", "backend", "cancel", "wait", "fix"})
 """Commands a tool may not run while its own turn runs (they change what that turn belongs
 to); the ones that only read (history, show, timeline, export, save) it may."""
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, str]:
-    """A table as text/plain (aligned columns) and text/markdown."""
+def _positional(spec: str) -> bool:
+    return not spec.startswith("-")
+
+
+def _noun(metavar: str) -> str:
+    return _NOUNS.get(metavar.strip("[]"), "file name")
+
+
+def _dest(metavar: str) -> str:
+    return metavar.strip("[]").split(".")[0].lower()  # PATH.json -> path, N -> n
+
+
+def _parser(command: Command) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False, exit_on_error=False, allow_abbrev=False)
+    for spec, _ in command.args:
+        if _positional(spec):  # required ones are checked in parse(), with their own words
+            parser.add_argument(_dest(spec), nargs="?", metavar=spec.strip("[]"))
+        elif " " in spec:
+            flag, metavar = spec.split()
+            parser.add_argument(flag, metavar=metavar)
+        else:
+            parser.add_argument(spec, action="store_true")
+    return parser
+
+
+def parse(name: str, words: list[str]) -> dict[str, Any]:
+    """``words`` as the keyword arguments of command ``name``; a mistake is one paragraph."""
+    command = COMMANDS[name]
+    if command.grammar:
+        return {"words": words}
+    try:
+        found, extra = _parser(command).parse_known_args(words)
+    except argparse.ArgumentError as exc:  # a flag without its value, or a switch with one
+        flag = exc.argument_name or ""
+        metavar = next((s.split()[-1] for s, _ in command.args if s.startswith(flag + " ")), "")
+        need = f"needs a {_noun(metavar)}" if metavar else "takes no value"
+        raise MagicUsageError(f"`%gemini {name} {flag}` {need}.") from None
+    flags = [word.split("=")[0] for word in extra if word.startswith("-")]
+    if flags:
+        known = [spec.split()[0] for spec, _ in command.args if not _positional(spec)]
+        raise MagicUsageError(
+            f"`%gemini {name}` has no option `{flags[0]}`.{did_you_mean(flags[0], known)} "
+            f"{command.use(name)} `%gemini {name} --help` says more."
+        )
+    values = vars(found)
+    positionals = [spec for spec, _ in command.args if _positional(spec)]
+    if extra and not positionals:
+        raise MagicUsageError(f"`%gemini {name}` takes no arguments (got {' '.join(extra)}).")
+    missing = [s for s in positionals if not s.startswith("[") and values[_dest(s)] is None]
+    if extra or missing or (command.either and sum(map(bool, values.values())) > 1):
+        raise MagicUsageError(command.use(name))
+    if values.get("n") is not None:  # N, a turn number, is the one placeholder not a string
+        if not values["n"].lstrip("-").isdigit():
+            raise MagicUsageError(f"{values['n']!r} is not a turn number.")
+        values["n"] = int(values["n"])
+    return values
+
+
+def _show(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A table, as aligned columns (text/plain) and as Markdown."""
     cells = [[str(c) for c in headers], *[[str(c) for c in row] for row in rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     plain = "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells)
-
-    def md_row(row: Sequence[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
-
-    markdown = "\n".join(
-        [md_row(cells[0]), "|" + "---|" * len(headers), *(md_row(r) for r in cells[1:])]
-    )
-    return {"text/plain": plain.rstrip(), "text/markdown": markdown}
-
-
-def _show(data: dict[str, str]) -> None:
-    display_bundle(data)
+    markdown = table(cells[0], ([c.replace("|", "\\|") for c in r] for r in cells[1:]))
+    display_bundle({"text/plain": plain.rstrip(), "text/markdown": "\n".join(markdown)})
 
 
 class LineCommands:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.commands: dict[str, Callable[[list[str]], None]] = {
-            name: getattr(self, name) for name in COMMANDS
-        }
 
     def run(self, line: str) -> None:
         try:
             words = shlex.split(line)
         except ValueError as exc:
             raise MagicUsageError(f"Cannot read `%gemini {line}`: {exc}.") from None
-        if not words:
-            self.help([])
-            return
-        name, args = words[0], words[1:]
-        command = self.commands.get(name)
-        if command is None:
-            from ._help import did_you_mean
-
+        name, words = (words[0], words[1:]) if words else ("help", [])
+        if name not in COMMANDS:
             known = ", ".join(COMMANDS)
             raise MagicUsageError(
                 f"Unknown command `%gemini {name}`.{did_you_mean(name, COMMANDS)} Commands: "
                 f"{known}. `%gemini` alone shows help."
             )
+        if "--help" in words or "-h" in words:
+            self._print(command_help(name))
+            return
+        values = parse(name, words)
         from ..chain._tools import running_tool
 
         tool = running_tool()
@@ -113,29 +237,26 @@ class LineCommands:
                 "running; a tool cannot change the chains, the current chain or the backend "
                 "under its own turn. Run it in a cell of its own."
             )
-        command(args)
+        if "chain" in values:
+            values["chain"] = self._chain(values["chain"])
+        getattr(self, name)(**values)
 
-    @staticmethod
-    def _no_args(name: str, args: list[str]) -> None:
-        if args:
-            raise MagicUsageError(f"`%gemini {name}` takes no arguments (got {' '.join(args)}).")
+    def _print(self, bundle: dict[str, str]) -> None:
+        if self.session.terminal():
+            print(bundle["text/plain"])
+        else:
+            display_bundle(bundle)  # a table where Markdown renders, the wrapped text elsewhere
 
-    def _chain_option(self, name: str, args: list[str]) -> tuple[Chain, list[str]]:
-        registry = self.session.registry
-        rest = list(args)
-        if "--chain" in rest:
-            i = rest.index("--chain")
-            if i + 1 >= len(rest):
-                raise MagicUsageError(f"`%gemini {name} --chain` needs a chain name.")
-            chain = self._get(rest[i + 1])
-            del rest[i : i + 2]
-            return chain, rest
-        if registry.current is None:
+    def _chain(self, name: str | None) -> Chain:
+        if name is not None:
+            return self._get(name)
+        current = self.session.registry.current
+        if current is None:
             raise MagicUsageError(
                 "There is no current chain yet: run a `%%gemini` cell first (or name one with "
                 "--chain NAME)."
             )
-        return registry.current, rest
+        return current
 
     def _get(self, name: str) -> Chain:
         try:
@@ -143,22 +264,14 @@ class LineCommands:
         except ChainUsageError as exc:
             raise MagicUsageError(str(exc)) from None
 
-    # --- commands ---------------------------------------------------------------------------------
+    # --- commands: keyword arguments as parse() names them ----------------------------------------
 
-    def help(self, args: list[str]) -> None:
-        from ._help import commands_help
+    def help(self) -> None:
+        self._print(commands_help())
 
-        bundle = commands_help()
-        if self.session._terminal():
-            print(bundle["text/plain"])
-        else:
-            _show(bundle)  # a table where Markdown renders, the wrapped text elsewhere
-
-    def history(self, args: list[str]) -> None:
+    def history(self, chain: Chain) -> None:
         """The chain's turns in the order run, each with the turn it came from (``new``: it
         started a conversation), so the table reads as the chain's tree."""
-        chain, rest = self._chain_option("history", args)
-        self._no_args("history", rest)
         head = chain.head
         rows = []
         for turn in chain.turns:
@@ -178,10 +291,10 @@ class LineCommands:
             print(f"Chain {chain.name!r} has no turns.")
             return
         headers = ["turn", "from", "id", "model", "status", "tokens", "cost", "prompt"]
-        _show(_table(headers, rows))
+        with_environment_column(headers, rows, chain.turns)
+        _show(headers, rows)
 
-    def chains(self, args: list[str]) -> None:
-        self._no_args("chains", args)
+    def chains(self) -> None:
         registry = self.session.registry
         if not len(registry):
             print("No chains yet: run a `%%gemini` cell to start one.")
@@ -198,32 +311,23 @@ class LineCommands:
                     _first(chain),
                 ]
             )
-        _show(_table(["chain", "turns", "head", "first prompt"], rows))
+        _show(["chain", "turns", "head", "first prompt"], rows)
 
-    def use(self, args: list[str]) -> None:
-        if len(args) != 1:
-            raise MagicUsageError(
-                "Use `%gemini use NAME` with one chain name (see `%gemini chains`)."
-            )
-        self._get(args[0])
-        self.session.registry.use(args[0])
-        print(f"Current chain: {args[0]}")
+    def use(self, name: str) -> None:
+        self._get(name)
+        self.session.registry.use(name)
+        print(f"Current chain: {name}")
 
-    def reset(self, args: list[str]) -> None:
+    def reset(self, name: str | None, all: bool) -> None:
         registry = self.session.registry
         background = self.session.background
-        if args == ["--all"]:
+        if all:
             with background.lock:  # no poller writes between the removal and the drop
                 registry.clear()
                 background.drop_removed()
             print("Forgot every chain.")
             return
-        if len(args) > 1 or (args and args[0].startswith("-")):
-            raise MagicUsageError(
-                "Use `%gemini reset`, `%gemini reset NAME` or `%gemini reset --all`."
-            )
-        if args:
-            name = args[0]
+        if name is not None:
             self._get(name)
         elif registry.current_name is not None:
             name = registry.current_name
@@ -234,47 +338,27 @@ class LineCommands:
             background.drop_removed()
         print(f"Forgot chain {name!r}.")
 
-    def show(self, args: list[str]) -> None:
-        chain, rest = self._chain_option("show", args)
-        if len(rest) != 1:
-            raise MagicUsageError(
-                "Use `%gemini show N` with one turn number (see `%gemini history`)."
-            )
-        try:
-            number = int(rest[0])
-        except ValueError:
-            raise MagicUsageError(f"{rest[0]!r} is not a turn number.") from None
-        turn = self._turn(chain, number)
+    def show(self, n: int, chain: Chain) -> None:
+        turn = self._turn(chain, n)
         self.session.answer_view(turn).on_end(turn)
 
-    def timeline(self, args: list[str]) -> None:
+    def timeline(self, n: int | None, chain: Chain, controls: bool) -> None:
         from ..render._timeline_view import TimelineView
 
-        chain, rest = self._chain_option("timeline", args)
-        controls = "--controls" in rest
-        rest = [a for a in rest if a != "--controls"]
-        if len(rest) > 1 or any(a.startswith("-") for a in rest):
-            raise MagicUsageError("Use `%gemini timeline [N] [--chain NAME] [--controls]`.")
-        number: int | None = None
-        if rest:
-            try:
-                number = int(rest[0])
-            except ValueError:
-                raise MagicUsageError(f"{rest[0]!r} is not a turn number.") from None
-            self._turn(chain, number)
+        if n is not None:
+            self._turn(chain, n)
         if not chain.turns:
             print(f"Chain {chain.name!r} has no turns.")
             return
-        if self.session._terminal():
+        if self.session.terminal():
             from ..render._text import terminal_safe
             from ..render._timeline_view import timeline_bundle
 
-            print(terminal_safe(timeline_bundle(chain, number)["text/plain"]))
+            print(terminal_safe(timeline_bundle(chain, n)["text/plain"]))
             return
-        TimelineView(chain, number, widgets=controls)
+        TimelineView(chain, n, widgets=controls)
 
-    def usage(self, args: list[str]) -> None:
-        self._no_args("usage", args)
+    def usage(self) -> None:
         rows = []
         for chain in self.session.registry:
             costs: dict[str, float | None] = {}
@@ -301,11 +385,10 @@ class LineCommands:
             print("No tokens used yet.")
             return
         headers = ["chain", "model", "turns", "input", "output", "thought", "cached", "total"]
-        _show(_table([*headers, "cost"], rows))
+        _show([*headers, "cost"], rows)
         print(price_note())
 
-    def runs(self, args: list[str]) -> None:
-        self._no_args("runs", args)
+    def runs(self) -> None:
         store = self.session.runs_store()
         cells = store.cells()
         if not cells:
@@ -328,22 +411,19 @@ class LineCommands:
         ]
         headers = ["chain", "cell", "model", "items", "done", "failed", "tokens", "cost", "state"]
         headers.append("when")
-        _show(_table(headers, rows))
+        _show(headers, rows)
         print(
             f"Stored in {store.path} (items: in the last run; done and failed: what the store "
             f"holds for the cell, over all its runs). {price_note()}"
         )
 
-    def _background(self, args: list[str], name: str) -> tuple[Chain, Turn]:
+    def _background(self, id: str | None, name: str) -> tuple[Chain, Turn]:
         registry = self.session.registry
-        if len(args) > 1:
-            raise MagicUsageError(f"Use `%gemini {name} [ID]` with at most one interaction id.")
-        if args:
-            found = registry.find(args[0])
+        if id is not None:
+            found = registry.find(id)
             if found is None:
                 raise MagicUsageError(
-                    f"No turn of any chain has the interaction id {args[0]!r} (see "
-                    "`%gemini history`)."
+                    f"No turn of any chain has the interaction id {id!r} (see `%gemini history`)."
                 )
             self._check_held(*found, name)
             return found
@@ -371,8 +451,8 @@ class LineCommands:
                 "it; re-run its cell to ask again."
             )
 
-    def wait(self, args: list[str]) -> None:
-        chain, turn = self._background(args, "wait")
+    def wait(self, id: str | None) -> None:
+        chain, turn = self._background(id, "wait")
         background = self.session.background
         try:
             chain.wait(turn)
@@ -409,8 +489,8 @@ class LineCommands:
             f"{place}; {background.where(turn)}."
         )
 
-    def cancel(self, args: list[str]) -> None:
-        chain, turn = self._background(args, "cancel")
+    def cancel(self, id: str | None) -> None:
+        chain, turn = self._background(id, "cancel")
         try:
             chain.cancel(turn)
         except ChainUsageError as exc:
@@ -423,36 +503,34 @@ class LineCommands:
                 view.render(turn)
         print(f"Turn {turn.number} of chain {chain.name!r} is {turn.status}.")
 
-    def export(self, args: list[str]) -> None:
-        from . import _export
+    def export(
+        self, path: str, chain: Chain, turns: str | None, cassette: bool, no_outputs: bool
+    ) -> None:
+        from ._export import export
 
-        chain, rest = self._chain_option("export", args)
-        _export.export(self.session, chain, rest)
+        export(self.session, chain, path, turns, cassette=cassette, outputs=not no_outputs)
 
-    def save(self, args: list[str]) -> None:
-        from . import _export
+    def save(self, path: str | None) -> None:
+        from ._export import save
 
-        _export.save(self.session, args)
+        save(self.session, path)
 
-    def load(self, args: list[str]) -> None:
-        from . import _export
+    def load(self, path: str, replace: bool) -> None:
+        from ._export import load
 
-        _export.load(self.session, args)
+        load(self.session, path, replace)
 
-    def fix(self, args: list[str]) -> None:
+    def fix(self, apply: bool) -> None:
         from ._fix import run_fix
 
-        run_fix(self.session, args)
+        run_fix(self.session, apply)
 
-    def backend(self, args: list[str]) -> None:
-        self.backend_line(shlex.join(args))
-
-    def backend_line(self, rest: str) -> None:
+    def backend(self, words: list[str]) -> None:
         session = self.session
-        if not rest:
+        if not words:
             print(f"Backend: {session.backend.describe()}")
             return
-        if not session.set_backend(parse_backend(rest)):
+        if not session.set_backend(parse_backend(shlex.join(words))):
             print(
                 f"Backend: {session.backend.describe()}, already in use: kept as it is, so "
                 "its turns can still be continued."
@@ -476,8 +554,8 @@ def _map_id(turn: Turn) -> str:
 
 
 def price_note() -> str:
-    table = price_table()
-    return f"Costs are estimates from the price table of {table['as_of']} ({table['unit']})."
+    prices = price_table()
+    return f"Costs are estimates from the price table of {prices['as_of']} ({prices['unit']})."
 
 
 def _first(chain: Chain) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from traitlets import Bool, Dict, Float, Int, List, Unicode, observe, validate
 
+from ._agentic_flags import agentic_arguments
 from ._ipython import argument, magic_arguments, parse_argstring
 
 if TYPE_CHECKING:
@@ -59,8 +59,9 @@ class GeminiMagics(Magics):
     )
     backend = Unicode(
         "live",
-        help="Where cells go: live, offline [--fixtures FILE] [--cassette FILE], or a server URL "
-        "(the same words as `%gemini backend`, which sets it too).",
+        help="Where cells go: live, offline [--fixtures FILE] [--cassette FILE], enterprise "
+        "[--project P] [--location L], or a server URL (the same words as `%gemini backend`, "
+        "which sets it too).",
     ).tag(config=True)
     stream = Bool(True, help="Stream answers (--no-stream turns it off per cell).").tag(config=True)
     update_interval = Float(
@@ -99,6 +100,21 @@ class GeminiMagics(Magics):
         "",
         help="The file --map runs are kept in (SQLite); empty: beside the notebook "
         "(NAME.gemini-runs.sqlite, or gemini_runs.sqlite in the working folder).",
+    ).tag(config=True)
+    # Issue 17: tools every cell sends (a cell's flags add to them).
+    mcp_servers = Dict(
+        help="Remote MCP servers every cell offers, by name: a URL, or a dict with url, headers "
+        '(a token as {"env": "VARIABLE"}, never its value) and allowed_tools; `--mcp NAME=URL` '
+        "adds one for a cell, with these headers and allowed tools when NAME is here."
+    ).tag(config=True)
+    file_search = Unicode(
+        "", help="File search stores every cell searches (STORE[,STORE], as --file-search)."
+    ).tag(config=True)
+    maps = Bool(False, help="Offer the Google Maps tool in every cell (--maps).").tag(config=True)
+    tool_objects = List(
+        Dict(),
+        help="Tool objects as the API takes them (each a dict with a type) that every cell "
+        "sends, as --tool does for one cell.",
     ).tag(config=True)
     prices = Dict(
         help="Prices that override or add to the packaged table, USD per million tokens: "
@@ -142,13 +158,13 @@ class GeminiMagics(Magics):
         and the backend stays (never an error at `%load_ext` from a stale config value)."""
         import sys
 
-        from ._backend import parse_backend
-        from ._errors import MagicUsageError
+        from .._backend import parse_backend
+        from ..chain import ChainUsageError
 
         value = str(proposal["value"]).strip()
         try:
             parse_backend(value)
-        except MagicUsageError as exc:
+        except ChainUsageError as exc:
             # Not the trait's current value: within %config that is already the new one.
             print(f"GeminiMagics.backend stays {self._good_backend!r}: {exc}", file=sys.stderr)
             return self._good_backend
@@ -165,27 +181,12 @@ class GeminiMagics(Magics):
     def _guarded(self, action: Callable[[], None]) -> None:
         """Run ``action``; a user mistake or a turn without its answer fails the cell with one
         paragraph and no traceback (see ``_errors``), and a mistake changes nothing."""
-        from ..api._errors import GeminiError
-        from ..chain import ChainUsageError
-        from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
-        from ._failure import usage_message
-
         try:
             action()
-        except (MagicUsageError, TurnFailed, TurnInterrupted):
-            raise
-        except UsageError as exc:  # the option parser's, worded by argparse
-            from ._help import suggest_options
+        except Exception as exc:
+            from ._failure import fail
 
-            message = str(exc).strip()
-            if not message.endswith("."):
-                message += "."
-            message += suggest_options(message) or " See %%gemini? for every option."
-            raise MagicUsageError(message) from None
-        except ChainUsageError as exc:
-            raise MagicUsageError(usage_message(exc)) from None
-        except GeminiError as exc:
-            raise MagicUsageError(str(exc).strip()) from None
+            fail(exc)
 
     @magic_arguments("%gemini")  # the usage line reads `%%gemini [-c] ...`, as typed in a cell
     @argument(
@@ -308,6 +309,7 @@ class GeminiMagics(Magics):
         help="send a compact description of these variables (shape, types, head) too",
     )
     @argument("--context-chars", type=int, default=4000, metavar="N", help="--context budget")
+    @agentic_arguments
     @cell_magic
     def gemini(self, line: str, cell: str) -> None:
         """Send the cell to Gemini as a prompt; the answer streams into the cell.

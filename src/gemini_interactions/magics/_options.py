@@ -59,6 +59,31 @@ class CellOptions(BaseModel):
     service_tier: str | None = None
     context: list[str] = Field(default_factory=list)
     context_chars: int = Field(4000, ge=100)
+    # Issue 17's flags, as typed; ``_agentic_flags`` resolves names and parses JSON.
+    mcp: list[str] = Field(default_factory=list)
+    file_search: str | None = None
+    maps: bool = False
+    tool: list[str] = Field(default_factory=list)
+    config: str | None = None
+    format: str | None = None
+    plan: bool = False
+    visualize: bool = False
+    environment: str | None = None
+
+    @field_validator("mcp", "tool", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, value: str | None) -> str | None:
+        if value is not None and value not in ("text", "image", "audio", "video"):
+            raise ValueError(
+                "use text, image, audio or video (an image's aspect ratio and size go in "
+                '--config \'{"response_format": {"aspect_ratio": "16:9"}}\')'
+            )
+        return value
 
     @field_validator("context", mode="before")
     @classmethod

@@ -36,8 +36,19 @@ def asked_for_thoughts(turn: Turn) -> bool:
 
 
 def structured(turn: Turn) -> bool:
-    """The turn asked for an answer in a schema (``--schema``): its text is JSON."""
-    return "schema" in turn.options or "response_format" in (turn.request or {})
+    """The turn asked for an answer in a schema (``--schema``): its text is JSON. An image,
+    audio or plain-text ``response_format`` (``--format``) is not one."""
+    if "schema" in turn.options:
+        return True
+    formats = (turn.request or {}).get("response_format")
+    for item in formats if isinstance(formats, list) else [formats]:
+        if isinstance(item, dict):
+            kind = item.get("type")
+            if kind == "text" and item.get("mime_type") == "application/json":
+                return True
+            if kind not in ("text", "image", "audio", "video", "document"):
+                return True  # a raw JSON schema, as legacy clients sent it
+    return False
 
 
 def pretty_json(text: str) -> str:

@@ -18,6 +18,7 @@ from ._cards import step_card_html, step_card_text
 from ._citations import Citations, Source, citations_of, round_sources
 from ._markdown import markdown_html
 from ._media import Keys, media_bundle, rounds_media
+from ._plan import plan_bundle
 from ._status import status_html, status_text
 
 __all__ = ["answer_outputs", "status_html", "status_text"]
@@ -314,7 +315,7 @@ def answer_outputs(
         bundle["text/plain"] = pretty_json(text)
         data.append(bundle)
     elif text:
-        data.append(answer_bundle(text, turn_citations(turn, text)))
+        data.append(plan_bundle(turn, text) or answer_bundle(text, turn_citations(turn, text)))
     data.extend(media_bundle(item) for item in turn_media(turn))
     data.append(final_bundle(turn, None))
     last = len(data) - 1

@@ -56,8 +56,12 @@ def _cards(turn: Turn) -> list[StepCard]:
 def _turn_summary(turn: Turn) -> str:
     from ._status import summary_text
 
-    return f"<strong>{escape(turn.label)}</strong> {escape(turn.summary())} · " + escape(
-        summary_text(turn)
+    env = turn.environment_id
+    where = f" · environment <code>{escape(env)}</code>" if env else ""
+    return (
+        f"<strong>{escape(turn.label)}</strong> {escape(turn.summary())} · "
+        + escape(summary_text(turn))
+        + where
     )
 
 
@@ -207,7 +211,8 @@ def chain_text(chain: Chain, only: list[Turn] | None = None) -> str:
         )
     for turn in turns:
         parent = f" (from turn {turn.parent})" if turn.parent is not None else ""
-        lines.append(f"{turn.label}{parent} {turn.status} {turn.summary()}")
+        env = f" (environment {turn.environment_id})" if turn.environment_id else ""
+        lines.append(f"{turn.label}{parent} {turn.status}{env} {turn.summary()}")
         cited = round_sources(_steps(turn))
         for card in _cards(turn):
             text = step_card_text(card.step, card.result, cited=cited)

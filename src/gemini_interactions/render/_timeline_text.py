@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..api import Interaction
+
+if TYPE_CHECKING:
+    from ..chain import Turn
 from ._text import short
 
 _WIDTH = 72
@@ -68,9 +72,25 @@ def timeline_text(interaction: Interaction) -> str:
     usage = interaction.usage
     tokens = f", {usage.total_tokens} tokens" if usage and usage.total_tokens is not None else ""
     who = interaction.model or interaction.agent or "?"
-    lines.append(f"     status {interaction.status} · {who}{tokens} · id {interaction.id}")
+    env = interaction.environment_id
+    where = f" · environment {env}" if env else ""
+    lines.append(f"     status {interaction.status} · {who}{tokens} · id {interaction.id}{where}")
     if interaction.error_event is not None:
         lines.append(
             f"     error {interaction.error_event.code}: {interaction.error_event.message}"
         )
     return "\n".join(lines)
+
+
+def with_environment_column(
+    headers: list[str], rows: list[list[Any]], turns: Sequence[Turn]
+) -> None:
+    """Add the sandbox each turn ran in (``%gemini history``), in place, after the model;
+    a chain where no turn had one keeps the table it always had."""
+    environments = [turn.environment_id or "-" for turn in turns]
+    if all(env == "-" for env in environments):
+        return
+    at = headers.index("model") + 1 if "model" in headers else len(headers)
+    headers.insert(at, "environment")
+    for row, env in zip(rows, environments, strict=True):
+        row.insert(at, env)

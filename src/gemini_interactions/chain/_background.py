@@ -1,11 +1,12 @@
 """The background turns a kernel follows: their status displays, their pollers, and where their
-results go when they end.
+results go when they end (the shell that starts a turn gives it its status display).
 
 A background turn is followed (by its event stream, else by polling) through the client it
 was sent with (the chain keeps it), so a backend switch while it runs does not strand it. When
 it ends, its result replaces what its own cell published, and only where that is still there:
 its ``-o VAR``, and ``_gemini`` unless a later cell has put its own result there. A turn whose
-chain was removed (``%gemini reset``) is dropped: its poller stops and nothing is written.
+chain was removed from the registry (``%gemini reset``) is dropped: its poller stops and
+nothing is written.
 """
 
 from __future__ import annotations
@@ -14,12 +15,21 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from ..render import BackgroundView
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from ..chain import Chain, Turn
+    from ._chain import Chain
+    from ._turn import Turn
+
+
+class StatusDisplay(Protocol):
+    """Where a background turn's status is shown (the magics' ``render.BackgroundView``)."""
+
+    terminal: bool
+
+    def render(self, turn: Turn) -> Any: ...
+
+    def dropped(self, turn: Turn) -> Any: ...
 
 
 @dataclass
@@ -85,7 +95,7 @@ class Poller:
 
 
 class Background:
-    """Every background turn the magics started and follow, in one kernel."""
+    """Every background turn a kernel follows (the magics' and a script's alike)."""
 
     def __init__(
         self,
@@ -96,7 +106,7 @@ class Background:
         self.registered = registered
         """Whether a chain is still in the kernel's registry (not removed by a reset)."""
         self.lock = threading.RLock()
-        self.views: dict[str, BackgroundView] = {}
+        self.views: dict[str, StatusDisplay] = {}
         """Each background turn's status display, by interaction id (kept after it ends, so
         `%gemini wait` knows the answer is shown already)."""
         self.watched: dict[int, Watched] = {}
@@ -113,41 +123,31 @@ class Background:
         *,
         out: str | None,
         snapshot: Any,
-        handle: Any,
+        view: StatusDisplay,
         interval: float,
-        terminal: bool = False,
         stream: bool = True,
-    ) -> BackgroundView:
-        """Follow ``turn`` in the display ``handle`` (the cell's own, so it ends as the answer
-        alone): by its event stream (``stream``), else (or when the stream fails) by polling
-        it every ``interval`` seconds (0: neither; only `%gemini wait` polls)."""
-        from ..render._answer_view import asked_for_thoughts
-
-        view = BackgroundView(
-            show_thoughts=asked_for_thoughts(turn), handle=handle, terminal=terminal
-        )
+    ) -> None:
+        """Follow ``turn``, shown in ``view``: by its event stream (``stream``), else (or when
+        the stream fails) by polling it every ``interval`` seconds (0: neither; only `%gemini
+        wait` polls). ``out`` and ``snapshot``: where its cell put its result (see ``Watched``)."""
         view.render(turn)
         watched = Watched(chain, turn, out, snapshot)
         with self.lock:
             self.views[turn.id or ""] = view
             self.watched[id(turn)] = watched
         self.poll(watched, interval, stream=stream)
-        return view
 
-    def rejoin(
-        self, chain: Chain, turn: Turn, *, interval: float, terminal: bool = False
-    ) -> BackgroundView:
+    def rejoin(self, chain: Chain, turn: Turn, *, interval: float, view: StatusDisplay) -> None:
         """Follow again a turn that was running when its chains file was saved (``%gemini
         load``): its stream resumes after its last event id when it has one (nothing arrives
         twice), else it is polled."""
-        return self.watch(
+        self.watch(
             chain,
             turn,
             out=None,
             snapshot=None,
-            handle=None,
+            view=view,
             interval=interval,
-            terminal=terminal,
             stream=turn.last_event_id is not None,
         )
 
@@ -157,7 +157,7 @@ class Background:
             self.pollers = [p for p in self.pollers if p.thread.is_alive()] + [poller]
             poller.thread.start()
 
-    def view(self, turn: Turn) -> BackgroundView | None:
+    def view(self, turn: Turn) -> StatusDisplay | None:
         return self.views.get(turn.id or "")
 
     def finished(self, turn: Turn) -> None:

@@ -19,12 +19,12 @@ from collections.abc import Container, Mapping
 from typing import Any
 
 from ..api._secret import Secret
-from ..chain._paths import PART, step
-from ._errors import MagicUsageError
+from ._errors import ChainUsageError
+from ._paths import PART, step
 
-_PATH = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\[\]{}\n]*\])*"
+PATH = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\[\]{}\n]*\])*"
 _PLACEHOLDER = re.compile(
-    r"\{\{\{(" + _PATH + r")\}\}\}|\{\{(" + _PATH + r")\}\}|\{(" + _PATH + r")\}"
+    r"\{\{\{(" + PATH + r")\}\}\}|\{\{(" + PATH + r")\}\}|\{(" + PATH + r")\}"
 )
 _IPYTHON_NAMES = re.compile(r"_+|_i+|_i?\d+|__\w+__")
 """Names IPython puts in the user namespace (outputs, inputs, dunders), never interpolated."""
@@ -32,7 +32,7 @@ _IPYTHON_NAMES = re.compile(r"_+|_i+|_i?\d+|__\w+__")
 
 def lookup(path: str, namespace: Mapping[str, Any]) -> Any:
     """The value of ``name.attr[key]...`` in ``namespace`` (no ``eval``); ``KeyError`` for a
-    missing leading name, ``MagicUsageError`` for a missing attribute or key."""
+    missing leading name, ``ChainUsageError`` for a missing attribute or key."""
     match = re.match(r"[A-Za-z_]\w*", path)
     if match is None:
         raise KeyError(path)
@@ -47,12 +47,26 @@ def lookup(path: str, namespace: Mapping[str, Any]) -> Any:
             value = step(value, part)
         except (AttributeError, KeyError, IndexError, TypeError) as exc:
             what = f".{attr}" if attr is not None else f"[{key}]"
-            raise MagicUsageError(
+            raise ChainUsageError(
                 f"Cannot fill in {{{path}}}: {name}{rest[: part.end()]} fails at {what} "
                 f"({type(exc).__name__}: {exc}). Fix the expression, write {{{{{path}}}}} for "
                 "a literal, or add --raw to turn interpolation off."
             ) from None
     return value
+
+
+def resolve(name: str, namespace: Mapping[str, Any], what: str, hint: str) -> Any:
+    """The value the variable path ``name`` names (a ``--tools``, ``--schema``, ``--map`` or
+    ``--context`` argument: ``what``), or one paragraph ending with ``hint``."""
+    if not re.fullmatch(PATH, name):
+        raise ChainUsageError(f"{name!r} is not a variable name ({what}). {hint}")
+    try:
+        return lookup(name, namespace)
+    except KeyError:
+        raise ChainUsageError(
+            f"Unknown {what} {name!r}: there is no variable {name.split('.')[0]!r} in this "
+            f"notebook. {hint}"
+        ) from None
 
 
 def _leading_name(path: str) -> str:
@@ -84,7 +98,7 @@ def interpolate(
     def fill(path: str) -> str:
         value = str(lookup(path, namespace))
         if any(secret and secret.get() in value for secret in secrets):
-            raise MagicUsageError(
+            raise ChainUsageError(
                 f"{{{path}}} holds your API key, so it is not put into the prompt (prompts are "
                 "sent, shown and saved). Remove it from the prompt, or add --raw to keep the "
                 "braces as typed."
