@@ -298,6 +298,12 @@ class RunStore:
                     self._commit(rows)
                 except RunStoreError as exc:
                     failure = exc
+                except Exception as exc:  # anything else still fails those rows, not the writer
+                    failure = RunStoreError(
+                        f"The run store {self.path} failed ({type(exc).__name__}: {exc}). What "
+                        "it held before is kept; run the cell again: it sends only what the "
+                        "store does not have."
+                    )
             for _, then in batch:
                 with contextlib.suppress(Exception):  # a caller's bug must not stop the writer
                     then(failure)
