@@ -3,7 +3,7 @@
 A Markdown answer (paragraphs, fenced code, tables, lists) is trickled into a view as N deltas
 over a (fake-clocked) stream time, inside a real IPython kernel; the IOPub display messages and
 their bytes are counted on the client side. Compared in the same run with a naive view (one update
-per delta) and the old view (the whole answer re-sent ~10 times a second: ``AnswerView``).
+per delta) and the old view (the whole answer re-sent ~10 times a second, as ``Old`` below).
 A second case streams a 100 KB thought before a 10 KB answer. A third streams real events of a
 grounded answer (100 KB and 200 KB) with a 1 MB image in the middle and an annotation per 2 KB
 after the words. Then every answer shape that is one long growing block: one 100 KB fenced code
@@ -12,7 +12,9 @@ also through the naive view at 20 KB (at 100 KB it would send gigabytes; its byt
 byte grow with the size, so 20 KB flatters it). Targets: bytes <= 5x the answer (and <= 5x
 thought + answer), <= 12 display messages per stream second, the first token shown within
 20 ms, kernel CPU for 100 KB <= 12x that of 10 KB; the image sent once, and the grounded words
-(marked blocks re-sent once when the annotations arrive) <= 7x, linear in the answer.
+(marked blocks re-sent once when the annotations arrive) <= 7x, linear in the answer. A 19 KB
+code block (short enough to be highlighted) is sent both highlighted and plain: the colours add
+<= 0.25x.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ SETUP = textwrap.dedent(
     """
     import gc, time, json
     from IPython.display import display
-    from gemini_interactions.chain import Turn
-    from gemini_interactions.render import AnswerView, LiveView
+    from gemini_interactions.chain import Turn, TurnObserver
+    from gemini_interactions.render import LiveView
+    from gemini_interactions.render._bundles import answer_markdown
     from gemini_interactions.render._markdown import markdown_html
 
     # One-time costs out of the CPU ratio: Pygments compiles a lexer's rules on first use
@@ -82,7 +85,35 @@ SETUP = textwrap.dedent(
             parts.append("\\n\\n")
         return "".join(parts)[:size]
 
-    class Naive(AnswerView):
+    class Old(TurnObserver):
+        # The view LiveView replaced: the whole answer as Markdown in one display handle,
+        # re-sent at most once an interval (the first token and the end at once).
+        def __init__(self, interval, clock):
+            self.interval, self.clock = interval, clock
+            self.handle, self.last, self.first = None, float("-inf"), False
+
+        def render(self, turn):
+            self.last = self.clock()
+            data = {"text/plain": turn.text, "text/markdown": answer_markdown(turn)}
+            if self.handle is None:
+                self.handle = display(data, raw=True, display_id=True)
+            else:
+                self.handle.update(data, raw=True)
+
+        def on_start(self, turn):
+            self.render(turn)
+
+        def on_event(self, turn, event):
+            if not self.first and (turn.text or turn.thoughts):
+                self.first = True
+                self.render(turn)
+            elif self.clock() - self.last >= self.interval:
+                self.render(turn)
+
+        def on_end(self, turn):
+            self.render(turn)
+
+    class Naive(Old):
         def on_event(self, turn, event):
             self.render(turn)
 
@@ -97,7 +128,7 @@ SETUP = textwrap.dedent(
         if kind == "live":
             view = LiveView(interval=0.1, clock=clock)
         elif kind == "old":
-            view = AnswerView(interval=0.1, clock=clock)
+            view = Old(interval=0.1, clock=clock)
         else:
             view = Naive(interval=0.1, clock=clock)
         turn = Turn(number=1, chain="bench", prompt="p", parent=None, previous_interaction_id=None)
@@ -237,6 +268,12 @@ def main() -> int:
             runs[f"live {shape}"] = measure(
                 kc, f"run('live', 100_000, 5_000, 20.0, shape='{shape}')"
             )
+        # Code short enough to be highlighted (HIGHLIGHT_CHARS is 20,000; the 100 KB block is
+        # not), against the same block plain: what highlighting adds to the bytes.
+        runs["live code 19K hl"] = measure(kc, "run('live', 19_000, 950, 3.8, shape='code')")
+        off = "import gemini_interactions.render._highlight as hl; hl.HIGHLIGHT_CHARS = 0\n"
+        runs["live code 19K"] = measure(kc, off + "run('live', 19_000, 950, 3.8, shape='code')")
+        measure(kc, "hl.HIGHLIGHT_CHARS = 20_000")
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
@@ -290,6 +327,17 @@ def main() -> int:
         f"grounded: twice the words {words2:.2f}x <= {words * 1.1:.2f}x (linear)": words2
         <= words * 1.1,
     }
+    hl = runs["live code 19K hl"]
+    hl_ratio = hl["bytes"] / hl["size"]
+    plain_ratio = runs["live code 19K"]["bytes"] / runs["live code 19K"]["size"]
+    print(
+        f"code highlighted: {hl_ratio:.2f}x the answer ({hl['size'] / 1e3:.0f} KB), "
+        f"{plain_ratio:.2f}x plain"
+    )
+    # A string on every line: one short tag a line. (At 19 KB the fixed costs of a turn weigh
+    # more than at 100 KB: the plain block is over 5x too, so the check is what is added.)
+    added = hl_ratio - plain_ratio
+    checks[f"code highlighted: +{added:.2f}x answer over plain <= +0.25x"] = added <= 0.25
     for shape in SHAPES:
         r = runs[f"live {shape}"]
         ratio = r["bytes"] / r["size"]
