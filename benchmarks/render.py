@@ -12,7 +12,9 @@ also through the naive view at 20 KB (at 100 KB it would send gigabytes; its byt
 byte grow with the size, so 20 KB flatters it). Targets: bytes <= 5x the answer (and <= 5x
 thought + answer), <= 12 display messages per stream second, the first token shown within
 20 ms, kernel CPU for 100 KB <= 12x that of 10 KB; the image sent once, and the grounded words
-(marked blocks re-sent once when the annotations arrive) <= 7x, linear in the answer.
+(marked blocks re-sent once when the annotations arrive) <= 7x, linear in the answer. A 19 KB
+code block (short enough to be highlighted) is sent both highlighted and plain: the colours add
+<= 0.25x.
 """
 
 from __future__ import annotations
@@ -266,6 +268,12 @@ def main() -> int:
             runs[f"live {shape}"] = measure(
                 kc, f"run('live', 100_000, 5_000, 20.0, shape='{shape}')"
             )
+        # Code short enough to be highlighted (HIGHLIGHT_CHARS is 20,000; the 100 KB block is
+        # not), against the same block plain: what highlighting adds to the bytes.
+        runs["live code 19K hl"] = measure(kc, "run('live', 19_000, 950, 3.8, shape='code')")
+        off = "import gemini_interactions.render._highlight as hl; hl.HIGHLIGHT_CHARS = 0\n"
+        runs["live code 19K"] = measure(kc, off + "run('live', 19_000, 950, 3.8, shape='code')")
+        measure(kc, "hl.HIGHLIGHT_CHARS = 20_000")
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
@@ -319,6 +327,17 @@ def main() -> int:
         f"grounded: twice the words {words2:.2f}x <= {words * 1.1:.2f}x (linear)": words2
         <= words * 1.1,
     }
+    hl = runs["live code 19K hl"]
+    hl_ratio = hl["bytes"] / hl["size"]
+    plain_ratio = runs["live code 19K"]["bytes"] / runs["live code 19K"]["size"]
+    print(
+        f"code highlighted: {hl_ratio:.2f}x the answer ({hl['size'] / 1e3:.0f} KB), "
+        f"{plain_ratio:.2f}x plain"
+    )
+    # A string on every line: one short tag a line. (At 19 KB the fixed costs of a turn weigh
+    # more than at 100 KB: the plain block is over 5x too, so the check is what is added.)
+    added = hl_ratio - plain_ratio
+    checks[f"code highlighted: +{added:.2f}x answer over plain <= +0.25x"] = added <= 0.25
     for shape in SHAPES:
         r = runs[f"live {shape}"]
         ratio = r["bytes"] / r["size"]

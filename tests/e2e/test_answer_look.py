@@ -85,6 +85,12 @@ steps = [
       "arguments": {"sides": 6}},
      {"type": "mcp_server_tool_result", "call_id": "m1", "result": "4"}),
     ({"type": "file_search_call", "id": "x1", "arguments": {"queries": ["refund policy"]}}, None),
+    ({"type": "function_call", "id": "f2", "name": "book_table", "arguments": {"seats": 2}},
+     {"type": "function_result", "call_id": "f2", "result": "no tables left", "is_error": True}),
+    ({"type": "google_maps_call", "id": "g1", "arguments": {"queries": ["cafe near Louvre"]}},
+     {"type": "google_maps_result", "call_id": "g1",
+      "result": [{"places": [{"name": "Café Marly", "url": "https://maps.example/m"}]}]}),
+    ({"type": "future_step", "id": "z1", "detail": "a step type from a later API"}, None),
 ]
 display({"text/html": thought_bundle("I **plan** the answer.", 2.4)["text/html"]}, raw=True)
 display({"text/html": thinking_html("Still weighing the *options*.")}, raw=True)
@@ -166,13 +172,19 @@ def _shoot(page: Any, theme: str) -> None:
             ratio = card_code.nth(n).evaluate(CONTRAST)
             assert ratio >= 3.0, f"{theme}: the code card's code contrast is {ratio:.2f}"
     cards.screenshot(path=str(SHOTS / f"look-{theme}-cards.png"))
-    cards.evaluate("(a) => a.querySelectorAll('details').forEach((d) => { d.open = true; })")
+    was = cards.evaluate(
+        "(a) => [...a.querySelectorAll('details')].map((d) => { const o = d.open; d.open = true;"
+        " return o; })"
+    )
     time.sleep(0.3)
     done = cards.locator(".gi-hl").nth(0).locator(".n").first  # the finished card's print
     ratio = done.evaluate(CONTRAST)
     assert done.is_visible() and ratio >= 3.0, f"{theme}: the open code card reads {ratio:.2f}"
     cards.screenshot(path=str(SHOTS / f"look-{theme}-cards-open.png"))
-    cards.evaluate("(a) => a.querySelectorAll('details').forEach((d) => { d.open = false; })")
+    # As they were (running cards open, finished ones folded) for the next theme's screenshots.
+    cards.evaluate(
+        "(a, was) => a.querySelectorAll('details').forEach((d, n) => { d.open = was[n]; })", was
+    )
 
 
 def test_answers_and_cards_read_folded_highlighted_and_alike_in_light_and_dark(

@@ -112,3 +112,41 @@ def test_a_finished_turn_carries_the_sheet_once_in_its_last_output() -> None:
     *rest, last = outputs
     assert last.count("<style>") == 2 and "show all" in last and "<script>" in last
     assert not any("<style>" in o or "<script>" in o for o in rest)
+
+
+def test_the_live_view_folds_its_blocks_past_the_fold_and_ends_with_show_all() -> None:
+    from gemini_interactions.chain import Turn
+    from gemini_interactions.render import LiveView
+
+    saved: dict[str, str] = {}
+
+    class Handle:
+        def __init__(self, key: str) -> None:
+            self.key = key
+
+        def update(self, data: dict[str, str], **_: object) -> None:
+            saved[self.key] = data.get("text/html", "")
+
+    def display(data: dict[str, str], *, metadata: object, display_id: object) -> Handle:
+        Handle(str(display_id)).update(data)
+        return Handle(str(display_id))
+
+    now = [0.0]
+    view = LiveView(clock=lambda: now[0], display=display)
+    turn = Turn(number=1, chain="c", prompt="p", parent=None, previous_interaction_id=None)
+    turn.status = "streaming"
+    view.on_start(turn)
+    answer = _long(1000) + "\nThe last words, unfinished"
+    for i in range(0, len(answer), 400):
+        now[0] += 0.05
+        turn.add_text(answer[i : i + 400])
+        view.on_event(turn, None)
+    turn.status = "completed"
+    view.on_end(turn)
+    *blocks, last = saved.values()
+    early = [b for b in blocks if "gi-late" not in b]
+    late = [b for b in blocks if "gi-late" in b]
+    assert early and late and blocks[0].startswith("<p class=gi-a>Paragraph 0 ")
+    # The last output: the answer's last words wrapped apart from "show all" and the status.
+    assert last.startswith('<div class="gi-tail gi-late"><p>The last words, unfinished</p></div>')
+    assert "show all (" in last and last.index("show all") < last.index("gemini-status")

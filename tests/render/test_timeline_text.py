@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from gemini_interactions.api import to_interaction
+from gemini_interactions.api.lowlevel import to_interaction
 from gemini_interactions.render import timeline_text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .._public import public_home
 from ._background import BackgroundView
 from ._bundles import METADATA_KEY, answer_outputs, asked_for_thoughts, display_bundle
 from ._cards import step_card_html, step_card_text
@@ -43,3 +44,6 @@ def static_outputs(
     in order (thoughts if the turn asked for them, step cards, the answer, the status line); the
     last carries the turn's record (``Turn.provenance()``), the others ``{chain, turn, part}``."""
     return answer_outputs(turn, extra_metadata, show_thoughts=asked_for_thoughts(turn))
+
+
+public_home(__name__, __all__, globals())
