@@ -422,6 +422,12 @@ def turn_bundle(
     data = {
         "text/plain": "\n\n".join(p["text/plain"] for p in parts),
         "text/markdown": answer_markdown(turn, thoughts=show_thoughts),
-        "text/html": "".join(html_of(p) for p in parts),
+        "text/html": "".join(_framed(html_of(p)) for p in parts),
     }
     return data, record(turn)
+
+
+def _framed(html: str) -> str:
+    """An answer block framed as the live view frames its words (``_style``'s ``gi-tail``):
+    joined into one output, the frame the answer's own output gets would hold everything."""
+    return f'<div class="gi-tail">{html}</div>' if "class=gi-a" in html else html
