@@ -51,7 +51,11 @@ DEFAULT_STALL_TIMEOUT = 60.0
 """A stream that sends no byte for this long has stalled: it is resumed or fails, never hangs."""
 
 
-class _BaseClient:
+class BaseClient:
+    """What ``Client`` and ``AsyncClient`` share: settings, headers, redaction, the retry
+    decision, the sleep they were given and the pacer they wait through. Not exported: the
+    package's own base (``_client`` is a private module)."""
+
     def __init__(
         self,
         api_key: Secret | None,
@@ -342,7 +346,7 @@ def _fold_body(raw: bytes) -> dict[str, Any]:
     return fold.snapshot()
 
 
-class Client(_BaseClient):
+class Client(BaseClient):
     """A synchronous client. Arguments override the environment::
 
     Client()                                   # GEMINI_API_KEY / GOOGLE_API_KEY
@@ -468,7 +472,7 @@ class Client(_BaseClient):
         self.close()
 
 
-class AsyncClient(_BaseClient):
+class AsyncClient(BaseClient):
     """The asyncio twin of ``Client`` (same arguments; ``transport`` is an async transport)."""
 
     def __init__(

@@ -16,12 +16,12 @@ from ._request import (
     get_spec,
     merge_hops,
 )
-from ._stream import AsyncStream, Stream, _StreamCore
+from ._stream import AsyncStream, Stream, StreamCore
 from ._translate_legacy import is_legacy_resource, resource_to_steps
 from ._wire import LEGACY_REVISION, RUNNING_STATUSES, CreateParams
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient, Client, _BaseClient
+    from ._client import AsyncClient, BaseClient, Client
 
 ProgressCallback = Callable[[Interaction], Any]
 
@@ -45,7 +45,7 @@ def _create_spec(
 
 
 def _next_hop(
-    client: _BaseClient, first: RequestSpec, hops: list[dict[str, Any]]
+    client: BaseClient, first: RequestSpec, hops: list[dict[str, Any]]
 ) -> RequestSpec | None:
     """The request for the next continuation hop, or None when the last hop ended it all."""
     last = hops[-1]
@@ -72,7 +72,7 @@ def _hop_data(data: Any) -> dict[str, Any]:
 class _Common:
     """What sync and async share: argument handling, and what a request would look like."""
 
-    _client: _BaseClient
+    _client: BaseClient
 
     def build_request(
         self,
@@ -84,7 +84,7 @@ class _Common:
         """The request ``create(...)`` would send, credentials redacted; sends nothing."""
         return self._client.describe(_create_spec(params, stream, extra_body))
 
-    def _resume_core(self, interaction: Interaction) -> _StreamCore:
+    def _resume_core(self, interaction: Interaction) -> StreamCore:
         if not interaction.id or not interaction.last_event_id:
             raise ValueError(
                 "Only an interaction that was streamed (it has an id and a last_event_id) "
@@ -95,8 +95,8 @@ class _Common:
         core.fold = Fold.resumed(interaction.to_dict())
         return core
 
-    def _stream_core(self, spec: RequestSpec) -> _StreamCore:
-        return _StreamCore(
+    def _stream_core(self, spec: RequestSpec) -> StreamCore:
+        return StreamCore(
             spec,
             revision=self._client.revision,
             auto_continue=self._client.auto_continue,
@@ -251,7 +251,7 @@ class Interactions(_Common):
             interval = min(interval * 1.5, max_interval)
 
 
-def _bump(core: _StreamCore) -> None:
+def _bump(core: StreamCore) -> None:
     core.retries += 1
 
 

@@ -1,6 +1,6 @@
 """Streams: typed events out, a live folded snapshot, and recovery from drops and hops.
 
-``_StreamCore`` holds everything that is not I/O (translation, folding, what to request next); the
+``StreamCore`` holds everything that is not I/O (translation, folding, what to request next); the
 sync ``Stream`` and async ``AsyncStream`` are thin loops around it. After a body ends the core
 decides: done; next continuation hop (``requires_continuation``); resume a dropped stream
 of a stored interaction through ``GET ?stream=true&last_event_id=``; re-POST from a
@@ -40,7 +40,7 @@ EventT = TypeVar("EventT")
 """What a stream yields: ``Event`` for every stream the client opens."""
 
 
-class _StreamCore:
+class StreamCore:
     def __init__(
         self,
         first: RequestSpec,
@@ -258,7 +258,7 @@ def _content_type(response: httpx.Response) -> str:
 class _Counters:
     """What both stream kinds report: the live snapshot and how much recovery it took."""
 
-    _core: _StreamCore
+    _core: StreamCore
 
     @property
     def interaction(self) -> Interaction:
@@ -319,7 +319,7 @@ class Stream(_Counters, Generic[EventT]):
 
     def __init__(
         self,
-        core: _StreamCore,
+        core: StreamCore,
         open_: Callable[[RequestSpec], httpx.Response],
         parse: Callable[[dict[str, Any]], EventT],
     ) -> None:
@@ -423,7 +423,7 @@ class AsyncStream(_Counters, Generic[EventT]):
 
     def __init__(
         self,
-        core: _StreamCore,
+        core: StreamCore,
         open_: Callable[[RequestSpec], Awaitable[httpx.Response]],
         parse: Callable[[dict[str, Any]], EventT],
     ) -> None:
