@@ -3,7 +3,7 @@
 A Markdown answer (paragraphs, fenced code, tables, lists) is trickled into a view as N deltas
 over a (fake-clocked) stream time, inside a real IPython kernel; the IOPub display messages and
 their bytes are counted on the client side. Compared in the same run with a naive view (one update
-per delta) and the old view (the whole answer re-sent ~10 times a second: ``AnswerView``).
+per delta) and the old view (the whole answer re-sent ~10 times a second, as ``Old`` below).
 A second case streams a 100 KB thought before a 10 KB answer. A third streams real events of a
 grounded answer (100 KB and 200 KB) with a 1 MB image in the middle and an annotation per 2 KB
 after the words. Then every answer shape that is one long growing block: one 100 KB fenced code
@@ -29,8 +29,9 @@ SETUP = textwrap.dedent(
     """
     import gc, time, json
     from IPython.display import display
-    from gemini_interactions.chain import Turn
-    from gemini_interactions.render import AnswerView, LiveView
+    from gemini_interactions.chain import Turn, TurnObserver
+    from gemini_interactions.render import LiveView
+    from gemini_interactions.render._bundles import answer_markdown
     from gemini_interactions.render._markdown import markdown_html
 
     # One-time costs out of the CPU ratio: Pygments compiles a lexer's rules on first use
@@ -84,7 +85,35 @@ SETUP = textwrap.dedent(
             parts.append("\\n\\n")
         return "".join(parts)[:size]
 
-    class Naive(AnswerView):
+    class Old(TurnObserver):
+        # The view LiveView replaced: the whole answer as Markdown in one display handle,
+        # re-sent at most once an interval (the first token and the end at once).
+        def __init__(self, interval, clock):
+            self.interval, self.clock = interval, clock
+            self.handle, self.last, self.first = None, float("-inf"), False
+
+        def render(self, turn):
+            self.last = self.clock()
+            data = {"text/plain": turn.text, "text/markdown": answer_markdown(turn)}
+            if self.handle is None:
+                self.handle = display(data, raw=True, display_id=True)
+            else:
+                self.handle.update(data, raw=True)
+
+        def on_start(self, turn):
+            self.render(turn)
+
+        def on_event(self, turn, event):
+            if not self.first and (turn.text or turn.thoughts):
+                self.first = True
+                self.render(turn)
+            elif self.clock() - self.last >= self.interval:
+                self.render(turn)
+
+        def on_end(self, turn):
+            self.render(turn)
+
+    class Naive(Old):
         def on_event(self, turn, event):
             self.render(turn)
 
@@ -99,7 +128,7 @@ SETUP = textwrap.dedent(
         if kind == "live":
             view = LiveView(interval=0.1, clock=clock)
         elif kind == "old":
-            view = AnswerView(interval=0.1, clock=clock)
+            view = Old(interval=0.1, clock=clock)
         else:
             view = Naive(interval=0.1, clock=clock)
         turn = Turn(number=1, chain="bench", prompt="p", parent=None, previous_interaction_id=None)

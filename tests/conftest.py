@@ -3,6 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check what a fold or a renderer does, not how fast: on a loaded 2-core machine
+# hypothesis' timing checks (deadline, "input generation too slow") fail by wall-clock noise.
+# Speed is measured in benchmarks/.
+settings.register_profile("project", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("project")
 
 DATA = Path(__file__).parent / "data"
 TRANSCRIPTS = DATA / "transcripts"

@@ -1,4 +1,5 @@
-"""The layering of design.md, checked on the source: imports point one way only."""
+"""The layering CONTRIBUTING.md states (its "Layers" rule), checked on the source: imports point
+one way only. ``FORBIDDEN`` below is that rule as data; change both together."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Where ``%%gemini`` cells go: the live API, the in-process offline server, or a URL.
 
-This is the small factory above ``api`` and ``server`` that design.md allows: the client never
-imports the server; the kernel state (``_kernel``) hands the server's transport to a client.
+This is the small factory above ``api`` and ``server`` that the layering allows (CONTRIBUTING.md,
+"Layers"): the client never imports the server; the kernel state (``_kernel``) hands the
+server's transport to a client.
 A mistake is a ``ChainUsageError`` (nothing changed), which a shell shows as one paragraph.
 """
 

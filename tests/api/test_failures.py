@@ -319,7 +319,8 @@ def test_wait_times_out() -> None:
 
 
 def test_unknown_types_survive_a_round_trip() -> None:
-    from gemini_interactions.api import UnknownStep, to_interaction
+    from gemini_interactions.api import UnknownStep
+    from gemini_interactions.api.lowlevel import to_interaction
 
     data = {
         "id": "i",

@@ -9,8 +9,9 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gemini_interactions.api import Client, Fold, Interaction, LegacyEventTranslator, fold_events
+from gemini_interactions.api import Client, Interaction
 from gemini_interactions.api._sse import sse_payloads
+from gemini_interactions.api.lowlevel import Fold, LegacyEventTranslator, fold_events
 
 from .helpers import (
     KEY,
@@ -223,7 +224,7 @@ def test_legacy_and_steps_renderings_fold_to_equal_timelines() -> None:
 
 
 def test_legacy_resource_and_steps_resource_are_the_same_interaction() -> None:
-    from gemini_interactions.api import to_interaction
+    from gemini_interactions.api.lowlevel import to_interaction
 
     legacy = {
         "id": "i2",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gemini_interactions.api import fold_events, to_interaction
+from gemini_interactions.api.lowlevel import fold_events, to_interaction
 
 
 def fold_one(step: dict[str, Any] | None, *deltas: dict[str, Any]) -> dict[str, Any]:

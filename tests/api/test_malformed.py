@@ -10,14 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gemini_interactions.api import (
-    Client,
-    Interaction,
-    StepDeltaEvent,
-    StreamDroppedError,
-    fold_events,
-    parse_event,
-)
+from gemini_interactions.api import Client, Interaction, StepDeltaEvent, StreamDroppedError
+from gemini_interactions.api.lowlevel import fold_events, parse_event
 
 from .helpers import KEY, Recorder, frame, json_response, sse_response, text_stream_events
 

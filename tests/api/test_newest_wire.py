@@ -13,7 +13,6 @@ from gemini_interactions.api import (
     AudioContent,
     Client,
     DocumentContent,
-    DocumentProcessing,
     FunctionDeclaration,
     FunctionResultStep,
     GoogleMapsResultStep,
@@ -21,16 +20,19 @@ from gemini_interactions.api import (
     Interaction,
     McpServerTool,
     McpServerToolResultStep,
-    MediaProcessing,
     StepDeltaEvent,
     TextContent,
-    ToolSearchCallDelta,
     ToolSearchCallStep,
     ToolSearchResultStep,
     ToolSearchTool,
     UrlContextResultStep,
     UserInputStep,
     VideoContent,
+)
+from gemini_interactions.api.lowlevel import (
+    DocumentProcessing,
+    MediaProcessing,
+    ToolSearchCallDelta,
 )
 
 from .helpers import KEY, Recorder, frame, sse_response

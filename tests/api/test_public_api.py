@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import typing
+from collections.abc import Iterator
+
+import pytest
+from pydantic import BaseModel
 
 import gemini_interactions.api as api
+from gemini_interactions.api import lowlevel
 
 PINNED = {
     "LEGACY_REVISION",
@@ -15,13 +21,10 @@ PINNED = {
     "APIStatusError",
     "APITimeoutError",
     "Annotation",
-    "ArgumentsDelta",
     "AsyncClient",
     "AsyncInteractions",
     "AsyncStream",
     "AudioContent",
-    "AudioDelta",
-    "AudioProcessing",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -35,8 +38,6 @@ PINNED = {
     "CreateParams",
     "Delta",
     "DocumentContent",
-    "DocumentDelta",
-    "DocumentProcessing",
     "ErrorEvent",
     "ErrorInfo",
     "Event",
@@ -44,7 +45,6 @@ PINNED = {
     "FileSearchCallStep",
     "FileSearchResultStep",
     "FileSearchTool",
-    "Fold",
     "FunctionCallStep",
     "FunctionDeclaration",
     "FunctionResultContent",
@@ -59,7 +59,6 @@ PINNED = {
     "GoogleSearchResultStep",
     "GoogleSearchTool",
     "ImageContent",
-    "ImageDelta",
     "Interaction",
     "InteractionCompletedEvent",
     "InteractionCreatedEvent",
@@ -67,11 +66,9 @@ PINNED = {
     "Interactions",
     "InternalServerError",
     "InvalidAPIKeyError",
-    "LegacyEventTranslator",
     "McpServerTool",
     "McpServerToolCallStep",
     "McpServerToolResultStep",
-    "MediaProcessing",
     "MissingAPIKeyError",
     "ModelOutputStep",
     "NotFoundError",
@@ -94,21 +91,15 @@ PINNED = {
     "StepStopEvent",
     "Stream",
     "StreamDroppedError",
-    "TextAnnotationDelta",
     "TextContent",
     "TextDelta",
-    "ThoughtSignatureDelta",
     "ThoughtStep",
-    "ThoughtSummaryDelta",
     "Tool",
-    "ToolSearchCallDelta",
     "ToolSearchCallStep",
-    "ToolSearchResultDelta",
     "ToolSearchResultStep",
     "ToolSearchTool",
     "UnknownAnnotation",
     "UnknownContent",
-    "UnknownDelta",
     "UnknownEvent",
     "UnknownStep",
     "UnknownTool",
@@ -121,13 +112,57 @@ PINNED = {
     "Usage",
     "UserInputStep",
     "VideoContent",
-    "VideoDelta",
     "WaitTimeoutError",
-    "WireModel",
     "WordInfo",
+    "retry_notices",
+}
+
+LOWLEVEL = {
+    "DONE",
+    "AllowedTools",
+    "ArgumentsDelta",
+    "AudioDelta",
+    "AudioProcessing",
+    "CodeExecutionCallDelta",
+    "CodeExecutionResultDelta",
+    "DocumentDelta",
+    "DocumentProcessing",
+    "FileSearchCallDelta",
+    "FileSearchResultDelta",
+    "Fold",
+    "FunctionCallDelta",
+    "FunctionResultDelta",
+    "GoogleMapsCallDelta",
+    "GoogleMapsResultDelta",
+    "GoogleSearchCallDelta",
+    "GoogleSearchResultDelta",
+    "ImageDelta",
+    "LegacyEventTranslator",
+    "McpServerToolCallDelta",
+    "McpServerToolResultDelta",
+    "MediaProcessing",
+    "ModalityTokens",
+    "PageProcessingOptions",
+    "ProcessingCallDelta",
+    "ProcessingResultDelta",
+    "RetrievalCallDelta",
+    "RetrievalResultDelta",
+    "SpreadsheetProcessingOptions",
+    "TextAnnotationDelta",
+    "ThoughtSignatureDelta",
+    "ThoughtSummaryDelta",
+    "ToolCount",
+    "ToolSearchCallDelta",
+    "ToolSearchResultDelta",
+    "UnknownDelta",
+    "UrlContextCallDelta",
+    "UrlContextResultDelta",
+    "VideoDelta",
+    "WireModel",
+    "asse_payloads",
     "fold_events",
     "parse_event",
-    "retry_notices",
+    "sse_payloads",
     "to_interaction",
 }
 
@@ -136,6 +171,48 @@ def test_api_all_is_pinned() -> None:
     assert set(api.__all__) == PINNED
     for name in api.__all__:
         assert hasattr(api, name), name
+
+
+def test_lowlevel_all_is_pinned_and_apart_from_api() -> None:
+    assert set(lowlevel.__all__) == LOWLEVEL
+    assert not PINNED & LOWLEVEL  # one home per name
+    for name in lowlevel.__all__:
+        assert hasattr(lowlevel, name), name
+
+
+def test_a_name_that_moved_to_lowlevel_still_imports_from_api_with_a_warning() -> None:
+    with pytest.warns(DeprecationWarning, match=r"api\.lowlevel\.Fold"):
+        from gemini_interactions.api import Fold
+    assert Fold is lowlevel.Fold
+    assert set(api._MOVED) <= LOWLEVEL
+    with pytest.raises(AttributeError):
+        api.NoSuchName  # noqa: B018
+
+
+def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in typing.get_args(annotation):
+        yield from _models_in(arg)
+
+
+def test_every_model_a_user_meets_is_exported() -> None:
+    """Walking every field of every exported model (a step's content, an annotation, usage's
+    parts, a delta's payload) reaches only classes that ``api`` or ``api.lowlevel`` export."""
+    exported = {getattr(api, n) for n in api.__all__} | {getattr(lowlevel, n) for n in LOWLEVEL}
+    seen: set[type[BaseModel]] = set()
+    todo = [m for v in exported for m in _models_in(v)]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for field in model.model_fields.values():
+            todo.extend(_models_in(field.annotation))
+    missing = sorted(m.__qualname__ for m in seen - exported)
+    assert missing == []
+    step_classes = {m for m in typing.get_args(typing.get_args(api.Step)[0])}
+    assert step_classes <= exported and len(step_classes) > 20
 
 
 def test_error_tree() -> None:

@@ -26,12 +26,12 @@ from gemini_interactions.api import (
     TextContent,
     UnknownAnnotation,
     UnknownContent,
-    UnknownDelta,
     UnknownEvent,
     UnknownStep,
     UrlCitation,
 )
 from gemini_interactions.api._base import WireModel
+from gemini_interactions.api.lowlevel import UnknownDelta
 from real_recordings import REAL, served, sse_body
 from real_recordings import events as lines
 from scripted_http import Exchange, scripted_server

@@ -1,6 +1,6 @@
-"""The event-stream reader follows the WHATWG rules the spec relies on (section 6.1); the framing
-is httpx-sse's (its public ``EventSource``), with our narrow additions (a BOM, the last event
-without a blank line, ids that name only their own event)."""
+"""The event-stream reader follows the WHATWG HTML standard's rules ("Parsing an event
+stream"); the framing is httpx-sse's (its public ``EventSource``), with our narrow additions (a
+BOM, the last event without a blank line, ids that name only their own event)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every recorded transcript folds to the result the spec's Appendix A gives."""
+"""Every recorded transcript (``tests/data/transcripts``, whose README gives the request behind
+each) folds to the interaction pinned here."""
 
 from __future__ import annotations
 

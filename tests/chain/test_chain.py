@@ -427,3 +427,36 @@ def test_send_takes_one_send_options(chain: Chain, server) -> None:
     assert first["model"] == "gemini-x" and first["generation_config"] == {"temperature": 0.5}
     assert second["generation_config"] == {"temperature": 0.1}
     assert options.temperature == 0.5  # the caller's options are not changed
+
+
+def test_prepare_says_what_the_next_send_continues_and_changes_nothing(
+    chain: Chain, server: LocalServer
+) -> None:
+    first = chain.send("One", model="offline-demo")
+    sent = len(posts(server))
+    out = chain.prepare(model="offline-demo")
+    assert out.parent is first and out.previous_interaction_id == first.id
+    assert out.prepared.options.model == "offline-demo"
+    assert chain.prepare(new=True, model="offline-demo").parent is None
+    with pytest.raises(ChainUsageError):
+        chain.prepare(new=True, from_turn=1)
+    assert len(posts(server)) == sent and len(chain.turns) == 1 and chain.head is first
+
+
+def test_record_numbers_a_turn_without_moving_the_head(chain: Chain) -> None:
+    first = chain.send("One", model="offline-demo")
+    extra = chain.record(Turn(0, chain.name, "a map run", 1, first.id, status="completed"))
+    assert extra.number == 2 and chain.turns[-1] is extra and chain.head is first
+
+
+def test_restore_loads_turns_and_head_or_changes_nothing(chain: Chain) -> None:
+    first = chain.send("One", model="offline-demo")
+    second = chain.send("Two", model="offline-demo")
+    other = Chain(name="copy")
+    with pytest.raises(ValueError, match="head"):
+        other.restore([first, second], head=3)
+    with pytest.raises(ValueError, match="out of order"):
+        other.restore([second], head=None)
+    assert other.turns == [] and other.head is None
+    other.restore([first, second], head=1)
+    assert other.head is first and len(other) == 2

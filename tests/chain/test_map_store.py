@@ -255,3 +255,34 @@ def test_a_store_that_fails_mid_run_stops_it_in_one_paragraph_keeping_what_it_ho
     again = run_map(chain, "Answer {item}.", items, concurrency=1, options=SendOptions(store=False))
     assert all(i.ok for i in again.items)
     assert len(_prompts(server)) - sent == 12 - 3  # the three stored are not asked again
+
+
+def test_an_element_counts_as_done_only_once_it_is_in_the_store() -> None:
+    """What a kill -9 relies on: every element the progress line counts is already committed
+    (read by another connection, as a new kernel would), and the run returns with all of them."""
+    path = os.environ["GEMINI_INTERACTIONS_RUNS"]
+    behind: list[tuple[int, int]] = []
+
+    def committed() -> int:
+        with sqlite3.connect(path, timeout=5) as db:
+            found: int = db.execute(
+                "SELECT count(*) FROM items WHERE status = 'completed'"
+            ).fetchone()[0]
+        return found
+
+    def check(progress: MapProgress) -> None:
+        done, stored = progress.done, committed()
+        if stored < done:
+            behind.append((done, stored))
+
+    server = LocalServer(faults=FaultPlan(trickle=0.001, trickle_bytes=256))
+    result = run_map(
+        _chain(server),
+        "Answer {item}.",
+        [f"q{k}" for k in range(24)],
+        concurrency=6,
+        on_progress=check,
+        interval=0.01,
+    )
+    assert behind == []
+    assert all(i.ok for i in result.items) and committed() == 24

@@ -410,3 +410,17 @@ def test_help_lists_every_new_flag_and_setting(kernel: Kernel) -> None:
     assert "--visualize" in doc and "--environment" in doc
     settings = GeminiMagics.class_traits(config=True)
     assert {"mcp_servers", "file_search", "maps", "tool_objects"} <= set(settings)
+
+
+def test_wait_after_the_turn_already_ended_succeeds(
+    guide: Kernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run All (or a reader slower than the plan): `%gemini wait` finds the turn done."""
+    no_sleep(guide, monkeypatch)
+    guide.cell("--plan", "Research the history of TPUs")
+    guide.line("wait")
+    again = guide.line("wait")
+    assert "has already ended (completed)" in again.stdout
+    guide.cell("", "A foreground question")
+    out = guide.line("wait", fails=True)  # nothing ran in the background since
+    assert "No background turn is running" in out.message

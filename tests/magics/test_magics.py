@@ -471,12 +471,17 @@ def test_load_ext_imports_nothing_heavy() -> None:
 @pytest.mark.parametrize("interval", [0.1])
 def test_updates_are_rate_bounded(interval: float) -> None:
     from gemini_interactions.chain import Turn
-    from gemini_interactions.render import AnswerView
+    from gemini_interactions.render import LiveView
 
     now = {"t": 0.0}
-    view = AnswerView(interval=interval, clock=lambda: now["t"])
+    view = LiveView(interval=interval, clock=lambda: now["t"])
     shown: list[str] = []
-    view.render = lambda turn: (shown.append(turn.text), setattr(view, "_last", now["t"]))  # type: ignore[method-assign]
+
+    def render(turn: Any, *, final: bool = False) -> None:
+        shown.append(turn.text)
+        view._next = now["t"] + interval  # one message per update
+
+    view.render = render  # type: ignore[method-assign]
     turn = Turn(number=1, chain="c", prompt="p", parent=None, previous_interaction_id=None)
     view.on_start(turn)
     for i in range(1000):  # 1000 deltas over one second

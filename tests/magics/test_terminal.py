@@ -214,13 +214,13 @@ def test_our_own_dimming_of_thoughts_is_kept_on_a_colour_terminal(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from gemini_interactions.chain import Turn
-    from gemini_interactions.render import AnswerView
+    from gemini_interactions.render import TerminalPrinter
 
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     turn = Turn(number=1, chain="c", prompt="p", parent=None, previous_interaction_id=None)
     turn.add_thoughts("a \x1b]0;title\x07thought\n")
     turn.add_text("the \x1b[2Janswer")
-    view = AnswerView(terminal=True, show_thoughts=True)
+    view = TerminalPrinter(show_thoughts=True)
     view._print(turn)
     view._end_thought()
     out = capsys.readouterr().out

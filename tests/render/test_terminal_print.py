@@ -11,14 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gemini_interactions.chain import Turn
-from gemini_interactions.render import AnswerView
+from gemini_interactions.render import TerminalPrinter
 
 pieces = st.text(alphabet=st.sampled_from("ab \n💭"), max_size=40)
 
 
 def _screen(thought_chunks: list[str], text_chunks: list[str]) -> str:
     turn = Turn(number=1, chain="c", prompt="p", parent=None, previous_interaction_id=None)
-    view = AnswerView(terminal=True, show_thoughts=True, interval=0)
+    view = TerminalPrinter(show_thoughts=True)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         turn.status = "streaming"
@@ -45,7 +45,7 @@ def test_any_split_prints_the_same_screen(thoughts: list[str], text: list[str]) 
 
 def test_thoughts_are_not_printed_unless_asked() -> None:
     turn = Turn(number=1, chain="c", prompt="p", parent=None, previous_interaction_id=None)
-    view = AnswerView(terminal=True, show_thoughts=False, interval=0)
+    view = TerminalPrinter(show_thoughts=False)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         turn.thoughts, turn.text, turn.status = "secret plan", "Answer.", "completed"
@@ -80,7 +80,7 @@ def test_media_answers_print_a_line_each_and_are_saved(tmp_path: Any, monkeypatc
     turn.status = "completed"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        AnswerView(terminal=True, interval=0).on_end(turn)
+        TerminalPrinter().on_end(turn)
     lines = out.getvalue().splitlines()
     image = next(line for line in lines if line.startswith("🖼️ image"))
     assert "(image/png, 108 bytes), saved to gemini_media/image-" in image
@@ -121,5 +121,5 @@ def test_a_grounded_answer_prints_its_sources() -> None:
     turn.text, turn.status = text, "completed"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        AnswerView(terminal=True, interval=0).on_end(turn)
+        TerminalPrinter().on_end(turn)
     assert "Sources:\n[1] uefa — https://uefa.example/" in out.getvalue()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from gemini_interactions.api import to_interaction
+from gemini_interactions.api.lowlevel import to_interaction
 from gemini_interactions.render import timeline_text
 
 
@@ -68,9 +68,10 @@ def test_render_public_api_is_pinned() -> None:
 
     assert set(render.__all__) == {
         "METADATA_KEY",
-        "AnswerView",
         "BackgroundView",
         "LiveView",
+        "TerminalPrinter",
+        "asked_for_thoughts",
         "display_bundle",
         "static_outputs",
         "step_card_html",

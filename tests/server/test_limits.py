@@ -20,7 +20,7 @@ from gemini_interactions.server import (
     OfflineModel,
     serve_in_thread,
 )
-from gemini_interactions.server._reply import Reply, Turn
+from gemini_interactions.server._reply import Reply, TurnRequest
 
 from .helpers import KEY, PREFIX, client_for, create
 
@@ -254,7 +254,7 @@ def test_a_conversation_longer_than_the_store_is_refused() -> None:
 class _BusyModel(OfflineModel):
     """An offline model that computes for a while on prompts that say so (CPU, not sleep)."""
 
-    def respond(self, turn: Turn) -> Reply:
+    def respond(self, turn: TurnRequest) -> Reply:
         if "think hard" in turn.user_text:
             until = time.monotonic() + 2.0
             while time.monotonic() < until:

@@ -1,22 +1,26 @@
 """A typed, streaming client for Gemini's Interactions API (both revisions).
 
+What a user meets: the clients, the interaction with its steps, contents, annotations and
+tools, the stream's events, the errors, the retry policy. The pieces underneath (the SSE
+parser, the legacy-revision translator, the fold of events into an interaction, every delta
+type and the media processing options) live in ``gemini_interactions.api.lowlevel``.
+
 This package never imports IPython: use it from any script.
 """
 
 from __future__ import annotations
 
-from ._base import WireModel
+import warnings
+
+from .._public import public_home
 from ._client import AsyncClient, Client
 from ._content import (
     Annotation,
     AudioContent,
-    AudioProcessing,
     Content,
     DocumentContent,
-    DocumentProcessing,
     FileCitation,
     ImageContent,
-    MediaProcessing,
     PlaceCitation,
     ReviewSnippet,
     SpeechMetadata,
@@ -48,33 +52,20 @@ from ._errors import (
     WaitTimeoutError,
 )
 from ._events import (
-    ArgumentsDelta,
-    AudioDelta,
     Delta,
-    DocumentDelta,
     ErrorEvent,
     Event,
-    ImageDelta,
     InteractionCompletedEvent,
     InteractionCreatedEvent,
     InteractionStatusUpdateEvent,
     StepDeltaEvent,
     StepStartEvent,
     StepStopEvent,
-    TextAnnotationDelta,
     TextDelta,
-    ThoughtSignatureDelta,
-    ThoughtSummaryDelta,
-    ToolSearchCallDelta,
-    ToolSearchResultDelta,
-    UnknownDelta,
     UnknownEvent,
-    VideoDelta,
-    parse_event,
 )
-from ._fold import Fold, fold_events
 from ._interaction import ErrorInfo, Interaction, Usage
-from ._resource import AsyncInteractions, Interactions, to_interaction
+from ._resource import AsyncInteractions, Interactions
 from ._retry import RetryNotice, RetryPolicy, retry_notices
 from ._secret import Secret
 from ._steps import (
@@ -123,7 +114,6 @@ from ._tools import (
     UnknownTool,
     UrlContextTool,
 )
-from ._translate_legacy import LegacyEventTranslator
 from ._wire import LEGACY_REVISION, STEPS_REVISION, CreateParams
 
 __all__ = [
@@ -134,13 +124,10 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "Annotation",
-    "ArgumentsDelta",
     "AsyncClient",
     "AsyncInteractions",
     "AsyncStream",
     "AudioContent",
-    "AudioDelta",
-    "AudioProcessing",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -154,8 +141,6 @@ __all__ = [
     "CreateParams",
     "Delta",
     "DocumentContent",
-    "DocumentDelta",
-    "DocumentProcessing",
     "ErrorEvent",
     "ErrorInfo",
     "Event",
@@ -163,7 +148,6 @@ __all__ = [
     "FileSearchCallStep",
     "FileSearchResultStep",
     "FileSearchTool",
-    "Fold",
     "FunctionCallStep",
     "FunctionDeclaration",
     "FunctionResultContent",
@@ -178,7 +162,6 @@ __all__ = [
     "GoogleSearchResultStep",
     "GoogleSearchTool",
     "ImageContent",
-    "ImageDelta",
     "Interaction",
     "InteractionCompletedEvent",
     "InteractionCreatedEvent",
@@ -186,11 +169,9 @@ __all__ = [
     "Interactions",
     "InternalServerError",
     "InvalidAPIKeyError",
-    "LegacyEventTranslator",
     "McpServerTool",
     "McpServerToolCallStep",
     "McpServerToolResultStep",
-    "MediaProcessing",
     "MissingAPIKeyError",
     "ModelOutputStep",
     "NotFoundError",
@@ -213,21 +194,15 @@ __all__ = [
     "StepStopEvent",
     "Stream",
     "StreamDroppedError",
-    "TextAnnotationDelta",
     "TextContent",
     "TextDelta",
-    "ThoughtSignatureDelta",
     "ThoughtStep",
-    "ThoughtSummaryDelta",
     "Tool",
-    "ToolSearchCallDelta",
     "ToolSearchCallStep",
-    "ToolSearchResultDelta",
     "ToolSearchResultStep",
     "ToolSearchTool",
     "UnknownAnnotation",
     "UnknownContent",
-    "UnknownDelta",
     "UnknownEvent",
     "UnknownStep",
     "UnknownTool",
@@ -240,12 +215,49 @@ __all__ = [
     "Usage",
     "UserInputStep",
     "VideoContent",
-    "VideoDelta",
     "WaitTimeoutError",
-    "WireModel",
     "WordInfo",
-    "fold_events",
-    "parse_event",
     "retry_notices",
-    "to_interaction",
 ]
+
+public_home(__name__, __all__, globals())
+
+# Names this package exported before the low-level ones moved to ``api.lowlevel``: still
+# importable from here for a while, with a warning that says where they live now.
+_MOVED = frozenset(
+    {
+        "ArgumentsDelta",
+        "AudioDelta",
+        "AudioProcessing",
+        "DocumentDelta",
+        "DocumentProcessing",
+        "Fold",
+        "ImageDelta",
+        "LegacyEventTranslator",
+        "MediaProcessing",
+        "TextAnnotationDelta",
+        "ThoughtSignatureDelta",
+        "ThoughtSummaryDelta",
+        "ToolSearchCallDelta",
+        "ToolSearchResultDelta",
+        "UnknownDelta",
+        "VideoDelta",
+        "WireModel",
+        "fold_events",
+        "parse_event",
+        "to_interaction",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        from . import lowlevel
+
+        warnings.warn(
+            f"gemini_interactions.api.{name} moved to gemini_interactions.api.lowlevel.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(lowlevel, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -30,7 +30,7 @@ from ._retry import (
     RetryNotice,
     RetryPolicy,
     announce,
-    before_attempt,
+    current_pacer,
     reason,
     retry_after,
     waited_in_scope,
@@ -72,6 +72,7 @@ class _BaseClient:
         has_transport: bool,
         clock: Callable[[], float] | None,
         environ: Mapping[str, str] | None,
+        sleep: Callable[[float], Any] | None,
         stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
     ) -> None:
         own_auth = [
@@ -105,6 +106,8 @@ class _BaseClient:
         self.auto_continue = auto_continue
         self.auto_resume = auto_resume
         self.clock = clock or time.monotonic
+        self._given_sleep = sleep
+        """The ``sleep`` argument (a test's fake); None: the twin's own default."""
         self._timeout = (
             DEFAULT_TIMEOUT
             if timeout is None
@@ -116,6 +119,13 @@ class _BaseClient:
             "user-agent": f"gemini-interactions/{__version__} httpx/{httpx.__version__}",
             **(default_headers or {}),
         }
+
+    @property
+    def _pacer(self) -> Callable[[float], None] | None:
+        """Who decides when the next attempt goes: the ``paced`` block's pacer (a ``--map``
+        pool spacing all its requests), or None when this client sleeps a retry's wait itself.
+        Each twin waits through it in its own way (``_pause``), and sleeps with ``_sleep``."""
+        return current_pacer()
 
     @property
     def revision(self) -> str:
@@ -368,6 +378,7 @@ class Client(_BaseClient):
         http_client: httpx.Client | None = None,
         clock: Callable[[], float] | None = None,
         environ: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] | None = None,
         stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
     ) -> None:
         api_key = hold(api_key)  # from here on only the holder: no frame dump shows the key
@@ -389,17 +400,30 @@ class Client(_BaseClient):
             has_transport=transport is not None or http_client is not None,
             clock=clock,
             environ=environ,
+            sleep=sleep,
             stall_timeout=stall_timeout,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(transport=transport, timeout=self._timeout)
         from ._resource import Interactions
 
-        self.interactions = Interactions(self)
+        self.interactions = Interactions(self, self._sleep)
+
+    def _sleep(self, seconds: float) -> None:
+        """Sleep between retries and polls: ``sleep`` when given, else ``retry_policy.sleep``."""
+        (self._given_sleep or self.retry_policy.sleep)(seconds)
+
+    def _pause(self, wait: float) -> None:
+        """Wait before an attempt (``wait`` 0 before the first): the pacer's turn, else a sleep."""
+        pacer = self._pacer
+        if pacer is not None:
+            pacer(wait)
+        elif wait > 0:
+            self._sleep(wait)
 
     def send(self, spec: RequestSpec, on_retry: Callable[[], None] | None = None) -> httpx.Response:
         """Send with retries; the response is open (stream) or read, and always a success."""
-        before_attempt(0.0, self.retry_policy.sleep)  # a pool's turn is not a retry's wait
+        self._pause(0.0)  # a pool's turn is not a retry's wait
         attempt, waited, started = 0, 0.0, time.monotonic()
         while True:
             # Fake sleeps (tests) count what they were asked; real time counts slow attempts.
@@ -422,7 +446,7 @@ class Client(_BaseClient):
                 )
             attempt += 1
             waited += wait
-            before_attempt(wait, self.retry_policy.sleep)
+            self._pause(wait)
 
     def request_json(self, spec: RequestSpec) -> dict[str, Any]:
         response = self.send(spec)
@@ -468,7 +492,7 @@ class AsyncClient(_BaseClient):
         http_client: httpx.AsyncClient | None = None,
         clock: Callable[[], float] | None = None,
         environ: Mapping[str, str] | None = None,
-        sleep: Callable[[float], Any] | None = None,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
         stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
     ) -> None:
         api_key = hold(api_key)  # from here on only the holder: no frame dump shows the key
@@ -490,20 +514,38 @@ class AsyncClient(_BaseClient):
             has_transport=transport is not None or http_client is not None,
             clock=clock,
             environ=environ,
+            sleep=sleep,
             stall_timeout=stall_timeout,
         )
-        import asyncio
-
-        self._sleep = sleep or asyncio.sleep
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self._timeout)
         from ._resource import AsyncInteractions
 
-        self.interactions = AsyncInteractions(self)
+        self.interactions = AsyncInteractions(self, self._sleep)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep between retries and polls: ``sleep`` when given, else ``asyncio.sleep``
+        (``retry_policy.sleep`` is a blocking sleep, not for an event loop)."""
+        import asyncio  # here, not at the top: a sync-only script never pays for asyncio
+
+        await (self._given_sleep or asyncio.sleep)(seconds)
+
+    async def _pause(self, wait: float) -> None:
+        """Wait before an attempt (``wait`` 0 before the first): the pacer's turn (in a worker
+        thread: a pacer blocks), else a sleep."""
+        pacer = self._pacer
+        if pacer is not None:
+            import asyncio
+
+            await asyncio.to_thread(pacer, wait)
+        elif wait > 0:
+            await self._sleep(wait)
 
     async def send(
         self, spec: RequestSpec, on_retry: Callable[[], None] | None = None
     ) -> httpx.Response:
+        """Send with retries; the response is open (stream) or read, and always a success."""
+        await self._pause(0.0)  # a pool's turn is not a retry's wait
         attempt, waited, started = 0, 0.0, time.monotonic()
         while True:
             spent = max(waited, time.monotonic() - started)
@@ -525,7 +567,7 @@ class AsyncClient(_BaseClient):
                 )
             attempt += 1
             waited += wait
-            await self._sleep(wait)
+            await self._pause(wait)
 
     async def request_json(self, spec: RequestSpec) -> dict[str, Any]:
         response = await self.send(spec)

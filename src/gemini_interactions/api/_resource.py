@@ -108,8 +108,10 @@ class _Common:
 class Interactions(_Common):
     _client: Client
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, sleep: Callable[[float], None]) -> None:
         self._client = client
+        self._sleep = sleep
+        """How the client sleeps between polls (a test's fake when it was given one)."""
 
     @overload
     def create(
@@ -245,7 +247,7 @@ class Interactions(_Common):
                     f"Interaction {interaction_id} still {interaction.status} after {timeout} s.",
                     interaction,
                 )
-            client.retry_policy.sleep(interval)
+            self._sleep(interval)
             interval = min(interval * 1.5, max_interval)
 
 
@@ -256,8 +258,10 @@ def _bump(core: _StreamCore) -> None:
 class AsyncInteractions(_Common):
     _client: AsyncClient
 
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(self, client: AsyncClient, sleep: Callable[[float], Awaitable[None]]) -> None:
         self._client = client
+        self._sleep = sleep
+        """How the client sleeps between polls (a test's fake when it was given one)."""
 
     @overload
     async def create(
@@ -385,5 +389,5 @@ class AsyncInteractions(_Common):
                     f"Interaction {interaction_id} still {interaction.status} after {timeout} s.",
                     interaction,
                 )
-            await client._sleep(interval)
+            await self._sleep(interval)
             interval = min(interval * 1.5, max_interval)

@@ -89,10 +89,11 @@ _pacer: contextvars.ContextVar[Callable[[float], None] | None] = contextvars.Con
 
 @contextlib.contextmanager
 def paced(pacer: Callable[[float], None]) -> Iterator[None]:
-    """Within the block (this thread), the sync client calls ``pacer(wait)`` before each
-    attempt instead of sleeping the retry's ``wait`` itself (0 before a first attempt): a pool
-    of requests (``--map``) spaces all its attempts, first ones and retries alike, to the rate
-    a server accepts. The client's policy still decides whether and how often to retry."""
+    """Within the block (this thread or task), a client calls ``pacer(wait)`` before each
+    attempt instead of sleeping the retry's ``wait`` itself (0 before a first attempt; the
+    async client calls it in a worker thread, as it may block): a pool of requests (``--map``)
+    spaces all its attempts, first ones and retries alike, to the rate a server accepts. The
+    client's policy still decides whether and how often to retry."""
     token = _pacer.set(pacer)
     try:
         yield
@@ -100,14 +101,9 @@ def paced(pacer: Callable[[float], None]) -> Iterator[None]:
         _pacer.reset(token)
 
 
-def before_attempt(wait: float, sleep: Callable[[float], None]) -> None:
-    """Wait ``wait`` (a retry's delay, 0 for a first attempt), through the block's pacer
-    when there is one."""
-    pacer = _pacer.get()
-    if pacer is not None:
-        pacer(wait)
-    elif wait > 0:
-        sleep(wait)
+def current_pacer() -> Callable[[float], None] | None:
+    """The pacer of the ``paced`` block this thread or task is in, or None."""
+    return _pacer.get()
 
 
 def waited_in_scope() -> float:

@@ -5,6 +5,7 @@ This layer stands on its own (no IPython): the ``%%gemini`` magics are a thin sh
 
 from __future__ import annotations
 
+from .._public import public_home
 from ._attach import attachment_content
 from ._chain import Chain
 from ._errors import ChainUsageError, TurnFailedError
@@ -39,3 +40,5 @@ __all__ = [
     "response_schema",
     "set_prices",
 ]
+
+public_home(__name__, __all__, globals())

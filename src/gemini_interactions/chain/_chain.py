@@ -16,11 +16,12 @@ import contextlib
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from ..api._errors import APIError
+from ._display import Bundle, mimebundle
 from ._errors import ChainUsageError, TurnFailedError
 from ._options import PreparedTurn, SendOptions, prepare
 from ._runner import failure_message, run_turn
@@ -84,6 +85,12 @@ class Chain:
 
     def __len__(self) -> int:
         return len(self.turns)
+
+    def _repr_mimebundle_(
+        self, include: Container[str] | None = None, exclude: Container[str] | None = None
+    ) -> Bundle | None:
+        """The chain in a notebook: each turn's prompt and answer (``chain._display``)."""
+        return mimebundle(self, include, exclude)
 
     # --- reading -------------------------------------------------------------------------------
 

@@ -19,12 +19,14 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..api._events import InteractionCreatedEvent
+from ..api._request import build_create_body
 from ..api._retry import paced
+from ._display import Bundle, mimebundle
 from ._errors import ChainUsageError, Spelling, python_spelling
 from ._options import SendOptions
 from ._paths import PART, step
@@ -350,6 +352,12 @@ class MapResult(Sequence[Any]):
     def __repr__(self) -> str:
         return f"MapResult({len(self.items)} items, {len(self.failed)} failed)"
 
+    def _repr_mimebundle_(
+        self, include: Container[str] | None = None, exclude: Container[str] | None = None
+    ) -> Bundle | None:
+        """The run in a notebook: its summary and a row per element (``chain._display``)."""
+        return mimebundle(self, include, exclude)
+
     def rows(self) -> list[dict[str, Any]]:
         texts = self.store.texts([i.key for i in self.items]) if self.store is not None else {}
         out = []
@@ -529,7 +537,8 @@ class MapRun:
         for position, (label, value) in enumerate(iter_elements(data)):
             prompt = fill(template, value, position)
             params = {**base, "input": prepared.first_input(prompt)}
-            body = client.interactions.build_request(stream=streaming or None, **params)["json"]
+            # the body build_request would describe (its URL and headers are the same for all)
+            body = build_create_body({**params, "stream": streaming or None})
             loose = _digest(where, body)
             if previous:
                 body["previous_interaction_id"] = previous
@@ -650,29 +659,44 @@ class MapRun:
                 # cut short by the interrupt (its pacing gone with the loop): not a failure
                 item.status, item.error = "interrupted", "Interrupted before it finished."
                 return
-        # written before it counts as done: a kill after this line loses nothing paid for
+        previous = self.previous
+
+        def committed(failure: RunStoreError | None) -> None:
+            # Counted as done only now that its row is in the store: a kill after this loses
+            # nothing paid for. Runs on the store's writer thread, so this worker is already
+            # free for the next element.
+            if failure is not None:
+                pool.fail(failure)  # said when the run stops; what was stored is kept
+                return
+            progress = self.progress
+            with pool.lock:
+                item.interaction_id, item.previous = turn.id, previous
+                item.tokens, item.cost = tokens, spent
+                item.status, item.error = status, error
+                if item.ok:
+                    progress.done += 1
+                else:
+                    progress.failed += 1
+                progress.tokens += tokens
+                progress.cost = _add(progress.cost, spent)
+                for key, value in usage.items():
+                    self.spent_usage[key] = self.spent_usage.get(key, 0) + value
+
         try:
-            self._put(item, turn, status, error, usage, tokens, spent, self.previous)
+            self._put(item, turn, status, error, usage, tokens, spent, previous, committed)
         except RunStoreError as exc:
-            pool.fail(exc)  # said when the run stops; what was stored is kept
-            return
-        progress = self.progress
-        with pool.lock:
-            item.interaction_id, item.previous = turn.id, self.previous
-            item.tokens, item.cost = tokens, spent
-            item.status, item.error = status, error
-            if item.ok:
-                progress.done += 1
-            else:
-                progress.failed += 1
-            progress.tokens += tokens
-            progress.cost = _add(progress.cost, spent)
-            for key, value in usage.items():
-                self.spent_usage[key] = self.spent_usage.get(key, 0) + value
+            pool.fail(exc)
 
     def _created(self, item: MapItem, turn: Turn, interaction_id: str) -> None:
         """Paid for from here on: a kernel killed mid-answer finds it by this id on the re-run
-        and fetches the answer instead of asking again."""
+        and fetches the answer instead of asking again. Queued: the stream goes on at once."""
+        pool = self.pool
+        assert pool is not None
+
+        def committed(failure: RunStoreError | None) -> None:
+            if failure is not None:
+                pool.fail(failure)
+
         self.runs.put(
             key=item.key,
             loose=item.loose,
@@ -696,6 +720,7 @@ class MapRun:
                 "status": "sent",
                 "store": turn.store,
             },
+            then=committed,
         )
 
     def _put(
@@ -708,8 +733,10 @@ class MapRun:
         tokens: int,
         spent: float | None,
         previous: str | None,
+        then: Callable[[RunStoreError | None], None] | None = None,
     ) -> None:
-        """One element as it ended, committed to the store."""
+        """One element as it ended: committed to the store before this returns, or (with
+        ``then``) queued, ``then`` told once it is committed."""
         self.runs.put(
             key=item.key,
             loose=item.loose,
@@ -724,6 +751,7 @@ class MapRun:
             usage=usage,
             text=turn.output_text,
             turn=turn.to_dict(),
+            then=then,
         )
 
     # --- the run -------------------------------------------------------------------------------
@@ -752,11 +780,13 @@ class MapRun:
                 thread.join(interval)
                 if on_progress is not None:
                     on_progress(progress)
+            self.runs.flush()  # every element that ended is counted
         except KeyboardInterrupt:
             interrupted = True
             pool.stop.set()
             with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: still keep the rest
                 thread.join(5)
+                self.runs.flush(5)
         result = self._result(interrupted, pool.errors)
         stopped: MapBudgetReached | None = None
         if self.budget.reached:

@@ -3,7 +3,10 @@
 A map element is keyed by its exact request (and where it goes), so a re-run of the same cell,
 after a restart, a crash or ``kill -9``, finds what was already paid for and sends only the rest.
 SQLite from the standard library in WAL mode: one file beside the notebook, nothing to install
-or start, one commit per element (a killed kernel loses at most the elements in flight).
+or start. Rows are committed by one writer thread per store, a batch of whatever is waiting per
+commit, so the threads streaming answers never wait on the file; a map counts an element as done
+only once its row is committed (``put(..., then=)``), so a killed kernel loses at most the
+elements in flight.
 
 The kernel holds only a compact line per element; the answer text and the element's whole turn
 (what export and save re-send) stay in the file and are read when asked for.
@@ -14,10 +17,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
@@ -45,6 +49,9 @@ CREATE INDEX IF NOT EXISTS items_cell ON items (cell);
 
 
 _STORED_FIELDS = "key, status, error, interaction_id, previous, tokens, cost"
+_INSERT = "INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_IDLE = 1.0
+"""Seconds the writer thread waits for more rows before it ends (the next put starts one)."""
 
 
 class RunStoreError(ChainUsageError):
@@ -121,6 +128,13 @@ class RunStore:
     def __init__(self, path: str) -> None:
         self.path = path
         self.lock = threading.Lock()
+        # Rows waiting for the writer thread, each with what to call once it is committed
+        # (None: a flush waiting for what came before it).
+        self._waiting: queue.SimpleQueue[
+            tuple[tuple[Any, ...] | None, Callable[[RunStoreError | None], None]]
+        ] = queue.SimpleQueue()
+        self._writer_lock = threading.Lock()
+        self._writing = False
         try:
             self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._check_version()
@@ -202,8 +216,13 @@ class RunStore:
         usage: dict[str, int],
         text: str,
         turn: dict[str, Any] | None,
+        then: Callable[[RunStoreError | None], None] | None = None,
     ) -> None:
-        """One element as it finished: committed at once."""
+        """One element's row. Without ``then``: committed before this returns (a failing
+        store raises ``RunStoreError``). With it: queued for the writer thread, and
+        ``then(None)`` (or ``then(error)``) is called on that thread once the batch holding it
+        is committed (or failed): the caller goes on at once, and counts the element only in
+        ``then``."""
         row = (
             key,
             loose,
@@ -220,10 +239,88 @@ class RunStore:
             json.dumps(turn, default=str) if turn is not None else None,
             time.time(),
         )
+        if then is not None:
+            self._queue(row, then)
+            return
+        settled = threading.Event()
+        failures: list[RunStoreError | None] = []
+
+        def done(failure: RunStoreError | None) -> None:
+            failures.append(failure)
+            settled.set()
+
+        self._queue(row, done)
+        settled.wait()
+        if failures[0] is not None:
+            raise failures[0]
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every row queued before this call is committed (and its ``then``
+        called); False if ``timeout`` seconds passed first."""
+        reached = threading.Event()
+        self._queue(None, lambda failure: reached.set())
+        return reached.wait(timeout)
+
+    def _queue(
+        self, row: tuple[Any, ...] | None, then: Callable[[RunStoreError | None], None]
+    ) -> None:
+        # SimpleQueue: a put never waits on a lock the writer holds (a streaming thread that
+        # blocks there waits for the GIL again too, and the whole pool slows with it).
+        self._waiting.put((row, then))
+        if not self._writing:
+            with self._writer_lock:
+                if not self._writing:
+                    self._writing = True
+                    threading.Thread(
+                        target=self._write, name="gemini-run-store", daemon=True
+                    ).start()
+
+    def _write(self) -> None:
+        """The writer thread: commits whatever is waiting as one transaction, then tells each
+        row's caller; ends after a second with nothing to write (the next put starts one)."""
+        while True:
+            try:
+                batch = [self._waiting.get(timeout=_IDLE)]
+            except queue.Empty:
+                with self._writer_lock:
+                    self._writing = False
+                    if self._waiting.empty():
+                        return
+                    self._writing = True  # a put came in as we were ending: go on
+                continue
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    batch.append(self._waiting.get_nowait())
+            failure: RunStoreError | None = None
+            rows = [row for row, _ in batch if row is not None]
+            if rows:
+                try:
+                    self._commit(rows)
+                except RunStoreError as exc:
+                    failure = exc
+                except Exception as exc:  # anything else still fails those rows, not the writer
+                    failure = RunStoreError(
+                        f"The run store {self.path} failed ({type(exc).__name__}: {exc}). What "
+                        "it held before is kept; run the cell again: it sends only what the "
+                        "store does not have."
+                    )
+            for _, then in batch:
+                with contextlib.suppress(Exception):  # a caller's bug must not stop the writer
+                    then(failure)
+
+    def _commit(self, rows: list[tuple[Any, ...]]) -> None:
         with self._using():
-            self.db.execute(
-                "INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row
-            )
+            if len(rows) == 1:
+                self.db.execute(_INSERT, rows[0])
+                return
+            self.db.execute("BEGIN")
+            try:
+                self.db.executemany(_INSERT, rows)
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
 
     # --- reading ------------------------------------------------------------------------------
 

@@ -8,10 +8,11 @@ an honest status. Export and replay read turns; they never need the server again
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._display import Bundle, mimebundle
 from ._timing import StepTime
 from ._tools import ToolRun
 
@@ -130,6 +131,13 @@ class Turn:
     @thoughts.setter
     def thoughts(self, value: str) -> None:
         self._thoughts = _TextBuffer(value)
+
+    def _repr_mimebundle_(
+        self, include: Container[str] | None = None, exclude: Container[str] | None = None
+    ) -> Bundle | None:
+        """The turn in a notebook as the live view left it: thoughts if asked for, cards,
+        answer, status line (``chain._display``)."""
+        return mimebundle(self, include, exclude)
 
     def add_text(self, piece: str) -> None:
         """Append streamed answer text (cheap: the text is joined when next read)."""

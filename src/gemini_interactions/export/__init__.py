@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .._public import public_home
 from ._errors import ExportError
 from ._script import to_script
 from ._store import ChainFileError, load_chains, save_chains, write_atomic
@@ -41,6 +42,7 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     value = getattr(importlib.import_module(module, __name__), name)
+    public_home(__name__, [name], {name: value})
     globals()[name] = value
     return value
 
@@ -60,3 +62,5 @@ __all__ = [
     "write_atomic",
     "write_notebook",
 ]
+
+public_home(__name__, [n for n in __all__ if n not in _LAZY], globals())

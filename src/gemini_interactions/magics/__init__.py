@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._public import public_home
 from ._magics import GeminiMagics
 
 __all__ = ["GeminiMagics", "load_ipython_extension", "unload_ipython_extension"]
@@ -52,3 +53,6 @@ def unload_ipython_extension(ipython: Any) -> None:
     ipython.configurables[:] = [c for c in ipython.configurables if c is not magics]
     setattr(ipython, _INSTANCE_ATTR, None)
     setattr(ipython, _KEPT_ATTR, magics)
+
+
+public_home(__name__, __all__, globals())

@@ -48,7 +48,7 @@ def export(
     if not path.parent.is_dir():
         raise MagicUsageError(f"The folder {str(path.parent)!r} does not exist; create it first.")
     if path.suffix == ".py" and flags:
-        raise MagicUsageError(f"{', '.join(sorted(flags))} apply to a notebook export only.")
+        raise MagicUsageError(f"{', '.join(flags)} apply to a notebook export only.")
     done = export_chain(
         chain,
         path,

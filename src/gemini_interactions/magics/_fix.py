@@ -63,9 +63,10 @@ def run_fix(session: Session, apply: bool) -> None:
     from ..chain import Chain
 
     chain = Chain(session.client(), name="fix")
-    from ..render import AnswerView
+    from ..render import LiveView, TerminalPrinter
 
-    view = AnswerView(terminal=session.terminal(), source=session.source())
+    source = session.source()
+    view = TerminalPrinter(source=source) if session.terminal() else LiveView(source=source)
     turn = chain.send(prompt, observer=view)
     fixed = corrected_cell(turn.output_text)
     if apply:

@@ -127,8 +127,7 @@ COMMANDS: dict[str, Command] = {
             ("--location L", "enterprise: the region or global (else GOOGLE_CLOUD_LOCATION)"),
             ("http://127.0.0.1:4010", "a server of this API at that URL"),
         ),
-        grammar="[live | offline [--fixtures FILE] [--cassette FILE] | enterprise "
-        "[--project P] [--location L] | http://127.0.0.1:4010]",
+        grammar="[live | offline [--fixtures F] [--cassette F] | enterprise | http://HOST:PORT]",
     ),
 }
 """Every ``%gemini`` command. The one list that help, ``--help``, the parser, the
@@ -418,6 +417,25 @@ class LineCommands:
             f"holds for the cell, over all its runs). {price_note()}"
         )
 
+    def _ended_just_now(self) -> bool:
+        """The current chain's last turn ran in the background and has ended: say so (or fail
+        as `wait` would have, when it ended without an answer); False when there is none."""
+        chain = self.session.registry.current
+        turn = chain.turns[-1] if chain is not None and chain.turns else None
+        if turn is None or not (turn.options.get("background") or turn.options.get("agent")):
+            return False
+        if not turn.joined:
+            reason = (turn.error or f"The turn ended {turn.status}.").rstrip(".")
+            raise TurnFailed(
+                f"{reason}. Turn {turn.number} of chain {turn.chain!r} is recorded as "
+                f"{turn.status}; the chain's head did not move."
+            )
+        print(
+            f"Turn {turn.number} of chain {turn.chain!r} has already ended ({turn.status}); "
+            "its answer is shown in the cell that started it."
+        )
+        return True
+
     def _background(self, id: str | None, name: str) -> tuple[Chain, Turn]:
         registry = self.session.registry
         if id is not None:
@@ -440,12 +458,7 @@ class LineCommands:
         """A loaded turn that ran on an offline server of another kernel cannot be reached (one
         sent in this kernel keeps the client of the server it went to, also after a switch)."""
         session = self.session
-        if session.backend.kind == "offline":
-            session.client()
-        holds = getattr(session.server, "holds", None)
-        if holds is None or not turn.id or chain.client_for(turn) is not session.client():
-            return
-        if not holds(turn.id):
+        if not session.holds(turn) and chain.client_for(turn) is session.client():
             raise MagicUsageError(
                 f"Turn {turn.number} of {turn.chain} ran on an offline server that is gone "
                 f"(another kernel's, or an earlier backend's), so `%gemini {name}` cannot reach "
@@ -453,6 +466,8 @@ class LineCommands:
             )
 
     def wait(self, id: str | None) -> None:
+        if id is None and not self.session.registry.running() and self._ended_just_now():
+            return  # Run All, or a reader slower than the turn: it is done, as waited for
         chain, turn = self._background(id, "wait")
         background = self.session.background
         try:

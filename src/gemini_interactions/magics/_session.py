@@ -14,8 +14,7 @@ from .._kernel import KernelState
 from ..chain import ChainUsageError, MapBudgetReached, TurnFailedError
 from ..chain._map import MapInterrupted, MapResult
 from ..chain._trace import Tracing
-from ..render import AnswerView, BackgroundView, LiveView
-from ..render._answer_view import asked_for_thoughts
+from ..render import BackgroundView, LiveView, TerminalPrinter, asked_for_thoughts
 from ._failure import fail, flag, unparsed
 from ._plan import CellPlan, plan_cell, show_request
 
@@ -135,14 +134,16 @@ class Session(KernelState):
 
     def _send(self, plan: CellPlan, line: str) -> tuple[Turn, Any]:
         options, chain = plan.options, plan.chain
-        view: AnswerView | LiveView
-        kwargs: dict[str, Any] = {
-            "interval": self.magics.update_interval,
-            "show_thoughts": options.thoughts,
-            "extra_metadata": {"magic": line.strip()},
-            "source": self.source(),
-        }
-        view = AnswerView(terminal=True, **kwargs) if self.terminal() else LiveView(**kwargs)
+        view: TerminalPrinter | LiveView
+        if self.terminal():
+            view = TerminalPrinter(show_thoughts=options.thoughts, source=self.source())
+        else:
+            view = LiveView(
+                interval=self.magics.update_interval,
+                show_thoughts=options.thoughts,
+                extra_metadata={"magic": line.strip()},
+                source=self.source(),
+            )
         turn = chain.send(
             plan.prompt,
             new=plan.new,
@@ -216,10 +217,10 @@ class Session(KernelState):
             if out:
                 self.namespace[out] = result
 
-    def answer_view(self, turn: Turn) -> AnswerView | LiveView:
+    def answer_view(self, turn: Turn) -> TerminalPrinter | LiveView:
         """A view to show a finished turn again, with thoughts only if the turn asked for them."""
         if self.terminal():
-            return AnswerView(terminal=True, show_thoughts=asked_for_thoughts(turn))
+            return TerminalPrinter(show_thoughts=asked_for_thoughts(turn))
         return LiveView(show_thoughts=asked_for_thoughts(turn))
 
     def runs_store(self) -> Any:

@@ -1,5 +1,7 @@
 """The MIME bundles a turn is shown as: thoughts, step cards, answer blocks, the status line, and
-the metadata each output carries.
+the metadata each output carries. The live view sends them one by one as a turn streams; a
+finished turn is the same bundles at once (``answer_outputs``), or joined into one
+(``turn_bundle``: a background turn's end, ``Turn._repr_mimebundle_``).
 
 Metadata: the cell's last output carries the turn's full record (``Turn.provenance()``: ids,
 model or agent, options, usage, timestamps, final status) and every other output of the turn a
@@ -9,11 +11,11 @@ they cannot say a status decided later; a pointer is never out of date.
 
 from __future__ import annotations
 
+import json
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 from ..chain import ToolRun, Turn
-from ._answer_view import METADATA_KEY, json_block, pretty_json, structured
 from ._cards import (
     step_card_html,
     step_card_text,
@@ -27,8 +29,11 @@ from ._media import Keys, media_bundle, rounds_media
 from ._plan import plan_bundle
 from ._status import status_html, status_text
 from ._style import fold_control
+from ._text import short
 
-__all__ = ["answer_outputs", "status_html", "status_text"]
+__all__ = ["METADATA_KEY", "answer_outputs", "display_bundle", "turn_bundle"]
+
+METADATA_KEY = "gemini_interactions"
 
 Bundle = tuple[dict[str, str], dict[str, Any]]
 
@@ -36,6 +41,61 @@ _HIDDEN_STEPS = frozenset({"model_output", "thought", "user_input", "function_re
 """Shown otherwise: the answer and thoughts as text, function results on their call's card."""
 _WINDOW = 1200
 """At most this many characters of a thought are re-sent while it streams."""
+
+
+def display_bundle(data: dict[str, str], **kwargs: Any) -> Any:
+    """``IPython.display.display`` of a raw MIME bundle; the handle with ``display_id=True``."""
+    from IPython.display import display as _display
+
+    return cast(Any, _display)(data, raw=True, **kwargs)
+
+
+def asked_for_thoughts(turn: Turn) -> bool:
+    """Whether the turn was sent with ``thoughts`` (``--thoughts``): only then are they shown."""
+    return bool(turn.options.get("thoughts"))
+
+
+def structured(turn: Turn) -> bool:
+    """The turn asked for an answer in a schema (``--schema``): its text is JSON. An image,
+    audio or plain-text ``response_format`` (``--format``) is not one."""
+    if "schema" in turn.options:
+        return True
+    formats = (turn.request or {}).get("response_format")
+    for item in formats if isinstance(formats, list) else [formats]:
+        if isinstance(item, dict):
+            kind = item.get("type")
+            if kind == "text" and item.get("mime_type") == "application/json":
+                return True
+            if kind not in ("text", "image", "audio", "video", "document"):
+                return True  # a raw JSON schema, as legacy clients sent it
+    return False
+
+
+def pretty_json(text: str) -> str:
+    """``text`` indented when it is whole JSON; as it is otherwise (still streaming)."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def json_block(text: str) -> str:
+    """A fenced ``json`` block (highlighted by every Markdown renderer), pretty-printed."""
+    body = pretty_json(text)
+    fence = "```"
+    while fence in body:
+        fence += "`"
+    return f"{fence}json\n{body}\n{fence}"
+
+
+def tool_line(run: ToolRun) -> str:
+    """A tool call in one line: ``🔧 `name(a=1)` → `result` `` (``…`` while it runs)."""
+    args = run.arguments if isinstance(run.arguments, dict) else {}
+    call = ", ".join(f"{k}={short(v, 40)}" for k, v in args.items())
+    if run.result is None and not run.is_error:
+        return f"🔧 `{run.name}({call})` …"
+    mark = "❌" if run.is_error else "→"
+    return f"🔧 `{run.name}({call})` {mark} `{short(run.result)}`"
 
 
 # --- metadata ------------------------------------------------------------------------------------
@@ -50,9 +110,6 @@ def pointer(turn: Turn, part: int) -> dict[str, Any]:
     """The metadata of any other output: which turn it is part of (the record is the cell's
     last output with the same chain and turn)."""
     return {METADATA_KEY: {"chain": turn.chain, "turn": turn.number, "part": part}}
-
-
-# --- status --------------------------------------------------------------------------------------
 
 
 # --- thoughts, answer blocks, the end ------------------------------------------------------------
@@ -211,11 +268,15 @@ def turn_cards(
 ) -> list[tuple[str, dict[str, str]]]:
     """(key, bundle) of every card of the turn in step order: each round's steps (and the
     streaming round's ``streaming_steps``), a function call's card showing its run once the
-    tool started (``running`` is the one running now). A function call the model asked for
-    is shown at once ("calling"); one never run by the end of the turn says "not run"."""
+    tool started (``running``: the one running now, not yet in ``turn.tool_runs``). A function
+    call the model asked for is shown at once ("calling"); one never run by the end of the turn
+    says "not run"."""
     runs: dict[str, ToolRun] = {}
     counts: dict[int, int] = {}
-    for run in turn.tool_runs:
+    ran = turn.tool_runs  # a run is recorded in the turn once it has ended
+    if running is not None and all(run is not running for run in ran):
+        ran = [*ran, running]
+    for run in ran:
         position = counts[run.round] = counts.get(run.round, 0) + 1
         runs[_call_key(run.call_id, run.round, position)] = run
     rounds = [_steps_of(i) for i in turn.interactions]
@@ -323,3 +384,44 @@ def answer_outputs(
         (bundle, record(turn, extra, len(data)) if n == last else pointer(turn, n))
         for n, bundle in enumerate(data)
     ]
+
+
+def answer_markdown(turn: Turn, *, thoughts: bool = True) -> str:
+    """A finished turn as one Markdown text (thoughts quoted, tool calls, the answer, notes, the
+    status line): the ``text/markdown`` of ``turn_bundle``, for frontends that read Markdown."""
+    blocks: list[str] = []
+    if thoughts and turn.thoughts.strip():
+        quoted = "\n".join(f"> {line}" for line in turn.thoughts.strip().splitlines())
+        blocks.append(f"> 💭 *Thinking*\n>\n{quoted}")
+    if turn.tool_runs:
+        blocks.append("  \n".join(tool_line(run) for run in turn.tool_runs))
+    text = turn.output_text if turn.status not in ("streaming", "pending") else turn.text
+    if text:
+        blocks.append(json_block(text) if structured(turn) else text)
+    elif turn.status in ("streaming", "pending", "running"):
+        blocks.append("*…*")
+    if turn.parse_error:
+        blocks.append(f"⚠️ The structured answer could not be read: {turn.parse_error}")
+    if turn.error and turn.status not in ("completed", "running"):
+        note = turn.error
+        if turn.status in ("interrupted", "failed", "cancelled", "requires_action"):
+            note += " The chain's head did not move."
+        blocks.append(f"**{turn.status}**: {note}")
+    blocks.append(f"<sub>{status_text(turn)}</sub>")
+    return "\n\n".join(blocks)
+
+
+def turn_bundle(
+    turn: Turn, *, show_thoughts: bool | None = None
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """A finished turn as ONE output: the live view's final outputs (``answer_outputs``) joined,
+    with the turn's record. ``show_thoughts`` defaults to what the turn asked for."""
+    if show_thoughts is None:
+        show_thoughts = asked_for_thoughts(turn)
+    parts = [d for d, _ in answer_outputs(turn, show_thoughts=show_thoughts)]
+    data = {
+        "text/plain": "\n\n".join(p["text/plain"] for p in parts),
+        "text/markdown": answer_markdown(turn, thoughts=show_thoughts),
+        "text/html": "".join(html_of(p) for p in parts),
+    }
+    return data, record(turn)

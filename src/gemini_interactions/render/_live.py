@@ -28,14 +28,14 @@ from typing import Any
 from ..api._fold import Fold
 from ..api._media import MEDIA_KINDS
 from ..chain import ToolRun, Turn, TurnObserver
-from ._answer_view import display_bundle, structured
 from ._bundles import (
-    answer_outputs,
     answer_text,
     block_bundle,
+    display_bundle,
     final_bundle,
     pointer,
     record,
+    structured,
     thinking_html,
     thought_bundle,
     turn_cards,
@@ -45,9 +45,9 @@ from ._bundles import (
 from ._citations import Citations
 from ._markdown import BlockChunks, BlockSplitter, _parser, markdown_html, tail_html
 from ._media import Keys, media_bundle, media_key
-from ._status import status_html, status_text, streaming_status
+from ._status import streaming_status
 
-__all__ = ["LiveView", "answer_outputs", "status_html", "status_text"]
+__all__ = ["LiveView"]
 
 _SKIPPED_DELTAS = frozenset({"text", "thought_summary", "thought_signature"})
 _CHUNK_FROM = 2000
@@ -434,12 +434,8 @@ class LiveView(TurnObserver):
         self._round_start = len(turn.text)
 
     def on_tool_call(self, turn: Turn, run: ToolRun) -> None:
-        self._running = run
-        turn.tool_runs.append(run)
-        try:
-            self.render(turn)
-        finally:
-            turn.tool_runs.remove(run)
+        self._running = run  # drawn by the cards as running; the runner records it when done
+        self.render(turn)
 
     def on_tool_result(self, turn: Turn, run: ToolRun) -> None:
         self._running = None

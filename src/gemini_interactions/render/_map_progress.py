@@ -47,30 +47,36 @@ class MapProgressView:
             self.handle.update(bundle, raw=True)
 
     def summary(self, result: MapResult, progress_line: str) -> None:
-        counts: dict[str, int] = {}
-        for item in result.items:
-            counts[item.status] = counts.get(item.status, 0) + 1
-        reused = result.reused
-        sent = sum(
-            not item.reused and item.status not in ("interrupted", "not sent", "pending")
-            for item in result.items
-        )
-        rows: list[tuple[str, Any]] = [
-            *counts.items(),
-            ("reused", reused),
-            ("sent", sent),
-            ("tokens", f"{result.tokens:,} ({result.run_tokens:,} in this run)"),
-            ("cost", f"{format_cost(result.cost)} ({format_cost(result.run_cost)} in this run)"),
-        ]
-        plain = "\n".join([progress_line, *(f"{k:<12}{v}" for k, v in rows)])
-        body = "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in rows)
-        table = f"<table><tr><th>status</th><th>items</th></tr>{body}</table>"
-        bundle = {"text/plain": plain, "text/html": table}
+        bundle = summary_bundle(result, progress_line)
         if self.terminal:
-            print(plain)
+            print(bundle["text/plain"])
         elif self.handle is None:
             from IPython.display import display
 
             display(bundle, raw=True)  # type: ignore[no-untyped-call]
         else:
             self.handle.update(bundle, raw=True)
+
+
+def summary_bundle(result: MapResult, progress_line: str) -> dict[str, str]:
+    """The table a map run ends with (under its last progress line): items per status, reused,
+    sent, tokens and cost (this run's in brackets)."""
+    counts: dict[str, int] = {}
+    for item in result.items:
+        counts[item.status] = counts.get(item.status, 0) + 1
+    reused = result.reused
+    sent = sum(
+        not item.reused and item.status not in ("interrupted", "not sent", "pending")
+        for item in result.items
+    )
+    rows: list[tuple[str, Any]] = [
+        *counts.items(),
+        ("reused", reused),
+        ("sent", sent),
+        ("tokens", f"{result.tokens:,} ({result.run_tokens:,} in this run)"),
+        ("cost", f"{format_cost(result.cost)} ({format_cost(result.run_cost)} in this run)"),
+    ]
+    plain = "\n".join([progress_line, *(f"{k:<12}{v}" for k, v in rows)])
+    body = "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in rows)
+    table = f"<table><tr><th>status</th><th>items</th></tr>{body}</table>"
+    return {"text/plain": plain, "text/html": table}

@@ -15,6 +15,7 @@ This package never imports IPython, the magics, the chain or the renderers.
 
 from __future__ import annotations
 
+from .._public import public_home
 from ..api._wire import LEGACY_REVISION, STEPS_REVISION
 from ._cassette import Cassette
 from ._clock import Clock, FakeClock, SystemClock
@@ -47,3 +48,5 @@ __all__ = [
     "serve",
     "serve_in_thread",
 ]
+
+public_home(__name__, __all__, globals())

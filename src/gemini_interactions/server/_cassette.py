@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from ..api._secret import Secret, register
-from ._errors import ApiError
+from ._errors import ErrorReply
 from ._exchange import DroppedConnection, EngineRequest, EngineResponse
 from ._legacy import is_legacy
 from ._redact import SECRET_QUERY, redact_headers, redact_json, redact_query, scrub, secrets_in
@@ -286,7 +286,7 @@ class _ProxyStream:
 
 def _unreachable(upstream: str, error: Exception) -> EngineResponse:
     message = f"Upstream {upstream} unreachable: {type(error).__name__}."
-    return ApiError(502, message).response()
+    return ErrorReply(502, message).response()
 
 
 class Recorder:

@@ -32,7 +32,7 @@ class SystemClock:
         await asyncio.sleep(max(seconds, 0.0))
 
 
-# 2026-06-01T12:00:00Z, the instant the spec's examples use.
+# 2026-06-01T12:00:00Z, the instant the recorded transcripts use.
 FAKE_EPOCH = 1780315200.0
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from ..api._wire import API_VERSIONS
 from ._cassette import Cassette, Recorder
 from ._clock import Clock
-from ._errors import ApiError, bad_request, not_found
+from ._errors import ErrorReply, bad_request, not_found
 from ._events import frame
 from ._exchange import DROP, Action, ActionStream, EngineRequest, EngineResponse, Wait, dumps
 from ._faults import MALFORMED, UNKNOWN_EVENT, UNKNOWN_FIELD, UNKNOWN_STEP, FaultPlan
@@ -25,7 +25,7 @@ from ._inputs import normalise_input
 from ._legacy import is_legacy
 from ._limits import Limits, parse_json_body, too_large
 from ._redact import redact_text
-from ._reply import Reply, Responder, Turn, usage_for
+from ._reply import Reply, Responder, TurnRequest, usage_for
 from ._request_log import UNPARSED, RecordedRequest, RequestLog
 from ._state import InteractionRecord, Store, Timing
 from ._validate import check_auth, validate_create
@@ -47,7 +47,7 @@ class _Pending:
 
     owner: str
     store: bool
-    turn: Turn
+    turn: TurnRequest
     reply: Reply
     hops: list[list[dict[str, Any]]] = field(default_factory=list)
 
@@ -125,16 +125,16 @@ class Engine:
             return await self.recorder.forward_async(request)
         return self._dispatch(request, body)
 
-    def _intake(self, request: EngineRequest) -> tuple[Any, ApiError | None]:
+    def _intake(self, request: EngineRequest) -> tuple[Any, ErrorReply | None]:
         """The parsed body, or the 4xx that refuses it; either way the request is logged."""
         body: Any = None
-        refused: ApiError | None = None
+        refused: ErrorReply | None = None
         if request.size > self.limits.max_body_bytes:
             body, refused = UNPARSED, too_large(request.size, self.limits.max_body_bytes)
         elif request.body:
             try:
                 body = parse_json_body(request.body, self.limits.max_json_depth)
-            except ApiError as error:
+            except ErrorReply as error:
                 body, refused = UNPARSED, error
         self.request_log.add(request, body)
         return body, refused
@@ -161,13 +161,13 @@ class Engine:
                 late = arrived + self.faults.latency
                 response.not_before = max(response.not_before or 0.0, late)
             return response
-        except ApiError as error:
+        except ErrorReply as error:
             return error.response()
         except Exception as error:
             # A bug here must still answer like Google does, and say where to look.
             logger.exception("local server error on %s %s", request.method, request.path)
             message = f"Local server error: {type(error).__name__}: {redact_text(str(error))}"
-            return ApiError(500, message).response()
+            return ErrorReply(500, message).response()
 
     def _route(self, request: EngineRequest, body: Any, route: Any) -> EngineResponse:
         iid, cancel, method = route["id"], route["cancel"], request.method
@@ -214,7 +214,7 @@ class Engine:
             raise bad_request("'input' must not be empty.")
         history = prev.conversation() if prev else []
         self._check_results(input_steps, prev.steps if prev else [])
-        turn = Turn(
+        turn = TurnRequest(
             body=body,
             legacy=legacy,
             model=body.get("model"),
@@ -239,7 +239,7 @@ class Engine:
             self._register(record, turn, reply, hops[1:])
         return self._respond_created(record, body, reply)
 
-    def _answer(self, turn: Turn, request: EngineRequest) -> Reply | EngineResponse:
+    def _answer(self, turn: TurnRequest, request: EngineRequest) -> Reply | EngineResponse:
         for responder in self.responders[:-1]:
             reply = responder.respond(turn)
             if reply is not None:
@@ -249,7 +249,7 @@ class Engine:
             if replay is not None:
                 return replay
             if self.strict_cassette:
-                raise ApiError(
+                raise ErrorReply(
                     400, self.cassette.explain_miss(request), status="FAILED_PRECONDITION"
                 )
         last = self.responders[-1].respond(turn)
@@ -272,7 +272,7 @@ class Engine:
 
     def _record(
         self,
-        turn: Turn,
+        turn: TurnRequest,
         reply: Reply,
         steps: list[dict[str, Any]],
         prev_id: str | None,
@@ -339,7 +339,7 @@ class Engine:
 
     # ----------------------------------------------------------------- continuation
     def _register(
-        self, record: InteractionRecord, turn: Turn, reply: Reply, rest: list[list[Any]]
+        self, record: InteractionRecord, turn: TurnRequest, reply: Reply, rest: list[list[Any]]
     ) -> None:
         assert record.continuation_token and record.checkpoint_token
         pending = _Pending(record.id, record.store, turn, reply, rest)
@@ -361,7 +361,7 @@ class Engine:
                 "interaction that issued it."
             )
         turn, reply = pending.turn, pending.reply
-        turn = Turn(
+        turn = TurnRequest(
             body=body,
             legacy=turn.legacy,
             model=turn.model,

@@ -21,8 +21,12 @@ STATUS_NAMES = {
 }
 
 
-class ApiError(Exception):
-    """An error answer; raised anywhere in the engine, rendered once at the edge."""
+class ErrorReply(Exception):
+    """An error answer; raised anywhere in the engine, rendered once at the edge.
+
+    Not the client's ``api.APIError``: this one is what the local server sends, that one is what
+    the client raises on receiving it.
+    """
 
     def __init__(
         self,
@@ -54,9 +58,9 @@ def _seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def bad_request(message: str) -> ApiError:
-    return ApiError(400, message)
+def bad_request(message: str) -> ErrorReply:
+    return ErrorReply(400, message)
 
 
-def not_found(message: str) -> ApiError:
-    return ApiError(404, message)
+def not_found(message: str) -> ErrorReply:
+    return ErrorReply(404, message)

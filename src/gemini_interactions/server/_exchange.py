@@ -16,7 +16,7 @@ from ._clock import Clock
 
 
 def dumps(obj: Any) -> str:
-    """Compact JSON with raw UTF-8, byte-compatible with the spec's transcripts."""
+    """Compact JSON with raw UTF-8, byte-compatible with the recorded transcripts."""
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -12,7 +12,7 @@ import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from ._errors import ApiError
+from ._errors import ErrorReply
 
 
 @dataclass
@@ -111,7 +111,7 @@ class FaultPlan:
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
 
-    def take_http_error(self) -> ApiError | None:
+    def take_http_error(self) -> ErrorReply | None:
         """The error to answer instead of the real response, while failures remain."""
         if self.http_status is None:
             return None
@@ -119,13 +119,13 @@ class FaultPlan:
             if self._failed >= self.fail_first:
                 return None
             self._failed += 1
-        return ApiError(
+        return ErrorReply(
             self.http_status,
             f"Injected fault: HTTP {self.http_status} (retry later).",
             retry_after=self.retry_after,
         )
 
-    def take_rate_limit(self, now: float) -> ApiError | None:
+    def take_rate_limit(self, now: float) -> ErrorReply | None:
         """A 429 when this request is over ``rpm``, else None (the request takes a token)."""
         if self.rpm is None:
             return None
@@ -142,7 +142,7 @@ class FaultPlan:
                 return None
             self._limited += 1
             wait = (1.0 - self._tokens) / per_second
-        return ApiError(
+        return ErrorReply(
             429,
             f"Injected fault: more than {self.rpm:g} requests per minute (retry later).",
             retry_after=round(wait, 3),

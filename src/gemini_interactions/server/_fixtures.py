@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._errors import ApiError
+from ._errors import ErrorReply
 from ._faults import FaultPlan
 from ._ids import IdFactory
 from ._offline_media import b64, bar_chart_png, search_chip, tone_wav
-from ._reply import Reply, Step, Turn
+from ._reply import Reply, Step, TurnRequest
 
 MATCH_KEYS = frozenset(
     {"user_text", "user_regex", "turn", "model", "agent", "tools", "call_id", "revision"}
@@ -149,7 +149,7 @@ class Fixture:
                 raise ValueError(f"fixture {name!r}: {error}") from None
         return cls(**kwargs)
 
-    def matches(self, turn: Turn) -> bool:
+    def matches(self, turn: TurnRequest) -> bool:
         if self.times is not None and self.used >= self.times:
             return False
         m = self.match
@@ -177,7 +177,7 @@ class Fixture:
             err = self.error
             code = int(err.get("status", err.get("code", 500)))
             retry = err.get("retry_after")
-            error = ApiError(
+            error = ErrorReply(
                 code,
                 str(err.get("message", f"Fixture error {code}.")),
                 status=err.get("status_text"),
@@ -340,7 +340,7 @@ class FixtureSet:
         # be used twice by two requests matching at once.
         self._lock = threading.Lock()
 
-    def respond(self, turn: Turn) -> Reply | None:
+    def respond(self, turn: TurnRequest) -> Reply | None:
         with self._lock:
             for fixture in self.fixtures:
                 if fixture.matches(turn):

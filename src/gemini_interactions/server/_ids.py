@@ -21,7 +21,7 @@ def b64(raw: str) -> str:
 
 
 def event_id(n: int) -> str:
-    """Event ids count per interaction, like the spec's transcripts (``ev_0001``)."""
+    """Event ids count per interaction, like the recorded transcripts (``ev_0001``)."""
     return f"ev_{n:04d}"
 
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ._errors import ApiError, bad_request
+from ._errors import ErrorReply, bad_request
 
 MB = 1024 * 1024
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -40,8 +40,8 @@ class Limits:
                 raise ValueError(f"{name} must be a positive whole number, not {value!r}")
 
 
-def too_large(size: int, limit: int) -> ApiError:
-    return ApiError(
+def too_large(size: int, limit: int) -> ErrorReply:
+    return ErrorReply(
         413,
         f"Request payload size exceeds the limit: {limit} bytes (this body has {size} or more). "
         "The local server's limit is set with --max-body-mb.",
@@ -49,7 +49,7 @@ def too_large(size: int, limit: int) -> ApiError:
     )
 
 
-def too_deep(limit: int) -> ApiError:
+def too_deep(limit: int) -> ErrorReply:
     return bad_request(
         f"Invalid JSON payload received. JSON nested deeper than {limit} levels "
         "(the local server's limit, set with --max-json-depth)."
@@ -71,7 +71,7 @@ def _deeper_than(value: Any, limit: int) -> bool:
 
 
 def parse_json_body(raw: bytes, max_depth: int) -> Any:
-    """The body as JSON, or an ``ApiError`` 400: JSON requests are UTF-8 (RFC 8259 section 8.1),
+    """The body as JSON, or an ``ErrorReply`` 400: JSON requests are UTF-8 (RFC 8259 section 8.1),
     so UTF-16 or Latin-1 bodies are refused rather than guessed at."""
     try:
         text = raw.decode("utf-8")

@@ -17,9 +17,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import ApiError
+from ._errors import ErrorReply
 from ._ids import IdFactory
-from ._reply import Step, Turn
+from ._reply import Step, TurnRequest
 
 
 @dataclass
@@ -40,7 +40,7 @@ def _code(text: str) -> str:
     return "`" + text.replace("`", "'") + "`"
 
 
-def simulate_tools(ids: IdFactory, turn: Turn, subject: str) -> Simulated:
+def simulate_tools(ids: IdFactory, turn: TurnRequest, subject: str) -> Simulated:
     """The call and result steps of every MCP server, file search and Google Maps tool."""
     out = Simulated()
     for tool in turn.tools:
@@ -195,7 +195,7 @@ class Sandboxes:
         with self._lock:
             if wanted:
                 if wanted not in self._files:
-                    raise ApiError(
+                    raise ErrorReply(
                         404,
                         f"Environment {wanted!r} was not found on this server (an offline "
                         "server keeps its environments only while it runs).",

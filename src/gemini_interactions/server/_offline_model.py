@@ -21,7 +21,7 @@ from ._inputs import texts_of
 from ._offline_agentic import Sandboxes, cite, simulate_tools
 from ._offline_fix import fix_answer
 from ._offline_media import b64, bar_chart_png, search_chip, tone_wav
-from ._reply import Reply, Step, Turn
+from ._reply import Reply, Step, TurnRequest
 from ._schema_values import Schema, SchemaRefused, example_value
 from ._tool_calls import PLACE_NAMES, QUERY_NAMES, plan_calls
 
@@ -102,7 +102,7 @@ def subject_of(prompt: str) -> str:
     return " ".join(words[-4:]) if words else "your question"
 
 
-def _earlier_texts(turn: Turn) -> list[str]:
+def _earlier_texts(turn: TurnRequest) -> list[str]:
     """Earlier user turns: stored history and, in stateless chains, earlier steps of this input."""
     users = [s for s in turn.conversation if s.get("type") == "user_input"]
     return [" ".join(t)[:PROMPT_SCAN] for t in (texts_of(s) for s in users[:-1]) if t]
@@ -200,7 +200,7 @@ def _json_schema(body: dict[str, Any]) -> tuple[Schema, str] | None:
     return None
 
 
-def _asks_for(turn: Turn, kind: str) -> bool:
+def _asks_for(turn: TurnRequest, kind: str) -> bool:
     """The request asks for ``kind`` output: ``response_format`` (either shape),
     ``response_modalities``, or a model named for it (``…-image-…``, ``…-tts``)."""
     body = turn.body
@@ -221,7 +221,7 @@ PLAN_HEADING = "# Research plan:"
 _PLAN_STEP = re.compile(r"^\d+\. ", re.M)
 
 
-def _last_plan(turn: Turn) -> int | None:
+def _last_plan(turn: TurnRequest) -> int | None:
     """The number of steps of the plan the previous answer was, or None when it was not one."""
     outputs = [s for s in turn.history if s.get("type") == "model_output"]
     if not outputs:
@@ -279,7 +279,7 @@ class OfflineModel:
         self.latency = latency
 
     # ------------------------------------------------------------------ entry point
-    def respond(self, turn: Turn) -> Reply:
+    def respond(self, turn: TurnRequest) -> Reply:
         # Only the start of a huge prompt is read: the answer stays quick and small whatever comes.
         prompt = turn.user_text[:PROMPT_SCAN]
         summaries = (turn.body.get("generation_config") or {}).get("thinking_summaries", "auto")
@@ -368,7 +368,7 @@ class OfflineModel:
 
         return pick
 
-    def _calls(self, turn: Turn, prompt: str) -> list[Step]:
+    def _calls(self, turn: TurnRequest, prompt: str) -> list[Step]:
         try:
             planned = plan_calls(turn.tools, prompt, self._string_for(prompt))
         except SchemaRefused as refused:
@@ -400,7 +400,7 @@ class OfflineModel:
         except SchemaRefused as refused:
             raise bad_request(str(refused)) from None
 
-    def _media(self, turn: Turn, prompt: str) -> Step | None:
+    def _media(self, turn: TurnRequest, prompt: str) -> Step | None:
         """An image answer (a bar chart of the prompt's numbers) when an image is asked for, an
         audio answer (a short tone) when speech is; None otherwise."""
         if _asks_for(turn, "image") or _DRAW.search(prompt):
@@ -429,7 +429,7 @@ class OfflineModel:
             return {"type": "model_output", "content": [{"type": "text", "text": text}, audio]}
         return None
 
-    def _search(self, turn: Turn, prompt: str) -> tuple[list[Step], str, list[str]] | None:
+    def _search(self, turn: TurnRequest, prompt: str) -> tuple[list[Step], str, list[str]] | None:
         """The search steps (call, then a result holding only Google's suggestions chip, as the
         real service sends), the query, and made-up source URLs; None without the tool."""
         if "google_search" not in turn.tool_names:
@@ -456,7 +456,7 @@ class OfflineModel:
         return steps, query, [_source_url(slug, n) for n in (1, 2)]
 
     def _tools(
-        self, turn: Turn, prompt: str, notes: list[str], *, search: bool = True
+        self, turn: TurnRequest, prompt: str, notes: list[str], *, search: bool = True
     ) -> list[Step]:
         enabled = turn.tool_names
         steps: list[Step] = []
@@ -532,7 +532,7 @@ class OfflineModel:
             notes.append(f"Pretended to read {len(urls)} URL(s); nothing was fetched.")
         return steps
 
-    def _answer(self, turn: Turn, prompt: str, notes: list[str]) -> str:
+    def _answer(self, turn: TurnRequest, prompt: str, notes: list[str]) -> str:
         if _GREETING.match(prompt) and len(prompt) < 40 and not notes:
             # Short prompts get short answers (and the SDK probe compares them untruncated).
             return "Hello! I am the offline demo model; no Gemini model was called."
@@ -576,7 +576,7 @@ class OfflineModel:
         lines += notes
         return "\n".join(lines).rstrip() + "\n"
 
-    def _use(self, turn: Turn) -> Step:
+    def _use(self, turn: TurnRequest) -> Step:
         lines = [BANNER, "", "The tools returned:", ""]
         for result in turn.function_results:
             shown = json.dumps(result.get("result"), ensure_ascii=False)
@@ -588,7 +588,7 @@ class OfflineModel:
         lines += [f"So, for {quoted(question)}: the answer is in the tool results above."]
         return {"type": "model_output", "content": [{"type": "text", "text": "\n".join(lines)}]}
 
-    def _sandbox_notes(self, turn: Turn, environment_id: str | None) -> list[str]:
+    def _sandbox_notes(self, turn: TurnRequest, environment_id: str | None) -> list[str]:
         """A turn in a sandbox writes a file there and lists what is there (the files of the
         earlier turns of the same environment too)."""
         if environment_id is None:
@@ -597,7 +597,7 @@ class OfflineModel:
         listed = ", ".join(f"`{f}`" for f in files)
         return [f"Working in sandbox `{environment_id}` (simulated); its files: {listed}."]
 
-    def _background(self, turn: Turn, prompt: str, show: bool, reply: Reply) -> Reply:
+    def _background(self, turn: TurnRequest, prompt: str, show: bool, reply: Reply) -> Reply:
         config = turn.body.get("agent_config")
         config = config if isinstance(config, dict) else {}
         plan = _last_plan(turn)
@@ -650,7 +650,14 @@ class OfflineModel:
         return reply
 
     def _plan(
-        self, turn: Turn, prompt: str, subject: str, show: bool, reply: Reply, *, revising: bool
+        self,
+        turn: TurnRequest,
+        prompt: str,
+        subject: str,
+        show: bool,
+        reply: Reply,
+        *,
+        revising: bool,
     ) -> Reply:
         """Deep Research's collaborative planning: the answer is a numbered plan (revised with
         the prompt when the previous answer was one); continuing without planning runs it."""

@@ -1,4 +1,8 @@
-"""What a responder sees (``Turn``) and what it answers (``Reply``), plus fake usage counts."""
+"""What a responder sees (``TurnRequest``) and what it answers (``Reply``), plus fake usage counts.
+
+Named apart from ``chain.Turn`` (a finished turn as the notebook keeps it): this is the server's
+view of one incoming create request, before any answer exists.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ._errors import ApiError
+from ._errors import ErrorReply
 from ._faults import FaultPlan
 from ._inputs import function_results, last_user_text, texts_of, user_turns
 
@@ -14,8 +18,8 @@ Step = dict[str, Any]
 
 
 @dataclass
-class Turn:
-    """One create request, with the conversation it continues."""
+class TurnRequest:
+    """One incoming create request, with the conversation it continues."""
 
     body: dict[str, Any]
     legacy: bool
@@ -67,7 +71,7 @@ class Reply:
     latency: float = 0.0
     step_delay: float = 0.0
     usage: dict[str, Any] | None = None
-    error: ApiError | None = None
+    error: ErrorReply | None = None
     faults: FaultPlan | None = None
     interaction_id: str | None = None
     model: str | None = None
@@ -88,7 +92,7 @@ class Reply:
 class Responder(Protocol):
     """Something that may answer a turn; None means "not mine, ask the next one"."""
 
-    def respond(self, turn: Turn) -> Reply | None: ...
+    def respond(self, turn: TurnRequest) -> Reply | None: ...
 
 
 def _tokens(text: str) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..api._wire import SETTLED_STATUSES
 from ._clock import iso
-from ._errors import ApiError, not_found
+from ._errors import ErrorReply, not_found
 from ._events import step_events
 from ._exchange import dumps
 from ._faults import FaultPlan
@@ -306,7 +306,7 @@ class Store:
         while len(self._gone) > 10 * self.max_count:
             del self._gone[next(iter(self._gone))]
 
-    def _missing(self, interaction_id: str) -> ApiError:
+    def _missing(self, interaction_id: str) -> ErrorReply:
         if self._gone.get(interaction_id) == "evicted":
             return not_found(
                 f"Interaction {interaction_id!r} was not found: the local server evicted it to "

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..api._wire import CREATE_FIELDS
-from ._errors import ApiError, bad_request
+from ._errors import ErrorReply, bad_request
 
 KNOWN_FIELDS = frozenset(CREATE_FIELDS)
 AUTH_MESSAGE = (
@@ -21,7 +21,7 @@ def check_auth(headers: dict[str, str], query_key: str | None) -> None:
         return
     if bearer.lower().startswith("bearer ") and bearer[7:].strip():
         return
-    raise ApiError(401, AUTH_MESSAGE)
+    raise ErrorReply(401, AUTH_MESSAGE)
 
 
 # The JSON type each top-level field must have (None is always allowed: "not set").
