@@ -48,6 +48,7 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     assert sh.run_cell("%gemini backend offline").success
     yield sh
     magics.autosave = False
+    sh.run_cell("%unload_ext gemini_interactions")  # the next test's kernel starts with no chains
 
 
 def run(sh: Any, source: str) -> tuple[bool, str, Any]:
