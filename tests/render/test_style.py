@@ -9,7 +9,7 @@ from gemini_interactions.render._bundles import answer_outputs, block_bundle, th
 from gemini_interactions.render._cards import step_card_html
 from gemini_interactions.render._highlight import HIGHLIGHT_CHARS, STYLE, highlight
 from gemini_interactions.render._markdown import answer_html, markdown_html
-from gemini_interactions.render._style import FOLD_CHARS, fold_control
+from gemini_interactions.render._style import FOLD_CHARS, SHEET, fold_control
 
 CODE = '```python\n@cache\ndef area(r):\n    """Area."""\n    return 3.14 * r * r  # pi r²\n```\n'
 
@@ -49,20 +49,22 @@ def _long(words: int) -> str:
 
 def test_a_long_answer_folds_past_a_screen_and_a_short_one_does_not() -> None:
     short = "A short answer.\n\nTwo paragraphs.\n"
-    assert answer_html(short) == "<p class=gi-a>A short answer.</p><p>Two paragraphs.</p>"
+    # The first block carries the answer's sheet (container, fold), once per turn.
+    assert answer_html(short) == "<p class=gi-a>A short answer.</p><p>Two paragraphs.</p>" + SHEET
+    assert answer_html(short, start=10) == "<p class=gi-a>A short answer.</p><p>Two paragraphs.</p>"
     assert "show all" not in fold_control(short)
     long = _long(2900)
     html = answer_html(long)
     head, rest = html.split("<div class=gi-late>")
     assert head.startswith("<p class=gi-a>Paragraph 0 ")
     assert FOLD_CHARS <= len(re.sub("<[^>]+>", "", head)) < FOLD_CHARS + 300
-    assert "Paragraph 70 " in rest and rest.endswith("</div>")
+    assert "Paragraph 70 " in rest and rest.endswith("</div>" + SHEET)
     control = fold_control(long)
     assert re.search(
         r"<details class=gi-more [^>]*><summary>show all \([\d,]+ more words\)", control
     )
     # The fold is a stylesheet rule (no script): hidden while "show all" is closed.
-    assert ":has(details.gi-more:not([open]))" in control and "display:none" in control
+    assert ":has(details.gi-more:not([open]))" in SHEET and "display:none" in SHEET
     # In the live view each block is its own output: a block past the fold is marked as a whole.
     assert answer_html("Late words.\n", start=FOLD_CHARS + 10).startswith(
         '<p class="gi-a gi-late">Late words.'
@@ -110,8 +112,9 @@ def test_a_finished_turn_carries_the_sheet_once_in_its_last_output() -> None:
     turn.status = "completed"
     outputs = [b["text/html"] for b, _ in answer_outputs(turn, show_thoughts=False)]
     *rest, last = outputs
-    assert last.count("<style>") == 2 and "show all" in last and "<script>" in last
-    assert not any("<style>" in o or "<script>" in o for o in rest)
+    assert last.count("<style>") == 1 and "show all" in last and "<script>" in last
+    assert rest[-1].endswith(SHEET) and rest[-1].count("<style>") == 1  # the answer's output
+    assert not any("<style>" in o or "<script>" in o for o in rest[:-1])
 
 
 def test_the_live_view_folds_its_blocks_past_the_fold_and_ends_with_show_all() -> None:
@@ -148,5 +151,6 @@ def test_the_live_view_folds_its_blocks_past_the_fold_and_ends_with_show_all() -
     late = [b for b in blocks if "gi-late" in b]
     assert early and late and blocks[0].startswith("<p class=gi-a>Paragraph 0 ")
     # The last output: the answer's last words wrapped apart from "show all" and the status.
+    assert blocks[0].endswith(SHEET) and not any(SHEET in b for b in blocks[1:])
     assert last.startswith('<div class="gi-tail gi-late"><p>The last words, unfinished</p></div>')
     assert "show all (" in last and last.index("show all") < last.index("gemini-status")

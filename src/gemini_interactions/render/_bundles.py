@@ -220,7 +220,7 @@ def final_bundle(turn: Turn, elapsed: float | None) -> dict[str, str]:
     status = status_text(turn, elapsed)
     plain = "\n".join([*notes, f"[{status}]"])
     html = "".join(f"<p>{escape(n)}</p>" for n in notes)
-    html += fold_control(_shown(turn))  # the answer's stylesheet, "show all", copy buttons
+    html += fold_control(_shown(turn))  # "show all", code colours, copy buttons (_style)
     html += status_html(turn, elapsed)
     markdown = "\n\n".join(
         [*(escape(n, quote=False) for n in notes), f"<sub>{escape(status, quote=False)}</sub>"]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
 from ._highlight import highlight
-from ._style import fold_point
+from ._style import SHEET, fold_point
 
 __all__ = ["BlockChunks", "BlockSplitter", "answer_html", "markdown_html", "tail_html"]
 
@@ -97,12 +97,14 @@ def answer_html(markdown: str, start: int = 0) -> str:
     """A piece of the answer (``start``: where it begins in the whole answer) as HTML whose
     first element says it is the answer (``gi-a``: the container and the copy buttons hang on
     it) and, past the fold, that it is folded (``gi-late``; ``_style``). A marker, not a
-    wrapper: a block is often one short paragraph, and every byte is sent."""
+    wrapper: a block is often one short paragraph, and every byte is sent. The first piece
+    also carries the answer's stylesheet."""
     cut = fold_point(markdown, start)
+    sheet = SHEET if start == 0 else ""  # once per turn, with its first block
     if cut is None or cut == 0:
-        return _mark(markdown_html(markdown), "gi-a gi-late" if cut == 0 else "gi-a")
+        return _mark(markdown_html(markdown), "gi-a gi-late" if cut == 0 else "gi-a") + sheet
     head = _mark(markdown_html(markdown[:cut]), "gi-a")
-    return f"{head}<div class=gi-late>{markdown_html(markdown[cut:])}</div>"
+    return f"{head}<div class=gi-late>{markdown_html(markdown[cut:])}</div>{sheet}"
 
 
 def tail_html(markdown: str, start: int) -> str:
@@ -111,11 +113,12 @@ def tail_html(markdown: str, start: int) -> str:
     if not markdown:
         return ""
     cut = fold_point(markdown, start)
+    sheet = SHEET if start == 0 else ""  # the whole answer is this tail
     if cut is None or cut == 0:
         late = " gi-late" if cut == 0 else ""
-        return f'<div class="gi-tail{late}">{markdown_html(markdown)}</div>'
+        return f'<div class="gi-tail{late}">{markdown_html(markdown)}</div>{sheet}'
     head, rest = markdown_html(markdown[:cut]), markdown_html(markdown[cut:])
-    return f'<div class="gi-tail">{head}<div class=gi-late>{rest}</div></div>'
+    return f'<div class="gi-tail">{head}<div class=gi-late>{rest}</div></div>{sheet}'
 
 
 def _mark(html: str, classes: str) -> str:

@@ -23,6 +23,7 @@ from ._highlight import STYLE
 __all__ = [
     "CARD_STYLE",
     "FOLD_CHARS",
+    "SHEET",
     "badge",
     "card",
     "fold_control",
@@ -43,7 +44,7 @@ FOLD_CHARS = 3000
 """An answer longer than this (about 500 words, a screen) shows its first blocks, folds the rest."""
 
 _OUT = ".jp-OutputArea-output"
-_SHEET = (
+SHEET = (
     f"<style>:is({_OUT}:has(>.gi-a),.gi-tail){{border-left:3px solid var(--jp-border-color2,#ddd);"
     "padding-left:10px}"
     f".jp-OutputArea:has(details.gi-more:not([open])) :is(.gi-late,"
@@ -113,8 +114,9 @@ def _boundary_after(markdown: str, at: int) -> int | None:
 
 
 def fold_control(answer: str) -> str:
-    """What the turn's last output carries: the answer's stylesheet, its copy script, and a
-    "show all" when the answer is long enough to be folded."""
+    """What the turn's last output carries: a "show all" when the answer is long enough to be
+    folded, and with code the tokens' colours and the copy script. (The answer's own sheet,
+    ``SHEET``, comes with its first block, so the container holds from the first words.)"""
     more = ""
     cut = fold_point(answer)
     if cut is not None:
@@ -124,5 +126,5 @@ def fold_control(answer: str) -> str:
             f"({words:,} more words)</summary></details>"
         )
     if not _CODE.search(answer):  # no code block: no token colours, no copy buttons (bytes)
-        return _SHEET + more
-    return STYLE + _SHEET + more + _COPY
+        return more
+    return STYLE + more + _COPY
