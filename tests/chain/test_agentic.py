@@ -193,6 +193,12 @@ def test_a_secret_header_must_come_from_the_environment(chain: Chain, server: Lo
         )
     with pytest.raises(ChainUsageError, match="http"):
         chain.send("hi", mcp_servers={"s": "ftp://x.example"})
+    # A dry run shows the marker (never a value), so it needs no variable set.
+    unset = {"Authorization": {"env": "NOT_SET_ANYWHERE"}}
+    shown = chain.build_request(
+        "hi", mcp_servers={"s": {"url": "https://x.example", "headers": unset}}
+    )
+    assert shown["json"]["tools"][0]["headers"] == unset
     assert chain.turns == [] and posts(server) == []
 
 

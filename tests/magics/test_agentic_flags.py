@@ -224,6 +224,17 @@ def test_variables_hold_what_a_flag_takes(guide: Kernel) -> None:
     assert body["environment"]["env"] == {"TOKEN": {"env": "GUIDE_TOKEN"}}  # named, not read
 
 
+def test_a_dry_run_needs_no_secret_set(guide: Kernel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dry run shows the variable's name, never its value, so it works before the token is
+    set; sending then says which variable is missing."""
+    monkeypatch.delenv("GUIDE_TOKEN")
+    body = dry(guide, "--mcp guide=guide")
+    assert body["tools"][0]["headers"] == {"Authorization": {"env": "GUIDE_TOKEN"}}
+    out = guide.cell("--mcp guide=guide", "Hello", fails=True)
+    assert "GUIDE_TOKEN" in str(out.error) and "not set" in str(out.error)
+    assert guide.posts() == []
+
+
 def test_config_defaults_apply_to_every_cell(guide: Kernel) -> None:
     guide.magics.mcp_servers = {"guide": GUIDE}
     guide.magics.file_search = "handbook"

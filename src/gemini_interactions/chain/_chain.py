@@ -192,17 +192,19 @@ class Chain:
         *,
         new: bool = False,
         from_turn: int | None = None,
+        check_secrets: bool = True,
         **overrides: Any,
     ) -> Outgoing:
         """What the next send would go out with (client, parent, checked options), by the
         rules ``send`` follows; nothing is sent and the chain does not change. ``map`` prepares
-        its elements' requests with it too."""
+        its elements' requests with it too. ``check_secrets=False``: ``{"env": NAME}`` markers
+        whose variables are unset pass (``build_request`` shows markers, never values)."""
         client = self.require_client()
         options = self._options(options, overrides)
         parent = self.parent_for(new, from_turn)
         if parent is not None:
             options = _with_agent_of(parent, options)
-        prepared = prepare(options)
+        prepared = prepare(options, check_secrets=check_secrets)
         if parent is not None:
             # A managed agent's sandbox goes on with the conversation: continuing (or branching
             # from) a turn works in the environment that turn ran in.
@@ -306,7 +308,7 @@ class Chain:
     ) -> dict[str, Any]:
         """The exact first request ``send`` would make (method, url, headers, json), credentials
         redacted; nothing is sent and the chain does not change."""
-        out = self.prepare(options, new=new, from_turn=from_turn, **overrides)
+        out = self.prepare(options, new=new, from_turn=from_turn, check_secrets=False, **overrides)
         prepared = out.prepared
         params = {**prepared.base_params(), "input": prepared.first_input(prompt)}
         if out.parent is not None:

@@ -240,8 +240,11 @@ def _about(option: str) -> Iterator[None]:
         raise
 
 
-def prepare(options: SendOptions) -> PreparedTurn:
-    """Check the options and build tools, schema and attachments; ``ChainUsageError`` if wrong."""
+def prepare(options: SendOptions, *, check_secrets: bool = True) -> PreparedTurn:
+    """Check the options and build tools, schema and attachments; ``ChainUsageError`` if wrong.
+
+    ``check_secrets=False``: a ``{"env": NAME}`` whose variable is not set is let through (a dry
+    run shows the marker, never a value, so it needs none)."""
     o = options
     if (o.plan or o.visualize) and not o.agent:
         if o.model:
@@ -350,7 +353,8 @@ def prepare(options: SendOptions) -> PreparedTurn:
         overlay=overlay,
     )
     params = prepared.base_params()  # a config that contradicts a flag fails here, not later
-    resolve_secrets(params, "A secret of this turn")  # an unset variable fails before sending
+    if check_secrets:  # an unset variable fails before sending
+        resolve_secrets(params, "A secret of this turn")
     if o.agent is not None and "generation_config" in params:
         raise ChainUsageError(
             "Agents take no generation settings (generation_config): drop them from "

@@ -1,6 +1,7 @@
 """A background turn (``--background``) followed until it ends: one output, updated by polling.
 
-While it runs, one line says what the model is doing in a user's words; when it ends, the line
+While it runs, one line says what the model is doing in a user's words, with the newest thought
+summary under it (when thoughts are shown); when it ends, the line
 becomes the turn as a finished turn shows itself (``turn_bundle``). In a terminal, which cannot
 update what it printed, the status is printed once and the answer once.
 """
@@ -15,7 +16,7 @@ from ._bundles import METADATA_KEY, display_bundle, turn_bundle
 from ._markdown import markdown_html
 from ._text import terminal_safe
 
-__all__ = ["BackgroundView", "activity"]
+__all__ = ["BackgroundView", "activity", "latest_thought"]
 
 _DOING = {
     "thought": "thinking",
@@ -46,6 +47,29 @@ _COUNTED = {
 """The steps worth counting (an action each; results and the answer are not)."""
 
 
+_THOUGHT_CHARS = 400
+"""How much of the newest thought summary a running background turn shows: enough to follow
+what the agent is weighing, bounded so each update of the status costs the same bytes."""
+
+
+def latest_thought(steps: list[Any]) -> str | None:
+    """The newest thought summary's text (its last ``_THOUGHT_CHARS``, cut at a word), or
+    ``None`` when no thought has words yet. A Deep Research agent works for minutes in the
+    background; this is what it is thinking now."""
+    for step in reversed(steps):
+        if str(getattr(step, "type", "")) != "thought":
+            continue
+        parts = [getattr(c, "text", None) for c in getattr(step, "summary", None) or []]
+        text = " ".join(" ".join(p.split()) for p in parts if isinstance(p, str) and p.strip())
+        if not text:
+            continue
+        if len(text) > _THOUGHT_CHARS:
+            cut = text[-_THOUGHT_CHARS:]
+            text = "…" + (cut.split(" ", 1)[1] if " " in cut else cut)
+        return text
+    return None
+
+
 def activity(steps: list[Any], server_status: str | None) -> str:
     """A background turn's progress in plain words: "searching the web; 2 searches, 1 thought
     so far" (never wire names such as ``google_search_call`` or ``in_progress``)."""
@@ -61,6 +85,12 @@ def activity(steps: list[Any], server_status: str | None) -> str:
             counts[kind] = counts.get(kind, 0) + 1
     done = [f"{n} {_COUNTED[k][n != 1]}" for k, n in counts.items()]
     return doing + (f"; {', '.join(done)} so far" if done else "")
+
+
+def _md_escape(text: str) -> str:
+    """A thought shown as Markdown without its own markup (headings, lists, HTML) taking over
+    the status display."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]<>#+-!|" else ch for ch in text)
 
 
 class BackgroundView:
@@ -90,7 +120,16 @@ class BackgroundView:
                 f"⏳ Background turn {turn.number} of {turn.chain}, {elapsed:.0f} s: "
                 f"{activity(steps, server_status)}. `%gemini wait` blocks until it is done."
             )
-            data = {"text/plain": line, "text/markdown": line, "text/html": markdown_html(line)}
+            thought = latest_thought(steps) if self.show_thoughts else None
+            text = markdown = line
+            if thought:
+                text = f"{line}\n  💭 {thought}"
+                markdown = f"{line}\n\n> 💭 {_md_escape(thought)}"
+            data = {
+                "text/plain": text,
+                "text/markdown": markdown,
+                "text/html": markdown_html(markdown),
+            }
             return data, {METADATA_KEY: turn.provenance()}
         return turn_bundle(turn, show_thoughts=self.show_thoughts)
 
