@@ -125,9 +125,9 @@ COMMANDS: dict[str, Command] = {
             ("enterprise", "the Gemini Enterprise Agent Platform (Vertex AI credentials)"),
             ("--project P", "enterprise: the Google Cloud project (else GOOGLE_CLOUD_PROJECT)"),
             ("--location L", "enterprise: the region or global (else GOOGLE_CLOUD_LOCATION)"),
-            ("http://127.0.0.1:4010", "a server of this API at that URL"),
+            ("URL", "a server of this API at that URL, e.g. http://127.0.0.1:4010"),
         ),
-        grammar="[live | offline [--fixtures F] [--cassette F] | enterprise | http://HOST:PORT]",
+        grammar="[live | offline [--fixtures FILE] [--cassette FILE] | enterprise | URL]",
     ),
 }
 """Every ``%gemini`` command. The one list that help, ``--help``, the parser, the
