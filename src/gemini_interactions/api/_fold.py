@@ -34,7 +34,7 @@ _SET_KEYS = frozenset(
 )
 
 
-def _synthesize(delta_type: Any) -> dict[str, Any]:
+def synthesize(delta_type: Any) -> dict[str, Any]:
     """The step a delta implies when it arrives for an index that never had a ``step.start``."""
     if not isinstance(delta_type, str):
         return {"type": "unknown"}
@@ -232,7 +232,7 @@ class Fold:
     def _step(self, index: int, delta_type: Any) -> dict[str, Any]:
         step = self.steps.get(index)
         if step is None:
-            step = self.steps[index] = _synthesize(delta_type)
+            step = self.steps[index] = synthesize(delta_type)
         return step
 
     def _index(self, event: dict[str, Any]) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..api._events import StepDeltaEvent, StepStartEvent, StepStopEvent
-from ..api._fold import _synthesize
+from ..api._fold import synthesize
 
 __all__ = ["StepTime", "TimingRecorder"]
 
@@ -145,7 +145,7 @@ class TimingRecorder:
             kind = str(getattr(step, "type", None) or "unknown")
             name = getattr(step, "name", None)
             return kind, str(name) if isinstance(name, str) and name else None
-        return str(_synthesize(getattr(event.delta, "type", None))["type"]), None
+        return str(synthesize(getattr(event.delta, "type", None))["type"]), None
 
     def round_done(self, interaction: Any) -> None:
         """The round's interaction arrived: steps still open end now; a round that did not

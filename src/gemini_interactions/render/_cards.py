@@ -33,7 +33,7 @@ __all__ = [
     "thought_title",
 ]
 
-_ICONS = {
+ICONS = {
     "function_call": "🔧",
     "google_search_call": "🔎",
     "code_execution_call": "🐍",
@@ -48,7 +48,7 @@ _ICONS = {
     "model_output": "💬",
     "user_input": "👤",
 }
-_TITLES = {
+TITLES = {
     "google_search_call": "Google Search",
     "code_execution_call": "Code execution",
     "url_context_call": "URL context",
@@ -182,7 +182,7 @@ def _link(url: str | None, title: str | None = None) -> str:
     return f'<a href="{escape(safe)}">{label}</a>' if safe else label
 
 
-def _sources(result: Any) -> list[tuple[str, str | None]]:
+def result_sources(result: Any) -> list[tuple[str, str | None]]:
     """(url, title) of every source a search/URL result names, in order, once each (a
     ``search_suggestions`` chip is not a source: its links are searches, shown as chips)."""
     found: dict[str, str | None] = {}
@@ -211,7 +211,7 @@ def _shown_sources(
     result: Any, cited: Sequence[Source] | None
 ) -> list[tuple[str | None, str | None]]:
     """What a search card can show as its sources: its result's, else the answer's citations."""
-    listed: list[tuple[str | None, str | None]] = list(_sources(result))
+    listed: list[tuple[str | None, str | None]] = list(result_sources(result))
     if not listed and cited:
         listed = [(s.url, s.label) for s in cited]
     return listed
@@ -233,7 +233,7 @@ def _table(rows: Sequence[tuple[str, str]]) -> str:
 
 
 def _head(kind: str, title: str, status: str, duration: float | None) -> str:
-    icon = _ICONS.get(kind, "▪️")
+    icon = ICONS.get(kind, "▪️")
     took = f" · {duration:.2f} s" if duration is not None else ""
     return f"{icon} <strong>{title}</strong> {badge(status)}{escape(took)}"
 
@@ -377,7 +377,7 @@ def step_card_html(
             rows.append((label, _pre(_content_text(_field(result, "result")))))
         return _details(_head(icon_kind, title, state, duration), _table(rows), open_=open_)
     if kind == "google_search_call":
-        head, body = _search_html(step, result, cited, _head(kind, _TITLES[kind], state, duration))
+        head, body = _search_html(step, result, cited, _head(kind, TITLES[kind], state, duration))
         return _details(head, body, open_=open_)
     if kind == "code_execution_call":
         args = _args(step)
@@ -388,7 +388,7 @@ def step_card_html(
             body += f"<p>{label}:</p>" + _pre(_json(_field(result, "result")))
         # Open while it runs (the code is what is happening); folded once done, like every card.
         return _details(
-            _head(kind, _TITLES[kind], state, duration), body, open_=open_ or state == "running"
+            _head(kind, TITLES[kind], state, duration), body, open_=open_ or state == "running"
         )
     if kind == "url_context_call":
         urls = [str(u) for u in _args(step).get("urls", []) or []]
@@ -396,7 +396,7 @@ def step_card_html(
         body = f"<ul>{links}</ul>" if urls else ""
         if result is not None:
             body += "<p>Result:</p>" + _pre(_json(_field(result, "result")))
-        return _details(_head(kind, _TITLES[kind], state, duration), body, open_=open_)
+        return _details(_head(kind, TITLES[kind], state, duration), body, open_=open_)
     if kind in ("file_search_call", "retrieval_call", "tool_search_call", "google_maps_call"):
         return _lookup_html(kind, step, result, state, duration, open_, cited)
     if kind == "mcp_server_tool_call":
@@ -427,7 +427,7 @@ def step_card_html(
             _head(kind, title, state, duration), body, open_=open_ or kind == "model_output"
         )
     # Any other step (a type from the future): its type and every field.
-    title = _TITLES.get(kind) or f"<code>{escape(kind)}</code>"
+    title = TITLES.get(kind) or f"<code>{escape(kind)}</code>"
     fields = {k: v for k, v in _fields(step).items() if k != "type"}
     rows = [(k, _pre(_json(v))) for k, v in fields.items()]
     if result is not None:
@@ -445,7 +445,7 @@ def _lookup_html(
     cited: Sequence[Source] | None = None,
 ) -> str:
     """File search, retrieval, tool search, Maps: what was looked for, and what was found."""
-    title = _TITLES[kind]
+    title = TITLES[kind]
     args = _args(step)
     extra = _field(step, "retrieval_type") or _field(step, "search_type")
     if extra:
@@ -500,7 +500,7 @@ def thought_title(seconds: float | None) -> str:
 def thought_card_html(text: str, seconds: float | None) -> str:
     """A finished thought, folded, bordered and badged like the step cards (the live view's
     thoughts and the re-rendered turn's)."""
-    head = f"{_ICONS['thought']} <strong>{escape(thought_title(seconds))}</strong> {badge('done')}"
+    head = f"{ICONS['thought']} <strong>{escape(thought_title(seconds))}</strong> {badge('done')}"
     return card(head, f"<blockquote>{markdown_html(text)}</blockquote>")
 
 
@@ -508,7 +508,7 @@ def thinking_card_html(shown: str, earlier: bool) -> str:
     """A thought while it streams, open: its last paragraph (``shown``), "…" when text came
     before it."""
     more = "<p>…</p>" if earlier else ""
-    head = f"{_ICONS['thought']} <strong>Thinking…</strong> {badge('running')}"
+    head = f"{ICONS['thought']} <strong>Thinking…</strong> {badge('running')}"
     return card(head, f"<blockquote>{more}{markdown_html(shown)}</blockquote>", open_=True)
 
 
@@ -527,7 +527,7 @@ def step_card_text(
     card = StepCard(step, result, duration, status)
     kind, state = _type(step), _status(card)
     took = f", {duration:.2f} s" if duration is not None else ""
-    head = f"{_ICONS.get(kind, '▪️')} "
+    head = f"{ICONS.get(kind, '▪️')} "
     lines: list[str] = []
     if kind == "function_call":
         args = _field(step, "arguments")
@@ -538,7 +538,7 @@ def step_card_text(
         )
         name = _field(step, "name")
         if is_computer_use(step):
-            head = f"{_ICONS['computer_use']} Computer use: "
+            head = f"{ICONS['computer_use']} Computer use: "
         lines.append(f"{head}{name}({shown})")
         if result is not None:
             lines.append(f"   → {short(_content_value(_field(result, 'result')), 200)}")
@@ -560,7 +560,7 @@ def step_card_text(
     elif kind == "url_context_call":
         lines.append(f"{head}URL context: {', '.join(_args(step).get('urls', []) or [])}")
     elif kind in ("file_search_call", "retrieval_call", "tool_search_call", "google_maps_call"):
-        lines.append(f"{head}{_TITLES[kind]}: {', '.join(_queries(step))}".rstrip(": "))
+        lines.append(f"{head}{TITLES[kind]}: {', '.join(_queries(step))}".rstrip(": "))
         if result is not None:
             raw = _field(result, "result")
             items = _flat_items(raw, "places" if kind == "google_maps_call" else None)

@@ -43,7 +43,7 @@ from ._bundles import (
     turn_media,
 )
 from ._citations import Citations
-from ._markdown import BlockChunks, BlockSplitter, _parser, markdown_html, tail_html
+from ._markdown import BlockChunks, BlockSplitter, markdown_html, parser, tail_html
 from ._media import Keys, media_bundle, media_key
 from ._status import streaming_status
 
@@ -144,7 +144,7 @@ class LiveView(TurnObserver):
         """Display messages sent (new outputs and updates)."""
         self._id = uuid.uuid4().hex[:10]
         """Display ids are this plus the output's number: short, as every message carries one."""
-        _parser()  # markdown-it's import (~20 ms) now, while the request is on its way
+        parser()  # markdown-it's import (~20 ms) now, while the request is on its way
         self._started = clock()
         self._next = float("-inf")
         self._first_shown = False

@@ -41,7 +41,7 @@ _BLOCK_BREAK = re.compile(
 
 
 @lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
+def parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     options = {"html": False, "highlight": _fence}
@@ -78,7 +78,7 @@ def markdown_html(text: str) -> str:
     fenced = ("```" in text or "~~~" in text) and not _ends_in_fence(text)
     token = _HIGHLIGHTING.set(fenced)
     try:
-        html: str = _parser().render(text)
+        html: str = parser().render(text)
     finally:
         _HIGHLIGHTING.reset(token)
     if "<code" in html:

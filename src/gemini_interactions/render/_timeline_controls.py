@@ -21,7 +21,7 @@ import secrets
 from collections.abc import Sequence
 from html import escape
 
-from ._cards import _ICONS, _TITLES
+from ._cards import ICONS, TITLES
 
 _NAMES = {
     "function_call": "function calls",
@@ -40,8 +40,8 @@ def new_id() -> str:
 
 
 def _label(kind: str) -> str:
-    name = _NAMES.get(kind) or _TITLES.get(kind) or kind.replace("_", " ")
-    return f"{_ICONS.get(kind, '▪️')} {name}"
+    name = _NAMES.get(kind) or TITLES.get(kind) or kind.replace("_", " ")
+    return f"{ICONS.get(kind, '▪️')} {name}"
 
 
 def controls_html(uid: str, kinds: Sequence[str], turns: Sequence[tuple[int, str]]) -> str:

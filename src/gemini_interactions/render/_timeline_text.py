@@ -47,10 +47,10 @@ def _describe(step: Any) -> tuple[str, str]:
     if kind == "code_execution_result":
         return "output", _short(step.result)
     if kind.endswith("_result"):
-        from ._cards import _sources
+        from ._cards import result_sources
         from ._suggestions import suggestions_of, suggestions_text
 
-        sources = _sources(step)  # a search result's links, not its rendered widget HTML
+        sources = result_sources(step)  # a search result's links, not its rendered widget HTML
         if sources:
             titles = ", ".join(title or url for url, title in sources)
             return "found", _short(f"{len(sources)} source(s): {titles}")
