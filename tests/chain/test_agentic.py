@@ -16,12 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import BaseModel
 
 from gemini_interactions.api import Client
 from gemini_interactions.chain import Chain, ChainUsageError
 from gemini_interactions.export import save_chains, to_notebook, to_script, write_notebook
 from gemini_interactions.server import FakeClock, LocalServer
+from sdk_check import sdk_check
 
 from .conftest import posts
 
@@ -32,37 +32,6 @@ SANDBOX_SECRET = "sandbox-credential-Hj4kL8nM2pQ6"
 @pytest.fixture
 def server(clock: FakeClock) -> LocalServer:
     return LocalServer(require_auth=False, clock=clock)
-
-
-def sdk_check(body: dict[str, Any]) -> None:
-    """``body`` is a request the official SDK would build: it validates, and no part of it is
-    a field the SDK's types do not declare."""
-    from google.genai._gaos.types.interactions.createagentinteraction import (
-        CreateAgentInteraction,
-    )
-    from google.genai._gaos.types.interactions.createmodelinteraction import (
-        CreateModelInteraction,
-    )
-
-    kind = CreateAgentInteraction if "agent" in body else CreateModelInteraction
-    sent = {k: v for k, v in body.items() if k != "stream"} | {"stream": True}
-    model = kind.model_validate(sent)
-    unknown: list[str] = []
-
-    def walk(value: Any, where: str) -> None:
-        if isinstance(value, BaseModel):
-            unknown.extend(f"{where}.{k}" for k in value.model_extra or {})
-            for name, item in value.__dict__.items():  # no getattr: deprecated fields warn
-                walk(item, f"{where}.{name}")
-        elif isinstance(value, list):
-            for n, item in enumerate(value):
-                walk(item, f"{where}[{n}]")
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, f"{where}.{key}")
-
-    walk(model, "request")
-    assert not unknown, f"fields the SDK does not know: {unknown}"
 
 
 def annotations(turn: Any) -> list[Any]:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+
+from sdk_check import sdk_check
 
 from .conftest import Kernel, saved
 
@@ -20,40 +21,6 @@ GUIDE = {
     "headers": {"Authorization": {"env": "GUIDE_TOKEN"}},
     "allowed_tools": ["find_cafes"],
 }
-
-
-def sdk_check(body: dict[str, Any]) -> None:
-    """``body`` validates as the official SDK's create request, with no field it does not know."""
-    from google.genai._gaos.types.interactions.createagentinteraction import (
-        CreateAgentInteraction,
-    )
-    from google.genai._gaos.types.interactions.createmodelinteraction import (
-        CreateModelInteraction,
-    )
-
-    def sent(value: Any) -> Any:  # a secret goes on the wire as its variable's value
-        if isinstance(value, dict):
-            return "value" if set(value) == {"env"} else {k: sent(v) for k, v in value.items()}
-        return [sent(v) for v in value] if isinstance(value, list) else value
-
-    kind = CreateAgentInteraction if "agent" in body else CreateModelInteraction
-    model = kind.model_validate({**sent(body), "stream": True})
-    unknown: list[str] = []
-
-    def walk(value: Any, where: str) -> None:
-        if isinstance(value, BaseModel):
-            unknown.extend(f"{where}.{k}" for k in value.model_extra or {})
-            for name, item in value.__dict__.items():
-                walk(item, f"{where}.{name}")
-        elif isinstance(value, list):
-            for n, item in enumerate(value):
-                walk(item, f"{where}[{n}]")
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, f"{where}.{key}")
-
-    walk(model, "request")
-    assert not unknown, f"fields the SDK does not know: {unknown}"
 
 
 def dry(kernel: Kernel, line: str, prompt: str = "Good cafes near the river?") -> dict[str, Any]:
