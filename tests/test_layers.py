@@ -45,6 +45,13 @@ FORBIDDEN = {
         "gemini_interactions.api._resource",
     ),
     "export": ("IPython", "gemini_interactions.render", "gemini_interactions.magics"),
+    "_cell": (
+        "IPython",
+        "ipywidgets",
+        "gemini_interactions.magics",
+        "gemini_interactions.render",
+        "gemini_interactions.export",
+    ),
 }
 
 
