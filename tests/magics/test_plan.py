@@ -3,20 +3,16 @@ changes nothing (issue 22)."""
 
 from __future__ import annotations
 
-import shlex
-
-from gemini_interactions.magics import GeminiMagics
-from gemini_interactions.magics._plan import plan_cell
+from gemini_interactions._cell._plan import plan_cell
 
 from .conftest import Kernel
 
 
 def _plan(kernel: Kernel, line: str, body: str):  # type: ignore[no-untyped-def]
     session = kernel.magics.session
-    args = GeminiMagics.gemini.parser.parse_args(shlex.split(line))
     return plan_cell(
         body,
-        args,
+        line,
         settings=kernel.magics,
         namespace=kernel.ns,
         registry=session.registry,

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NoReturn
 
-from IPython.core.error import UsageError
-
 from ..api._errors import (
     APIConnectionError,
     APIStatusError,
@@ -26,8 +24,8 @@ from ._errors import MagicUsageError, TurnFailed, TurnInterrupted
 
 if TYPE_CHECKING:
     from .._backend import Backend
+    from .._cell._plan import CellPlan
     from ..chain import Turn
-    from ._plan import CellPlan
 
 _FLAGS = {
     "from_turn": "--from",
@@ -108,15 +106,6 @@ def paragraph(
     number ``before + 1`` on were added by it."""
     if isinstance(exc, (MagicUsageError, TurnFailed, TurnInterrupted)):
         return exc
-    if isinstance(exc, UsageError):  # the option parser's, worded by argparse
-        from ._help import suggest_options
-
-        message = str(exc).strip()
-        if not message.endswith("."):
-            message += "."
-        return MagicUsageError(
-            message + (suggest_options(message) or " See %%gemini? for every option.")
-        )
     if isinstance(exc, MapBudgetReached):
         return TurnFailed(usage_message(exc))
     if isinstance(exc, ChainUsageError):

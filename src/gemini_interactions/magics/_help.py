@@ -11,7 +11,6 @@ inspector, whose ``mime_hooks`` replace its raw-docstring text (``Docstring:``, 
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import re
 import shutil
@@ -40,31 +39,11 @@ def _width() -> int:
 # --- the rows -------------------------------------------------------------------------------------
 
 
-def _parser() -> argparse.ArgumentParser:
-    """The parser ``magic_arguments`` built for ``%%gemini``; its help is ``%%gemini?``."""
-    from ._magics import GeminiMagics
-
-    parser: argparse.ArgumentParser = GeminiMagics.gemini.parser  # type: ignore[union-attr]
-    return parser
-
-
-def _option_actions() -> list[argparse.Action]:
-    actions = _parser()._actions
-    return [a for a in actions if a.option_strings and not isinstance(a, argparse._HelpAction)]
-
-
 def _option_rows() -> list[Row]:
-    """Every ``%%gemini`` option, its help exactly as ``%%gemini?`` prints it (argparse expands
-    ``%%`` and ``%(default)s``)."""
-    formatter = _parser()._get_formatter()
-    rows = []
-    for action in _option_actions():
-        flags = list(action.option_strings)
-        if action.nargs != 0:
-            metavar = action.metavar if isinstance(action.metavar, str) else action.dest.upper()
-            flags[-1] = f"{flags[-1]} {metavar}"
-        rows.append((flags, " ".join(formatter._expand_help(action).split())))
-    return rows
+    """Every ``%%gemini`` option as its declaration (``_cell/_options.py``) has it."""
+    from .._cell._options import option_rows
+
+    return option_rows()
 
 
 def _command_rows() -> list[Row]:
@@ -238,15 +217,6 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` Did you mean `--thoughts`?`` for a close match, else an empty string."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" Did you mean `{close[0]}`?" if close else ""
-
-
-def suggest_options(message: str) -> str:
-    """argparse's "unrecognized arguments: --thoughs" with the closest flag named."""
-    match = re.search(r"unrecognized arguments: (.+)$", message)
-    words = match.group(1).split() if match else []
-    flags = [flag for action in _option_actions() for flag in action.option_strings]
-    hints = [did_you_mean(w.split("=")[0], flags) for w in words if w[:1] == "-"]
-    return next(filter(None, hints), "")
 
 
 # --- IPython's inspector --------------------------------------------------------------------------

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from traitlets import Bool, Dict, Float, Int, List, Unicode, observe, validate
 
-from ._agentic_flags import agentic_arguments
-from ._ipython import argument, magic_arguments, parse_argstring
+from .._cell._options import docstring
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -188,129 +187,8 @@ class GeminiMagics(Magics):
 
             fail(exc)
 
-    @magic_arguments("%gemini")  # the usage line reads `%%gemini [-c] ...`, as typed in a cell
-    @argument(
-        "-c",
-        "--continue",
-        dest="continue_",
-        action="store_true",
-        help="continue the chain's head, its last completed turn (previous_interaction_id)",
-    )
-    @argument(
-        "--chain",
-        metavar="NAME",
-        help="this cell's turn goes to chain NAME (created if new); `%%gemini use` switches",
-    )
-    @argument(
-        "--from",
-        dest="from_turn",
-        type=int,
-        metavar="N",
-        help="continue from turn N of the chain, any conversation (negative: from the end)",
-    )
-    @argument("-m", "--model", help="the model (default: GeminiMagics.model)")
-    @argument("--agent", help="an agent instead of a model (runs in the background)")
-    @argument("-s", "--system", help="the system instruction")
-    @argument("--thinking", metavar="LEVEL", help="minimal, low, medium, high or xhigh")
-    @argument("--thoughts", action="store_true", help="ask for thought summaries")
-    @argument("--temperature", type=float, help="sampling temperature, 0 to 2")
-    @argument("--max-output-tokens", type=int, metavar="N", help="cap the answer's length")
-    @argument(
-        "--no-store",
-        action="store_true",
-        help="do not store the turn on the server (it cannot be continued)",
-    )
-    @argument(
-        "--tools",
-        metavar="A,B",
-        action="append",
-        help="notebook functions offered as tools; the magic runs the calls",
-    )
-    @argument("--max-tool-rounds", type=int, metavar="N", help="tool round trips at most (10)")
-    @argument(
-        "--tool-timeout",
-        type=float,
-        metavar="S",
-        help="seconds one tool call may take before it is stopped (300; 0: no limit)",
-    )
-    @argument(
-        "--tool-result-chars",
-        type=int,
-        metavar="N",
-        help="characters of a tool result sent to the model, the rest cut (100000; 0: all)",
-    )
-    @argument("--search", action="store_true", help="add the Google Search tool")
-    @argument("--code-execution", action="store_true", help="add the code execution tool")
-    @argument("--url-context", action="store_true", help="add the URL context tool")
-    @argument(
-        "--schema",
-        dest="schema_name",
-        metavar="NAME",
-        help="a pydantic model, TypedDict or JSON-schema dict: answer parsed into it",
-    )
-    @argument(
-        "--attach",
-        action="append",
-        metavar="X",
-        help="a file path or a variable (bytes, path, PIL image); repeatable",
-    )
-    @argument(
-        "-o",
-        "--out",
-        metavar="VAR",
-        help="store the result in VAR (the last one is always in _gemini)",
-    )
-    @argument(
-        "--background",
-        action="store_true",
-        help="return at once with a status display; %%gemini wait shows the result",
-    )
-    @argument("--no-stream", action="store_true", help="wait for the whole answer")
-    @argument(
-        "--dry-run",
-        action="store_true",
-        help="print the exact request JSON (credentials redacted) and send nothing",
-    )
-    @argument("--raw", action="store_true", help="no {name} interpolation in the prompt")
-    @argument(
-        "--map",
-        metavar="NAME",
-        help="run the prompt once per element of list/Series/DataFrame NAME ({item}, {i})",
-    )
-    @argument("--concurrency", type=int, default=4, metavar="N", help="--map: in flight (4)")
-    @argument("--rpm", type=float, metavar="N", help="--map: at most N requests a minute")
-    @argument(
-        "--retry-failed",
-        action="store_true",
-        help="--map: send only the elements that failed before (not the missing ones)",
-    )
-    @argument(
-        "--fresh",
-        action="store_true",
-        help="--map: send every element again, ignoring the run store's finished ones",
-    )
-    @argument(
-        "--max-total-tokens",
-        type=int,
-        metavar="N",
-        help="--map: stop before the run's tokens would pass N (finished elements are kept)",
-    )
-    @argument(
-        "--max-cost",
-        type=float,
-        metavar="USD",
-        help="--map: stop before the run's estimated cost would pass USD (see %%gemini runs)",
-    )
-    @argument("--service-tier", metavar="TIER", help="flex, standard or priority")
-    @argument(
-        "--context",
-        metavar="A,B",
-        action="append",
-        help="send a compact description of these variables (shape, types, head) too",
-    )
-    @argument("--context-chars", type=int, default=4000, metavar="N", help="--context budget")
-    @agentic_arguments
     @cell_magic
+    @docstring  # the usage line and every option, from their declarations
     def gemini(self, line: str, cell: str) -> None:
         """Send the cell to Gemini as a prompt; the answer streams into the cell.
 
@@ -322,11 +200,7 @@ class GeminiMagics(Magics):
         {name}; --raw turns filling in off. %%gemini? shows this help as a table.
         """
 
-        def run() -> None:
-            args = parse_argstring(GeminiMagics.gemini, line)
-            self.session.run_cell(args, line, cell)
-
-        self._guarded(run)
+        self._guarded(lambda: self.session.run_cell(line, cell))
 
     @_line_magic_named("gemini")
     def gemini_line(self, line: str) -> None:

@@ -10,17 +10,15 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
+from .._cell._plan import CellPlan, dry_run_text, plan_cell
 from .._kernel import KernelState
 from ..chain import ChainUsageError, MapBudgetReached, TurnFailedError
 from ..chain._map import MapInterrupted, MapResult
 from ..chain._trace import Tracing
 from ..render import BackgroundView, LiveView, TerminalPrinter, asked_for_thoughts
 from ._failure import fail, flag, unparsed
-from ._plan import CellPlan, plan_cell, show_request
 
 if TYPE_CHECKING:
-    import argparse
-
     from ..chain import Chain, Turn, TurnObserver
     from ._magics import GeminiMagics
 
@@ -76,10 +74,10 @@ class Session(KernelState):
 
     # --- a cell ----------------------------------------------------------------------------------
 
-    def run_cell(self, args: argparse.Namespace, line: str, cell: str) -> None:
+    def run_cell(self, line: str, cell: str) -> None:
         plan = plan_cell(
             cell,
-            args,
+            line,
             settings=self.magics,
             namespace=self.namespace,
             registry=self.registry,
@@ -89,7 +87,8 @@ class Session(KernelState):
         chain = plan.chain
         try:
             if plan.dry_run:
-                return show_request(plan, self)
+                print(dry_run_text(plan, self))
+                return
             self.check_parent_held(chain, new=plan.new, from_turn=plan.from_turn)
         except Exception as exc:
             fail(exc, self.backend, plan)

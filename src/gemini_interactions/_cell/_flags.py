@@ -1,4 +1,4 @@
-"""Issue 17's flags of a ``%%gemini`` cell, turned into ``SendOptions``.
+"""The agentic flags of a ``%%gemini`` cell, turned into ``SendOptions``.
 
 ``--mcp``, ``--file-search``, ``--maps``, ``--tool``, ``--config``, ``--format``, ``--plan``,
 ``--visualize`` and ``--environment`` (and the ``%config GeminiMagics`` defaults behind the first
@@ -6,7 +6,6 @@ four) are parsed here: notebook variables looked up, JSON read, and every mistak
 saying what to type instead. Building the request from them is the chain's (``chain/_agentic``);
 this module only reads what the cell says.
 
-Imported by ``%load_ext`` for its option declarations, so it imports only IPython at the top.
 A secret is never typed into a flag: an MCP server's token and a sandbox's credential are given
 as ``{"env": "VARIABLE"}``, which the chain reads only while it sends.
 """
@@ -15,88 +14,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from ._ipython import argument
+from ..chain import ChainUsageError
 
 if TYPE_CHECKING:
     from ..chain import Chain, SendOptions
-    from ._magics import GeminiMagics
     from ._options import CellOptions
+    from ._plan import Settings
 
-F = TypeVar("F", bound=Callable[..., Any])
 _VARIABLE = re.compile(r"[A-Za-z_]\w*(?:\.\w+|\[[^\]]*\])*")
 """A notebook variable, with attributes and keys (``settings``, ``cfg.tools[0]``)."""
-
-_DECLARATIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
-    (
-        ("--mcp",),
-        {
-            "action": "append",
-            "metavar": "NAME=URL",
-            "help": "a remote MCP server (repeatable); NAME=VAR or NAME=JSON for a dict with "
-            'url, headers (a token as {"env": "VARIABLE"}) and allowed_tools; NAME alone: '
-            "from %%config GeminiMagics.mcp_servers",
-        },
-    ),
-    (
-        ("--file-search",),
-        {
-            "metavar": "STORE[,STORE]",
-            "help": "file search over these stores (or VAR: a dict with stores, top_k, "
-            "metadata_filter)",
-        },
-    ),
-    (("--maps",), {"action": "store_true", "help": "add the Google Maps tool"}),
-    (
-        ("--tool",),
-        {
-            "action": "append",
-            "metavar": "JSON|VAR",
-            "help": "any tool object as the API takes it (repeatable): retrieval, computer use",
-        },
-    ),
-    (
-        ("--config",),
-        {
-            "metavar": "JSON|VAR",
-            "help": "a dict deep-merged into the request after the flags (seed, top_p, "
-            "stop_sequences, tool_choice, safety_settings, labels, ...)",
-        },
-    ),
-    (
-        ("--format",),
-        {"metavar": "KIND", "help": "the answer's medium: text, image, audio or video"},
-    ),
-    (
-        ("--plan",),
-        {
-            "action": "store_true",
-            "help": 'Deep Research answers with a plan first; `%%%%gemini -c` "go ahead" runs it',
-        },
-    ),
-    (
-        ("--visualize",),
-        {"action": "store_true", "help": "Deep Research draws charts (they come back as images)"},
-    ),
-    (
-        ("--environment",),
-        {
-            "metavar": "ID|VAR",
-            "help": "the sandbox a managed agent works in: an environment id, or a dict "
-            "(sources, network, env); --continue reuses the turn's",
-        },
-    ),
-)
-
-
-def agentic_arguments(func: F) -> F:
-    """The flags' ``magic_arguments`` declarations, as one decorator on ``%%gemini``."""
-    for flags, spec in reversed(_DECLARATIONS):
-        func = argument(*flags, **spec)(func)
-    return func
-
 
 # --- the entry point --------------------------------------------------------------------------
 
@@ -104,7 +33,7 @@ def agentic_arguments(func: F) -> F:
 def agentic_options(
     options: SendOptions,
     cell: CellOptions,
-    settings: GeminiMagics,
+    settings: Settings,
     namespace: Mapping[str, Any],
     chain: Chain | None = None,
 ) -> SendOptions:
@@ -112,7 +41,7 @@ def agentic_options(
 
     ``chain``: the chain the cell goes to, so a cell that continues a Deep Research plan or a
     managed agent's sandbox without naming a model or agent goes on with that agent ("go ahead"
-    after a plan runs it) instead of the configured default model. Raises ``MagicUsageError``
+    after a plan runs it) instead of the configured default model. Raises ``ChainUsageError``
     for a flag it cannot read."""
     import dataclasses
 
@@ -154,8 +83,6 @@ def agentic_options(
 
 
 def _continues_an_agent(cell: CellOptions, chain: Chain | None) -> bool:
-    from ..chain import ChainUsageError
-
     if chain is None or not (cell.continue_ or cell.from_turn is not None):
         return False
     try:
@@ -173,9 +100,7 @@ def _continues_an_agent(cell: CellOptions, chain: Chain | None) -> bool:
 
 
 def _usage(message: str) -> Exception:
-    from ._errors import MagicUsageError
-
-    return MagicUsageError(message)
+    return ChainUsageError(message)
 
 
 def _read(text: str, flag: str, namespace: Mapping[str, Any], example: str) -> Any:

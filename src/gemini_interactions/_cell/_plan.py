@@ -12,21 +12,18 @@ import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..api._secret import Secret
 from ..chain import ChainUsageError, SendOptions
 from ..chain._interpolate import PATH, interpolate, lookup, resolve
 from ..chain._tools import BUILTIN_TOOLS, function_tool, running_tool
-from ._agentic_flags import agentic_options
+from ._flags import agentic_options
+from ._options import CellOptions, parse_options
 
 if TYPE_CHECKING:
-    import argparse
-
     from .._kernel import KernelState
     from ..chain import Chain, ChainRegistry
-    from ._magics import GeminiMagics
-    from ._options import CellOptions
 
 _ONLY_MAP = {
     "--retry-failed": "retry_failed",
@@ -34,6 +31,24 @@ _ONLY_MAP = {
     "--max-total-tokens": "max_total_tokens",
     "--max-cost": "max_cost",
 }
+
+
+class Settings(Protocol):
+    """The ``%config GeminiMagics`` defaults a cell's options fall back on."""
+
+    model: str
+    thinking_level: str
+    thoughts: bool
+    system_instruction: str
+    tools: list[str]
+    max_tool_rounds: int
+    tool_timeout: float
+    tool_result_chars: int
+    stream: bool
+    mcp_servers: dict[str, Any]
+    file_search: str
+    maps: bool
+    tool_objects: list[dict[str, Any]]
 
 
 @dataclass
@@ -79,18 +94,18 @@ def env_secrets() -> tuple[Secret, ...]:
 
 def plan_cell(
     cell: str,
-    args: argparse.Namespace | CellOptions,
+    typed: str | CellOptions,
     *,
-    settings: GeminiMagics,
+    settings: Settings,
     namespace: Mapping[str, Any],
     registry: ChainRegistry,
     hidden: Collection[str] = frozenset(),
     line: str = "",
 ) -> CellPlan:
-    """The plan of a cell whose first line is ``line`` (parsed: ``args``); changes nothing."""
-    from ._options import CellOptions
-
-    opts = args if isinstance(args, CellOptions) else CellOptions.from_namespace(args)
+    """The plan of a cell whose first line is ``%%gemini LINE`` (``typed``: the line, or it
+    parsed); changes nothing. ``line`` is kept as the turn's label (default: ``typed``)."""
+    opts = typed if isinstance(typed, CellOptions) else parse_options(typed)
+    line = line or (typed if isinstance(typed, str) else "")
     tool = running_tool()
     if tool is not None:
         raise ChainUsageError(
@@ -134,9 +149,9 @@ def plan_cell(
     )
 
 
-def show_request(plan: CellPlan, state: KernelState) -> None:
-    """``--dry-run``: print the exact first request of ``plan`` (credentials redacted; for
-    ``--map`` the first element's body) and send nothing."""
+def dry_run_text(plan: CellPlan, state: KernelState) -> str:
+    """``--dry-run``: the exact first request of ``plan`` as JSON (credentials redacted; for
+    ``--map`` the first element's body), sending nothing."""
     chain, backend = plan.chain, state.backend
     if chain.client is None:
         chain.client = state.dry_run_client()
@@ -144,14 +159,13 @@ def show_request(plan: CellPlan, state: KernelState) -> None:
         plan.first_prompt, new=plan.new, from_turn=plan.from_turn, options=plan.options
     )
     if plan.map is not None:
-        print(f"--map {plan.map.name}: {plan.map.count} request(s); the first:")
-        print(json.dumps(request["json"], indent=2, ensure_ascii=False, default=str))
-        return
+        first = json.dumps(request["json"], indent=2, ensure_ascii=False, default=str)
+        return f"--map {plan.map.name}: {plan.map.count} request(s); the first:\n{first}"
     shown = {"backend": backend.describe(), **abbreviate_data(request)}
     placeholder = backend.placeholder_key
     if placeholder and shown["headers"].get("x-goog-api-key") == "***":
         shown["headers"]["x-goog-api-key"] = placeholder  # not a secret: shown as sent
-    print(json.dumps(shown, indent=2, ensure_ascii=False))
+    return json.dumps(shown, indent=2, ensure_ascii=False)
 
 
 def abbreviate_data(value: Any, limit: int = 200) -> Any:
@@ -216,7 +230,7 @@ def _tools(names: list[str], namespace: Mapping[str, Any]) -> list[Any]:
 
 
 def send_options(
-    opts: CellOptions, settings: GeminiMagics, namespace: Mapping[str, Any], line: str = ""
+    opts: CellOptions, settings: Settings, namespace: Mapping[str, Any], line: str = ""
 ) -> SendOptions:
     """The turn's options: the cell's over the ``%config`` settings, names resolved from the
     notebook; the chain checks and converts them once when it sends."""
