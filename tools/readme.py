@@ -5,7 +5,8 @@
 
 The notebooks table is built from ``notebooks/NN-*.ipynb`` (each notebook's first heading is its
 title) with a Binder link per notebook; the reference comes from the magics' own help
-(``gemini_interactions.magics._help``). ``tests/test_readme.py`` fails when either drifts.
+(``gemini_interactions.render._help``, with ``%config``'s settings from ``magics._help``).
+``tests/test_readme.py`` fails when either drifts.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def notebooks_markdown(root: Path = ROOT) -> str:
 def generated(document: str) -> str:
     """``document`` with both generated blocks (each between its two markers) as they should be."""
     sys.path.insert(0, str(ROOT / "src"))
-    from gemini_interactions.magics._help import END, START, reference_markdown
+    from gemini_interactions.magics._help import reference_markdown
+    from gemini_interactions.render._help import END, START
 
     blocks = [
         (notebooks_markdown(), NOTEBOOKS_START, NOTEBOOKS_END),

@@ -184,6 +184,35 @@ class KernelState:
             new="False",
         )
 
+    def background_turn(self, id: str | None, verb: str) -> tuple[Chain, Turn]:
+        """The background turn ``%gemini wait``/``cancel`` (``verb``) acts on: the one with
+        interaction id ``id``, else the latest running one (the current chain's first)."""
+        registry = self.registry
+        if id is not None:
+            found = registry.find(id)
+            if found is None:
+                raise ChainUsageError(
+                    f"No turn of any chain has the interaction id {id!r} (see `%gemini history`)."
+                )
+        else:
+            running = registry.running()
+            if not running:
+                raise ChainUsageError(
+                    f"No background turn is running, so there is nothing to {verb}."
+                )
+            current = [(c, t) for c, t in running if c.name == registry.current_name]
+            found = (current or running)[-1]
+        chain, turn = found
+        # A loaded turn that ran on an offline server of another kernel cannot be reached (one
+        # sent in this kernel keeps the client of the server it went to, also after a switch).
+        if not self.holds(turn) and chain.client_for(turn) is self.client():
+            raise ChainUsageError(
+                f"Turn {turn.number} of {turn.chain} ran on an offline server that is gone "
+                f"(another kernel's, or an earlier backend's), so `%gemini {verb}` cannot reach "
+                "it; re-run its cell to ask again."
+            )
+        return chain, turn
+
     def source(self) -> str | None:
         """Where turns go when not the live API, for the status line's badge (``Turn.source``)."""
         backend = self.backend

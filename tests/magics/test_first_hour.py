@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gemini_interactions.magics._lines import COMMANDS
+from gemini_interactions._cell._commands import COMMANDS
 
 from .conftest import FIXTURES, Kernel, forget_kept, said
 

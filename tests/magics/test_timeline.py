@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gemini_interactions.magics._help import commands_help
+from gemini_interactions.render._help import commands_help
 
 from .conftest import Kernel
 
