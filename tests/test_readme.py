@@ -16,9 +16,9 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
+from gemini_interactions._cell._commands import COMMANDS
 from gemini_interactions.magics._help import reference_markdown
 from gemini_interactions.render._help import END, START
-from gemini_interactions._cell._commands import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -9,8 +9,8 @@ import re
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from gemini_interactions.render._help import command_help
 from gemini_interactions._cell._commands import COMMANDS
+from gemini_interactions.render._help import command_help
 
 from .conftest import Kernel
 
