@@ -57,7 +57,7 @@ def test_a_local_server_and_the_history_say_so(kernel: Kernel) -> None:
         history = kernel.line("history")
     assert "[offline model]" in plain  # that server answered with its offline model
     (table,) = [o.data["text/markdown"] for o in history.outputs]
-    assert "[offline model]" in table
+    assert "\\[offline model\\]" in table  # Markdown-escaped, shown as [offline model]
 
 
 def test_the_live_api_has_no_badge(kernel: Kernel) -> None:

@@ -29,6 +29,7 @@ Row = tuple[list[str], str]
 
 _WIDTH = 100
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_PIPE = re.compile(r"(\\*)\|")
 
 
 def _width() -> int:
@@ -47,12 +48,14 @@ def _command_rows() -> list[Row]:
 
 def escape(text: str) -> str:
     """``text`` as one Markdown table cell: code spans kept, Markdown punctuation outside them
-    escaped (help strings say ``_gemini`` and ``*``, which would turn into emphasis)."""
+    escaped (help strings say ``_gemini`` and ``*``, which would turn into emphasis). ``$`` is
+    escaped too: JupyterLab, Notebook 7 and GitHub read two of them anywhere in a Markdown
+    output (two costs in a table, across rows) as LaTeX and swallow what lies between."""
     parts = _CODE_SPAN.split(text)  # plain, delimiter, code, plain, ...
     out = []
     for i in range(0, len(parts), 3):
         plain = parts[i].replace("\\", "\\\\")
-        for char in "|*_[]":
+        for char in "|*_[]$":
             plain = plain.replace(char, "\\" + char)
         out.append(plain.replace("<", "&lt;").replace(">", "&gt;"))
         if i + 2 < len(parts):
@@ -61,7 +64,14 @@ def escape(text: str) -> str:
 
 
 def code(text: str, ticks: str = "`") -> str:
-    return ticks + text.replace("|", "\\|") + ticks
+    """``text`` as a code span in a table cell: a ``|`` after an even run of backslashes (none
+    included) would end the cell, so it gets one more."""
+    return ticks + _PIPE.sub(_escape_pipe, text) + ticks
+
+
+def _escape_pipe(found: re.Match[str]) -> str:
+    slashes = found.group(1)
+    return slashes + ("|" if len(slashes) % 2 else "\\|")
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:

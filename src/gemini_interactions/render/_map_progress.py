@@ -9,6 +9,7 @@ from typing import Any
 from ..chain._errors import Spelling, python_spelling
 from ..chain._map import MapProgress, MapResult
 from ..chain._prices import format_cost
+from ._style import NO_TEX
 
 
 class MapProgressView:
@@ -78,5 +79,5 @@ def summary_bundle(result: MapResult, progress_line: str) -> dict[str, str]:
     ]
     plain = "\n".join([progress_line, *(f"{k:<12}{v}" for k, v in rows)])
     body = "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in rows)
-    table = f"<table><tr><th>status</th><th>items</th></tr>{body}</table>"
+    table = f'<table class="{NO_TEX}"><tr><th>status</th><th>items</th></tr>{body}</table>'
     return {"text/plain": plain, "text/html": table}

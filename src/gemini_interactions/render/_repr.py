@@ -17,6 +17,7 @@ from ..chain._map import MapResult
 from ..chain._prices import format_cost
 from ._bundles import METADATA_KEY, turn_bundle
 from ._map_progress import summary_bundle
+from ._style import NO_TEX
 from ._text import short
 
 __all__ = ["chain_bundle", "install", "map_bundle", "shown"]
@@ -52,7 +53,8 @@ def chain_bundle(chain: Chain) -> Bundle:
         said = f"turn {turn.number}: {short(turn.prompt, 200)}"
         plain += [f"» {said}", data["text/plain"]]
         markdown += [f"> {escape(said, quote=False)}", data["text/markdown"]]
-        html.append(f'<p class="gemini-prompt" style="{_PROMPT_STYLE}">» {escape(said)}</p>')
+        prompt = f'<p class="gemini-prompt {NO_TEX}" style="{_PROMPT_STYLE}">'
+        html.append(f"{prompt}» {escape(said)}</p>")
         html.append(f'<div class="gemini-turn">{data["text/html"]}</div>')
     data = {
         "text/plain": "\n\n".join(plain),
@@ -87,6 +89,8 @@ def map_bundle(result: MapResult) -> Bundle:
     )
     html = (
         f"<p><strong>{escape(repr(result))}</strong></p>{top['text/html']}"
-        "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + f"</tr>{cells}</table>"
+        f'<table class="{NO_TEX}"><tr>'
+        + "".join(f"<th>{h}</th>" for h in head)
+        + f"</tr>{cells}</table>"
     )
     return {"text/plain": plain, "text/html": html}, {METADATA_KEY: {"map": len(result.items)}}

@@ -23,12 +23,18 @@ from ._highlight import STYLE
 __all__ = [
     "CARD_STYLE",
     "FOLD_CHARS",
+    "NO_TEX",
     "SHEET",
     "badge",
     "card",
     "fold_control",
     "fold_point",
 ]
+
+NO_TEX = "mathjax_ignore tex2jax_ignore"
+"""The class that keeps MathJax (JupyterLab's and Notebook 7's ``mathjax_ignore``, nbconvert's
+``tex2jax_ignore``) off our own text: two ``$`` in one line of it (a prompt's "$5 or $6", a
+cost beside a prompt) would be typeset as LaTeX. The answer itself is left to it."""
 
 CARD_STYLE = (
     "border:1px solid var(--jp-border-color2,#ccc);border-radius:4px;padding:2px 8px;margin:4px 0"

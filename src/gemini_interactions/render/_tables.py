@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..chain._prices import format_cost, price_table
-from ._help import table
+from ._help import escape, table
 from ._status import model_text
+from ._style import NO_TEX
 from ._timeline_text import with_environment_column
 
 if TYPE_CHECKING:
@@ -31,11 +32,14 @@ _COUNTS = (
 
 
 def table_bundle(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, str]:
-    """A table, as aligned columns (text/plain) and as Markdown."""
+    """A table, as aligned columns (text/plain) and as Markdown (each cell escaped, ``$``
+    included, and the table in a block MathJax leaves alone: prompts and costs carry ``$``)."""
     cells = [[str(c) for c in headers], *[[str(c) for c in row] for row in rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     plain = "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells)
-    markdown = table(cells[0], ([c.replace("|", "\\|") for c in r] for r in cells[1:]))
+    markdown = table(cells[0], ([escape(c) for c in r] for r in cells[1:]))
+    # JupyterLab typesets the rendered table again, where "\$5 or \$6" has become "$5 or $6".
+    markdown = [f'<div class="{NO_TEX}">', "", *markdown, "", "</div>"]
     return {"text/plain": plain.rstrip(), "text/markdown": "\n".join(markdown)}
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from ..chain import Chain, Turn
 from ._cards import StepCard, pair_steps, step_card_html, step_card_text
 from ._citations import round_sources
+from ._style import NO_TEX
 from ._timeline_controls import controls_html, new_id
 
 TIMELINE_CLASS = "gemini-timeline"
@@ -86,8 +87,8 @@ def turn_html(turn: Turn, *, kinds: Iterable[str] | None = None, open_: bool = F
         cards.append(f'<div data-step="{escape(kind)}">{html}</div>')
     body = "".join(cards) or "<p><em>No steps.</em></p>"
     return (
-        f'<details class="gemini-turn" open><summary>{_turn_summary(turn)}</summary>'
-        f"{body}</details>"
+        f'<details class="gemini-turn" open><summary class="{NO_TEX}">'
+        f"{_turn_summary(turn)}</summary>{body}</details>"
     )
 
 
